@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Bayan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bayan", targets: ["bayan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .target(name: "ArabicText"),
+        .target(name: "BayanCore", dependencies: [
+            "ArabicText",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "BayanDocument", dependencies: ["BayanCore"]),
+        .target(name: "BayanStore", dependencies: [
+            "BayanCore",
+            .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "SQLiteKit", package: "sqlite-kit"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "BayanWeb", dependencies: [
+            "BayanCore", "BayanStore", "BayanDocument",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "bayan", dependencies: [
+            "BayanCore", "BayanStore", "BayanDocument", "BayanWeb", "ArabicText",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .target(name: "BayanTestSupport", path: "Tests/Support"),
+        .testTarget(name: "ArabicTextTests", dependencies: [
+            "ArabicText",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "BayanCoreTests", dependencies: ["BayanCore", "ArabicText"]),
+        .testTarget(name: "BayanDocumentTests", dependencies: [
+            "BayanDocument", "BayanCore", "BayanTestSupport",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "BayanStoreTests", dependencies: ["BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport"]),
+        .testTarget(name: "BayanWebTests", dependencies: [
+            "BayanWeb", "BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "BayanCLITests", dependencies: ["BayanCore", "BayanDocument", "BayanStore", "BayanTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

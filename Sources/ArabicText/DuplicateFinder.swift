@@ -1,0 +1,186 @@
+/// Finds pairs of names that probably name the same organisation, with a reason.
+///
+/// A person decides; this only proposes. Scales to 100k names without comparing all
+/// pairs: names are blocked by a *matching key* (the normalized name with every spelling
+/// variant of DESIGN.md section 4 folded), and near matches (one letter apart) are found
+/// through an index of one-letter deletions of those keys.
+public enum DuplicateFinder {
+    /// One spelling-variant rule. Each can be switched off to explain a match.
+    public enum Rule: String, CaseIterable, Sendable {
+        case brackets = "abbreviation in brackets"
+        case article = "definite article ال added or dropped"
+        case taMarbuta = "spelling variant ة/ه"
+        case alefMaqsura = "spelling variant ى/ي"
+        case finalYa = "spelling variant ية/يا"
+        case hamzaCarrier = "spelling variant of hamza (ؤ ئ ء)"
+        case spacing = "spacing or punctuation"
+    }
+
+    public struct Candidate: Hashable, Sendable, CustomStringConvertible {
+        /// Indices into the input, `first < second`.
+        public let first: Int
+        public let second: Int
+        public let reason: String
+        public var description: String { "\(first)\t\(second)\t\(reason)" }
+    }
+
+    public static let sameAfterNormalization = "same after normalization"
+    public static let oneLetterApart = "one letter apart (possible typo)"
+
+    /// The key two names share when they are probably the same organisation.
+    public static func matchingKey(_ name: String) -> String {
+        key(ArabicText.normalize(name), rules: Set(Rule.allCases))
+    }
+
+    /// Why two names match, or nil when they do not.
+    public static func reason(_ a: String, _ b: String) -> String? {
+        let na = ArabicText.normalize(a), nb = ArabicText.normalize(b)
+        if na == nb { return sameAfterNormalization }
+        let all = Set(Rule.allCases)
+        if key(na, rules: all) == key(nb, rules: all) { return explain(na, nb) }
+        if isOneLetterApart(Array(key(na, rules: all).unicodeScalars), Array(key(nb, rules: all).unicodeScalars)) {
+            return oneLetterApart
+        }
+        return nil
+    }
+
+    /// The candidate pairs among `names`, ordered by `(first, second)`.
+    public static func candidates(in names: [String]) -> [Candidate] {
+        let normalized = names.map(ArabicText.normalize)
+        let all = Set(Rule.allCases)
+        // Block by matching key.
+        var groups: [String: [Int]] = [:]
+        for (i, n) in normalized.enumerated() where !n.isEmpty {
+            groups[key(n, rules: all), default: []].append(i)
+        }
+        var result: [Candidate] = []
+        for (_, members) in groups where members.count > 1 {
+            for x in 0..<members.count {
+                for y in (x + 1)..<members.count {
+                    let i = members[x], j = members[y]
+                    let why = normalized[i] == normalized[j]
+                        ? sameAfterNormalization : explain(normalized[i], normalized[j])
+                    result.append(Candidate(first: i, second: j, reason: why))
+                }
+            }
+        }
+        // Near matches between different keys: index one-letter deletions.
+        let keys = Array(groups.keys).filter { $0.unicodeScalars.count >= minimumNearMatchLength }
+        let scalarKeys = keys.map { Array($0.unicodeScalars) }
+        var index: [[Unicode.Scalar]: [Int]] = [:]
+        for (k, s) in scalarKeys.enumerated() {
+            index[s, default: []].append(k)
+            var seen = Set<[Unicode.Scalar]>()
+            for p in 0..<s.count {
+                var d = s
+                d.remove(at: p)
+                if seen.insert(d).inserted { index[d, default: []].append(k) }
+            }
+        }
+        var nearPairs = Set<[Int]>()
+        for (_, ks) in index where ks.count > 1 {
+            for x in 0..<ks.count {
+                for y in (x + 1)..<ks.count where ks[x] != ks[y] {
+                    let a = min(ks[x], ks[y]), b = max(ks[x], ks[y])
+                    guard !nearPairs.contains([a, b]),
+                          isOneLetterApart(scalarKeys[a], scalarKeys[b]) else { continue }
+                    nearPairs.insert([a, b])
+                }
+            }
+        }
+        for pair in nearPairs {
+            for i in groups[keys[pair[0]]]! {
+                for j in groups[keys[pair[1]]]! {
+                    result.append(Candidate(first: min(i, j), second: max(i, j), reason: oneLetterApart))
+                }
+            }
+        }
+        return result.sorted { ($0.first, $0.second) < ($1.first, $1.second) }
+    }
+
+    /// Keys shorter than this are not near-matched: short names differ by one letter too
+    /// often while meaning different things.
+    static let minimumNearMatchLength = 8
+
+    /// Edit distance exactly one (insert, delete or substitute), where the differing
+    /// letter is not a digit: `الفرقة 17` and `الفرقة 18` are different organisations.
+    static func isOneLetterApart(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Bool {
+        if a == b || abs(a.count - b.count) > 1 { return false }
+        var i = 0
+        while i < min(a.count, b.count) && a[i] == b[i] { i += 1 }
+        var ja = a.count - 1, jb = b.count - 1
+        while ja >= i && jb >= i && a[ja] == b[jb] { ja -= 1; jb -= 1 }
+        // Differing segments a[i...ja], b[i...jb] must be at most one scalar each.
+        guard ja - i < 1 && jb - i < 1 else { return false }
+        let differing = (ja >= i ? [a[i]] : []) + (jb >= i ? [b[i]] : [])
+        return !differing.contains { $0.properties.numericType != nil }
+    }
+
+    /// The rules needed for two names to match: a rule is named when switching it off
+    /// alone makes the keys differ.
+    static func explain(_ na: String, _ nb: String) -> String {
+        let all = Set(Rule.allCases)
+        let needed = Rule.allCases.filter { rule in
+            var without = all
+            without.remove(rule)
+            return key(na, rules: without) != key(nb, rules: without)
+        }
+        return needed.isEmpty ? "spelling variants" : needed.map(\.rawValue).joined(separator: "; ")
+    }
+
+    /// The matching key of an already normalized name under the given rules.
+    static func key(_ normalized: String, rules: Set<Rule>) -> String {
+        var scalars = Array(normalized.unicodeScalars)
+        if rules.contains(.brackets) { scalars = removingBrackets(scalars) }
+        // Split into words: on spaces, and on punctuation too when spacing is folded.
+        var words: [[Unicode.Scalar]] = [[]]
+        for s in scalars {
+            let isBreak = s == " " || (rules.contains(.spacing) && !isLetterOrDigit(s))
+            if isBreak {
+                if !words[words.count - 1].isEmpty { words.append([]) }
+            } else {
+                words[words.count - 1].append(s)
+            }
+        }
+        var out: [String] = []
+        for var word in words where !word.isEmpty {
+            if rules.contains(.article), word.count >= 4, word[0] == "ا", word[1] == "ل" {
+                word.removeFirst(2)
+            }
+            word = word.compactMap { s -> Unicode.Scalar? in
+                switch s {
+                case "ة" where rules.contains(.taMarbuta): return "ه"
+                case "ى" where rules.contains(.alefMaqsura): return "ي"
+                case "ؤ" where rules.contains(.hamzaCarrier): return "و"
+                case "ئ" where rules.contains(.hamzaCarrier): return "ي"
+                case "ء" where rules.contains(.hamzaCarrier): return nil
+                default: return s
+                }
+            }
+            if rules.contains(.finalYa), word.count >= 3, word[word.count - 2] == "ي",
+               ["ة", "ه"].contains(word[word.count - 1]) {
+                word[word.count - 1] = "ا"
+            }
+            out.append(String(String.UnicodeScalarView(word)))
+        }
+        return out.joined(separator: rules.contains(.spacing) ? "" : " ")
+    }
+
+    static func isLetterOrDigit(_ s: Unicode.Scalar) -> Bool {
+        s.properties.isAlphabetic || s.properties.numericType != nil
+    }
+
+    static func removingBrackets(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        var depth = 0
+        for s in scalars {
+            switch s {
+            case "(", "[", "{": depth += 1
+            case ")", "]", "}": depth = max(0, depth - 1)
+            default: if depth == 0 { out.append(s) }
+            }
+        }
+        // A name that is nothing but a bracket keeps its content.
+        return out.contains(where: isLetterOrDigit) ? out : scalars
+    }
+}

@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+
+/// SHA-256 of a statement's canonical text. A sign-on records the hash of the exact text
+/// it agreed to, so any later change of the text is visible as a different hash.
+public struct ContentHash: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Lower-case hex, 64 characters.
+    public let hex: String
+
+    public init(hex: String) { self.hex = hex }
+
+    public static func of(text: String) -> ContentHash {
+        ContentHash(hex: sha256Hex(Data(text.utf8)))
+    }
+
+    /// The hash of a version's title and body in canonical form.
+    public static func of(title: String, body: String) -> ContentHash {
+        of(text: canonicalText(title: title, body: body))
+    }
+
+    /// The canonical text: NFC, LF line ends, trailing spaces of each line removed,
+    /// leading and trailing blank lines removed; title, blank line, body.
+    public static func canonicalText(title: String, body: String) -> String {
+        canonical(title) + "\n\n" + canonical(body)
+    }
+
+    public static func canonical(_ text: String) -> String {
+        let nfc = text.precomposedStringWithCanonicalMapping
+            .replacingOccurrences(of: "\r\n", with: "\n")
+            .replacingOccurrences(of: "\r", with: "\n")
+        let lines = nfc.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var l = Substring(line)
+            while let last = l.last, last == " " || last == "\t" { l = l.dropLast() }
+            return String(l)
+        }
+        var start = 0, end = lines.count
+        while start < end && lines[start].isEmpty { start += 1 }
+        while end > start && lines[end - 1].isEmpty { end -= 1 }
+        return lines[start..<end].joined(separator: "\n")
+    }
+
+    /// The first 12 hex digits, grouped, for people to compare by eye.
+    public var fingerprint: String {
+        let p = Array(hex.prefix(12))
+        return stride(from: 0, to: p.count, by: 4).map { String(p[$0..<min($0 + 4, p.count)]) }
+            .joined(separator: "-")
+    }
+
+    public var description: String { hex }
+
+    public static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// One version of a statement's text. The primary-language version is authoritative;
+/// a translation names the authoritative version it translates.
+public struct StatementVersion: Sendable, Codable, Equatable {
+    public var number: Int
+    public var language: String
+    public var title: String
+    public var body: String
+    public var contentHash: ContentHash
+    public var author: String
+    public var createdAt: Date
+    /// For a translation: the hash of the authoritative version it translates.
+    public var translationOf: ContentHash?
+    /// For a correction after publication: why the text changed.
+    public var reason: String?
+
+    public init(number: Int, language: String, title: String, body: String, author: String,
+                createdAt: Date, translationOf: ContentHash? = nil, reason: String? = nil) {
+        self.number = number
+        self.language = language
+        self.title = ContentHash.canonical(title)
+        self.body = ContentHash.canonical(body)
+        self.contentHash = ContentHash.of(title: title, body: body)
+        self.author = author
+        self.createdAt = createdAt
+        self.translationOf = translationOf
+        self.reason = reason
+    }
+
+    public var isAuthoritative: Bool { translationOf == nil }
+}

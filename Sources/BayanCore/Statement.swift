@@ -1,0 +1,125 @@
+import ArabicText
+import Foundation
+
+/// Where a statement is in its life. Each state decides who may sign and whether the
+/// authoritative text may still change.
+public enum StatementState: String, Codable, Sendable, CaseIterable {
+    case draft, circulating, published, closed
+
+    /// The moves a coordinator may make. Publication is one-way: a published text is a
+    /// public record, so it can only be closed (and reopened), never sent back to draft.
+    public static let allowedTransitions: [StatementState: Set<StatementState>] = [
+        .draft: [.circulating],
+        .circulating: [.draft, .published],
+        .published: [.closed],
+        .closed: [.published],
+    ]
+
+    public func transition(to next: StatementState) throws(DomainError) -> StatementState {
+        guard Self.allowedTransitions[self, default: []].contains(next) else {
+            throw .illegalTransition(from: self, to: next)
+        }
+        return next
+    }
+
+    /// Whether the authoritative text may still be replaced by a new version.
+    public var textIsEditable: Bool { self == .draft || self == .circulating }
+    /// Whether organisations may sign on or join now.
+    public var acceptsSignatures: Bool { self == .circulating || self == .published }
+}
+
+/// How the founding list is numbered at publication.
+public enum FoundingOrder: String, Codable, Sendable, CaseIterable {
+    /// The Arabic reader's order of `ArabicText` (the default).
+    case arabic
+    /// The order in which organisations signed.
+    case signing
+}
+
+/// Everything the domain refuses, each with a message a coordinator can act on.
+public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
+    case illegalTransition(from: StatementState, to: StatementState)
+    case textFrozen(StatementState)
+    case notAcceptingSignatures(StatementState)
+    case alreadyNumbered
+    case emptyName(field: String)
+    case fieldTooLong(field: String, limit: Int)
+    case invalidSlug(String)
+    case alreadyWithdrawn
+    case invalidEndorsementTransition(from: EndorsementState, to: EndorsementState)
+
+    public var description: String {
+        switch self {
+        case let .illegalTransition(from, to):
+            "a statement cannot move from \(from.rawValue) to \(to.rawValue)"
+        case let .textFrozen(state):
+            "the text of a \(state.rawValue) statement is frozen; corrections are new versions with a reason"
+        case let .notAcceptingSignatures(state):
+            "a \(state.rawValue) statement does not accept signatures"
+        case .alreadyNumbered:
+            "the founding list is already numbered; its numbers never change"
+        case let .emptyName(field):
+            "\(field) must not be empty"
+        case let .fieldTooLong(field, limit):
+            "\(field) is longer than \(limit) characters"
+        case let .invalidSlug(slug):
+            "'\(slug)' is not a valid slug: use 1-80 lower-case Latin letters, digits and hyphens"
+        case .alreadyWithdrawn:
+            "this endorsement is already withdrawn"
+        case let .invalidEndorsementTransition(from, to):
+            "an endorsement cannot move from \(from.rawValue) to \(to.rawValue)"
+        }
+    }
+}
+
+/// A statement's slug: the stable public address `/s/SLUG`.
+public struct Slug: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let value: String
+    public init(_ value: String) throws(DomainError) {
+        let ok = (1...80).contains(value.count) && value.utf8.allSatisfy {
+            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D
+        } && !value.hasPrefix("-") && !value.hasSuffix("-")
+        guard ok else { throw .invalidSlug(value) }
+        self.value = value
+    }
+    public var description: String { value }
+
+    /// A slug made from a title: Latin letters and digits kept, the rest dropped; an
+    /// Arabic title yields `statement-` and a short hash, since transliteration guesses.
+    public static func suggested(from title: String) -> Slug {
+        let latin = title.lowercased().unicodeScalars.map { s -> Character in
+            (("a"..."z").contains(s) || ("0"..."9").contains(s)) ? Character(s) : "-"
+        }
+        let collapsed = String(latin).split(separator: "-").prefix(8).joined(separator: "-")
+        if collapsed.count >= 3, let slug = try? Slug(String(collapsed.prefix(60))) { return slug }
+        let hash = ContentHash.of(text: title).hex.prefix(8)
+        return try! Slug("statement-\(hash)")
+    }
+}
+
+/// Field limits shared by the document importer, the store and the web forms.
+public enum Limits {
+    public static let nameLength = 300
+    public static let placeLength = 120
+    public static let titleLength = 500
+    public static let bodyLength = 200_000
+    public static let documentBytes = 2_000_000
+
+    /// A validated display name: invisible format characters (bidi controls) removed,
+    /// white space trimmed, not empty, not too long.
+    public static func displayName(_ raw: String, field: String = "name") throws(DomainError) -> String {
+        let cleaned = cleanedText(raw)
+        guard !cleaned.isEmpty else { throw .emptyName(field: field) }
+        guard cleaned.count <= nameLength else { throw .fieldTooLong(field: field, limit: nameLength) }
+        return cleaned
+    }
+
+    /// Text with invisible format characters and controls removed and white space
+    /// collapsed to single spaces.
+    public static func cleanedText(_ raw: String) -> String {
+        let stripped = String(String.UnicodeScalarView(raw.unicodeScalars.filter { s in
+            !ArabicText.isInvisibleFormat(s) && !(s.properties.generalCategory == .control)
+        }))
+        return stripped.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+}

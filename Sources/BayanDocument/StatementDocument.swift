@@ -1,0 +1,103 @@
+import BayanCore
+import Foundation
+
+/// A statement as coalitions write it by hand: a `# Title` line, body paragraphs, and a
+/// numbered list of signatory organisations (DESIGN.md section 3).
+public struct StatementDocument: Equatable, Sendable {
+    public var title: String
+    /// Markdown paragraphs separated by one blank line.
+    public var body: String
+    public var signatories: [Item]
+
+    public struct Item: Equatable, Sendable {
+        /// The number as written in the document (any script), if any.
+        public var declaredNumber: Int
+        public var name: String
+        /// 1-based line of the source document.
+        public var line: Int
+        public init(declaredNumber: Int, name: String, line: Int = 0) {
+            self.declaredNumber = declaredNumber
+            self.name = name
+            self.line = line
+        }
+        public static func == (a: Item, b: Item) -> Bool {
+            a.declaredNumber == b.declaredNumber && a.name == b.name
+        }
+    }
+
+    public init(title: String, body: String, signatories: [Item]) {
+        self.title = title
+        self.body = body
+        self.signatories = signatories
+    }
+
+    /// Whether the list is numbered exactly 1...n in order.
+    public var numberingIsClean: Bool {
+        signatories.enumerated().allSatisfy { $0.element.declaredNumber == $0.offset + 1 }
+    }
+
+    /// The document in canonical form: what `export --format md` writes.
+    public var markdown: String {
+        var out = "# \(title)\n"
+        if !body.isEmpty { out += "\n\(body)\n" }
+        if !signatories.isEmpty {
+            out += "\n"
+            for item in signatories { out += "- \(item.declaredNumber) - \(item.name)\n" }
+        }
+        return out
+    }
+}
+
+/// Something the importer accepted but a person should look at.
+public struct DocumentWarning: Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: Equatable, Sendable {
+        case skippedNumber(expected: Int, found: Int)
+        case repeatedNumber(Int)
+        case strippedInvisibleCharacters
+    }
+    public let line: Int
+    public let kind: Kind
+    public init(line: Int, kind: Kind) { self.line = line; self.kind = kind }
+    public var description: String {
+        switch kind {
+        case let .skippedNumber(expected, found): "line \(line): numbering skips from \(expected) to \(found)"
+        case let .repeatedNumber(n): "line \(line): number \(n) is repeated"
+        case .strippedInvisibleCharacters: "line \(line): invisible bidi/format characters were removed from the name"
+        }
+    }
+    public var isRepeat: Bool { if case .repeatedNumber = kind { true } else { false } }
+}
+
+/// Why a document cannot be imported, naming the line where that is known.
+public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
+    case empty
+    case notUTF8(byteOffset: Int)
+    case tooLarge(bytes: Int, limit: Int)
+    case missingTitle(line: Int)
+    case titleTooLong(line: Int, limit: Int)
+    case nameTooLong(line: Int, limit: Int)
+    case emptyName(line: Int)
+    case unnumberedItem(line: Int)
+    case unreadableLine(line: Int, text: String)
+    case bodyTooLong(limit: Int)
+
+    public var description: String {
+        switch self {
+        case .empty: "the document is empty"
+        case let .notUTF8(offset): "the document is not valid UTF-8 (first bad byte at offset \(offset)); save it as UTF-8 and try again"
+        case let .tooLarge(bytes, limit): "the document is \(bytes) bytes; the limit is \(limit) bytes"
+        case let .missingTitle(line): "line \(line): expected the title, a line starting with '# '"
+        case let .titleTooLong(line, limit): "line \(line): the title is longer than \(limit) characters"
+        case let .nameTooLong(line, limit): "line \(line): the organisation name is longer than \(limit) characters"
+        case let .emptyName(line): "line \(line): a list item without an organisation name"
+        case let .unnumberedItem(line): "line \(line): a list item without a number (write it as '- N - Name')"
+        case let .unreadableLine(line, text): "line \(line): cannot read '\(text.prefix(40))' after the signatory list began"
+        case let .bodyTooLong(limit): "the body is longer than \(limit) characters"
+        }
+    }
+}
+
+public struct ParsedDocument: Sendable {
+    public var document: StatementDocument
+    public var warnings: [DocumentWarning]
+}

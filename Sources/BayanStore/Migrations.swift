@@ -1,0 +1,125 @@
+import Foundation
+import SQLKit
+
+/// Append-only, named schema migrations. A migration is never edited once released; a
+/// change is a new migration. The constraints here back the domain rules ("trust the
+/// database more than yourself"): one organisation per statement, unique founding numbers.
+///
+/// Column types are the portable subset of SQLite and PostgreSQL (TEXT, BIGINT); dates are
+/// milliseconds since 1970 and booleans 0/1, so no dialect conversion is ever needed.
+public struct Migration: Sendable {
+    public let name: String
+    public let statements: [String]
+}
+
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(name: "0001_initial", statements: [
+            """
+            CREATE TABLE statements (
+              id TEXT PRIMARY KEY,
+              slug TEXT NOT NULL UNIQUE,
+              state TEXT NOT NULL CHECK (state IN ('draft', 'circulating', 'published', 'closed')),
+              language TEXT NOT NULL,
+              founding_order TEXT NOT NULL DEFAULT 'arabic' CHECK (founding_order IN ('arabic', 'signing')),
+              created_at BIGINT NOT NULL,
+              published_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE statement_versions (
+              id TEXT PRIMARY KEY,
+              statement_id TEXT NOT NULL REFERENCES statements(id),
+              number BIGINT NOT NULL,
+              language TEXT NOT NULL,
+              title TEXT NOT NULL,
+              body TEXT NOT NULL,
+              content_hash TEXT NOT NULL,
+              author TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              translation_of TEXT,
+              reason TEXT,
+              UNIQUE (statement_id, number)
+            )
+            """,
+            """
+            CREATE TABLE organizations (
+              id TEXT PRIMARY KEY,
+              display_name TEXT NOT NULL,
+              latin_name TEXT,
+              place TEXT,
+              kind TEXT,
+              contact TEXT,
+              name_key TEXT NOT NULL,
+              match_key TEXT NOT NULL,
+              created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX organizations_match_key ON organizations (match_key)",
+            """
+            CREATE TABLE endorsements (
+              id TEXT PRIMARY KEY,
+              statement_id TEXT NOT NULL REFERENCES statements(id),
+              signer_kind TEXT NOT NULL CHECK (signer_kind IN ('organization', 'individual')),
+              organization_id TEXT REFERENCES organizations(id),
+              display_name TEXT NOT NULL,
+              place TEXT,
+              signer_name TEXT,
+              signer_role TEXT,
+              contact TEXT,
+              version_hash TEXT NOT NULL,
+              state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'approved', 'rejected', 'withdrawn')),
+              founding BIGINT NOT NULL DEFAULT 0 CHECK (founding IN (0, 1)),
+              number BIGINT,
+              visibility TEXT NOT NULL CHECK (visibility IN ('public', 'counted-only')),
+              imported BIGINT NOT NULL DEFAULT 0 CHECK (imported IN (0, 1)),
+              name_key TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL,
+              UNIQUE (statement_id, organization_id),
+              UNIQUE (statement_id, founding, number),
+              CHECK (founding = 0 OR number IS NOT NULL),
+              CHECK (signer_kind = 'individual' OR organization_id IS NOT NULL)
+            )
+            """,
+            "CREATE INDEX endorsements_statement ON endorsements (statement_id, state)",
+            """
+            CREATE TABLE events (
+              statement_id TEXT NOT NULL REFERENCES statements(id),
+              seq BIGINT NOT NULL,
+              kind TEXT NOT NULL,
+              at BIGINT NOT NULL,
+              payload TEXT NOT NULL,
+              prev_hash TEXT NOT NULL,
+              hash TEXT NOT NULL,
+              PRIMARY KEY (statement_id, seq)
+            )
+            """,
+        ]),
+    ]
+
+    /// Applies the migrations not yet recorded, each in its own transaction.
+    public static func run(on handle: any DatabaseHandle) async throws {
+        try await handle.transaction { db in
+            try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
+        }
+        for migration in all {
+            try await handle.transaction { db in
+                let done = try await db.raw("SELECT name FROM schema_migrations WHERE name = \(bind: migration.name)").first()
+                guard done == nil else { return }
+                for sql in migration.statements { try await db.raw(SQLQueryString(sql)).run() }
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                try await db.raw("INSERT INTO schema_migrations (name, applied_at) VALUES (\(bind: migration.name), \(bind: now))").run()
+            }
+        }
+    }
+
+    /// Names of applied migrations, in order.
+    public static func applied(on handle: any DatabaseHandle) async throws -> [String] {
+        try await handle.read { db in
+            try await db.raw("SELECT name FROM schema_migrations ORDER BY name").all().map {
+                try $0.decode(column: "name", as: String.self)
+            }
+        }
+    }
+}

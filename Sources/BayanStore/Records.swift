@@ -1,0 +1,127 @@
+import BayanCore
+import Foundation
+
+/// A statement row: identity and lifecycle. Texts live in versions.
+public struct StatementRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var slug: String
+    public var state: StatementState
+    public var language: String
+    public var foundingOrder: FoundingOrder
+    public var createdAt: Date
+    public var publishedAt: Date?
+}
+
+/// One line of `bayan statements` and of the home page.
+public struct StatementSummary: Sendable, Equatable {
+    public var statement: StatementRecord
+    public var title: String
+    /// Endorsements on the founding list, withdrawn ones excluded.
+    public var signatoryCount: Int
+}
+
+/// A directory entry, shared by all statements of the instance.
+public struct Organization: Sendable, Equatable, Codable {
+    public var id: String
+    public var displayName: String
+    public var latinName: String?
+    public var place: String?
+    public var kind: String?
+    public var createdAt: Date
+}
+
+/// A statement arriving from a document (`bayan import`).
+public struct ImportPlan: Sendable {
+    public var slug: Slug
+    public var language: String
+    public var title: String
+    public var body: String
+    public var author: String
+    /// Names in document order with the numbers they will carry when published.
+    public var signatories: [(name: String, number: Int)]
+    /// Record a statement published elsewhere: the list becomes the founding list.
+    public var publish: Bool
+    public var at: Date
+
+    public init(slug: Slug, language: String = "ar", title: String, body: String, author: String,
+                signatories: [(name: String, number: Int)], publish: Bool, at: Date) {
+        self.slug = slug
+        self.language = language
+        self.title = title
+        self.body = body
+        self.author = author
+        self.signatories = signatories
+        self.publish = publish
+        self.at = at
+    }
+}
+
+/// A sign-on as submitted, before the store gives it an id and binds it to a version.
+public struct NewEndorsement: Sendable {
+    public var signerKind: SignerKind
+    public var displayName: String
+    public var latinName: String?
+    public var place: String?
+    public var signerName: String?
+    public var signerRole: String?
+    public var contact: String?
+    /// The hash of the exact text the signer read.
+    public var versionHash: ContentHash
+    public var state: EndorsementState
+    public var visibility: Visibility
+
+    public init(signerKind: SignerKind = .organization, displayName: String, latinName: String? = nil,
+                place: String? = nil, signerName: String? = nil, signerRole: String? = nil,
+                contact: String? = nil, versionHash: ContentHash, state: EndorsementState = .pending,
+                visibility: Visibility = .public) {
+        self.signerKind = signerKind
+        self.displayName = displayName
+        self.latinName = latinName
+        self.place = place
+        self.signerName = signerName
+        self.signerRole = signerRole
+        self.contact = contact
+        self.versionHash = versionHash
+        self.state = state
+        self.visibility = visibility
+    }
+}
+
+/// Everything the store refuses or fails at, with a message fit for a CLI or a page.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound(String)
+    case slugTaken(String)
+    case duplicateOrganization(name: String)
+    case staleVersion
+    case domain(DomainError)
+    case conflict(String)
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case let .notFound(what): "not found: \(what)"
+        case let .slugTaken(slug): "a statement with the slug '\(slug)' already exists"
+        case let .duplicateOrganization(name): "the organisation '\(name)' has already signed this statement"
+        case .staleVersion: "the text changed since it was read; read the current version and sign again"
+        case let .domain(error): error.description
+        case let .conflict(message): "conflicting change: \(message)"
+        case let .database(message): "database error: \(message)"
+        }
+    }
+}
+
+/// Effects the store needs, injected so tests control time and identifiers.
+public struct StoreEnvironment: Sendable {
+    public var now: @Sendable () -> Date
+    public var newID: @Sendable () -> String
+    public init(now: @escaping @Sendable () -> Date = { Date() },
+                newID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) {
+        self.now = now
+        self.newID = newID
+    }
+}
+
+extension Date {
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}

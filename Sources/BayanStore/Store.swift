@@ -1,0 +1,263 @@
+import ArabicText
+import BayanCore
+import Foundation
+import SQLKit
+
+/// What the app asks of its database, in intention-named operations. Each write is one
+/// transaction that keeps the domain invariants and appends to the statement's event log.
+public protocol Store: Sendable {
+    func importStatement(_ plan: ImportPlan) async throws(StoreError) -> StatementRecord
+    func createStatement(slug: Slug, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementRecord
+    func statementSummaries() async throws(StoreError) -> [StatementSummary]
+    func statement(slug: String) async throws(StoreError) -> StatementRecord
+    func versions(of statementID: String) async throws(StoreError) -> [StatementVersion]
+    func currentVersion(of statementID: String) async throws(StoreError) -> StatementVersion
+    func endorsements(of statementID: String) async throws(StoreError) -> [Endorsement]
+    func events(of statementID: String) async throws(StoreError) -> [Event]
+    func organizations() async throws(StoreError) -> [Organization]
+    func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion
+    func addEndorsement(statementID: String, _ new: NewEndorsement) async throws(StoreError) -> Endorsement
+    func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError) -> Endorsement
+    func changeState(statementID: String, to state: StatementState, foundingOrder: FoundingOrder?) async throws(StoreError) -> StatementRecord
+}
+
+/// The one store implementation, written once in SQLKit. It runs unchanged on SQLite and
+/// PostgreSQL; the contract test suite proves both.
+public final class SQLStore: Store {
+    public let handle: any DatabaseHandle
+    let env: StoreEnvironment
+
+    public init(handle: any DatabaseHandle, environment: StoreEnvironment = .init()) {
+        self.handle = handle
+        self.env = environment
+    }
+
+    /// Opens the SQLite store in `directory` and applies pending migrations.
+    public static func openSQLite(directory: String, environment: StoreEnvironment = .init()) async throws(StoreError) -> SQLStore {
+        try await wrap {
+            let handle = try await SQLiteHandle.open(directory: directory)
+            try await Migrations.run(on: handle)
+            return SQLStore(handle: handle, environment: environment)
+        }
+    }
+
+    public func close() async {
+        try? await handle.close()
+    }
+
+    // MARK: - Writes
+
+    public func importStatement(_ plan: ImportPlan) async throws(StoreError) -> StatementRecord {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.handle.transaction { db in
+                let at = plan.at
+                let record = try await Self.insertStatement(db, env: env, slug: plan.slug, language: plan.language,
+                                                            title: plan.title, body: plan.body, author: plan.author, at: at)
+                let hash = ContentHash.of(title: plan.title, body: plan.body)
+                for item in plan.signatories {
+                    let org = try await Self.findOrCreateOrganization(db, env: env, name: item.name, latinName: nil, place: nil, at: at)
+                    let e = Endorsement(
+                        id: env.newID(), organizationID: org.id, displayName: item.name, versionHash: hash,
+                        state: plan.publish ? .approved : .pending, founding: plan.publish,
+                        number: plan.publish ? item.number : nil, imported: true, createdAt: at)
+                    try await Self.insertEndorsement(db, statementID: record.id, e)
+                }
+                try await Self.appendEvent(db, statementID: record.id, kind: .imported, at: at, payload: [
+                    "signatories": String(plan.signatories.count), "published": plan.publish ? "elsewhere" : "no",
+                    "versionHash": hash.hex,
+                ])
+                guard plan.publish else { return record }
+                try await db.raw("UPDATE statements SET state = 'published', published_at = \(bind: at.millis) WHERE id = \(bind: record.id)").run()
+                try await Self.appendEvent(db, statementID: record.id, kind: .published, at: at, payload: [
+                    "founding": String(plan.signatories.count), "order": "document", "versionHash": hash.hex,
+                    "listHash": Self.listHash(plan.signatories.map { ($0.number, $0.name) }),
+                ])
+                return try await Self.fetchStatement(db, id: record.id)
+            }
+        }
+    }
+
+    public func createStatement(slug: Slug, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementRecord {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.handle.transaction { db in
+                try await Self.insertStatement(db, env: env, slug: slug, language: language, title: title,
+                                               body: body, author: author, at: env.now())
+            }
+        }
+    }
+
+    public func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.handle.transaction { db in
+                let statement = try await Self.fetchStatement(db, id: statementID)
+                guard statement.state.textIsEditable || reason != nil else {
+                    throw StoreError.domain(.textFrozen(statement.state))
+                }
+                let current = try await Self.fetchVersions(db, statementID: statementID).last
+                let version = StatementVersion(number: (current?.number ?? 0) + 1, language: statement.language,
+                                               title: title, body: body, author: author, createdAt: env.now(), reason: reason)
+                try await Self.insertVersion(db, env: env, statementID: statementID, version)
+                try await Self.appendEvent(db, statementID: statementID, kind: .versionAdded, at: version.createdAt, payload: [
+                    "number": String(version.number), "hash": version.contentHash.hex, "author": author,
+                    "reason": reason ?? "",
+                ])
+                return version
+            }
+        }
+    }
+
+    public func addEndorsement(statementID: String, _ new: NewEndorsement) async throws(StoreError) -> Endorsement {
+        let env = self.env
+        return try await Self.wrap {
+            let name = try Limits.displayName(new.displayName)
+            return try await self.handle.transaction { db in
+                let statement = try await Self.fetchStatement(db, id: statementID)
+                guard statement.state.acceptsSignatures else {
+                    throw StoreError.domain(.notAcceptingSignatures(statement.state))
+                }
+                let current = try await Self.currentAuthoritative(db, statementID: statementID)
+                guard current.contentHash == new.versionHash else { throw StoreError.staleVersion }
+                let at = env.now()
+                var orgID: String?
+                if new.signerKind == .organization {
+                    let org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: new.latinName,
+                                                                      place: new.place, at: at)
+                    let existing = try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND organization_id = \(bind: org.id)").first()
+                    if existing != nil { throw StoreError.duplicateOrganization(name: name) }
+                    orgID = org.id
+                }
+                let e = Endorsement(id: env.newID(), signerKind: new.signerKind, organizationID: orgID, displayName: name,
+                                    place: new.place, signerName: new.signerName, signerRole: new.signerRole,
+                                    contact: new.contact, versionHash: new.versionHash, state: new.state,
+                                    visibility: new.visibility, createdAt: at)
+                try await Self.insertEndorsement(db, statementID: statementID, e)
+                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementAdded, at: at, payload: [
+                    "id": e.id, "kind": e.signerKind.rawValue, "name": name, "versionHash": e.versionHash.hex,
+                    "state": e.state.rawValue,
+                ])
+                return e
+            }
+        }
+    }
+
+    public func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError) -> Endorsement {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.handle.transaction { db in
+                guard var e = try await Self.fetchEndorsements(db, statementID: statementID).first(where: { $0.id == endorsementID }) else {
+                    throw StoreError.notFound("endorsement \(endorsementID)")
+                }
+                e.state = try e.state.transition(to: state)
+                let at = env.now()
+                try await db.raw("UPDATE endorsements SET state = \(bind: state.rawValue), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
+                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: [
+                    "id": e.id, "state": state.rawValue, "reason": reason ?? "",
+                ])
+                return e
+            }
+        }
+    }
+
+    public func changeState(statementID: String, to next: StatementState, foundingOrder: FoundingOrder?) async throws(StoreError) -> StatementRecord {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.handle.transaction { db in
+                let statement = try await Self.fetchStatement(db, id: statementID)
+                _ = try statement.state.transition(to: next)
+                let at = env.now()
+                let order = foundingOrder ?? statement.foundingOrder
+                if next == .published && statement.publishedAt == nil {
+                    let current = try await Self.currentAuthoritative(db, statementID: statementID)
+                    let all = try await Self.fetchEndorsements(db, statementID: statementID)
+                    let numbers = try SignatoryRules.foundingNumbers(all, currentHash: current.contentHash, order: order)
+                    for (id, number) in numbers {
+                        try await db.raw("UPDATE endorsements SET founding = 1, number = \(bind: number), updated_at = \(bind: at.millis) WHERE id = \(bind: id)").run()
+                    }
+                    try await db.raw("UPDATE statements SET state = 'published', published_at = \(bind: at.millis), founding_order = \(bind: order.rawValue) WHERE id = \(bind: statementID)").run()
+                    let names = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.displayName) })
+                    try await Self.appendEvent(db, statementID: statementID, kind: .published, at: at, payload: [
+                        "founding": String(numbers.count), "order": order.rawValue, "versionHash": current.contentHash.hex,
+                        "listHash": Self.listHash(numbers.map { ($0.number, names[$0.id] ?? "") }),
+                    ])
+                } else {
+                    try await db.raw("UPDATE statements SET state = \(bind: next.rawValue) WHERE id = \(bind: statementID)").run()
+                    try await Self.appendEvent(db, statementID: statementID, kind: .stateChanged, at: at, payload: [
+                        "from": statement.state.rawValue, "to": next.rawValue,
+                    ])
+                }
+                return try await Self.fetchStatement(db, id: statementID)
+            }
+        }
+    }
+
+    // MARK: - Reads
+
+    public func statementSummaries() async throws(StoreError) -> [StatementSummary] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                let rows = try await db.raw("""
+                    SELECT s.id, s.slug, s.state, s.language, s.founding_order, s.created_at, s.published_at,
+                      (SELECT v.title FROM statement_versions v WHERE v.statement_id = s.id AND v.translation_of IS NULL
+                         ORDER BY v.number DESC LIMIT 1) AS title,
+                      (SELECT COUNT(*) FROM endorsements e WHERE e.statement_id = s.id AND e.founding = 1
+                         AND e.state <> 'withdrawn') AS signatories
+                    FROM statements s ORDER BY s.created_at DESC, s.slug
+                    """).all()
+                return try rows.map { row in
+                    StatementSummary(statement: try Self.decodeStatement(row),
+                                     title: try row.decode(column: "title", as: String?.self) ?? "",
+                                     signatoryCount: try row.decode(column: "signatories", as: Int.self))
+                }
+            }
+        }
+    }
+
+    public func statement(slug: String) async throws(StoreError) -> StatementRecord {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                guard let row = try await db.raw("SELECT * FROM statements WHERE slug = \(bind: slug)").first() else {
+                    throw StoreError.notFound("statement '\(slug)'")
+                }
+                return try Self.decodeStatement(row)
+            }
+        }
+    }
+
+    public func versions(of statementID: String) async throws(StoreError) -> [StatementVersion] {
+        try await Self.wrap { try await self.handle.read { db in try await Self.fetchVersions(db, statementID: statementID) } }
+    }
+
+    public func currentVersion(of statementID: String) async throws(StoreError) -> StatementVersion {
+        try await Self.wrap { try await self.handle.read { db in try await Self.currentAuthoritative(db, statementID: statementID) } }
+    }
+
+    public func endorsements(of statementID: String) async throws(StoreError) -> [Endorsement] {
+        try await Self.wrap { try await self.handle.read { db in try await Self.fetchEndorsements(db, statementID: statementID) } }
+    }
+
+    public func events(of statementID: String) async throws(StoreError) -> [Event] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                try await db.raw("SELECT * FROM events WHERE statement_id = \(bind: statementID) ORDER BY seq").all().map(Self.decodeEvent)
+            }
+        }
+    }
+
+    public func organizations() async throws(StoreError) -> [Organization] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                try await db.raw("SELECT * FROM organizations ORDER BY name_key, display_name").all().map { row in
+                    Organization(id: try row.decode(column: "id", as: String.self),
+                                 displayName: try row.decode(column: "display_name", as: String.self),
+                                 latinName: try row.decode(column: "latin_name", as: String?.self),
+                                 place: try row.decode(column: "place", as: String?.self),
+                                 kind: try row.decode(column: "kind", as: String?.self),
+                                 createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import ArabicText
+import BayanCore
+import Foundation
+import SQLKit
+
+/// The queries behind `SQLStore`, as static functions over one `SQLDatabase` session so
+/// that a write transaction can compose them.
+extension SQLStore {
+    /// Runs an operation and turns whatever it throws into a `StoreError`.
+    static func wrap<T>(_ op: () async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await op()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DomainError {
+            throw .domain(error)
+        } catch {
+            let text = String(describing: error)
+            if text.contains("UNIQUE constraint") || text.contains("23505") || text.contains("duplicate key") {
+                throw .conflict("a unique constraint refused the change")
+            }
+            throw .database(text)
+        }
+    }
+
+    static func insertStatement(_ db: any SQLDatabase, env: StoreEnvironment, slug: Slug, language: String,
+                                title: String, body: String, author: String, at: Date) async throws -> StatementRecord {
+        if try await db.raw("SELECT id FROM statements WHERE slug = \(bind: slug.value)").first() != nil {
+            throw StoreError.slugTaken(slug.value)
+        }
+        let title = Limits.cleanedText(title)
+        guard !title.isEmpty else { throw StoreError.domain(.emptyName(field: "title")) }
+        guard title.count <= Limits.titleLength else { throw StoreError.domain(.fieldTooLong(field: "title", limit: Limits.titleLength)) }
+        guard body.count <= Limits.bodyLength else { throw StoreError.domain(.fieldTooLong(field: "body", limit: Limits.bodyLength)) }
+        let record = StatementRecord(id: env.newID(), slug: slug.value, state: .draft, language: language,
+                                     foundingOrder: .arabic, createdAt: at, publishedAt: nil)
+        try await db.raw("""
+            INSERT INTO statements (id, slug, state, language, founding_order, created_at)
+            VALUES (\(bind: record.id), \(bind: record.slug), 'draft', \(bind: language), 'arabic', \(bind: at.millis))
+            """).run()
+        try await appendEvent(db, statementID: record.id, kind: .statementCreated, at: at, payload: [
+            "slug": slug.value, "language": language, "author": author,
+        ])
+        let version = StatementVersion(number: 1, language: language, title: title, body: body, author: author, createdAt: at)
+        try await insertVersion(db, env: env, statementID: record.id, version)
+        try await appendEvent(db, statementID: record.id, kind: .versionAdded, at: at, payload: [
+            "number": "1", "hash": version.contentHash.hex, "author": author, "reason": "",
+        ])
+        return record
+    }
+
+    static func insertVersion(_ db: any SQLDatabase, env: StoreEnvironment, statementID: String, _ v: StatementVersion) async throws {
+        try await db.raw("""
+            INSERT INTO statement_versions (id, statement_id, number, language, title, body, content_hash, author, created_at, translation_of, reason)
+            VALUES (\(bind: env.newID()), \(bind: statementID), \(bind: v.number), \(bind: v.language), \(bind: v.title),
+                    \(bind: v.body), \(bind: v.contentHash.hex), \(bind: v.author), \(bind: v.createdAt.millis),
+                    \(bind: v.translationOf?.hex), \(bind: v.reason))
+            """).run()
+    }
+
+    /// The directory entry for a name: an existing one when the names are the same after
+    /// normalization (diacritics, hamza, spacing), otherwise a new one. Spelling variants
+    /// are *not* linked here: they are offered to a person as duplicate candidates.
+    static func findOrCreateOrganization(_ db: any SQLDatabase, env: StoreEnvironment, name: String, latinName: String?,
+                                         place: String?, at: Date) async throws -> Organization {
+        let matchKey = DuplicateFinder.matchingKey(name)
+        let normalized = ArabicText.normalize(name)
+        let rows = try await db.raw("SELECT id, display_name, latin_name, place, kind, created_at FROM organizations WHERE match_key = \(bind: matchKey)").all()
+        for row in rows {
+            let display = try row.decode(column: "display_name", as: String.self)
+            if ArabicText.normalize(display) == normalized {
+                return Organization(id: try row.decode(column: "id", as: String.self), displayName: display,
+                                    latinName: try row.decode(column: "latin_name", as: String?.self),
+                                    place: try row.decode(column: "place", as: String?.self),
+                                    kind: try row.decode(column: "kind", as: String?.self),
+                                    createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+            }
+        }
+        let org = Organization(id: env.newID(), displayName: name, latinName: latinName, place: place, kind: nil, createdAt: at)
+        try await db.raw("""
+            INSERT INTO organizations (id, display_name, latin_name, place, kind, name_key, match_key, created_at)
+            VALUES (\(bind: org.id), \(bind: name), \(bind: latinName), \(bind: place), NULL,
+                    \(bind: CollationKey(name).storageKey), \(bind: matchKey), \(bind: at.millis))
+            """).run()
+        return org
+    }
+
+    static func insertEndorsement(_ db: any SQLDatabase, statementID: String, _ e: Endorsement) async throws {
+        try await db.raw("""
+            INSERT INTO endorsements (id, statement_id, signer_kind, organization_id, display_name, place, signer_name,
+              signer_role, contact, version_hash, state, founding, number, visibility, imported, name_key, created_at, updated_at)
+            VALUES (\(bind: e.id), \(bind: statementID), \(bind: e.signerKind.rawValue), \(bind: e.organizationID),
+              \(bind: e.displayName), \(bind: e.place), \(bind: e.signerName), \(bind: e.signerRole), \(bind: e.contact),
+              \(bind: e.versionHash.hex), \(bind: e.state.rawValue), \(bind: e.founding ? 1 : 0), \(bind: e.number),
+              \(bind: e.visibility.rawValue), \(bind: e.imported ? 1 : 0), \(bind: CollationKey(e.displayName).storageKey),
+              \(bind: e.createdAt.millis), \(bind: e.createdAt.millis))
+            """).run()
+    }
+
+    /// Appends to the statement's hash chain. Callers hold the write transaction, so the
+    /// read of the head and the insert cannot interleave with another writer's on SQLite;
+    /// the primary key (statement_id, seq) refuses a fork on any database.
+    @discardableResult
+    static func appendEvent(_ db: any SQLDatabase, statementID: String, kind: EventKind, at: Date,
+                            payload: [String: String]) async throws -> Event {
+        let head = try await db.raw("SELECT * FROM events WHERE statement_id = \(bind: statementID) ORDER BY seq DESC LIMIT 1").first()
+        let previous = try head.map(decodeEvent)
+        let event = Event.next(after: previous, kind: kind, at: at, payload: payload)
+        try await db.raw("""
+            INSERT INTO events (statement_id, seq, kind, at, payload, prev_hash, hash)
+            VALUES (\(bind: statementID), \(bind: event.sequence), \(bind: event.kind), \(bind: event.atMillis),
+                    \(bind: event.payloadJSON), \(bind: event.prevHash), \(bind: event.hash))
+            """).run()
+        return event
+    }
+
+    static func fetchStatement(_ db: any SQLDatabase, id: String) async throws -> StatementRecord {
+        guard let row = try await db.raw("SELECT * FROM statements WHERE id = \(bind: id)").first() else {
+            throw StoreError.notFound("statement \(id)")
+        }
+        return try decodeStatement(row)
+    }
+
+    static func fetchVersions(_ db: any SQLDatabase, statementID: String) async throws -> [StatementVersion] {
+        try await db.raw("SELECT * FROM statement_versions WHERE statement_id = \(bind: statementID) ORDER BY number").all().map { row in
+            var v = StatementVersion(
+                number: try row.decode(column: "number", as: Int.self),
+                language: try row.decode(column: "language", as: String.self),
+                title: try row.decode(column: "title", as: String.self),
+                body: try row.decode(column: "body", as: String.self),
+                author: try row.decode(column: "author", as: String.self),
+                createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
+                translationOf: try row.decode(column: "translation_of", as: String?.self).map(ContentHash.init(hex:)),
+                reason: try row.decode(column: "reason", as: String?.self))
+            v.contentHash = ContentHash(hex: try row.decode(column: "content_hash", as: String.self))
+            return v
+        }
+    }
+
+    static func currentAuthoritative(_ db: any SQLDatabase, statementID: String) async throws -> StatementVersion {
+        guard let v = try await fetchVersions(db, statementID: statementID).last(where: \.isAuthoritative) else {
+            throw StoreError.notFound("a version of statement \(statementID)")
+        }
+        return v
+    }
+
+    static func fetchEndorsements(_ db: any SQLDatabase, statementID: String) async throws -> [Endorsement] {
+        try await db.raw("SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) ORDER BY created_at, id").all().map { row in
+            Endorsement(
+                id: try row.decode(column: "id", as: String.self),
+                signerKind: SignerKind(rawValue: try row.decode(column: "signer_kind", as: String.self)) ?? .organization,
+                organizationID: try row.decode(column: "organization_id", as: String?.self),
+                displayName: try row.decode(column: "display_name", as: String.self),
+                place: try row.decode(column: "place", as: String?.self),
+                signerName: try row.decode(column: "signer_name", as: String?.self),
+                signerRole: try row.decode(column: "signer_role", as: String?.self),
+                contact: try row.decode(column: "contact", as: String?.self),
+                versionHash: ContentHash(hex: try row.decode(column: "version_hash", as: String.self)),
+                state: EndorsementState(rawValue: try row.decode(column: "state", as: String.self)) ?? .pending,
+                founding: try row.decode(column: "founding", as: Int.self) == 1,
+                number: try row.decode(column: "number", as: Int?.self),
+                visibility: Visibility(rawValue: try row.decode(column: "visibility", as: String.self)) ?? .public,
+                imported: try row.decode(column: "imported", as: Int.self) == 1,
+                createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+        }
+    }
+
+    static func decodeStatement(_ row: any SQLRow) throws -> StatementRecord {
+        StatementRecord(
+            id: try row.decode(column: "id", as: String.self),
+            slug: try row.decode(column: "slug", as: String.self),
+            state: StatementState(rawValue: try row.decode(column: "state", as: String.self)) ?? .draft,
+            language: try row.decode(column: "language", as: String.self),
+            foundingOrder: FoundingOrder(rawValue: try row.decode(column: "founding_order", as: String.self)) ?? .arabic,
+            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
+            publishedAt: try row.decode(column: "published_at", as: Int64?.self).map(Date.init(millis:)))
+    }
+
+    static func decodeEvent(_ row: any SQLRow) throws -> Event {
+        let json = try row.decode(column: "payload", as: String.self)
+        return Event(sequence: try row.decode(column: "seq", as: Int.self),
+                     kind: try row.decode(column: "kind", as: String.self),
+                     atMillis: try row.decode(column: "at", as: Int64.self),
+                     // An unreadable payload is kept visible as such, so verification fails on it.
+                     payload: Event.payload(fromJSON: json) ?? ["unreadable": json],
+                     prevHash: try row.decode(column: "prev_hash", as: String.self),
+                     hash: try row.decode(column: "hash", as: String.self))
+    }
+
+    /// SHA-256 over the numbered list (`N\tname\n` per line): the published list in one
+    /// hash, recorded in the publication event.
+    static func listHash(_ items: [(Int, String)]) -> String {
+        ContentHash.of(text: items.map { "\($0.0)\t\($0.1)\n" }.joined()).hex
+    }
+}

@@ -1,0 +1,40 @@
+import BayanStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Settings of a running Bayan, read once at start (CLI flags, `BAYAN_*` variables,
+/// defaults) and passed in, so tests build the same app with their own values.
+public struct AppConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var dataDirectory: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data") {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// Assembles router, middleware and routes from a configuration and a store: the one
+/// place where the web app is put together, used by `bayan serve` and by the tests.
+public func buildApplication(
+    _ configuration: AppConfiguration, store: any Store, logger: Logger = Logger(label: "bayan"),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(store: store, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}
+
+public func buildRouter(store: any Store, logger: Logger) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorPageMiddleware(logger: logger))
+    PublicRoutes(store: store).add(to: router)
+    return router
+}

@@ -1,0 +1,20 @@
+/// Arabic interface strings (the primary language). Keys are shared with `en.swift`.
+let arabicStrings: [String: String] = [
+    "site.name": "بيان",
+    "site.tagline": "بيانات مشتركة وقوائم الموقّعين",
+    "home.title": "البيانات المنشورة",
+    "home.empty": "لا توجد بيانات منشورة بعد.",
+    "home.signatories": "عدد الموقّعين",
+    "statement.signatories": "الجهات الموقّعة",
+    "statement.published": "تاريخ النشر",
+    "statement.version": "بصمة النص",
+    "statement.downloads": "تنزيل",
+    "statement.withdrawn": "سحبت توقيعها",
+    "statement.noSignatories": "لا توجد جهات موقّعة بعد.",
+    "notFound.title": "الصفحة غير موجودة",
+    "notFound.body": "لم نجد ما تبحث عنه. ربما تغيّر الرابط أو لم يُنشر البيان بعد.",
+    "notFound.home": "العودة إلى الصفحة الرئيسية",
+    "error.title": "حدث خطأ",
+    "error.body": "تعذّر إكمال الطلب. حاول مرة أخرى بعد قليل.",
+    "language.switch": "English",
+]

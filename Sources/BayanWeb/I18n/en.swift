@@ -1,0 +1,20 @@
+/// English interface strings. Keys are shared with `ar.swift`.
+let englishStrings: [String: String] = [
+    "site.name": "Bayan",
+    "site.tagline": "Joint statements and their signatory lists",
+    "home.title": "Published statements",
+    "home.empty": "No statement has been published yet.",
+    "home.signatories": "Signatories",
+    "statement.signatories": "Signatory organisations",
+    "statement.published": "Published",
+    "statement.version": "Text fingerprint",
+    "statement.downloads": "Download",
+    "statement.withdrawn": "withdrew its signature",
+    "statement.noSignatories": "No organisation has signed yet.",
+    "notFound.title": "Page not found",
+    "notFound.body": "We could not find what you are looking for. The link may have changed or the statement is not published yet.",
+    "notFound.home": "Back to the home page",
+    "error.title": "Something went wrong",
+    "error.body": "The request could not be completed. Please try again shortly.",
+    "language.switch": "العربية",
+]

@@ -1,0 +1,79 @@
+import Mustache
+
+/// Page templates, compiled into the binary so Bayan stays one file to deploy.
+/// Every page: `lang` and `dir` on `<html>`, our own stylesheet only, no script.
+enum Templates {
+    static let layout = """
+    <!DOCTYPE html>
+    <html lang="{{lang}}" dir="{{dir}}">
+    <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>{{pageTitle}}</title>
+    <link rel="stylesheet" href="/static/bayan.css" />
+    {{{head}}}
+    </head>
+    <body>
+    <header class="site"><a class="brand" href="/">{{t.site_name}}</a> <span class="tagline">{{t.site_tagline}}</span>
+    <a class="lang" href="{{switchURL}}" lang="{{switchLang}}">{{t.language_switch}}</a></header>
+    <main>
+    {{{content}}}
+    </main>
+    </body>
+    </html>
+
+    """
+
+    static let home = """
+    <h1>{{t.home_title}}</h1>
+    {{#statements}}
+    <article class="summary" lang="{{language}}" dir="{{dir}}">
+    <h2><a href="/s/{{slug}}">{{title}}</a></h2>
+    <p class="meta">{{t.home_signatories}}: <bdi>{{count}}</bdi>{{#published}} · {{t.statement_published}}: <time datetime="{{publishedISO}}">{{published}}</time>{{/published}}</p>
+    </article>
+    {{/statements}}
+    {{^statements}}<p>{{t.home_empty}}</p>{{/statements}}
+    """
+
+    static let statement = """
+    <article class="statement" lang="{{language}}" dir="{{dir}}">
+    <h1>{{title}}</h1>
+    <div class="body">
+    {{{bodyHTML}}}
+    </div>
+    <section class="signatories">
+    <h2>{{t.statement_signatories}} (<bdi>{{count}}</bdi>)</h2>
+    {{#hasSignatories}}
+    <ol class="founding">
+    {{#signatories}}
+    <li value="{{number}}"{{#withdrawn}} class="withdrawn"{{/withdrawn}}><bdi>{{name}}</bdi>{{#withdrawn}} <span class="note">({{t.statement_withdrawn}})</span>{{/withdrawn}}</li>
+    {{/signatories}}
+    </ol>
+    {{/hasSignatories}}
+    {{^hasSignatories}}<p>{{t.statement_noSignatories}}</p>{{/hasSignatories}}
+    </section>
+    <footer class="meta">
+    {{#published}}<p>{{t.statement_published}}: <time datetime="{{publishedISO}}">{{published}}</time></p>{{/published}}
+    <p>{{t.statement_version}}: <code dir="ltr">{{fingerprint}}</code></p>
+    <p>{{t.statement_downloads}}: <a href="/s/{{slug}}.md">Markdown</a> · <a href="/s/{{slug}}.json">JSON</a> · <a href="/s/{{slug}}.csv">CSV</a></p>
+    </footer>
+    </article>
+    """
+
+    static let message = """
+    <section class="message">
+    <h1>{{heading}}</h1>
+    <p>{{text}}</p>
+    <p><a href="/">{{t.notFound_home}}</a></p>
+    </section>
+    """
+
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        // The templates are constants of this file: a parse error is a programming error.
+        for (name, text) in [("layout", layout), ("home", home), ("statement", statement), ("message", message)] {
+            library.register(try! MustacheTemplate(string: text), named: name)
+        }
+        return library
+    }()
+}

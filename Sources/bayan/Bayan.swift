@@ -1,0 +1,43 @@
+import ArgumentParser
+import BayanStore
+import Configuration
+import Foundation
+
+@main
+struct Bayan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bayan",
+        abstract: "Joint statements with numbered lists of signatory organisations.",
+        subcommands: [Serve.self, Import.self, Export.self, Statements.self, Verify.self, Names.self])
+}
+
+/// `--data DIR`, shared by every command that opens the database. Precedence: the flag,
+/// then `BAYAN_DATA` (through swift-configuration), then `./bayan-data`.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory holding bayan.sqlite (default: $BAYAN_DATA or ./bayan-data).")
+    var data: String?
+
+    var directory: String {
+        data ?? Settings.reader.string(forKey: "bayan.data", default: "./bayan-data")
+    }
+
+    func openStore() async throws -> SQLStore {
+        try await SQLStore.openSQLite(directory: directory)
+    }
+}
+
+/// Settings from the environment (`BAYAN_*`), read through swift-configuration.
+enum Settings {
+    static let reader = ConfigReader(provider: EnvironmentVariablesProvider())
+}
+
+/// A CLI failure with a message for the person at the terminal; exits non-zero.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Writes to standard error (warnings, progress), keeping standard output for data.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,152 @@
+import ArabicText
+import ArgumentParser
+import BayanCore
+import BayanDocument
+import BayanStore
+import BayanWeb
+import Foundation
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a statement document (Markdown: '# Title', body, numbered list).",
+        discussion: """
+            Without --publish the statement becomes a draft whose list awaits confirmation by the \
+            organisations. With --publish it records a statement published elsewhere: its list becomes \
+            the founding list in the document's order and numbering. The import is one transaction: \
+            on any error nothing is stored.
+            """)
+
+    @Argument(help: "The document file (UTF-8).") var file: String
+    @Option(help: "The public address /s/SLUG (default: from the title).") var slug: String?
+    @Option(help: "The statement's language code.") var language: String = "ar"
+    @Flag(help: "Record the statement as published, with its list as the founding list.") var publish = false
+    @Flag(help: "Accept a list whose numbers repeat, numbering it 1..n.") var renumber = false
+    @OptionGroup var dataOptions: DataOptions
+
+    func run() async throws {
+        let data = try readDocument(file)
+        let parsed: ParsedDocument
+        do { parsed = try DocumentParser.parse(data) } catch { throw CLIError("\(file): \(error)") }
+        for warning in parsed.warnings { warn("warning: \(warning)") }
+        let doc = parsed.document
+        if parsed.warnings.contains(where: \.isRepeat) && !renumber {
+            throw CLIError("\(file): the list repeats numbers; check for a doubled organisation, or pass --renumber to number it 1..n")
+        }
+        let names = doc.signatories.map(\.name)
+        for candidate in DuplicateFinder.candidates(in: names) {
+            let a = doc.signatories[candidate.first], b = doc.signatories[candidate.second]
+            if candidate.reason == DuplicateFinder.sameAfterNormalization {
+                throw CLIError("\(file): lines \(a.line) and \(b.line) name the same organisation ('\(a.name)')")
+            }
+            warn("warning: lines \(a.line) and \(b.line) may name the same organisation (\(candidate.reason)): '\(a.name)' / '\(b.name)'")
+        }
+        let clean = doc.numberingIsClean
+        if publish && !clean && !doc.signatories.isEmpty {
+            warn("warning: the numbering is broken; the founding list is numbered 1..\(doc.signatories.count) in document order")
+        }
+        let slug: Slug
+        do { slug = try self.slug.map { try Slug($0) } ?? Slug.suggested(from: doc.title) } catch { throw CLIError("\(error)") }
+        let plan = ImportPlan(
+            slug: slug, language: language, title: doc.title, body: doc.body, author: "import:\((file as NSString).lastPathComponent)",
+            signatories: doc.signatories.enumerated().map { (name: $0.element.name, number: clean ? $0.element.declaredNumber : $0.offset + 1) },
+            publish: publish, at: Date())
+        let store = try await dataOptions.openStore()
+        defer { Task { await store.close() } }
+        do {
+            let record = try await store.importStatement(plan)
+            print("imported \(record.slug): \(doc.signatories.count) signatories, \(record.state.rawValue)")
+        } catch {
+            throw CLIError("\(file): \(error)")
+        }
+    }
+
+    /// Reads the file, refusing an oversized one before loading it into memory.
+    func readDocument(_ path: String) throws -> Data {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? Int else {
+            throw CLIError("\(path): cannot read the file")
+        }
+        guard size <= Limits.documentBytes else {
+            throw CLIError("\(path): \(DocumentError.tooLarge(bytes: size, limit: Limits.documentBytes))")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot read the file") }
+        return data
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Export a statement's public data.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case md, json, csv }
+
+    @Argument(help: "The statement's slug.") var slug: String
+    @Option(help: "md (the statement document), json or csv.") var format: Format = .md
+    @Option(help: "Write to this file instead of standard output.") var output: String?
+    @OptionGroup var dataOptions: DataOptions
+
+    func run() async throws {
+        let store = try await dataOptions.openStore()
+        defer { Task { await store.close() } }
+        let snapshot: StatementSnapshot
+        do { snapshot = try await StatementSnapshot.load(slug: slug, store: store) } catch { throw CLIError("\(error)") }
+        let data = snapshot.publicData
+        let text: String = switch format {
+        case .md: data.document.markdown
+        case .json: String(decoding: data.json(), as: UTF8.self) + "\n"
+        case .csv: data.csv()
+        }
+        if let output {
+            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch { throw CLIError("\(output): \(error.localizedDescription)") }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
+
+struct Statements: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the statements of this instance as a table.")
+    @OptionGroup var dataOptions: DataOptions
+
+    func run() async throws {
+        let store = try await dataOptions.openStore()
+        defer { Task { await store.close() } }
+        let rows = try await store.statementSummaries().map { s in
+            [s.statement.slug, s.statement.state.rawValue, String(s.signatoryCount), s.title]
+        }
+        print(Table.render(header: ["SLUG", "STATE", "SIGNATORIES", "TITLE"], rows: rows))
+    }
+}
+
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify a statement's hash-chained event log; exits 1 and names the first bad event if it is broken.")
+    @Argument(help: "The statement's slug.") var slug: String
+    @OptionGroup var dataOptions: DataOptions
+
+    func run() async throws {
+        let store = try await dataOptions.openStore()
+        defer { Task { await store.close() } }
+        do {
+            let statement = try await store.statement(slug: slug)
+            let result = EventChain.verify(try await store.events(of: statement.id))
+            print("\(slug): \(result)")
+            if !result.isValid { throw ExitCode(1) }
+        } catch let error as StoreError {
+            throw CLIError("\(error)")
+        }
+    }
+}
+
+/// A plain text table; widths count characters, which is right for the terminal in
+/// Latin text and close enough for Arabic.
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

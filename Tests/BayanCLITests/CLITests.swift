@@ -1,0 +1,176 @@
+import BayanCore
+import BayanStore
+import BayanTestSupport
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import SQLKit
+import Testing
+
+/// End-to-end: the real `bayan` binary on a real SQLite file.
+@Suite(.serialized) struct CLIImportExport {
+    func write(_ dir: TemporaryDirectory, _ name: String, _ text: String) -> String {
+        let path = dir.file(name)
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    @Test func importThenExportGivesTheCanonicalDocumentAndRoundTrips() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        // A messy paste of the sample: BOM, CRLF, mixed numbering, full stops.
+        var messy = "\u{FEFF}# \(Samples.title)  \r\n\r\n" + Samples.body.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n\r\n"
+        for (i, name) in Samples.organizations.enumerated() {
+            let arabicDigits = String(String(i + 1).map { Character(Unicode.Scalar(0x0660 + Int(String($0))!)!) })
+            messy += [("- \(i + 1) - \(name).\r\n"), ("\(i + 1). \(name)\r\n\r\n"), ("\(arabicDigits)- \(name) \r\n"), ("\(i + 1)) \(name)\r\n")][i % 4]
+        }
+        let imported = try BayanBinary.run(["import", write(dir, "messy.md", messy), "--slug", "joint", "--publish", "--data", data])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("imported joint: 65 signatories, published"))
+        let md = try BayanBinary.run(["export", "joint", "--format", "md", "--data", data])
+        #expect(md.stdout == Samples.document())
+        // import → export → import → export is the identity.
+        let again = try BayanBinary.run(["import", write(dir, "exported.md", md.stdout), "--slug", "again", "--publish", "--data", data])
+        #expect(again.status == 0)
+        #expect(try BayanBinary.run(["export", "again", "--data", data]).stdout == md.stdout)
+        let out = dir.file("joint.csv")
+        #expect(try BayanBinary.run(["export", "joint", "--format", "csv", "--output", out, "--data", data]).status == 0)
+        let csv = String(decoding: FileManager.default.contents(atPath: out) ?? Data(), as: UTF8.self)
+        #expect(csv.hasPrefix("\u{FEFF}number,name") && csv.contains("\r\n65,Association des Syriens Libres,"))
+        let json = try BayanBinary.run(["export", "joint", "--format", "json", "--data", data])
+        let decoded = try JSONDecoder().decode(PublicStatementProbe.self, from: Data(json.stdout.utf8))
+        #expect(decoded.signatories.map(\.name) == Samples.organizations)
+        let table = try BayanBinary.run(["statements", "--data", data])
+        #expect(table.stdout.contains("joint") && table.stdout.contains("published") && table.stdout.contains("65"))
+        #expect(try BayanBinary.run(["verify", "joint", "--data", data]).stdout.contains("valid: 4 events"))
+    }
+
+    struct PublicStatementProbe: Decodable {
+        struct S: Decodable { let name: String; let number: Int }
+        let signatories: [S]
+    }
+
+    static let badInputs: [(String, Data, String)] = {
+        var nonUTF8 = Data("# عنوان\n\n1. نقابة ".utf8)
+        nonUTF8.append(contentsOf: [0xFF, 0xFE, 0x0A])
+        let long = "# عنوان\n\n1. نقابة\n2. " + String(repeating: "رابطة ", count: 840) + "\n"
+        return [
+            ("empty", Data(), "empty"),
+            ("not UTF-8", nonUTF8, "not valid UTF-8"),
+            ("no title", Data("نص بلا عنوان\n\n1. نقابة\n".utf8), "line 1: expected the title"),
+            ("repeated numbers", Data("# عنوان\n\n1. نقابة\n2. رابطة\n2. مجلس\n".utf8), "repeats numbers"),
+            ("20 MB", Data(repeating: 0x61, count: 20 * 1024 * 1024), "limit is"),
+            ("5000-character name", Data(long.utf8), "line 4: the organisation name is longer than"),
+            ("same organisation twice", Data("# عنوان\n\n1. نقابة المعلمين\n2. نقابةُ المعلمين\n".utf8), "name the same organisation"),
+        ]
+    }()
+
+    @Test(arguments: badInputs.indices)
+    func badInputIsAClearErrorAndChangesNothing(index: Int) async throws {
+        let (label, bytes, message) = Self.badInputs[index]
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        #expect(try BayanBinary.run(["import", write(dir, "ok.md", Samples.document()), "--publish", "--slug", "ok", "--data", data]).status == 0)
+        let before = try await snapshot(data)
+        let path = dir.file("bad.md")
+        FileManager.default.createFile(atPath: path, contents: bytes)
+        let result = try BayanBinary.run(["import", path, "--publish", "--data", data])
+        #expect(result.status != 0, "\(label)")
+        #expect(result.stderr.contains(message), "\(label): \(result.stderr)")
+        #expect(try await snapshot(data) == before, "\(label)")
+    }
+
+    @Test func unknownSlugAndBadSlugAreClearErrors() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let missing = try BayanBinary.run(["export", "nothing", "--data", dir.file("d")])
+        #expect(missing.status != 0 && missing.stderr.contains("not found: statement 'nothing'"))
+        let badSlug = try BayanBinary.run(["import", write(dir, "a.md", "# t\n"), "--slug", "Bad Slug", "--data", dir.file("d")])
+        #expect(badSlug.status != 0 && badSlug.stderr.contains("not a valid slug"))
+    }
+
+    @Test func dataDirectoryComesFromTheEnvironmentWhenNoFlagIsGiven() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let env = ["BAYAN_DATA": dir.file("from-env")]
+        #expect(try BayanBinary.run(["import", write(dir, "a.md", Samples.document()), "--slug", "env", "--publish"], environment: env).status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.file("from-env/bayan.sqlite")))
+        #expect(try BayanBinary.run(["statements"], environment: env).stdout.contains("env"))
+    }
+
+    @Test func verifyNamesATamperedEvent() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        _ = try BayanBinary.run(["import", write(dir, "a.md", Samples.document()), "--slug", "s", "--publish", "--data", data])
+        let store = try await SQLStore.openSQLite(directory: data)
+        try await store.handle.transaction { db in
+            try await db.raw("UPDATE events SET at = at + 1 WHERE seq = 3").run()
+        }
+        await store.close()
+        let result = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("broken at event 3"))
+    }
+
+    /// Every row of every table, as text: "unchanged" means equal snapshots.
+    func snapshot(_ data: String) async throws -> [String] {
+        let store = try await SQLStore.openSQLite(directory: data)
+        var rows: [String] = []
+        for table in ["statements", "statement_versions", "organizations", "endorsements", "events"] {
+            let n = try await store.handle.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)
+            }
+            let head = try await store.handle.read { db in
+                try await db.raw("SELECT MAX(rowid) AS m FROM \(unsafeRaw: table)").first()!.decode(column: "m", as: Int?.self)
+            }
+            rows.append("\(table)=\(n)/\(head ?? 0)")
+        }
+        await store.close()
+        return rows
+    }
+}
+
+@Suite(.serialized) struct CLIServe {
+    @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        let doc = dir.file("s.md")
+        FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
+        #expect(try BayanBinary.run(["import", doc, "--slug", "joint", "--publish", "--data", data]).status == 0)
+        let server = try BayanBinary.Server(arguments: ["--data", data])
+        let page = try await httpGet(server.baseURL + "/s/joint")
+        let missing = try await httpGet(server.baseURL + "/s/missing")
+        let status = server.stop()
+        #expect(page.status == 200)
+        for (i, name) in Samples.organizations.enumerated() {
+            #expect(page.body.contains(#"<li value="\#(i + 1)"><bdi>\#(name)</bdi></li>"#))
+        }
+        let parser = XMLParser(data: Data(page.body.utf8))
+        #expect(parser.parse(), "not well-formed: \(String(describing: parser.parserError))")
+        #expect(missing.status == 404)
+        #expect(status == 0)
+    }
+}
+
+@Suite struct CLINames {
+    @Test func namesSortAndDuplicatesWorkOnStdin() throws {
+        let sorted = try BayanBinary.run(["names", "sort"], stdin: "نقابة المعلمين\n\nالاتحاد العام\nAmnesty\nرابطة الكتاب\n")
+        #expect(sorted.stdout == "الاتحاد العام\nرابطة الكتاب\nنقابة المعلمين\nAmnesty\n")
+        let dups = try BayanBinary.run(["names", "duplicates"], stdin: "الجالية في سورية\nرابطة\nالجالية في سوريا\n")
+        #expect(dups.stdout == "1\t3\tspelling variant ية/يا\n")
+    }
+}
+
+@Suite struct TourDocument {
+    /// The README's tour imports docs/sample-statement.md: it must stay the canonical sample.
+    @Test func theTourSampleIsTheCanonicalSixtyFiveSignatoryDocument() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/sample-statement.md"), encoding: .utf8)
+        #expect(text == Samples.document())
+    }
+}

@@ -1,0 +1,184 @@
+import BayanCore
+import Foundation
+import Testing
+
+@Suite struct StatementLifecycle {
+    @Test func allowsTheDocumentedPath() throws {
+        var s = StatementState.draft
+        s = try s.transition(to: .circulating)
+        s = try s.transition(to: .published)
+        s = try s.transition(to: .closed)
+        #expect(try s.transition(to: .published) == .published)
+        #expect(try StatementState.circulating.transition(to: .draft) == .draft)
+    }
+
+    @Test(arguments: [
+        (StatementState.draft, StatementState.published), (.draft, .closed), (.published, .draft),
+        (.published, .circulating), (.closed, .draft), (.closed, .circulating), (.draft, .draft),
+    ])
+    func refusesOtherMoves(from: StatementState, to: StatementState) {
+        #expect(throws: DomainError.illegalTransition(from: from, to: to)) { try from.transition(to: to) }
+        #expect(DomainError.illegalTransition(from: from, to: to).description.contains(from.rawValue))
+    }
+
+    @Test func publishedTextIsFrozenAndOnlyOpenStatementsAcceptSignatures() {
+        #expect(StatementState.draft.textIsEditable && StatementState.circulating.textIsEditable)
+        #expect(!StatementState.published.textIsEditable && !StatementState.closed.textIsEditable)
+        #expect(StatementState.circulating.acceptsSignatures && StatementState.published.acceptsSignatures)
+        #expect(!StatementState.draft.acceptsSignatures && !StatementState.closed.acceptsSignatures)
+    }
+
+    @Test func slugsAreValidatedAndSuggested() throws {
+        #expect(throws: DomainError.self) { try Slug("Has Space") }
+        #expect(throws: DomainError.self) { try Slug("") }
+        #expect(throws: DomainError.self) { try Slug("-edge") }
+        #expect(try Slug("joint-statement-2026").value == "joint-statement-2026")
+        #expect(Slug.suggested(from: "Joint Statement on Unions!").value == "joint-statement-on-unions")
+        #expect(Slug.suggested(from: "بيان مشترك").value.hasPrefix("statement-"))
+    }
+}
+
+@Suite struct ContentHashing {
+    @Test func canonicalTextIgnoresLineEndsTrailingSpaceAndNormalizationForm() {
+        let a = ContentHash.of(title: "بيان", body: "سطر أول  \r\nسطر ثانٍ\r\n\r\n")
+        let b = ContentHash.of(title: "بيان", body: "سطر أول\nسطر ثانٍ")
+        #expect(a == b)
+        // "é" precomposed vs decomposed: NFC makes them one text.
+        #expect(ContentHash.of(title: "Caf\u{E9}", body: "") == ContentHash.of(title: "Cafe\u{301}", body: ""))
+        #expect(a.hex.count == 64)
+    }
+
+    @Test func anyChangeOfWordsChangesTheHash() {
+        #expect(ContentHash.of(title: "بيان", body: "نطالب بالإفراج") != ContentHash.of(title: "بيان", body: "نطالب بالافراج"))
+        #expect(ContentHash.of(title: "بيان", body: "نص") != ContentHash.of(title: "بيان آخر", body: "نص"))
+    }
+
+    @Test func fingerprintIsAShortGroupedPrefix() {
+        let h = ContentHash.of(text: "x")
+        #expect(h.fingerprint.count == 14)
+        #expect(h.fingerprint.replacingOccurrences(of: "-", with: "") == String(h.hex.prefix(12)))
+    }
+}
+
+@Suite struct SignatoryRulesTests {
+    let v1 = ContentHash.of(title: "t", body: "one")
+    let v2 = ContentHash.of(title: "t", body: "two")
+    let t0 = Date(timeIntervalSince1970: 1_000)
+
+    func e(_ id: String, _ name: String, _ hash: ContentHash, _ state: EndorsementState = .approved, at offset: Double = 0) -> Endorsement {
+        Endorsement(id: id, organizationID: "org-\(id)", displayName: name, versionHash: hash, state: state,
+                    createdAt: t0.addingTimeInterval(offset))
+    }
+
+    @Test func endorsementsOfAnOlderTextDropOutUntilReconfirmed() {
+        let all = [e("a", "رابطة", v1), e("b", "نقابة", v2)]
+        #expect(all.filter { SignatoryRules.isListed($0, currentHash: v2) }.map(\.id) == ["b"])
+        #expect(SignatoryRules.needingReconfirmation(all, currentHash: v2).map(\.id) == ["a"])
+        var reconfirmed = all[0]
+        reconfirmed.versionHash = v2
+        #expect(SignatoryRules.isListed(reconfirmed, currentHash: v2))
+    }
+
+    @Test func onlyApprovedEndorsementsAreListed() {
+        for state in [EndorsementState.pending, .confirmed, .rejected, .withdrawn] {
+            #expect(!SignatoryRules.isListed(e("x", "س", v1, state), currentHash: v1))
+        }
+    }
+
+    @Test func foundingNumbersFollowArabicOrderOrSigningOrder() throws {
+        let all = [e("1", "نقابة المعلمين", v1, at: 1), e("2", "الاتحاد العام", v1, at: 2),
+                   e("3", "رابطة الكتاب", v1, at: 3), e("4", "جمعية قديمة", v2, at: 4),
+                   e("5", "أطباء بلا قيود", v1, .pending, at: 5)]
+        let arabic = try SignatoryRules.foundingNumbers(all, currentHash: v1, order: .arabic)
+        // الاتحاد sorts as اتحاد; "4" agreed to another text; "5" is pending.
+        #expect(arabic.map(\.id) == ["2", "3", "1"])
+        #expect(arabic.map(\.number) == [1, 2, 3])
+        let signing = try SignatoryRules.foundingNumbers(all, currentHash: v1, order: .signing)
+        #expect(signing.map(\.id) == ["1", "2", "3"])
+    }
+
+    @Test func foundingNumbersAreAssignedOnce() {
+        var numbered = e("1", "نقابة", v1)
+        numbered.founding = true
+        numbered.number = 1
+        #expect(throws: DomainError.alreadyNumbered) {
+            try SignatoryRules.foundingNumbers([numbered, e("2", "رابطة", v1)], currentHash: v1, order: .arabic)
+        }
+    }
+
+    @Test func withdrawalKeepsTheNumberAndIsRecordedOnce() throws {
+        var signed = e("1", "نقابة", v1)
+        signed.founding = true
+        signed.number = 7
+        let withdrawn = try SignatoryRules.withdraw(signed)
+        #expect(withdrawn.state == .withdrawn && withdrawn.number == 7 && withdrawn.founding)
+        #expect(SignatoryRules.foundingList([withdrawn]).count == 1)
+        #expect(throws: DomainError.alreadyWithdrawn) { try SignatoryRules.withdraw(withdrawn) }
+    }
+
+    @Test func endorsementStatesMoveOnlyForward() throws {
+        #expect(throws: DomainError.self) { try EndorsementState.rejected.transition(to: .approved) }
+        #expect(throws: DomainError.self) { try EndorsementState.approved.transition(to: .pending) }
+        #expect(throws: DomainError.self) { try EndorsementState.withdrawn.transition(to: .approved) }
+        #expect(try EndorsementState.pending.transition(to: .approved) == .approved)
+    }
+
+    @Test func displayNamesLoseBidiControlsAndAreBounded() throws {
+        #expect(try Limits.displayName("  نقابة\u{202E}  المعلمين\u{200F} ") == "نقابة المعلمين")
+        #expect(throws: DomainError.emptyName(field: "name")) { try Limits.displayName("\u{200E} \u{2066}") }
+        #expect(throws: DomainError.fieldTooLong(field: "name", limit: Limits.nameLength)) {
+            try Limits.displayName(String(repeating: "ب", count: 5_000))
+        }
+    }
+}
+
+@Suite struct EventChainTests {
+    func chain(_ n: Int) -> [Event] {
+        var events: [Event] = []
+        for i in 0..<n {
+            events.append(Event.next(after: events.last, kind: .endorsementAdded,
+                                     at: Date(timeIntervalSince1970: Double(1_700_000_000 + i)),
+                                     payload: ["id": "e\(i)", "name": "منظمة \(i)"]))
+        }
+        return events
+    }
+
+    @Test func aFreshChainVerifies() {
+        let events = chain(10)
+        #expect(EventChain.verify(events) == .valid(count: 10, head: events.last!.hash))
+        #expect(events.first!.prevHash == Event.genesisHash)
+        #expect(EventChain.verify([]).isValid)
+    }
+
+    @Test func alteringAPayloadNamesThatEvent() {
+        var events = chain(10)
+        events[4].payload["name"] = "منظمة مزورة"
+        guard case let .broken(sequence, reason) = EventChain.verify(events) else { Issue.record("not detected"); return }
+        #expect(sequence == 5)
+        #expect(reason.contains("altered"))
+    }
+
+    @Test func rehashingATamperedEventStillBreaksTheNextLink() {
+        var events = chain(6)
+        events[2].kind = "statement.published"
+        events[2].hash = Event.computeHash(prevHash: events[2].prevHash, sequence: 3, kind: events[2].kind,
+                                           atMillis: events[2].atMillis, payload: events[2].payload)
+        #expect(EventChain.verify(events) == .broken(sequence: 4, reason: "its previous-hash does not match the event before it"))
+    }
+
+    @Test func removingOrReorderingEventsIsDetected() {
+        var events = chain(5)
+        events.remove(at: 1)
+        guard case .broken(let seq, _) = EventChain.verify(events) else { Issue.record("not detected"); return }
+        #expect(seq == 3)
+        var swapped = chain(5)
+        swapped.swapAt(1, 2)
+        #expect(!EventChain.verify(swapped).isValid)
+    }
+
+    @Test func theHashCoversTheTimeOfTheEvent() {
+        var events = chain(3)
+        events[1].atMillis += 1
+        #expect(EventChain.verify(events) == .broken(sequence: 2, reason: "its content does not match its hash (altered)"))
+    }
+}

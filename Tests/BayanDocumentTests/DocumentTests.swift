@@ -1,0 +1,158 @@
+import BayanCore
+import BayanDocument
+import BayanTestSupport
+import Foundation
+import PropertyBased
+import Testing
+
+@Suite struct DocumentImport {
+    @Test func canonicalSampleParsesWithSixtyFiveNumberedNames() throws {
+        let parsed = try DocumentParser.parse(Samples.document())
+        #expect(parsed.warnings.isEmpty)
+        #expect(parsed.document.title == Samples.title)
+        #expect(parsed.document.signatories.count == 65)
+        #expect(parsed.document.signatories.map(\.name) == Samples.organizations)
+        #expect(parsed.document.signatories.map(\.declaredNumber) == Array(1...65))
+        #expect(parsed.document.body.components(separatedBy: "\n\n").count == 5)
+        #expect(parsed.document.markdown == Samples.document())
+    }
+
+    @Test func acceptsWhatPeoplePaste() throws {
+        let messy = "\u{FEFF}\r\n#  بيان مشترك  \r\n\r\nفقرة أولى.   \r\n\r\n\r\nفقرة ثانية.\r\n\r\n"
+            + "- 1 - نقابة المعلمين.\r\n\r\n2. الاتحاد العام (اتع)  \r\n3- رابطة الكتّاب\r\n4) مجلس حلب.\r\n"
+            + "٥- جمعية الهلال\r\n۶. منظمة بسمة\r\n\r\n"
+        let parsed = try DocumentParser.parse(Data(messy.utf8))
+        #expect(parsed.warnings.isEmpty)
+        #expect(parsed.document.title == "بيان مشترك")
+        #expect(parsed.document.body == "فقرة أولى.\n\nفقرة ثانية.")
+        #expect(parsed.document.signatories.map(\.name) == [
+            "نقابة المعلمين", "الاتحاد العام (اتع)", "رابطة الكتّاب", "مجلس حلب", "جمعية الهلال", "منظمة بسمة",
+        ])
+        #expect(parsed.document.numberingIsClean)
+        #expect(parsed.document.markdown == """
+            # بيان مشترك
+
+            فقرة أولى.
+
+            فقرة ثانية.
+
+            - 1 - نقابة المعلمين
+            - 2 - الاتحاد العام (اتع)
+            - 3 - رابطة الكتّاب
+            - 4 - مجلس حلب
+            - 5 - جمعية الهلال
+            - 6 - منظمة بسمة
+
+            """)
+    }
+
+    @Test func skippedAndRepeatedNumbersAreWarningsNotRenumbering() throws {
+        let text = "# عنوان\n\nنص.\n\n1. أ ب\n2. ج د\n2. ه و\n5. ز ح\n"
+        let parsed = try DocumentParser.parse(text)
+        #expect(parsed.document.signatories.map(\.declaredNumber) == [1, 2, 2, 5])
+        #expect(parsed.warnings == [
+            DocumentWarning(line: 7, kind: .repeatedNumber(2)),
+            DocumentWarning(line: 8, kind: .skippedNumber(expected: 3, found: 5)),
+        ])
+        #expect(!parsed.document.numberingIsClean)
+    }
+
+    @Test func numberedListsInsideTheBodyStayInTheBody() throws {
+        let text = "# عنوان\n\nنطالب بما يلي:\n\n1. الإفراج عن المعتقلين\n2. وقف الملاحقات\n\nوالسلام.\n\n- 1 - نقابة أ\n- 2 - نقابة ب\n"
+        let doc = try DocumentParser.parse(text).document
+        #expect(doc.signatories.map(\.name) == ["نقابة أ", "نقابة ب"])
+        #expect(doc.body.contains("1. الإفراج عن المعتقلين"))
+    }
+
+    @Test func bidiControlsInNamesAreRemovedWithAWarning() throws {
+        let parsed = try DocumentParser.parse("# ع\n\n1. نقابة\u{202E}المعلمين\u{202C}\n")
+        #expect(parsed.document.signatories[0].name == "نقابةالمعلمين")
+        #expect(parsed.warnings.map(\.kind) == [.strippedInvisibleCharacters])
+    }
+
+    @Test(arguments: [
+        ("", DocumentError.empty),
+        ("   \n\n  ", DocumentError.empty),
+        ("نص بلا عنوان\n\n1. نقابة\n", DocumentError.missingTitle(line: 1)),
+        ("\n\n## عنوان فرعي\n", DocumentError.missingTitle(line: 3)),
+        ("# ع\n\n1. نقابة\n2. \n", DocumentError.emptyName(line: 4)),
+        ("# ع\n\n1. نقابة\n- رابطة\n2. مجلس\n", DocumentError.unnumberedItem(line: 4)),
+        ("# ع\n\n1. نقابة\n2. مجلس\n\nدمشق، أيار\n", DocumentError.unreadableLine(line: 6, text: "دمشق، أيار")),
+        ("# ع\n\n1. " + String(repeating: "ن", count: 5_000) + "\n", DocumentError.nameTooLong(line: 3, limit: Limits.nameLength)),
+    ])
+    func unreadableDocumentsAreErrorsNamingTheLine(text: String, expected: DocumentError) {
+        #expect(throws: expected) { try DocumentParser.parse(Data(text.utf8)) }
+    }
+
+    @Test func refusesNonUTF8AndOversizedInput() {
+        var bytes = Data("# عنوان\n".utf8)
+        bytes.append(contentsOf: [0xC3, 0x28, 0x0A])
+        #expect(throws: DocumentError.notUTF8(byteOffset: 13)) { try DocumentParser.parse(bytes) }
+        let big = Data(count: 20 * 1024 * 1024)
+        #expect(throws: DocumentError.tooLarge(bytes: big.count, limit: Limits.documentBytes)) { try DocumentParser.parse(big) }
+        #expect(DocumentError.notUTF8(byteOffset: 14).description.contains("UTF-8"))
+    }
+}
+
+@Suite struct DocumentRoundTrip {
+    static let words = ["نقابة", "الاتحاد", "رابطة", "مجلس", "جمعية", "المعلمين", "العمال", "حلب", "إدلب", "دمشق",
+                        "الأحرار", "للتنمية", "(نم)", "Union", "Ligue", "١٥", "2024", "آذار", "مؤسسة", "الشمالي"]
+    static let name = Gen.element(of: words).array(of: 1...5).map { $0.compactMap { $0 }.joined(separator: " ") }
+    static let paragraph = Gen.element(of: words + ["نطالب", "بالإفراج", "عن", "و", "**الحرية**"]).array(of: 1...12)
+        .map { $0.compactMap { $0 }.joined(separator: " ") }
+
+    @Test func importExportImportIsTheIdentityOnGeneratedDocuments() async {
+        await propertyCheck(count: 200, input: Self.name.array(of: 0...30), Self.paragraph.array(of: 0...4), Self.name) { names, paragraphs, title in
+            let doc = StatementDocument(
+                title: title, body: paragraphs.joined(separator: "\n\n"),
+                signatories: names.enumerated().map { .init(declaredNumber: $0.offset + 1, name: $0.element) })
+            let first = try? DocumentParser.parse(doc.markdown).document
+            #expect(first == doc)
+            let second = try? DocumentParser.parse(first?.markdown ?? "").document
+            #expect(second == first)
+        }
+    }
+
+    @Test func exportIsCanonicalForMessyInput() throws {
+        let messy = "#بيان\r\n\r\n\r\nنص   \r\n\r\n١) نقابة.\r\n\r\n٢) رابطة\r\n"
+        let once = try DocumentParser.parse(messy).document
+        let twice = try DocumentParser.parse(once.markdown).document
+        #expect(once == twice)
+        #expect(once.markdown == twice.markdown)
+    }
+}
+
+@Suite struct PublicExports {
+    let data = PublicStatement(
+        slug: "s", state: "published", language: "ar", title: "بيان", body: "نص",
+        version: .init(number: 1, hash: String(repeating: "a", count: 64)), publishedAt: "2026-05-01T00:00:00Z",
+        signatories: [
+            .init(number: 1, name: "نقابة، المعلمين", place: "حلب", kind: "organization", list: "founding", status: "signed"),
+            .init(number: 2, name: "=HYPERLINK(\"x\")", place: nil, kind: "organization", list: "founding", status: "withdrawn"),
+            .init(number: 3, name: "-رابطة", place: "@دمشق", kind: "organization", list: "founding", status: "signed"),
+        ])
+
+    @Test func csvHasBomCrlfQuotingAndNeutralisedFormulas() {
+        let csv = data.csv()
+        #expect(csv.hasPrefix("\u{FEFF}number,name,place,kind,list,status\r\n"))
+        let lines = csv.dropFirst().components(separatedBy: "\r\n")
+        #expect(lines[1] == "1,\"نقابة، المعلمين\",حلب,organization,founding,signed".replacingOccurrences(of: "\"", with: ""))
+        #expect(lines[2] == "2,\"'=HYPERLINK(\"\"x\"\")\",,organization,founding,withdrawn")
+        #expect(lines[3] == "3,'-رابطة,'@دمشق,organization,founding,signed")
+        #expect(CSV.cell("a,b") == "\"a,b\"")
+        #expect(CSV.cell("+1") == "'+1")
+    }
+
+    @Test func jsonHasTheDocumentedStableFields() throws {
+        let object = try JSONSerialization.jsonObject(with: data.json()) as! [String: Any]
+        #expect(Set(object.keys) == ["format", "slug", "state", "language", "title", "body", "version", "publishedAt", "signatories"])
+        #expect(object["format"] as? String == "bayan.statement/1")
+        let first = (object["signatories"] as! [[String: Any]])[0]
+        #expect(Set(first.keys) == ["number", "name", "place", "kind", "list", "status"])
+        #expect(try JSONDecoder().decode(PublicStatement.self, from: data.json()) == data)
+    }
+
+    @Test func documentExportUsesTheFoundingNumbers() {
+        #expect(data.document.markdown.hasSuffix("- 1 - نقابة، المعلمين\n- 2 - =HYPERLINK(\"x\")\n- 3 - -رابطة\n"))
+    }
+}

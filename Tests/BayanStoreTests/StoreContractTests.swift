@@ -1,0 +1,252 @@
+import BayanCore
+import BayanStore
+import BayanTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+/// The databases the contract runs on. PostgreSQL joins when the test script provides
+/// one; every test below runs unchanged against each.
+enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+    var testDescription: String { rawValue }
+
+    static var available: [TestDatabase] { [.sqlite] }
+
+    /// A fresh, migrated store with a fake clock and sequential ids, and its cleanup.
+    func makeStore() async throws -> (SQLStore, @Sendable () async -> Void) {
+        let dir = TemporaryDirectory()
+        let clock = TestClock()
+        let store = try await SQLStore.openSQLite(directory: dir.path, environment: clock.environment)
+        return (store, { await store.close(); dir.remove() })
+    }
+}
+
+/// A clock that advances one second per reading, and ids in creation order.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tick = 0
+    var environment: StoreEnvironment {
+        StoreEnvironment(
+            now: { self.next { Date(timeIntervalSince1970: 1_780_000_000 + Double($0)) } },
+            newID: { self.next { String(format: "id-%06d", $0) } })
+    }
+    private func next<T>(_ make: (Int) -> T) -> T {
+        lock.lock(); defer { lock.unlock() }
+        tick += 1
+        return make(tick)
+    }
+}
+
+func withStore(_ db: TestDatabase, _ body: (SQLStore) async throws -> Void) async throws {
+    let (store, cleanup) = try await db.makeStore()
+    do { try await body(store) } catch { await cleanup(); throw error }
+    await cleanup()
+}
+
+func samplePlan(publish: Bool, slug: String = "joint-statement", names: [String] = Samples.organizations) throws -> ImportPlan {
+    ImportPlan(slug: try Slug(slug), title: Samples.title, body: Samples.body, author: "test",
+               signatories: names.enumerated().map { (name: $0.element, number: $0.offset + 1) },
+               publish: publish, at: Date(timeIntervalSince1970: 1_780_000_000))
+}
+
+/// Row counts of every table: "unchanged" means these are equal.
+func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
+    var counts: [String: Int] = [:]
+    for table in ["statements", "statement_versions", "organizations", "endorsements", "events"] {
+        counts[table] = try await store.handle.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)
+        }
+    }
+    return counts
+}
+
+@Suite struct StoreContract {
+    @Test(arguments: TestDatabase.available)
+    func migrationsAreRecordedAndIdempotent(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            #expect(try await Migrations.applied(on: store.handle) == Migrations.all.map(\.name))
+            try await Migrations.run(on: store.handle)
+            #expect(try await Migrations.applied(on: store.handle) == Migrations.all.map(\.name))
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func importWithPublishRecordsTheFoundingListInDocumentOrder(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true))
+            #expect(record.state == .published && record.publishedAt != nil)
+            let list = SignatoryRules.foundingList(try await store.endorsements(of: record.id))
+            #expect(list.map(\.displayName) == Samples.organizations)
+            #expect(list.map(\.number) == Array(1...65))
+            #expect(list.allSatisfy { $0.imported && $0.state == .approved })
+            let version = try await store.currentVersion(of: record.id)
+            #expect(list.allSatisfy { $0.versionHash == version.contentHash })
+            let events = try await store.events(of: record.id)
+            #expect(events.map(\.kind) == ["statement.created", "version.added", "statement.imported", "statement.published"])
+            #expect(events[2].payload["published"] == "elsewhere")
+            #expect(EventChain.verify(events).isValid)
+            let summaries = try await store.statementSummaries()
+            #expect(summaries.map(\.signatoryCount) == [65])
+            #expect(summaries.first?.title == Samples.title)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func importWithoutPublishLeavesADraftAwaitingConfirmation(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: false))
+            #expect(record.state == .draft)
+            let all = try await store.endorsements(of: record.id)
+            #expect(all.count == 65 && all.allSatisfy { $0.state == .pending && !$0.founding && $0.number == nil })
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aFailedImportLeavesTheDatabaseUnchanged(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            _ = try await store.importStatement(try samplePlan(publish: true))
+            let before = try await tableCounts(store)
+            // Same slug: refused before anything is written.
+            await #expect(throws: StoreError.slugTaken("joint-statement")) {
+                try await store.importStatement(try samplePlan(publish: true))
+            }
+            // Two names of one organisation: refused by the schema half-way through.
+            await #expect(throws: StoreError.self) {
+                try await store.importStatement(try samplePlan(publish: true, slug: "other", names: ["نقابة الأطباء", "رابطة", "نقابة الأطباء"]))
+            }
+            #expect(try await tableCounts(store) == before)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func oneOrganisationSignsAStatementOnce(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let s = try await store.createStatement(slug: try Slug("s"), language: "ar", title: "بيان", body: "نص", author: "c")
+            _ = try await store.changeState(statementID: s.id, to: .circulating, foundingOrder: nil)
+            let hash = try await store.currentVersion(of: s.id).contentHash
+            _ = try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "نقابة المعلمين", versionHash: hash))
+            await #expect(throws: StoreError.duplicateOrganization(name: "نقابةُ المعلّمين")) {
+                try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "نقابةُ المعلّمين", versionHash: hash))
+            }
+            // The schema refuses it too, whatever the code above does.
+            let org = try await store.endorsements(of: s.id)[0].organizationID!
+            await #expect(throws: (any Error).self) {
+                try await store.handle.transaction { db in
+                    try await db.raw("""
+                        INSERT INTO endorsements (id, statement_id, signer_kind, organization_id, display_name, version_hash, state,
+                          visibility, name_key, created_at, updated_at)
+                        VALUES ('x', \(bind: s.id), 'organization', \(bind: org), 'n', 'h', 'pending', 'public', 'k', 0, 0)
+                        """).run()
+                }
+            }
+            #expect(try await store.endorsements(of: s.id).count == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func foundingNumbersAreUniqueInTheSchema(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true, names: ["أ ب", "ج د"]))
+            await #expect(throws: (any Error).self) {
+                try await store.handle.transaction { db in
+                    try await db.raw("UPDATE endorsements SET number = 1 WHERE statement_id = \(bind: record.id)").run()
+                }
+            }
+            let list = SignatoryRules.foundingList(try await store.endorsements(of: record.id))
+            #expect(list.map(\.number) == [1, 2])
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func signingDraftingAndPublishingFollowTheRules(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let s = try await store.createStatement(slug: try Slug("flow"), language: "ar", title: "بيان", body: "النص الأول", author: "c")
+            let v1 = try await store.currentVersion(of: s.id).contentHash
+            // A draft does not accept signatures.
+            await #expect(throws: StoreError.domain(.notAcceptingSignatures(.draft))) {
+                try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "نقابة", versionHash: v1))
+            }
+            _ = try await store.changeState(statementID: s.id, to: .circulating, foundingOrder: nil)
+            let a = try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "نقابة المعلمين", contact: "a@example.org", versionHash: v1))
+            let b = try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "الاتحاد العام", versionHash: v1))
+            let c = try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "رابطة الكتاب", versionHash: v1))
+            for e in [a, b, c] { _ = try await store.setEndorsementState(statementID: s.id, endorsementID: e.id, to: .approved, reason: nil) }
+            // The text changes: a sign-on of the old text is refused, old sign-ons drop out.
+            let v2 = try await store.addVersion(statementID: s.id, title: "بيان", body: "النص الثاني", author: "c", reason: nil)
+            await #expect(throws: StoreError.staleVersion) {
+                try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "مجلس", versionHash: v1))
+            }
+            let all = try await store.endorsements(of: s.id)
+            #expect(SignatoryRules.needingReconfirmation(all, currentHash: v2.contentHash).count == 3)
+            let d = try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "مجلس حلب", versionHash: v2.contentHash))
+            _ = try await store.setEndorsementState(statementID: s.id, endorsementID: d.id, to: .approved, reason: nil)
+            let published = try await store.changeState(statementID: s.id, to: .published, foundingOrder: .arabic)
+            #expect(published.state == .published)
+            let list = SignatoryRules.foundingList(try await store.endorsements(of: s.id))
+            #expect(list.map(\.displayName) == ["مجلس حلب"])
+            // Published text is frozen.
+            await #expect(throws: StoreError.domain(.textFrozen(.published))) {
+                try await store.addVersion(statementID: s.id, title: "بيان", body: "تغيير", author: "c", reason: nil)
+            }
+            // Withdrawal keeps the number; publishing again never renumbers.
+            let w = try await store.setEndorsementState(statementID: s.id, endorsementID: d.id, to: .withdrawn, reason: "طلب الجهة")
+            #expect(w.state == .withdrawn)
+            _ = try await store.changeState(statementID: s.id, to: .closed, foundingOrder: nil)
+            _ = try await store.changeState(statementID: s.id, to: .published, foundingOrder: nil)
+            let after = SignatoryRules.foundingList(try await store.endorsements(of: s.id))
+            #expect(after.map(\.number) == [1] && after[0].state == .withdrawn)
+            let events = try await store.events(of: s.id)
+            #expect(EventChain.verify(events).isValid)
+            // Contacts never enter the event log.
+            #expect(!events.contains { $0.payloadJSON.contains("a@example.org") })
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func tamperingWithAStoredEventIsNamedByVerification(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true))
+            #expect(EventChain.verify(try await store.events(of: record.id)).isValid)
+            try await store.handle.transaction { db in
+                try await db.raw("UPDATE events SET payload = \(bind: #"{"founding":"64","listHash":"x","order":"document","versionHash":"y"}"#) WHERE statement_id = \(bind: record.id) AND seq = 4").run()
+            }
+            guard case .broken(let seq, _) = EventChain.verify(try await store.events(of: record.id)) else {
+                Issue.record("tampering not detected"); return
+            }
+            #expect(seq == 4)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theDirectoryIsSharedAcrossStatements(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            _ = try await store.importStatement(try samplePlan(publish: true, slug: "first", names: ["نقابة المعلمين", "رابطة الكتاب"]))
+            _ = try await store.importStatement(try samplePlan(publish: true, slug: "second", names: ["نقابة المعلّمين", "مجلس حلب"]))
+            let orgs = try await store.organizations()
+            #expect(orgs.count == 3)
+        }
+    }
+}
+
+@Suite struct SQLiteFiles {
+    @Test func dataDirectoryAndFileAreOwnerOnlyAndWALIsOn() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("data")
+        let store = try await SQLStore.openSQLite(directory: path)
+        let dirMode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! Int
+        let fileMode = try FileManager.default.attributesOfItem(atPath: path + "/bayan.sqlite")[.posixPermissions] as! Int
+        #expect(dirMode == 0o700)
+        #expect(fileMode == 0o600)
+        let mode = try await store.handle.read { db in
+            try await db.raw("PRAGMA journal_mode").first()!.decode(column: "journal_mode", as: String.self)
+        }
+        #expect(mode == "wal")
+        let fk = try await store.handle.transaction { db in
+            try await db.raw("PRAGMA foreign_keys").first()!.decode(column: "foreign_keys", as: Int.self)
+        }
+        #expect(fk == 1)
+        await store.close()
+    }
+}

@@ -1,0 +1,162 @@
+import BayanCore
+import BayanStore
+import BayanTestSupport
+import BayanWeb
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// Builds the real app on a fresh SQLite store holding the 65-organisation sample.
+func withApp(publish: Bool = true, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    let dir = TemporaryDirectory()
+    let store = try await SQLStore.openSQLite(directory: dir.path)
+    _ = try await store.importStatement(ImportPlan(
+        slug: try Slug("joint"), title: Samples.title, body: Samples.body + "\n\n<script>alert('x')</script>", author: "test",
+        signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
+        publish: publish, at: Date()))
+    let app = buildApplication(AppConfiguration(port: 0), store: store, logger: Logger(label: "test"))
+    do {
+        try await app.test(.router, body)
+    } catch {
+        await store.close(); dir.remove(); throw error
+    }
+    await store.close()
+    dir.remove()
+}
+
+/// Parses a page as XML: the page must be well-formed (every tag closed, entities valid).
+func isWellFormed(_ html: String) -> (Bool, String) {
+    let parser = XMLParser(data: Data(html.utf8))
+    let ok = parser.parse()
+    return (ok, parser.parserError.map { "\($0) line \(parser.lineNumber)" } ?? "")
+}
+
+@Suite struct PublicPage {
+    @Test func statementPageShowsEveryNameWithItsNumberRightToLeft() async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/s/joint", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<html lang="ar" dir="rtl">"#))
+                #expect(html.contains("<h1>\(Samples.title)</h1>"))
+                for (i, name) in Samples.organizations.enumerated() {
+                    let escaped = name.replacingOccurrences(of: "&", with: "&amp;")
+                    #expect(html.contains(#"<li value="\#(i + 1)"><bdi>\#(escaped)</bdi></li>"#), "missing \(i + 1) \(name)")
+                }
+                #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
+                #expect(!html.contains("<script"))
+                #expect(html.contains("<strong>العمل المدني المستقل</strong>"))
+                let (ok, error) = isWellFormed(html)
+                #expect(ok, "\(error)")
+            }
+        }
+    }
+
+    @Test func pagesLoadNothingFromElsewhereAndSendStrictHeaders() async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/s/joint", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(!html.contains("http://") && !html.contains("https://"))
+                #expect(!html.contains("<script"))
+                let csp = response.headers[.contentSecurityPolicy] ?? ""
+                #expect(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"))
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            }
+            try await client.execute(uri: "/static/bayan.css", method: .get) { response in
+                #expect(response.status == .ok)
+                let css = String(buffer: response.body)
+                #expect(css.contains("Noto Naskh Arabic") && !css.contains("url("))
+            }
+        }
+    }
+
+    @Test func homeListsPublishedStatements() async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<a href="/s/joint">"#))
+                #expect(html.contains("<bdi>65</bdi>"))
+                #expect(isWellFormed(html).0)
+            }
+            try await client.execute(uri: "/?lang=en", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<html lang="en" dir="ltr">"#))
+                #expect(html.contains("Published statements"))
+            }
+        }
+    }
+
+    @Test func draftsAndUnknownAddressesGiveARealNotFoundPage() async throws {
+        try await withApp(publish: false) { client in
+            for uri in ["/s/joint", "/s/joint.json", "/s/nothing-here", "/no/such/page", "/s/joint.exe"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                    let html = String(buffer: response.body)
+                    #expect(html.contains("الصفحة غير موجودة"), "\(uri)")
+                    #expect(isWellFormed(html).0)
+                }
+            }
+            try await client.execute(uri: "/nothing", method: .get, headers: [.acceptLanguage: "en-GB,en;q=0.9"]) { response in
+                #expect(String(buffer: response.body).contains("Page not found"))
+            }
+        }
+    }
+
+    @Test func exportsServeTheSameDataAsTheCLI() async throws {
+        try await withApp { client in
+            try await client.execute(uri: "/s/joint.md", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/markdown; charset=utf-8")
+                let md = String(buffer: response.body)
+                #expect(md.hasPrefix("# \(Samples.title)\n"))
+                #expect(md.hasSuffix("- 65 - \(Samples.organizations[64])\n"))
+            }
+            try await client.execute(uri: "/s/joint.json", method: .get) { response in
+                let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                #expect((object["signatories"] as! [Any]).count == 65)
+            }
+            try await client.execute(uri: "/s/joint.csv", method: .get) { response in
+                let csv = String(buffer: response.body)
+                #expect(csv.hasPrefix("\u{FEFF}number,name"))
+                #expect(csv.components(separatedBy: "\r\n").count == 67)
+            }
+        }
+    }
+}
+
+@Suite struct Markdown {
+    @Test func rawHTMLIsEscapedAndOnlyWebLinksBecomeLinks() {
+        let html = SafeMarkdown.html("<img src=x onerror=alert(1)> **قوي** [رابط](javascript:alert(1)) [موقع](https://example.org/a?b=\"c\")")
+        #expect(!html.contains("<img"))
+        #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(html.contains("<strong>قوي</strong>"))
+        #expect(!html.contains("href=\"javascript"))
+        #expect(html.contains(#"<a href="https://example.org/a?b=&quot;c&quot;" rel="nofollow noopener noreferrer">موقع</a>"#))
+    }
+
+    @Test func blocksBecomeParagraphsListsHeadingsAndQuotes() {
+        let html = SafeMarkdown.html("# عنوان\n\nسطر\nسطر ثان\n\n- أ\n- ب\n\n1. واحد\n2. اثنان\n\n> اقتباس")
+        #expect(html == "<h2>عنوان</h2>\n<p>سطر<br />\nسطر ثان</p>\n<ul><li>أ</li><li>ب</li></ul>\n<ol><li>واحد</li><li>اثنان</li></ol>\n<blockquote><p>اقتباس</p></blockquote>\n")
+    }
+}
+
+@Suite struct Languages {
+    @Test func acceptLanguageAndQueryChooseTheInterfaceLanguage() {
+        #expect(UILanguage.negotiate(query: nil, acceptLanguage: nil) == .ar)
+        #expect(UILanguage.negotiate(query: nil, acceptLanguage: "en-US,en;q=0.8") == .en)
+        #expect(UILanguage.negotiate(query: nil, acceptLanguage: "fr;q=0.9,en;q=0.5,ar;q=0.7") == .ar)
+        #expect(UILanguage.negotiate(query: "en", acceptLanguage: "ar") == .en)
+        #expect(UILanguage.negotiate(query: "xx", acceptLanguage: "de") == .ar)
+    }
+
+    @Test func everyEnglishKeyExistsInArabicAndViceVersa() {
+        #expect(Set(UILanguage.ar.templateKeys) == Set(UILanguage.en.templateKeys))
+    }
+}
