@@ -6,6 +6,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bayan", targets: ["bayan"]),
+        .library(name: "ArabicText", targets: ["ArabicText"]),
+        .library(name: "BayanCore", targets: ["BayanCore"]),
+        .library(name: "BayanDocument", targets: ["BayanDocument"]),
+        .library(name: "BayanStore", targets: ["BayanStore"]),
+        .library(name: "BayanWeb", targets: ["BayanWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

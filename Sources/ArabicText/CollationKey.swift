@@ -38,19 +38,25 @@ public struct CollationKey: Comparable, Hashable, Sendable {
             let start = ArabicText.hasDefiniteArticle(word) ? 2 : 0
             var wroteAny = false
             for scalar in word[start...] {
-                for w in Self.weights(of: scalar) {
-                    if !wroteAny && !weights.isEmpty { weights.append(Self.separator) }
-                    weights.append(w)
-                    wroteAny = true
+                if !wroteAny && !weights.isEmpty {
+                    // The separator goes in before the word's first weighted letter only.
+                    let mark = weights.count
+                    weights.append(Self.separator)
+                    Self.appendWeights(of: scalar, to: &weights)
+                    if weights.count == mark + 1 { weights.removeLast() } else { wroteAny = true }
+                } else {
+                    let before = weights.count
+                    Self.appendWeights(of: scalar, to: &weights)
+                    if weights.count > before { wroteAny = true }
                 }
             }
         }
         self.weights = weights
     }
 
-    static func weights(of scalar: Unicode.Scalar) -> [UInt32] {
+    static func appendWeights(of scalar: Unicode.Scalar, to weights: inout [UInt32]) {
         let v = ArabicFolding.foldLetter(scalar.value)
-        if (0x30...0x39).contains(v) { return [digitBase + v - 0x30] }
+        if (0x30...0x39).contains(v) { weights.append(digitBase + v - 0x30); return }
         if ArabicFolding.isArabicLetter(v) {
             let base: UInt32
             switch v {
@@ -66,10 +72,13 @@ public struct CollationKey: Comparable, Hashable, Sendable {
             case 0x06A8: base = 0x0642  // ڨ → ق
             default: base = v
             }
-            return [arabicBase + base - 0x0600]
+            weights.append(arabicBase + base - 0x0600)
+            return
         }
+        if (0x61...0x7A).contains(v) { weights.append(latinBase + v); return }
         if ArabicFolding.isLatinLetter(v) {
-            return LatinFolding.fold(Unicode.Scalar(v)!).map { latinBase + $0 }
+            for f in LatinFolding.fold(Unicode.Scalar(v)!) { weights.append(latinBase + f) }
+            return
         }
         let props = scalar.properties
         switch props.generalCategory {
@@ -77,9 +86,9 @@ public struct CollationKey: Comparable, Hashable, Sendable {
              .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol,
              .currencySymbol, .modifierSymbol, .otherSymbol, .nonspacingMark, .enclosingMark,
              .spacingMark, .control, .format:
-            return []
+            return
         default:
-            return [otherBase + v]
+            weights.append(otherBase + v)
         }
     }
 

@@ -22,6 +22,11 @@ public enum DuplicateFinder {
         public let second: Int
         public let reason: String
         public var description: String { "\(first)\t\(second)\t\(reason)" }
+        public init(first: Int, second: Int, reason: String) {
+            self.first = first
+            self.second = second
+            self.reason = reason
+        }
     }
 
     public static let sameAfterNormalization = "same after normalization"
@@ -64,33 +69,40 @@ public enum DuplicateFinder {
                 }
             }
         }
-        // Near matches between different keys: index one-letter deletions.
+        // Near matches between different keys, through one-letter deletions: two keys are
+        // one edit apart when a deletion of one equals the other or a deletion of it.
+        // Deletions are hashed (a rolling hash, so all of a key's deletions cost O(length))
+        // and sorted; equal hashes are verified on the real keys. Digits are never deleted:
+        // names differing in a digit are different organisations.
         let keys = Array(groups.keys).filter { $0.unicodeScalars.count >= minimumNearMatchLength }
-        let scalarKeys = keys.map { Array($0.unicodeScalars) }
-        var index: [[Unicode.Scalar]: [Int]] = [:]
+        let scalarKeys = keys.map { $0.unicodeScalars.map(\.value) }
+        var entries: [(hash: UInt64, key: Int32)] = []
+        entries.reserveCapacity(scalarKeys.reduce(0) { $0 + $1.count + 1 })
         for (k, s) in scalarKeys.enumerated() {
-            index[s, default: []].append(k)
-            var seen = Set<[Unicode.Scalar]>()
-            for p in 0..<s.count {
-                var d = s
-                d.remove(at: p)
-                if seen.insert(d).inserted { index[d, default: []].append(k) }
-            }
+            deletionHashes(s) { entries.append(($0, Int32(k))) }
         }
-        var nearPairs = Set<[Int]>()
-        for (_, ks) in index where ks.count > 1 {
-            for x in 0..<ks.count {
-                for y in (x + 1)..<ks.count where ks[x] != ks[y] {
-                    let a = min(ks[x], ks[y]), b = max(ks[x], ks[y])
-                    guard !nearPairs.contains([a, b]),
-                          isOneLetterApart(scalarKeys[a], scalarKeys[b]) else { continue }
-                    nearPairs.insert([a, b])
+        entries.sort { $0.hash < $1.hash || ($0.hash == $1.hash && $0.key < $1.key) }
+        var nearPairs = Set<Int64>()
+        var runStart = 0
+        while runStart < entries.count {
+            var runEnd = runStart + 1
+            while runEnd < entries.count && entries[runEnd].hash == entries[runStart].hash { runEnd += 1 }
+            if runEnd - runStart > 1 {
+                for x in runStart..<runEnd {
+                    for y in (x + 1)..<runEnd where entries[x].key != entries[y].key {
+                        let a = Int(min(entries[x].key, entries[y].key)), b = Int(max(entries[x].key, entries[y].key))
+                        let id = Int64(a) << 32 | Int64(b)
+                        guard !nearPairs.contains(id), isOneLetterApart(scalarKeys[a], scalarKeys[b]) else { continue }
+                        nearPairs.insert(id)
+                    }
                 }
             }
+            runStart = runEnd
         }
-        for pair in nearPairs {
-            for i in groups[keys[pair[0]]]! {
-                for j in groups[keys[pair[1]]]! {
+        for id in nearPairs {
+            let a = Int(id >> 32), b = Int(id & 0xFFFF_FFFF)
+            for i in groups[keys[a]]! {
+                for j in groups[keys[b]]! {
                     result.append(Candidate(first: min(i, j), second: max(i, j), reason: oneLetterApart))
                 }
             }
@@ -102,9 +114,35 @@ public enum DuplicateFinder {
     /// often while meaning different things.
     static let minimumNearMatchLength = 8
 
+    /// Calls `emit` with the hash of the key itself and of each deletion of one
+    /// non-digit letter (a polynomial hash, computed from prefix and suffix sums).
+    static func deletionHashes(_ s: [UInt32], _ emit: (UInt64) -> Void) {
+        let base: UInt64 = 0x100000001B3
+        let n = s.count
+        var prefix = [UInt64](repeating: 0, count: n + 1)
+        for i in 0..<n { prefix[i + 1] = prefix[i] &* base &+ UInt64(s[i]) &+ 1 }
+        var power = [UInt64](repeating: 1, count: n + 1)
+        for i in 0..<n { power[i + 1] = power[i] &* base }
+        // suffix[i] = hash of s[i...] as a continuation (without leading multiplier).
+        var suffix = [UInt64](repeating: 0, count: n + 1)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            suffix[i] = (UInt64(s[i]) &+ 1) &* power[n - 1 - i] &+ suffix[i + 1]
+        }
+        // The hash of a sequence is the same whether it is a whole key or a deletion of a
+        // longer one: that collision is what finds an inserted or dropped letter.
+        emit(prefix[n])
+        for p in 0..<n where !(0x30...0x39).contains(s[p]) {
+            emit(prefix[p] &* power[n - 1 - p] &+ suffix[p + 1])
+        }
+    }
+
     /// Edit distance exactly one (insert, delete or substitute), where the differing
     /// letter is not a digit: `الفرقة 17` and `الفرقة 18` are different organisations.
     static func isOneLetterApart(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Bool {
+        isOneLetterApart(a.map(\.value), b.map(\.value))
+    }
+
+    static func isOneLetterApart(_ a: [UInt32], _ b: [UInt32]) -> Bool {
         if a == b || abs(a.count - b.count) > 1 { return false }
         var i = 0
         while i < min(a.count, b.count) && a[i] == b[i] { i += 1 }
@@ -113,7 +151,7 @@ public enum DuplicateFinder {
         // Differing segments a[i...ja], b[i...jb] must be at most one scalar each.
         guard ja - i < 1 && jb - i < 1 else { return false }
         let differing = (ja >= i ? [a[i]] : []) + (jb >= i ? [b[i]] : [])
-        return !differing.contains { $0.properties.numericType != nil }
+        return !differing.contains { Unicode.Scalar($0)?.properties.numericType != nil }
     }
 
     /// The rules needed for two names to match: a rule is named when switching it off
@@ -146,6 +184,10 @@ public enum DuplicateFinder {
         for var word in words where !word.isEmpty {
             if rules.contains(.article), word.count >= 4, word[0] == "ا", word[1] == "ل" {
                 word.removeFirst(2)
+            }
+            // `عبدالكريم` is `عبد الكريم` written as one word: its article goes the same way.
+            if rules.contains(.article), word.count >= 7, Array(word[0..<5]) == ["ع", "ب", "د", "ا", "ل"] {
+                word.removeSubrange(3..<5)
             }
             word = word.compactMap { s -> Unicode.Scalar? in
                 switch s {
