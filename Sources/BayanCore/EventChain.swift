@@ -75,6 +75,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case endorsementStateChanged = "endorsement.state"
     case endorsementRenamed = "endorsement.renamed"
     case endorsementsMerged = "endorsement.merged"
+    case endorsementReconfirmed = "endorsement.reconfirmed"
+    case invitationCreated = "invitation.created"
+    case invitationRevoked = "invitation.revoked"
 }
 
 /// The result of checking a statement's event log.

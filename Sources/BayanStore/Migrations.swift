@@ -96,6 +96,52 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(name: "0002_coordination", statements: [
+            """
+            CREATE TABLE coordinators (
+              id TEXT PRIMARY KEY,
+              email TEXT NOT NULL UNIQUE,
+              password_hash TEXT NOT NULL,
+              role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator')),
+              disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+              created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE statement_coordinators (
+              statement_id TEXT NOT NULL REFERENCES statements(id),
+              coordinator_id TEXT NOT NULL REFERENCES coordinators(id),
+              PRIMARY KEY (statement_id, coordinator_id)
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+              token_hash TEXT PRIMARY KEY,
+              coordinator_id TEXT NOT NULL REFERENCES coordinators(id),
+              csrf_token TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              expires_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE invitations (
+              id TEXT PRIMARY KEY,
+              statement_id TEXT NOT NULL REFERENCES statements(id),
+              organization_id TEXT REFERENCES organizations(id),
+              organization_name TEXT NOT NULL,
+              token_hash TEXT NOT NULL UNIQUE,
+              created_at BIGINT NOT NULL,
+              expires_at BIGINT NOT NULL,
+              revoked BIGINT NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+              opened_at BIGINT,
+              uses BIGINT NOT NULL DEFAULT 0,
+              endorsement_id TEXT REFERENCES endorsements(id)
+            )
+            """,
+            "CREATE INDEX invitations_statement ON invitations (statement_id)",
+            "ALTER TABLE endorsements ADD COLUMN signer_token_hash TEXT",
+            "CREATE UNIQUE INDEX endorsements_signer_token ON endorsements (signer_token_hash)",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.

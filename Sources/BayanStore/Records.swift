@@ -93,6 +93,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case slugTaken(String)
     case duplicateOrganization(name: String)
     case staleVersion
+    case invitation(InvitationRefusal)
     case domain(DomainError)
     case conflict(String)
     case database(String)
@@ -103,6 +104,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .slugTaken(slug): "a statement with the slug '\(slug)' already exists"
         case let .duplicateOrganization(name): "the organisation '\(name)' has already signed this statement"
         case .staleVersion: "the text changed since it was read; read the current version and sign again"
+        case let .invitation(refusal): "this invitation link is \(refusal.rawValue)"
         case let .domain(error): error.description
         case let .conflict(message): "conflicting change: \(message)"
         case let .database(message): "database error: \(message)"

@@ -19,6 +19,33 @@ public protocol Store: Sendable {
     func addEndorsement(statementID: String, _ new: NewEndorsement) async throws(StoreError) -> Endorsement
     func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError) -> Endorsement
     func changeState(statementID: String, to state: StatementState, foundingOrder: FoundingOrder?) async throws(StoreError) -> StatementRecord
+
+    // Coordinators, sessions, access
+    func createCoordinator(email: String, passwordHash: String, role: CoordinatorRole) async throws(StoreError) -> Coordinator
+    func coordinators() async throws(StoreError) -> [Coordinator]
+    func coordinator(email: String) async throws(StoreError) -> Coordinator
+    func coordinator(id: String) async throws(StoreError) -> Coordinator
+    func setCoordinatorDisabled(email: String, disabled: Bool) async throws(StoreError)
+    func grant(statementID: String, to coordinatorID: String) async throws(StoreError)
+    func managedStatementIDs(coordinatorID: String) async throws(StoreError) -> Set<String>
+    func createSession(_ session: Session) async throws(StoreError)
+    func session(tokenHash: String) async throws(StoreError) -> Session
+    func deleteSession(tokenHash: String) async throws(StoreError)
+
+    // Invitations and sign-on
+    func createInvitation(statementID: String, organizationName: String, tokenHash: String, expiresAt: Date) async throws(StoreError) -> Invitation
+    func invitations(of statementID: String) async throws(StoreError) -> [Invitation]
+    func invitation(tokenHash: String) async throws(StoreError) -> Invitation
+    func markOpened(invitationID: String) async throws(StoreError)
+    func revokeInvitation(statementID: String, invitationID: String) async throws(StoreError)
+    func signOn(invitationID: String, _ new: NewEndorsement, signerTokenHash: String) async throws(StoreError) -> Endorsement
+    func endorsement(signerTokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
+    func reconfirm(statementID: String, endorsementID: String, versionHash: ContentHash) async throws(StoreError) -> Endorsement
+    func setSignerToken(statementID: String, endorsementID: String, tokenHash: String) async throws(StoreError)
+    func rename(statementID: String, endorsementID: String, to name: String) async throws(StoreError) -> Endorsement
+    func merge(statementID: String, keep: String, drop: String) async throws(StoreError)
+    func saveOrganization(name: String, latinName: String?, place: String?, kind: String?, contact: String?) async throws(StoreError) -> Organization
+    func statementsSigned(organizationID: String) async throws(StoreError) -> [String]
 }
 
 /// The one store implementation, written once in SQLKit. It runs unchanged on SQLite and
@@ -92,6 +119,7 @@ public final class SQLStore: Store {
         let env = self.env
         return try await Self.wrap {
             try await self.handle.transaction { db in
+                try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 guard statement.state.textIsEditable || reason != nil else {
                     throw StoreError.domain(.textFrozen(statement.state))
@@ -114,6 +142,7 @@ public final class SQLStore: Store {
         return try await Self.wrap {
             let name = try Limits.displayName(new.displayName)
             return try await self.handle.transaction { db in
+                try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 guard statement.state.acceptsSignatures else {
                     throw StoreError.domain(.notAcceptingSignatures(statement.state))
@@ -147,6 +176,7 @@ public final class SQLStore: Store {
         let env = self.env
         return try await Self.wrap {
             try await self.handle.transaction { db in
+                try await Self.lockStatement(db, id: statementID)
                 guard var e = try await Self.fetchEndorsements(db, statementID: statementID).first(where: { $0.id == endorsementID }) else {
                     throw StoreError.notFound("endorsement \(endorsementID)")
                 }
@@ -165,6 +195,7 @@ public final class SQLStore: Store {
         let env = self.env
         return try await Self.wrap {
             try await self.handle.transaction { db in
+                try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 _ = try statement.state.transition(to: next)
                 let at = env.now()

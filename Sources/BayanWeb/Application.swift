@@ -9,11 +9,15 @@ public struct AppConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var dataDirectory: String
+    /// Session cookies carry `Secure` unless Bayan is reached over plain HTTP on loopback
+    /// (development and tests); behind a TLS proxy leave this on.
+    public var secureCookies: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data") {
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
+        self.secureCookies = secureCookies
     }
 }
 
@@ -23,7 +27,7 @@ public func buildApplication(
     _ configuration: AppConfiguration, store: any Store, logger: Logger = Logger(label: "bayan"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(store: store, logger: logger)
+    let router = buildRouter(store: store, logger: logger, secureCookies: configuration.secureCookies)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
@@ -31,10 +35,12 @@ public func buildApplication(
         logger: logger)
 }
 
-public func buildRouter(store: any Store, logger: Logger) -> Router<BasicRequestContext> {
+public func buildRouter(store: any Store, logger: Logger, secureCookies: Bool = true) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorPageMiddleware(logger: logger))
     PublicRoutes(store: store).add(to: router)
+    CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies)).add(to: router)
+    SignOnRoutes(store: store).add(to: router)
     return router
 }

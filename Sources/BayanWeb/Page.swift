@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Mustache
 
@@ -7,6 +8,24 @@ enum Page {
     static func language(of request: Request) -> UILanguage {
         UILanguage.negotiate(query: request.uri.queryParameters.get("lang"),
                              acceptLanguage: request.headers[.acceptLanguage])
+    }
+
+    /// `?lang=` when given, else the statement's language: a signer reads the page in the
+    /// language of the text they sign.
+    static func language(of request: Request, default fallback: UILanguage) -> UILanguage {
+        request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:)) ?? fallback
+    }
+
+    /// 303 See Other: after a successful POST the browser loads the page with GET.
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    /// The address people reach this server at, for links shown to be copied.
+    static func baseURL(of request: Request) -> String {
+        let host = request.head.authority ?? "127.0.0.1"
+        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
+        return "\(scheme)://\(host)"
     }
 
     /// A full page: `content` rendered, then wrapped in the layout for `lang`.

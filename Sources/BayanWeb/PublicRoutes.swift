@@ -69,9 +69,8 @@ struct PublicRoutes {
         do {
             let snapshot = try await StatementSnapshot.load(slug: slug, store: store)
             return snapshot.statement.publishedAt == nil ? nil : snapshot
-        } catch {
-            if case .notFound = error { return nil }
-            throw error
+        } catch StoreError.notFound {
+            return nil
         }
     }
 

@@ -8,7 +8,7 @@ struct Bayan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bayan",
         abstract: "Joint statements with numbered lists of signatory organisations.",
-        subcommands: [Serve.self, Import.self, Export.self, Statements.self, Verify.self, Names.self])
+        subcommands: [Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Verify.self, Names.self])
 }
 
 /// `--data DIR`, shared by every command that opens the database. Precedence: the flag,

@@ -20,13 +20,18 @@ struct Serve: AsyncParsableCommand {
         let store = try await dataOptions.openStore()
         var logger = Logger(label: "bayan")
         logger.logLevel = .notice
+        // Plain HTTP on loopback is development; anywhere else Bayan sits behind TLS.
+        let loopback = ["127.0.0.1", "localhost", "::1"].contains(host)
+        let secure = Settings.reader.bool(forKey: "bayan.secure.cookies", default: !loopback)
+        let hasCoordinator = try await !store.coordinators().isEmpty
         let app = buildApplication(
-            AppConfiguration(host: host, port: port, dataDirectory: directory), store: store, logger: logger,
+            AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure), store: store, logger: logger,
             onServerRunning: { boundPort in
                 FileHandle.standardOutput.write(Data("""
                     Bayan is running at http://\(host):\(boundPort)/
                     Data: \(directory)/\(SQLiteHandle.fileName)
-                    Add a statement:  swift run -c release bayan import statement.md --publish --data \(directory)
+                    \(hasCoordinator ? "Coordinators sign in at http://\(host):\(boundPort)/login" : "Create the first coordinator:  swift run -c release bayan coordinator create --email you@example.org --data \(directory)")
+                    Import a published statement:  swift run -c release bayan import statement.md --publish --data \(directory)
                     Stop with Ctrl-C.
 
 

@@ -71,7 +71,7 @@ enum Templates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
         // The templates are constants of this file: a parse error is a programming error.
-        for (name, text) in [("layout", layout), ("home", home), ("statement", statement), ("message", message)] {
+        for (name, text) in [("layout", layout), ("home", home), ("statement", statement), ("message", message)] + CoordinatorTemplates.all {
             library.register(try! MustacheTemplate(string: text), named: name)
         }
         return library

@@ -1,0 +1,441 @@
+import ArabicText
+import BayanCore
+import BayanStore
+import Foundation
+import Hummingbird
+
+/// The coordinator area: login, statements, drafting, invitations, moderation,
+/// publication, the event log and the directory. Handlers turn forms into store calls
+/// and store results into pages; the rules live in BayanCore and the store.
+struct CoordinatorRoutes {
+    let store: any Store
+    let auth: Auth
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/login") { request, _ in try await loginPage(request) }
+        router.post("/login") { request, _ in try await login(request) }
+        router.post("/logout") { request, _ in try await logout(request) }
+        router.get("/c") { request, _ in try await signedIn(request) { user, session in try await dashboard(request, user, session) } }
+        router.post("/c/statements") { request, _ in try await signedIn(request) { user, session in try await createStatement(request, user, session) } }
+        router.get("/c/directory") { request, _ in try await signedIn(request) { user, session in try await directory(request, user, session) } }
+        router.post("/c/directory") { request, _ in try await signedIn(request) { user, session in try await saveOrganization(request, user, session) } }
+        router.get("/c/s/:slug") { request, context in
+            try await managed(request, context) { user, session, s in try await statementPage(request, session, s) }
+        }
+        router.get("/c/s/:slug/log") { request, context in
+            try await managed(request, context) { _, _, s in try await logPage(request, s) }
+        }
+        router.get("/c/s/:slug/diff") { request, context in
+            try await managed(request, context) { _, _, s in try await diffPage(request, s) }
+        }
+        router.post("/c/s/:slug/:action") { request, context in
+            try await managedPost(request, context) { user, session, s, form in
+                try await statementAction(request, context.parameters.get("action") ?? "", user, session, s, form)
+            }
+        }
+        router.post("/c/s/:slug/:action/:id/:op") { request, context in
+            try await managedPost(request, context) { user, session, s, form in
+                try await itemAction(request, kind: context.parameters.get("action") ?? "", id: context.parameters.get("id") ?? "",
+                                     action: context.parameters.get("op") ?? "", session, s, form)
+            }
+        }
+    }
+
+    // MARK: - Access
+
+    func signedIn(_ request: Request, _ body: (Coordinator, Session) async throws -> Response) async throws -> Response {
+        guard let (user, session) = try await auth.current(request) else { return Page.redirect("/login") }
+        return try await body(user, session)
+    }
+
+    /// Loads a statement the signed-in coordinator manages: 404 when it does not exist,
+    /// 403 when it belongs to others.
+    func managed(_ request: Request, _ context: BasicRequestContext,
+                 _ body: (Coordinator, Session, StatementRecord) async throws -> Response) async throws -> Response {
+        try await signedIn(request) { user, session in
+            let slug = try context.parameters.require("slug")
+            guard let statement = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }) else {
+                throw HTTPError(.notFound)
+            }
+            guard try await auth.canManage(user, statementID: statement.id) else {
+                throw HTTPError(.forbidden, message: Page.language(of: request).text("error.forbidden"))
+            }
+            return try await body(user, session, statement)
+        }
+    }
+
+    /// As `managed`, for forms: the CSRF token must match the session's.
+    func managedPost(_ request: Request, _ context: BasicRequestContext,
+                     _ body: (Coordinator, Session, StatementRecord, Form) async throws -> Response) async throws -> Response {
+        let form = try await Form.read(request)
+        return try await managed(request, context) { user, session, statement in
+            try checkCSRF(form, session, request)
+            return try await body(user, session, statement, form)
+        }
+    }
+
+    func checkCSRF(_ form: Form, _ session: Session, _ request: Request) throws {
+        guard Tokens.equal(form["_csrf"], session.csrfToken) else {
+            throw HTTPError(.forbidden, message: Page.language(of: request).text("error.csrf"))
+        }
+    }
+
+    // MARK: - Login
+
+    func loginPage(_ request: Request, email: String = "", errors: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
+        let lang = Page.language(of: request)
+        let csrf = Tokens.make()
+        var response = Page.html(Page.render("login", ["csrf": csrf, "email": email, "errors": errors], lang: lang,
+                                             title: lang.text("login.title"), path: "/login"), status: status)
+        response.setCookie(auth.cookie(Auth.loginCSRFCookie, csrf, maxAge: 3600))
+        return response
+    }
+
+    func login(_ request: Request) async throws -> Response {
+        let form = try await Form.read(request)
+        let lang = Page.language(of: request)
+        guard let cookie = request.cookies[Auth.loginCSRFCookie]?.value, Tokens.equal(cookie, form["_csrf"]) else {
+            return try await loginPage(request, email: form["email"], errors: [lang.text("error.csrf")], status: .forbidden)
+        }
+        guard let user = try await auth.verify(email: form["email"].trimmingCharacters(in: .whitespaces), password: form["password"]) else {
+            return try await loginPage(request, email: form["email"], errors: [lang.text("login.failed")], status: .unauthorized)
+        }
+        let (token, _) = try await auth.startSession(for: user)
+        var response = Page.redirect("/c")
+        response.setCookie(auth.cookie(Auth.sessionCookie, token, maxAge: Int(Auth.sessionLifetime)))
+        return response
+    }
+
+    func logout(_ request: Request) async throws -> Response {
+        let form = try await Form.read(request)
+        if let (_, session) = try await auth.current(request) {
+            try checkCSRF(form, session, request)
+            try await store.deleteSession(tokenHash: session.tokenHash)
+        }
+        var response = Page.redirect("/login")
+        response.setCookie(auth.cookie(Auth.sessionCookie, "", maxAge: 0))
+        return response
+    }
+
+    // MARK: - Dashboard and drafting
+
+    func dashboard(_ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
+                   status: HTTPResponse.Status = .ok) async throws -> Response {
+        let lang = Page.language(of: request)
+        let managed = try await store.managedStatementIDs(coordinatorID: user.id)
+        let summaries = try await store.statementSummaries().filter { user.role == .admin || managed.contains($0.statement.id) }
+        var counts: [String: Int] = [:]
+        for s in summaries { counts[s.statement.id] = try await store.endorsements(of: s.statement.id).filter { $0.state != .rejected }.count }
+        let rows: [[String: Any]] = summaries.map { s in
+            ["slug": s.statement.slug, "title": s.title, "stateLabel": lang.text("state.\(s.statement.state.rawValue)"),
+             "count": counts[s.statement.id] ?? 0]
+        }
+        let context: [String: Any] = [
+            "csrf": session.csrfToken, "email": user.email, "statements": rows, "errors": errors,
+            "form": ["title": form?["title"] ?? "", "slug": form?["slug"] ?? "", "body": form?["body"] ?? ""],
+        ]
+        return Page.html(Page.render("dashboard", context, lang: lang, title: lang.text("dash.title"), path: "/c"), status: status)
+    }
+
+    func createStatement(_ request: Request, _ user: Coordinator, _ session: Session) async throws -> Response {
+        let form = try await Form.read(request)
+        try checkCSRF(form, session, request)
+        let lang = Page.language(of: request)
+        var v = FormValidation(lang: lang)
+        let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
+        let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
+        var slug: Slug?
+        if let title {
+            let raw = form["slug"].trimmingCharacters(in: .whitespaces)
+            slug = raw.isEmpty ? Slug.suggested(from: title) : try? Slug(raw)
+            if slug == nil { v.fail(lang.text("error.slug")) }
+        }
+        guard v.isValid, let title, let slug else {
+            return try await dashboard(request, user, session, form: form, errors: v.errors, status: .unprocessableContent)
+        }
+        let language = form["language"] == "en" ? "en" : "ar"
+        do {
+            let record = try await store.createStatement(slug: slug, language: language, title: title, body: body, author: user.email)
+            try await store.grant(statementID: record.id, to: user.id)
+            return Page.redirect("/c/s/\(record.slug)")
+        } catch {
+            if case .slugTaken = error {
+                return try await dashboard(request, user, session, form: form, errors: [lang.text("error.slug")], status: .conflict)
+            }
+            throw error
+        }
+    }
+
+    // MARK: - The statement page
+
+    func statementPage(_ request: Request, _ session: Session, _ s: StatementRecord, errors: [String] = [],
+                       notice: String? = nil, edit: Form? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let lang = Page.language(of: request)
+        let versions = try await store.versions(of: s.id)
+        let current = versions.last(where: \.isAuthoritative)!
+        let all = try await store.endorsements(of: s.id)
+        let invitations = try await store.invitations(of: s.id)
+        let now = Date()
+        let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
+
+        let open = all.filter { $0.state == .pending || $0.state == .confirmed }
+        let others = all.filter { $0.state != .rejected }
+        let names = others.map(\.displayName)
+        let candidates = DuplicateFinder.candidates(in: names)
+        let pending: [[String: Any]] = open.map { e in
+            let index = others.firstIndex { $0.id == e.id }!
+            let warnings: [[String: Any]] = candidates.compactMap { c in
+                guard c.first == index || c.second == index else { return nil }
+                let other = others[c.first == index ? c.second : c.first]
+                return ["other": other.displayName, "otherID": other.id, "reason": c.reason]
+            }
+            return ["id": e.id, "name": e.displayName, "place": e.place ?? "", "signer": e.signerName ?? "", "role": e.signerRole ?? "",
+                    "contact": e.contact ?? "", "stale": e.versionHash != current.contentHash, "warnings": warnings]
+        }
+        var approved = all.filter { $0.state == .approved || ($0.state == .withdrawn && $0.number != nil) }
+        if s.publishedAt != nil {
+            approved.sort { ($0.number ?? .max, $0.createdAt) < ($1.number ?? .max, $1.createdAt) }
+        } else if order == .arabic {
+            approved = ArabicText.sorted(approved, by: \.displayName)
+        }
+        let stale = SignatoryRules.needingReconfirmation(all, currentHash: current.contentHash)
+        let transitions: [[String: Any]] = StatementState.allowedTransitions[s.state, default: []]
+            .sorted { $0.rawValue < $1.rawValue }
+            .filter { !(s.state == .closed && $0 == .published && s.publishedAt == nil) }
+            .map { ["to": $0.rawValue, "label": lang.text("to.\($0.rawValue)"), "isPublish": $0 == .published && s.publishedAt == nil] }
+        let context: [String: Any] = [
+            "csrf": session.csrfToken, "slug": s.slug, "title": current.title, "stateLabel": lang.text("state.\(s.state.rawValue)"),
+            "fingerprint": current.contentHash.fingerprint, "isPublic": s.publishedAt != nil,
+            "bodyHTML": SafeMarkdown.html(current.body), "editable": s.state.textIsEditable,
+            "editTitle": edit?["title"] ?? current.title, "editBody": edit?["body"] ?? current.body,
+            "errors": errors, "notice": notice as Any, "transitions": transitions,
+            "versions": versions.filter(\.isAuthoritative).reversed().map { v -> [String: Any] in
+                var row: [String: Any] = ["number": v.number, "author": v.author, "when": Self.time(v.createdAt),
+                                          "fingerprint": v.contentHash.fingerprint, "slug": s.slug]
+                if v.number > 1 { row["previous"] = v.number - 1 }
+                return row
+            },
+            "invitations": invitations.reversed().map { inv -> [String: Any] in
+                let status: String = if inv.endorsementID != nil { "signed" }
+                    else if inv.revoked { "revoked" } else if inv.expiresAt <= now { "expired" }
+                    else if inv.openedAt != nil { "opened" } else { "waiting" }
+                return ["id": inv.id, "name": inv.organizationName, "status": lang.text("inv.status.\(status)"),
+                        "expires": Self.time(inv.expiresAt), "revocable": inv.refusal(at: now) == nil, "slug": s.slug]
+            },
+            "pending": pending,
+            "approved": approved.map { e -> [String: Any] in
+                var row: [String: Any] = ["id": e.id, "name": e.displayName, "withdrawn": e.state == .withdrawn,
+                                          "stale": s.publishedAt == nil && e.versionHash != current.contentHash]
+                if let n = e.number { row["number"] = n }
+                return row
+            },
+            "listedCount": all.filter { SignatoryRules.isListed($0, currentHash: current.contentHash) }.count,
+            "staleCount": s.state.textIsEditable ? stale.count : 0,
+        ]
+        return Page.html(Page.render("admin", context, lang: lang, title: current.title, path: "/c/s/\(s.slug)"), status: status)
+    }
+
+    static func time(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: false))
+    }
+
+    // MARK: - Statement actions
+
+    func statementAction(_ request: Request, _ action: String, _ user: Coordinator, _ session: Session,
+                         _ s: StatementRecord, _ form: Form) async throws -> Response {
+        let lang = Page.language(of: request)
+        switch action {
+        case "text":
+            var v = FormValidation(lang: lang)
+            let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
+            let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
+            guard v.isValid, let title else {
+                return try await statementPage(request, session, s, errors: v.errors, edit: form, status: .unprocessableContent)
+            }
+            do {
+                _ = try await store.addVersion(statementID: s.id, title: title, body: body, author: user.email, reason: nil)
+            } catch {
+                return try await statementPage(request, session, s, errors: [lang.text("error.state")], edit: form, status: .conflict)
+            }
+            return Page.redirect("/c/s/\(s.slug)")
+        case "state":
+            guard form["confirm"] == "yes" else {
+                return try await statementPage(request, session, s, errors: [lang.text("error.confirm")], status: .unprocessableContent)
+            }
+            guard let to = StatementState(rawValue: form["to"]) else { throw HTTPError(.badRequest) }
+            do {
+                _ = try await store.changeState(statementID: s.id, to: to, foundingOrder: FoundingOrder(rawValue: form["order"]))
+            } catch {
+                return try await statementPage(request, session, s, errors: [lang.text("error.state")], status: .conflict)
+            }
+            return Page.redirect("/c/s/\(s.slug)")
+        case "invitations":
+            return try await createInvitations(request, session, s, form)
+        case "reinvite":
+            let current = try await store.currentVersion(of: s.id)
+            let stale = SignatoryRules.needingReconfirmation(try await store.endorsements(of: s.id), currentHash: current.contentHash)
+            var links: [(String, String)] = []
+            for e in stale {
+                let token = Tokens.make()
+                try await store.setSignerToken(statementID: s.id, endorsementID: e.id, tokenHash: Tokens.hash(token))
+                links.append((e.displayName, "/e/\(token)"))
+            }
+            return linksPage(request, s, current.title, heading: lang.text("mod.reinvited"), links: links)
+        default:
+            throw HTTPError(.notFound)
+        }
+    }
+
+    func createInvitations(_ request: Request, _ session: Session, _ s: StatementRecord, _ form: Form) async throws -> Response {
+        let lang = Page.language(of: request)
+        var v = FormValidation(lang: lang)
+        let names = form["names"].split(whereSeparator: \.isNewline).map(String.init)
+            .filter { !$0.allSatisfy(\.isWhitespace) }
+            .compactMap { v.name($0, label: lang.text("inv.org")) }
+        if names.isEmpty && v.isValid { v.fail(lang.text("inv.noNames")) }
+        let days = min(max(Int(form["days"]) ?? 30, 1), 365)
+        guard v.isValid else {
+            return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
+        }
+        var links: [(String, String)] = []
+        for name in names {
+            let token = Tokens.make()
+            do {
+                _ = try await store.createInvitation(statementID: s.id, organizationName: name, tokenHash: Tokens.hash(token),
+                                                     expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
+            } catch {
+                return try await statementPage(request, session, s, errors: [lang.text("error.state")], status: .conflict)
+            }
+            links.append((name, "/i/\(token)"))
+        }
+        let title = try await store.currentVersion(of: s.id).title
+        return linksPage(request, s, title, heading: lang.text("inv.created"), links: links)
+    }
+
+    /// The page that shows capability links once, with ready-to-paste messages.
+    func linksPage(_ request: Request, _ s: StatementRecord, _ title: String, heading: String, links: [(String, String)]) -> Response {
+        let lang = Page.language(of: request)
+        let base = Page.baseURL(of: request)
+        let items: [[String: Any]] = links.map { name, path in
+            let url = base + path
+            return ["name": name, "url": url,
+                    "messageAr": "تحية طيبة،\nندعو \(name) إلى التوقيع على البيان «\(title)». اقرؤوا النص ووقّعوا عبر الرابط التالي (خاص بكم، لا تشاركوه):\n\(url)",
+                    "messageEn": "Dear colleagues,\nwe invite \(name) to sign the statement “\(title)”. Please read the text and sign through this link (it is yours alone, do not share it):\n\(url)"]
+        }
+        var response = Page.html(Page.render("links", ["slug": s.slug, "title": title, "heading": heading, "links": items],
+                                             lang: lang, title: heading, path: "/c/s/\(s.slug)"))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    func itemAction(_ request: Request, kind: String, id: String, action: String, _ session: Session,
+                    _ s: StatementRecord, _ form: Form) async throws -> Response {
+        let lang = Page.language(of: request)
+        do {
+            switch (kind, action) {
+            case ("invitations", "revoke"):
+                try await store.revokeInvitation(statementID: s.id, invitationID: id)
+            case ("endorsements", "approve"):
+                _ = try await store.setEndorsementState(statementID: s.id, endorsementID: id, to: .approved, reason: nil)
+            case ("endorsements", "reject"):
+                var v = FormValidation(lang: lang)
+                let reason = v.text(form["reason"], label: lang.text("mod.reason"), required: false, limit: 300)
+                guard v.isValid else { return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent) }
+                _ = try await store.setEndorsementState(statementID: s.id, endorsementID: id, to: .rejected, reason: reason)
+            case ("endorsements", "merge"):
+                try await store.merge(statementID: s.id, keep: form["into"], drop: id)
+            case ("endorsements", "rename"):
+                var v = FormValidation(lang: lang)
+                guard let name = v.name(form["name"], label: lang.text("dir.name")) else {
+                    return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
+                }
+                _ = try await store.rename(statementID: s.id, endorsementID: id, to: name)
+            default:
+                throw HTTPError(.notFound)
+            }
+        } catch let error as StoreError {
+            if case .notFound = error { throw HTTPError(.notFound) }
+            return try await statementPage(request, session, s, errors: [lang.text("error.state")], status: .conflict)
+        }
+        return Page.redirect("/c/s/\(s.slug)#moderation")
+    }
+
+    // MARK: - Log, diff, directory
+
+    func logPage(_ request: Request, _ s: StatementRecord) async throws -> Response {
+        let lang = Page.language(of: request)
+        let events = try await store.events(of: s.id)
+        let result = EventChain.verify(events)
+        let title = try await store.currentVersion(of: s.id).title
+        let context: [String: Any] = [
+            "slug": s.slug, "title": title,
+            "verification": result.isValid ? lang.text("log.valid") : "\(lang.text("log.broken")): \(result)",
+            "verifyClass": result.isValid ? "notice" : "error",
+            "events": events.reversed().map { e -> [String: Any] in
+                ["seq": e.sequence, "when": Self.time(Date(timeIntervalSince1970: Double(e.atMillis) / 1000)), "kind": e.kind,
+                 "details": e.payload.sorted { $0.key < $1.key }.filter { !$0.value.isEmpty }.map { "\($0.key): \($0.value.count > 24 && $0.key.lowercased().contains("hash") ? String($0.value.prefix(12)) : $0.value)" }.joined(separator: " · "),
+                 "hash": String(e.hash.prefix(12))]
+            },
+        ]
+        return Page.html(Page.render("log", context, lang: lang, title: lang.text("log.title"), path: "/c/s/\(s.slug)/log"))
+    }
+
+    func diffPage(_ request: Request, _ s: StatementRecord) async throws -> Response {
+        let lang = Page.language(of: request)
+        let versions = try await store.versions(of: s.id).filter(\.isAuthoritative)
+        guard let from = Int(request.uri.queryParameters.get("from") ?? ""), let to = Int(request.uri.queryParameters.get("to") ?? ""),
+              let a = versions.first(where: { $0.number == from }), let b = versions.first(where: { $0.number == to }) else {
+            throw HTTPError(.notFound)
+        }
+        let words: [[String: Any]] = WordDiff.diff(a.title + "\n\n" + a.body, b.title + "\n\n" + b.body).map {
+            switch $0 {
+            case .same(let t): ["same": true, "text": t]
+            case .added(let t): ["added": true, "text": t]
+            case .removed(let t): ["removed": true, "text": t]
+            }
+        }
+        let context: [String: Any] = ["slug": s.slug, "title": b.title, "from": from, "to": to, "words": words]
+        return Page.html(Page.render("diff", context, lang: lang, title: lang.text("admin.diff"), path: "/c/s/\(s.slug)/diff"))
+    }
+
+    func directory(_ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
+                   status: HTTPResponse.Status = .ok) async throws -> Response {
+        let lang = Page.language(of: request)
+        let q = request.uri.queryParameters.get("q") ?? ""
+        let needle = ArabicText.normalize(q)
+        let orgs = try await store.organizations().filter {
+            needle.isEmpty || ArabicText.normalize($0.displayName).contains(needle)
+                || ArabicText.normalize($0.latinName ?? "").contains(needle)
+        }
+        let managed = try await store.managedStatementIDs(coordinatorID: user.id)
+        let visible = Set(try await store.statementSummaries().filter { user.role == .admin || managed.contains($0.statement.id) }.map(\.statement.slug))
+        var rows: [[String: Any]] = []
+        for o in orgs.prefix(500) {
+            rows.append(["name": o.displayName, "latin": o.latinName ?? "", "place": o.place ?? "", "kind": o.kind ?? "",
+                         "statements": try await store.statementsSigned(organizationID: o.id).filter(visible.contains)])
+        }
+        let context: [String: Any] = [
+            "csrf": session.csrfToken, "q": q, "organizations": rows, "errors": errors,
+            "form": ["name": form?["name"] ?? "", "latin": form?["latin"] ?? "", "place": form?["place"] ?? "",
+                     "kind": form?["kind"] ?? "", "contact": form?["contact"] ?? ""],
+        ]
+        return Page.html(Page.render("directory", context, lang: lang, title: lang.text("dir.title"), path: "/c/directory"), status: status)
+    }
+
+    func saveOrganization(_ request: Request, _ user: Coordinator, _ session: Session) async throws -> Response {
+        let form = try await Form.read(request)
+        try checkCSRF(form, session, request)
+        let lang = Page.language(of: request)
+        var v = FormValidation(lang: lang)
+        let name = v.name(form["name"], label: lang.text("dir.name"))
+        let latin = v.name(form["latin"], label: lang.text("dir.latin"), required: false)
+        let place = v.name(form["place"], label: lang.text("form.place"), required: false, limit: Limits.placeLength)
+        let kind = v.name(form["kind"], label: lang.text("dir.kind"), required: false, limit: 80)
+        let contact = v.text(form["contact"], label: lang.text("form.contact"), required: false, limit: 200)
+        guard v.isValid, let name else {
+            return try await directory(request, user, session, form: form, errors: v.errors, status: .unprocessableContent)
+        }
+        _ = try await store.saveOrganization(name: name, latinName: latin, place: place, kind: kind, contact: contact)
+        return Page.redirect("/c/directory")
+    }
+}

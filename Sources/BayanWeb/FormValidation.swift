@@ -1,0 +1,55 @@
+import ArabicText
+import BayanCore
+import Foundation
+
+/// Checks submitted fields and collects messages in the page's language, so a form with
+/// bad input comes back with the input kept and every problem named.
+struct FormValidation {
+    let lang: UILanguage
+    private(set) var errors: [String] = []
+
+    init(lang: UILanguage) { self.lang = lang }
+
+    var isValid: Bool { errors.isEmpty }
+
+    /// A name that will be shown publicly or to coordinators: no bidi controls (they can
+    /// reorder a list visually), no HTML, not empty when required, within `limit`.
+    mutating func name(_ raw: String, label: String, required: Bool = true, limit: Int = Limits.nameLength) -> String? {
+        if ArabicText.containsInvisibleFormatting(raw) {
+            errors.append("\(label): \(lang == .ar ? "يحتوي على محارف تحكم غير مرئية غير مسموح بها" : "contains invisible control characters, which are not allowed")")
+            return nil
+        }
+        if raw.contains("<") || raw.contains(">") {
+            errors.append("\(label): \(lang.text("error.html"))")
+            return nil
+        }
+        return text(raw, label: label, required: required, limit: limit)
+    }
+
+    mutating func text(_ raw: String, label: String, required: Bool = true, limit: Int) -> String? {
+        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if value.isEmpty {
+            if required { errors.append("\(lang.text("error.required")): \(label)") }
+            return nil
+        }
+        if value.count > limit {
+            errors.append("\(lang.text("error.tooLong")): \(label) (≤ \(limit))")
+            return nil
+        }
+        return value
+    }
+
+    mutating func email(_ raw: String, label: String) -> String? {
+        guard let value = text(raw, label: label, limit: 200) else { return nil }
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        let ok = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
+            && !parts[1].hasSuffix(".") && !value.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" })
+        guard ok else {
+            errors.append("\(lang.text("error.email")): \(value)")
+            return nil
+        }
+        return value.lowercased()
+    }
+
+    mutating func fail(_ message: String) { errors.append(message) }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import BayanStore
+import BayanWeb
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator", abstract: "Manage coordinator accounts.",
+        subcommands: [Create.self, List.self, Disable.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a coordinator account (the first one should be an admin).")
+        @Option(help: "Email address used to sign in.") var email: String
+        @Option(help: "admin (all statements and the directory) or coordinator (granted statements).")
+        var role: CoordinatorRole = .admin
+        @Flag(help: "Read the password from standard input instead of asking for it.") var passwordStdin = false
+        @OptionGroup var dataOptions: DataOptions
+
+        func run() async throws {
+            let email = email.trimmingCharacters(in: .whitespaces).lowercased()
+            guard email.contains("@"), email.split(separator: "@").count == 2, !email.contains(" ") else {
+                throw CLIError("'\(email)' is not a valid email address")
+            }
+            let password: String
+            if passwordStdin {
+                password = (readLine(strippingNewline: true) ?? "")
+            } else {
+                guard let raw = getpass("Password for \(email): ") else { throw CLIError("no password given") }
+                password = String(cString: raw)
+            }
+            guard password.count >= 10 else { throw CLIError("the password must have at least 10 characters") }
+            let cost = UInt8(Settings.reader.int(forKey: "bayan.bcrypt.cost", default: 12))
+            let store = try await dataOptions.openStore()
+            defer { Task { await store.close() } }
+            do {
+                _ = try await store.createCoordinator(email: email, passwordHash: Passwords.hash(password, cost: cost), role: role)
+            } catch {
+                throw CLIError("\(error)")
+            }
+            print("created \(role.rawValue) \(email); sign in at /login")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List coordinator accounts.")
+        @OptionGroup var dataOptions: DataOptions
+        func run() async throws {
+            let store = try await dataOptions.openStore()
+            defer { Task { await store.close() } }
+            let rows = try await store.coordinators().map { [$0.email, $0.role.rawValue, $0.disabled ? "disabled" : "active"] }
+            print(Table.render(header: ["EMAIL", "ROLE", "STATUS"], rows: rows))
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable a coordinator account and end its sessions.")
+        @Option(help: "Email address of the account.") var email: String
+        @OptionGroup var dataOptions: DataOptions
+        func run() async throws {
+            let store = try await dataOptions.openStore()
+            defer { Task { await store.close() } }
+            do { try await store.setCoordinatorDisabled(email: email, disabled: true) } catch { throw CLIError("\(error)") }
+            print("disabled \(email)")
+        }
+    }
+}
+
+extension CoordinatorRole: ExpressibleByArgument {}
