@@ -27,7 +27,7 @@ public enum WordDiff {
         var i = 0, j = 0
         while i < n || j < m {
             if i < n && j < m && a[i] == b[j] { push(.same(a[i])); i += 1; j += 1 }
-            else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) { push(.added(b[j])); j += 1 }
+            else if j < m && (i == n || lcs[i][j + 1] > lcs[i + 1][j]) { push(.added(b[j])); j += 1 }
             else { push(.removed(a[i])); i += 1 }
         }
         return out

@@ -28,7 +28,7 @@ struct ErrorPageMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError where error.status.code < 500 {
             let lang = Page.language(of: request)
             if error.status == .notFound {
-                return Page.message(status: .notFound, heading: lang.text("notFound.title"), text: lang.text("notFound.body"), lang: lang)
+                return Page.message(status: .notFound, heading: lang.text("notFound.title"), text: error.body ?? lang.text("notFound.body"), lang: lang)
             }
             return Page.message(status: error.status, heading: lang.text("error.title"), text: error.body ?? lang.text("error.body"), lang: lang)
         } catch {

@@ -182,3 +182,13 @@ import Testing
         #expect(EventChain.verify(events) == .broken(sequence: 2, reason: "its content does not match its hash (altered)"))
     }
 }
+
+@Suite struct WordDiffs {
+    @Test func changedWordsAreMarkedRemovedThenAdded() {
+        #expect(WordDiff.diff("نطالب بالإفراج عن الجميع", "نطالب بالإفراج الفوري عن الجميع") == [
+            .same("نطالب بالإفراج "), .added("الفوري "), .same("عن الجميع"),
+        ])
+        #expect(WordDiff.diff("أ ب", "أ ج") == [.same("أ "), .removed("ب"), .added("ج")])
+        #expect(WordDiff.diff("", "") == [])
+    }
+}

@@ -1,0 +1,336 @@
+import BayanCore
+import BayanStore
+import BayanTestSupport
+import BayanWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// A client that keeps cookies between requests, like a browser.
+final class Browser: @unchecked Sendable {
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+    var lastBody = ""
+    init(_ client: any TestClientProtocol) { self.client = client }
+
+    @discardableResult
+    func request(_ uri: String, method: HTTPRequest.Method = .get, form: [String: String]? = nil,
+                 headers extra: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, body: String, location: String?) {
+        var headers = extra
+        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        var body: ByteBuffer?
+        if let form {
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            let encoded = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+            body = ByteBuffer(string: encoded)
+        }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            for field in response.headers where field.name == .setCookie {
+                let pair = field.value.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+                let value = pair.count > 1 ? String(pair[1]) : ""
+                if value.isEmpty { self.cookies[String(pair[0])] = nil } else { self.cookies[String(pair[0])] = value }
+            }
+            let text = String(buffer: response.body)
+            self.lastBody = text
+            return (response.status, text, response.headers[.location])
+        }
+    }
+
+    /// The value of a hidden or text input in the last page.
+    func field(_ name: String, in html: String? = nil) -> String? {
+        let page = html ?? lastBody
+        guard let r = page.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(page[r.upperBound...].prefix { $0 != "\"" })
+    }
+
+    func signIn(_ email: String, _ password: String = "correct horse battery") async throws -> HTTPResponse.Status {
+        try await request("/login")
+        return try await request("/login", method: .post, form: ["_csrf": field("_csrf") ?? "", "email": email, "password": password]).status
+    }
+}
+
+/// The app on a fresh store with two coordinators: an admin and a coordinator of nothing.
+struct Fixture {
+    let store: SQLStore
+    let dir: TemporaryDirectory
+
+    static func make() async throws -> Fixture {
+        let dir = TemporaryDirectory()
+        let store = try await SQLStore.openSQLite(directory: dir.path)
+        _ = try await store.createCoordinator(email: "admin@example.org", passwordHash: Passwords.hash("correct horse battery", cost: 4), role: .admin)
+        _ = try await store.createCoordinator(email: "other@example.org", passwordHash: Passwords.hash("correct horse battery", cost: 4), role: .coordinator)
+        return Fixture(store: store, dir: dir)
+    }
+
+    func run(_ body: @escaping @Sendable (Browser, SQLStore) async throws -> Void) async throws {
+        let app = buildApplication(AppConfiguration(port: 0, secureCookies: false), store: store, logger: Logger(label: "test"))
+        let store = self.store
+        do { try await app.test(.router) { client in try await body(Browser(client), store) } } catch {
+            await store.close(); dir.remove(); throw error
+        }
+        await store.close()
+        dir.remove()
+    }
+
+    /// A circulating statement owned by the admin, with one invitation; returns its link path.
+    static func circulating(_ b: Browser, slug: String = "demo") async throws -> String {
+        #expect(try await b.signIn("admin@example.org") == .seeOther)
+        try await b.request("/c")
+        let csrf = b.field("_csrf")!
+        #expect(try await b.request("/c/statements", method: .post, form: ["_csrf": csrf, "title": "بيان تجريبي", "slug": slug, "body": "النص الأول"]).status == .seeOther)
+        #expect(try await b.request("/c/s/\(slug)/state", method: .post, form: ["_csrf": csrf, "to": "circulating", "confirm": "yes"]).status == .seeOther)
+        let links = try await b.request("/c/s/\(slug)/invitations", method: .post, form: ["_csrf": csrf, "names": "نقابة المعلمين\nرابطة الكتاب", "days": "7"])
+        let start = links.body.range(of: "/i/")!.lowerBound
+        return String(links.body[start...].prefix { $0 != "<" && $0 != "\"" })
+    }
+}
+
+func counts(_ store: SQLStore) async throws -> [String: Int] {
+    var out: [String: Int] = [:]
+    for table in ["statements", "statement_versions", "endorsements", "events", "invitations", "sessions"] {
+        out[table] = try await store.handle.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)
+        }
+    }
+    return out
+}
+
+@Suite struct Authorization {
+    @Test func signedOutVisitorsAreSentToLoginAndForgedSessionsDoNotWork() async throws {
+        try await Fixture.make().run { (b: Browser, _: SQLStore) async throws in
+            #expect(try await b.request("/c").location == "/login")
+            b.cookies["bayan_session"] = "forged-token-value"
+            #expect(try await b.request("/c").location == "/login")
+            #expect(try await b.request("/c/s/demo").location == "/login")
+        }
+    }
+
+    @Test func wrongPasswordAndMissingLoginCSRFAreRefused() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            #expect(try await b.signIn("admin@example.org", "wrong password!") == .unauthorized)
+            #expect(b.lastBody.contains("البريد أو كلمة المرور غير صحيحة"))
+            #expect(b.lastBody.contains("value=\"admin@example.org\""))
+            b.cookies = [:]
+            let r = try await b.request("/login", method: .post, form: ["email": "admin@example.org", "password": "correct horse battery"])
+            #expect(r.status == .forbidden)
+            #expect(try await counts(store)["sessions"] == 0)
+        }
+    }
+
+    @Test func aCoordinatorCannotReachAnotherCoordinatorsStatement() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            _ = try await Fixture.circulating(b)
+            let before = try await counts(store)
+            b.cookies = [:]
+            #expect(try await b.signIn("other@example.org") == .seeOther)
+            try await b.request("/c")
+            #expect(!b.lastBody.contains("/c/s/demo"))
+            let csrf = b.field("_csrf")!
+            #expect(try await b.request("/c/s/demo").status == .forbidden)
+            #expect(b.lastBody.contains("لا تملك صلاحية"))
+            #expect(try await b.request("/c/s/demo/log").status == .forbidden)
+            #expect(try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes"]).status == .forbidden)
+            #expect(try await b.request("/c/s/demo/invitations", method: .post, form: ["_csrf": csrf, "names": "جهة"]).status == .forbidden)
+            var after = try await counts(store)
+            after["sessions"] = before["sessions"]
+            #expect(after == before)
+            #expect(try await store.statement(slug: "demo").state == .circulating)
+        }
+    }
+
+    @Test func formsWithoutTheirCSRFTokenChangeNothing() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            _ = try await Fixture.circulating(b)
+            let before = try await counts(store)
+            for (uri, form) in [("/c/s/demo/state", ["to": "published", "confirm": "yes"]),
+                                ("/c/s/demo/text", ["title": "عنوان آخر", "body": "نص"]),
+                                ("/c/statements", ["title": "بيان", "slug": "x"]),
+                                ("/c/s/demo/invitations", ["names": "جهة", "_csrf": "wrong"])] {
+                let r = try await b.request(uri, method: .post, form: form)
+                #expect(r.status == .forbidden, "\(uri)")
+                #expect(r.body.contains("انتهت صلاحية النموذج"), "\(uri)")
+            }
+            #expect(try await counts(store) == before)
+        }
+    }
+
+    @Test func loggingOutEndsTheSessionForGood() async throws {
+        try await Fixture.make().run { (b: Browser, _: SQLStore) async throws in
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            try await b.request("/c")
+            let stolen = b.cookies["bayan_session"]!
+            #expect(try await b.request("/logout", method: .post, form: ["_csrf": b.field("_csrf")!]).location == "/login")
+            b.cookies["bayan_session"] = stolen
+            #expect(try await b.request("/c").location == "/login")
+        }
+    }
+
+    @Test func disabledCoordinatorsLoseTheirSessions() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            #expect(try await b.signIn("other@example.org") == .seeOther)
+            #expect(try await b.request("/c").status == .ok)
+            try await store.setCoordinatorDisabled(email: "other@example.org", disabled: true)
+            #expect(try await b.request("/c").location == "/login")
+            #expect(try await b.signIn("other@example.org") == .unauthorized)
+        }
+    }
+}
+
+@Suite struct CapabilityLinks {
+    @Test func forgedRevokedExpiredAndReplayedLinksAreRefusedWithAClearPage() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let link = try await Fixture.circulating(b)
+            let statement = try await store.statement(slug: "demo")
+            let version = try await store.currentVersion(of: statement.id).contentHash.hex
+            // Forged.
+            let forged = try await b.request("/i/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            #expect(forged.status == .notFound && forged.body.contains("هذا الرابط غير معروف"))
+            // Used once, then replayed.
+            let sign = ["version": version, "name": "نقابة المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"]
+            #expect(try await b.request(link, method: .post, form: sign).status == .ok)
+            let before = try await counts(store)
+            let replay = try await b.request(link, method: .post, form: sign.merging(["name": "جهة أخرى"]) { $1 })
+            #expect(replay.status == .gone && replay.body.contains("استُخدم هذا الرابط"))
+            #expect(try await b.request(link).status == .gone)
+            // Revoked.
+            let invitations = try await store.invitations(of: statement.id)
+            let second = invitations.first { $0.endorsementID == nil }!
+            try await b.request("/c/s/demo")
+            #expect(try await b.request("/c/s/demo/invitations/\(second.id)/revoke", method: .post, form: ["_csrf": b.field("_csrf")!]).status == .seeOther)
+            // Expired: created already past its expiry.
+            let token = "expired-token-for-test-0123456789abcdef"
+            _ = try await store.createInvitation(statementID: statement.id, organizationName: "مجلس حلب", tokenHash: ContentHash.sha256Hex(Data(token.utf8)), expiresAt: Date().addingTimeInterval(-60))
+            let expired = try await b.request("/i/\(token)", method: .post, form: sign.merging(["name": "مجلس حلب"]) { $1 })
+            #expect(expired.status == .gone && expired.body.contains("انتهت صلاحية هذا الرابط"))
+            var after = try await counts(store)
+            #expect(after["endorsements"] == before["endorsements"])
+            after["events"] = before["events"]; after["invitations"] = before["invitations"]
+            #expect(after == before)
+        }
+    }
+
+    @Test func theSignerLinkReconfirmsAfterATextChangeAndWithdraws() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let link = try await Fixture.circulating(b)
+            let statement = try await store.statement(slug: "demo")
+            let v1 = try await store.currentVersion(of: statement.id).contentHash.hex
+            let done = try await b.request(link, method: .post, form: ["version": v1, "name": "نقابة المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"])
+            let start = done.body.range(of: "/e/")!.lowerBound
+            let privateLink = String(done.body[start...].prefix { $0 != "<" && $0 != "\"" && $0 != "?" })
+            #expect(!done.body.contains("a@example.org"))
+            let e = try await store.endorsements(of: statement.id)[0]
+            try await b.request("/c/s/demo")
+            let csrf = b.field("_csrf")!
+            #expect(try await b.request("/c/s/demo/endorsements/\(e.id)/approve", method: .post, form: ["_csrf": csrf]).status == .seeOther)
+            #expect(try await b.request("/c/s/demo/text", method: .post, form: ["_csrf": csrf, "title": "بيان تجريبي", "body": "النص الثاني"]).status == .seeOther)
+            let page = try await b.request(privateLink)
+            #expect(page.body.contains("تغيّر نص البيان بعد توقيعكم"))
+            let v2 = b.field("version")!
+            #expect(v2 != v1)
+            #expect(try await b.request(privateLink + "/reconfirm", method: .post, form: ["version": v1]).status == .conflict)
+            #expect(try await b.request(privateLink + "/reconfirm", method: .post, form: ["version": v2]).status == .ok)
+            #expect(try await store.endorsements(of: statement.id)[0].versionHash.hex == v2)
+            #expect(try await b.request(privateLink + "/withdraw", method: .post, form: [:]).status == .unprocessableContent)
+            #expect(try await b.request(privateLink + "/withdraw", method: .post, form: ["confirm": "yes"]).status == .ok)
+            #expect(try await store.endorsements(of: statement.id)[0].state == .withdrawn)
+            #expect(EventChain.verify(try await store.events(of: statement.id)).isValid)
+        }
+    }
+}
+
+@Suite struct FormInput {
+    static let cases: [(String, [String: String], String)] = [
+        ("empty name", ["name": "", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "حقل مطلوب فارغ"),
+        ("too long", ["name": String(repeating: "ن", count: 301), "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "نص أطول من المسموح"),
+        ("invalid email", ["name": "نقابة", "signer": "أحمد", "contact": "not-an-email", "consent": "yes"], "عنوان البريد غير صالح"),
+        ("bidi controls", ["name": "نقابة\u{202E}المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "محارف تحكم غير مرئية"),
+        ("HTML", ["name": "<b>نقابة</b>", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "لا يُسمح بوسوم HTML"),
+        ("no consent", ["name": "نقابة", "signer": "أحمد", "contact": "a@example.org"], "يجب الإقرار"),
+    ]
+
+    @Test(arguments: cases.indices)
+    func badSignOnInputComesBackWithTheInputKeptAndAMessage(index: Int) async throws {
+        let (label, fields, message) = Self.cases[index]
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let link = try await Fixture.circulating(b)
+            let statement = try await store.statement(slug: "demo")
+            let version = try await store.currentVersion(of: statement.id).contentHash.hex
+            let before = try await counts(store)
+            let r = try await b.request(link, method: .post, form: fields.merging(["version": version, "signer": "سامر الحلبي"]) { $1 })
+            #expect(r.status == .unprocessableContent, "\(label)")
+            #expect(r.body.contains(message), "\(label)")
+            #expect(r.body.contains("value=\"سامر الحلبي\""), "\(label): input kept")
+            #expect(try await counts(store)["endorsements"] == before["endorsements"])
+            // The same in English when the page is English.
+            let en = try await b.request(link + "?lang=en", method: .post, form: fields.merging(["version": version]) { $1 })
+            #expect(en.status == .unprocessableContent && en.body.contains("lang=\"en\""), "\(label)")
+        }
+    }
+
+    @Test func coordinatorFormsKeepInputAndSayWhatIsWrong() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            try await b.request("/c")
+            let csrf = b.field("_csrf")!
+            let r = try await b.request("/c/statements", method: .post, form: ["_csrf": csrf, "title": "", "body": "نص محفوظ"])
+            #expect(r.status == .unprocessableContent && r.body.contains("حقل مطلوب فارغ") && r.body.contains("نص محفوظ"))
+            let slug = try await b.request("/c/statements?lang=en", method: .post, form: ["_csrf": csrf, "title": "Statement", "slug": "Bad Slug!"])
+            #expect(slug.status == .unprocessableContent && slug.body.contains("short address is not valid"))
+            let dir = try await b.request("/c/directory", method: .post, form: ["_csrf": csrf, "name": "<script>x</script>", "place": "حلب"])
+            #expect(dir.status == .unprocessableContent && dir.body.contains("value=\"حلب\""))
+            let state = try await b.request("/c/s/none/state", method: .post, form: ["_csrf": csrf, "to": "published"])
+            #expect(state.status == .notFound)
+            #expect(try await store.statementSummaries().isEmpty)
+        }
+    }
+}
+
+@Suite struct ModerationAndPublication {
+    @Test func duplicateWarningsApprovalAndPublicationInArabicOrder() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            _ = try await Fixture.circulating(b)
+            try await b.request("/c/s/demo")
+            let csrf = b.field("_csrf")!
+            let links = try await b.request("/c/s/demo/invitations", method: .post, form: ["_csrf": csrf, "names": "أ\nب\nج"])
+            let paths = links.body.components(separatedBy: "/i/").dropFirst().map { "/i/" + $0.prefix { $0 != "<" && $0 != "\"" } }
+            let statement = try await store.statement(slug: "demo")
+            let version = try await store.currentVersion(of: statement.id).contentHash.hex
+            for (path, name) in zip(Array(Set(paths)).sorted(), ["نقابة المعلمين في سورية", "نقابه المعلمين في سوريا", "الاتحاد العام"]) {
+                #expect(try await b.request(path, method: .post, form: ["version": version, "name": name, "signer": "س", "contact": "s@example.org", "consent": "yes"]).status == .ok)
+            }
+            let admin = try await b.request("/c/s/demo")
+            #expect(admin.body.components(separatedBy: "class=\"warning\"").count == 3)
+            #expect(admin.body.contains("s@example.org"))
+            let all = try await store.endorsements(of: statement.id)
+            let dup = all.first { $0.displayName.hasPrefix("نقابه") }!, keep = all.first { $0.displayName.hasPrefix("نقابة") }!
+            #expect(try await b.request("/c/s/demo/endorsements/\(dup.id)/merge", method: .post, form: ["_csrf": csrf, "into": keep.id]).status == .seeOther)
+            for e in all where e.id != dup.id {
+                #expect(try await b.request("/c/s/demo/endorsements/\(e.id)/approve", method: .post, form: ["_csrf": csrf]).status == .seeOther)
+            }
+            #expect(try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published"]).status == .unprocessableContent)
+            #expect(try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"]).status == .seeOther)
+            let page = try await b.request("/s/demo")
+            #expect(page.body.contains("<li value=\"1\"><bdi>الاتحاد العام</bdi></li>"))
+            #expect(page.body.contains("<li value=\"2\"><bdi>نقابة المعلمين في سورية</bdi></li>"))
+            #expect(!page.body.contains("s@example.org") && !page.body.contains("نقابه"))
+            let log = try await b.request("/c/s/demo/log")
+            #expect(log.body.contains("السجل سليم") && log.body.contains("endorsement.merged"))
+        }
+    }
+
+    @Test func versionsShowAWordDiff() async throws {
+        try await Fixture.make().run { (b: Browser, _: SQLStore) async throws in
+            _ = try await Fixture.circulating(b)
+            try await b.request("/c/s/demo")
+            #expect(try await b.request("/c/s/demo/text", method: .post, form: ["_csrf": b.field("_csrf")!, "title": "بيان تجريبي", "body": "النص الثاني"]).status == .seeOther)
+            let diff = try await b.request("/c/s/demo/diff?from=1&to=2")
+            #expect(diff.body.contains("<del>الأول</del><ins>الثاني</ins>"))
+        }
+    }
+}
