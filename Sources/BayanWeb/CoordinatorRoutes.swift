@@ -187,10 +187,14 @@ struct CoordinatorRoutes {
             let warnings: [[String: Any]] = candidates.compactMap { c in
                 guard c.first == index || c.second == index else { return nil }
                 let other = others[c.first == index ? c.second : c.first]
-                return ["other": other.displayName, "otherID": other.id, "reason": c.reason]
+                return ["other": other.displayName, "otherID": other.id, "reason": lang.duplicateReason(c.reason)]
             }
-            return ["id": e.id, "name": e.displayName, "place": e.place ?? "", "signer": e.signerName ?? "", "role": e.signerRole ?? "",
-                    "contact": e.contact ?? "", "stale": e.versionHash != current.contentHash, "warnings": warnings]
+            var row: [String: Any] = ["id": e.id, "name": e.displayName, "signer": e.signerName ?? "", "contact": e.contact ?? "",
+                                      "stale": e.versionHash != current.contentHash, "warnings": warnings]
+            // Mustache treats "" as true: absent values are left out.
+            if let place = e.place, !place.isEmpty { row["place"] = place }
+            if let role = e.signerRole, !role.isEmpty { row["role"] = role }
+            return row
         }
         var approved = all.filter { $0.state == .approved || ($0.state == .withdrawn && $0.number != nil) }
         if s.publishedAt != nil {
@@ -203,12 +207,12 @@ struct CoordinatorRoutes {
             .sorted { $0.rawValue < $1.rawValue }
             .filter { !(s.state == .closed && $0 == .published && s.publishedAt == nil) }
             .map { ["to": $0.rawValue, "label": lang.text("to.\($0.rawValue)"), "isPublish": $0 == .published && s.publishedAt == nil] }
-        let context: [String: Any] = [
+        var context: [String: Any] = [
             "csrf": session.csrfToken, "slug": s.slug, "title": current.title, "stateLabel": lang.text("state.\(s.state.rawValue)"),
             "fingerprint": current.contentHash.fingerprint, "isPublic": s.publishedAt != nil,
             "bodyHTML": SafeMarkdown.html(current.body), "editable": s.state.textIsEditable,
             "editTitle": edit?["title"] ?? current.title, "editBody": edit?["body"] ?? current.body,
-            "errors": errors, "notice": notice as Any, "transitions": transitions,
+            "errors": errors, "transitions": transitions,
             "versions": versions.filter(\.isAuthoritative).reversed().map { v -> [String: Any] in
                 var row: [String: Any] = ["number": v.number, "author": v.author, "when": Self.time(v.createdAt),
                                           "fingerprint": v.contentHash.fingerprint, "slug": s.slug]
@@ -230,8 +234,9 @@ struct CoordinatorRoutes {
                 return row
             },
             "listedCount": all.filter { SignatoryRules.isListed($0, currentHash: current.contentHash) }.count,
-            "staleCount": s.state.textIsEditable ? stale.count : 0,
+            "staleCount": stale.count, "hasStale": s.state.textIsEditable && !stale.isEmpty,
         ]
+        if let notice { context["notice"] = notice }
         return Page.html(Page.render("admin", context, lang: lang, title: current.title, path: "/c/s/\(s.slug)"), status: status)
     }
 

@@ -29,6 +29,25 @@ public enum UILanguage: String, Sendable, CaseIterable {
     /// The keys this language defines (tests check both files define the same set).
     public var templateKeys: [String] { Array(strings.keys) }
 
+    /// A duplicate-candidate reason from ArabicText (English, `; `-separated) in this
+    /// language.
+    public func duplicateReason(_ reason: String) -> String {
+        guard self == .ar else { return reason }
+        let arabic: [String: String] = [
+            "same after normalization": "متطابقان بعد توحيد الكتابة",
+            "one letter apart (possible typo)": "يختلفان بحرف واحد (خطأ كتابي محتمل)",
+            "abbreviation in brackets": "اختصار بين قوسين",
+            "definite article ال added or dropped": "إضافة «ال» التعريف أو حذفها",
+            "spelling variant ة/ه": "اختلاف كتابة ة/ه",
+            "spelling variant ى/ي": "اختلاف كتابة ى/ي",
+            "spelling variant ية/يا": "اختلاف كتابة ية/يا",
+            "spelling variant of hamza (ؤ ئ ء)": "اختلاف كتابة الهمزة",
+            "spacing or punctuation": "مسافات أو علامات ترقيم",
+            "spelling variants": "اختلافات في الكتابة",
+        ]
+        return reason.components(separatedBy: "; ").map { arabic[$0] ?? $0 }.joined(separator: "؛ ")
+    }
+
     /// The language for a statement's own language code: Arabic unless it is English.
     public init(statementLanguage code: String) {
         self = code.lowercased().hasPrefix("en") ? .en : .ar

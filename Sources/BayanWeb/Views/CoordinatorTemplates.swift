@@ -93,7 +93,7 @@ enum CoordinatorTemplates {
     <p class="meta"><a href="?order=arabic#signatories">{{t.admin_orderArabic}}</a> · <a href="?order=signing#signatories">{{t.admin_orderSigning}}</a></p>
     <ol>{{#approved}}<li{{#number}} value="{{number}}"{{/number}}><bdi>{{name}}</bdi>{{#stale}} <em>({{t.mod_stale}})</em>{{/stale}}{{#withdrawn}} <em>({{t.statement_withdrawn}})</em>{{/withdrawn}}
     <form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/rename" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="text" name="name" value="{{name}}" maxlength="300" /><button type="submit">{{t.mod_rename}}</button></form></li>{{/approved}}</ol>
-    {{#staleCount}}<form method="post" action="/c/s/{{slug}}/reinvite" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><button type="submit">{{t.mod_reinvite}} (<bdi>{{staleCount}}</bdi>)</button></form>{{/staleCount}}
+    {{#hasStale}}<form method="post" action="/c/s/{{slug}}/reinvite" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><button type="submit">{{t.mod_reinvite}} (<bdi>{{staleCount}}</bdi>)</button></form>{{/hasStale}}
     </section>
     """
 

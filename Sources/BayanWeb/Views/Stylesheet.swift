@@ -23,6 +23,21 @@ enum Stylesheet {
     .note, .meta { color: var(--muted); font-size: .9rem; }
     code { font-size: .85rem; }
     article.summary { border-block-end: 1px solid var(--rule); padding-block: .5rem; }
+    form.stack { display: grid; gap: .6rem; max-width: 40rem; margin-block: 1rem; }
+    form.stack label { display: grid; gap: .2rem; }
+    form.inline { display: inline-flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .2rem 0; }
+    input[type=text], input[type=email], input[type=password], input[type=search], input[type=number], select, textarea {
+      font: inherit; padding: .35rem .5rem; border: 1px solid var(--rule); border-radius: 4px; background: #fff; }
+    textarea { width: 100%; }
+    button { font: inherit; padding: .35rem .9rem; border: 1px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
+    table { border-collapse: collapse; width: 100%; margin-block: .5rem 1rem; }
+    th, td { border-block-end: 1px solid var(--rule); padding: .3rem .5rem; text-align: start; vertical-align: top; }
+    .error, .warning { background: #fff1f0; border-inline-start: 4px solid #b42318; padding: .4rem .7rem; }
+    .notice { background: #eef8f3; border-inline-start: 4px solid var(--accent); padding: .4rem .7rem; }
+    article.pending, article.invite { border: 1px solid var(--rule); border-radius: 6px; padding: .5rem .8rem; margin-block: .6rem; }
+    code.link { word-break: break-all; }
+    ins { background: #dff5e3; text-decoration: none; } del { background: #fde2e1; }
+    main:has(section#moderation) { max-width: 60rem; }
     @media print {
       header.site, footer.meta { display: none; }
       body { background: #fff; font-size: 11pt; }

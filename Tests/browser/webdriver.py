@@ -1,0 +1,122 @@
+"""A minimal W3C WebDriver client (standard library only) for Bayan's browser tests.
+
+Chromium and chromedriver come from Debian's packages; no Python package is needed.
+"""
+import base64
+import json
+import socket
+import subprocess
+import time
+import urllib.request
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WebDriverError(Exception):
+    pass
+
+
+class Browser:
+    def __init__(self, driver="chromedriver", binary=None, lang="ar"):
+        self.port = free_port()
+        self.proc = subprocess.Popen([driver, f"--port={self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                self._call("GET", "/status")
+                break
+            except Exception:
+                time.sleep(0.2)
+        args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1200,1600", f"--lang={lang}"]
+        options = {"args": args, "prefs": {"intl.accept_languages": lang}}
+        if binary:
+            options["binary"] = binary
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}
+        self.session = self._call("POST", "/session", caps)["sessionId"]
+
+    def _call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.loads(r.read() or b"{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise WebDriverError(e.read().decode(errors="replace")) from None
+
+    def _s(self, method, path, body=None):
+        return self._call(method, f"/session/{self.session}{path}", body)
+
+    def get(self, url):
+        self._s("POST", "/url", {"url": url})
+
+    @property
+    def url(self):
+        return self._s("GET", "/url")
+
+    @property
+    def source(self):
+        return self._s("GET", "/source")
+
+    def find(self, xpath):
+        return self._s("POST", "/element", {"using": "xpath", "value": xpath})[ELEMENT]
+
+    def find_all(self, xpath):
+        return [e[ELEMENT] for e in self._s("POST", "/elements", {"using": "xpath", "value": xpath})]
+
+    def text(self, element):
+        return self._s("GET", f"/element/{element}/text")
+
+    def attribute(self, element, name):
+        return self._s("GET", f"/element/{element}/property/{name}")
+
+    def type(self, xpath, text, clear=True):
+        e = self.find(xpath)
+        if clear:
+            self._s("POST", f"/element/{e}/clear", {})
+        self._s("POST", f"/element/{e}/value", {"text": text})
+
+    def click(self, xpath):
+        self._s("POST", f"/element/{self.find(xpath)}/click", {})
+
+    def wait(self, predicate, timeout=15):
+        """Polls until predicate(self) holds: a click that submits a form returns before
+        the next page has loaded."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if predicate(self):
+                    return True
+            except WebDriverError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def has_text(self, text, timeout=15):
+        return self.wait(lambda b: text in b.source, timeout)
+
+    def at(self, suffix, timeout=15):
+        return self.wait(lambda b: b.url.split("#")[0].endswith(suffix), timeout)
+
+    def screenshot(self, path):
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(self._s("GET", "/screenshot")))
+
+    def print_pdf(self, path):
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(self._s("POST", "/print", {"pageRanges": [], "background": True})))
+
+    def quit(self):
+        try:
+            self._s("DELETE", "")
+        finally:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
