@@ -78,6 +78,7 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case endorsementReconfirmed = "endorsement.reconfirmed"
     case invitationCreated = "invitation.created"
     case invitationRevoked = "invitation.revoked"
+    case translationAdded = "version.translation"
 }
 
 /// The result of checking a statement's event log.

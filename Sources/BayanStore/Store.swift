@@ -16,6 +16,7 @@ public protocol Store: Sendable {
     func events(of statementID: String) async throws(StoreError) -> [Event]
     func organizations() async throws(StoreError) -> [Organization]
     func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion
+    func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementVersion
     func addEndorsement(statementID: String, _ new: NewEndorsement) async throws(StoreError) -> Endorsement
     func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError) -> Endorsement
     func changeState(statementID: String, to state: StatementState, foundingOrder: FoundingOrder?) async throws(StoreError) -> StatementRecord
@@ -131,6 +132,31 @@ public final class SQLStore: Store {
                 try await Self.appendEvent(db, statementID: statementID, kind: .versionAdded, at: version.createdAt, payload: [
                     "number": String(version.number), "hash": version.contentHash.hex, "author": author,
                     "reason": reason ?? "",
+                ])
+                return version
+            }
+        }
+    }
+
+    /// A translation of the current authoritative text. It never changes what signers
+    /// agreed to, so it may be added in any state, also after publication.
+    public func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementVersion {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.handle.transaction { db in
+                try await Self.lockStatement(db, id: statementID)
+                let statement = try await Self.fetchStatement(db, id: statementID)
+                guard language != statement.language, (2...8).contains(language.count), language.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
+                    throw StoreError.conflict("a translation needs a language code other than the statement's own")
+                }
+                let all = try await Self.fetchVersions(db, statementID: statementID)
+                let current = all.last(where: \.isAuthoritative)!
+                let version = StatementVersion(number: (all.last?.number ?? 0) + 1, language: language, title: title, body: body,
+                                               author: author, createdAt: env.now(), translationOf: current.contentHash)
+                try await Self.insertVersion(db, env: env, statementID: statementID, version)
+                try await Self.appendEvent(db, statementID: statementID, kind: .translationAdded, at: version.createdAt, payload: [
+                    "number": String(version.number), "language": language, "hash": version.contentHash.hex,
+                    "translates": current.contentHash.hex, "author": author,
                 ])
                 return version
             }

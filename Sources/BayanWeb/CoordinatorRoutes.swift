@@ -179,14 +179,14 @@ struct CoordinatorRoutes {
         let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
 
         let open = all.filter { $0.state == .pending || $0.state == .confirmed }
-        let others = all.filter { $0.state != .rejected }
-        let names = others.map(\.displayName)
+        let live = all.filter { $0.state != .rejected }
+        let names = live.map(\.displayName)
         let candidates = DuplicateFinder.candidates(in: names)
         let pending: [[String: Any]] = open.map { e in
-            let index = others.firstIndex { $0.id == e.id }!
+            let index = live.firstIndex { $0.id == e.id }!
             let warnings: [[String: Any]] = candidates.compactMap { c in
                 guard c.first == index || c.second == index else { return nil }
-                let other = others[c.first == index ? c.second : c.first]
+                let other = live[c.first == index ? c.second : c.first]
                 return ["other": other.displayName, "otherID": other.id, "reason": lang.duplicateReason(c.reason)]
             }
             var row: [String: Any] = ["id": e.id, "name": e.displayName, "signer": e.signerName ?? "", "contact": e.contact ?? "",
@@ -203,6 +203,7 @@ struct CoordinatorRoutes {
             approved = ArabicText.sorted(approved, by: \.displayName)
         }
         let stale = SignatoryRules.needingReconfirmation(all, currentHash: current.contentHash)
+        let others = try await store.statementSummaries().filter { $0.statement.id != s.id && $0.statement.publishedAt != nil }
         let transitions: [[String: Any]] = StatementState.allowedTransitions[s.state, default: []]
             .sorted { $0.rawValue < $1.rawValue }
             .filter { !(s.state == .closed && $0 == .published && s.publishedAt == nil) }
@@ -234,6 +235,9 @@ struct CoordinatorRoutes {
                 return row
             },
             "listedCount": all.filter { SignatoryRules.isListed($0, currentHash: current.contentHash) }.count,
+            "translations": versions.filter { !$0.isAuthoritative }.map { ["language": $0.language, "title": $0.title, "number": $0.number] },
+            "otherStatements": others.map { ["slug": $0.statement.slug, "title": $0.title] },
+            "hasOtherStatements": !others.isEmpty,
             "staleCount": stale.count, "hasStale": s.state.textIsEditable && !stale.isEmpty,
         ]
         if let notice { context["notice"] = notice }
@@ -276,6 +280,20 @@ struct CoordinatorRoutes {
             return Page.redirect("/c/s/\(s.slug)")
         case "invitations":
             return try await createInvitations(request, session, s, form)
+        case "translation":
+            var v = FormValidation(lang: lang)
+            let language = v.text(form["language"], label: lang.text("form.language"), limit: 8) ?? ""
+            let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
+            let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
+            guard v.isValid, let title else {
+                return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
+            }
+            do {
+                _ = try await store.addTranslation(statementID: s.id, language: language, title: title, body: body, author: user.email)
+            } catch {
+                return try await statementPage(request, session, s, errors: ["\(lang.text("error.state")) (\(error))"], status: .unprocessableContent)
+            }
+            return Page.redirect("/c/s/\(s.slug)")
         case "reinvite":
             let current = try await store.currentVersion(of: s.id)
             let stale = SignatoryRules.needingReconfirmation(try await store.endorsements(of: s.id), currentHash: current.contentHash)
@@ -294,9 +312,15 @@ struct CoordinatorRoutes {
     func createInvitations(_ request: Request, _ session: Session, _ s: StatementRecord, _ form: Form) async throws -> Response {
         let lang = Page.language(of: request)
         var v = FormValidation(lang: lang)
-        let names = form["names"].split(whereSeparator: \.isNewline).map(String.init)
+        var names = form["names"].split(whereSeparator: \.isNewline).map(String.init)
             .filter { !$0.allSatisfy(\.isWhitespace) }
             .compactMap { v.name($0, label: lang.text("inv.org")) }
+        // Re-invite, in one step, the organisations that signed an earlier statement.
+        if !form["from"].isEmpty, let earlier = try await found({ () async throws(StoreError) in try await store.statement(slug: form["from"]) }) {
+            let invited = Set(try await store.invitations(of: s.id).map { ArabicText.normalize($0.organizationName) })
+            let signed = try await store.endorsements(of: earlier.id).filter { $0.state == .approved && $0.signerKind == .organization }
+            names += signed.map(\.displayName).filter { !invited.contains(ArabicText.normalize($0)) }
+        }
         if names.isEmpty && v.isValid { v.fail(lang.text("inv.noNames")) }
         let days = min(max(Int(form["days"]) ?? 30, 1), 365)
         guard v.isValid else {

@@ -334,3 +334,31 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 }
+
+@Suite struct TranslationsAndReinvitation {
+    @Test func translationsPointToTheAuthoritativeVersionAndLastYearsSignatoriesAreInvitedInOneStep() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            _ = try await store.importStatement(ImportPlan(slug: try Slug("last-year"), title: "بيان العام الماضي", body: "نص", author: "t",
+                                                           signatories: [(name: "نقابة المعلمين", number: 1), (name: "رابطة الكتاب", number: 2), (name: "مجلس حمص", number: 3)],
+                                                           publish: true, at: Date()))
+            _ = try await Fixture.circulating(b)
+            try await b.request("/c/s/demo")
+            let csrf = b.field("_csrf")!
+            #expect(try await b.request("/c/s/demo/translation", method: .post, form: ["_csrf": csrf, "language": "en", "title": "Joint statement", "body": "Text"]).status == .seeOther)
+            #expect(try await b.request("/c/s/demo/translation", method: .post, form: ["_csrf": csrf, "language": "ar", "title": "x"]).status == .unprocessableContent)
+            let statement = try await store.statement(slug: "demo")
+            let versions = try await store.versions(of: statement.id)
+            let current = versions.last(where: \.isAuthoritative)!
+            #expect(versions.last?.translationOf == current.contentHash && versions.last?.language == "en")
+            // Translating does not change what signers agree to.
+            #expect(try await store.currentVersion(of: statement.id) == current)
+            // Two of last year's three signatories were invited already; مجلس حمص is added.
+            let before = try await store.invitations(of: statement.id).count
+            let links = try await b.request("/c/s/demo/invitations", method: .post, form: ["_csrf": csrf, "names": "مجلس حلب", "from": "last-year"])
+            #expect(links.status == .ok)
+            let names = try await store.invitations(of: statement.id).map(\.organizationName)
+            #expect(names.count == before + 2)
+            #expect(names.suffix(2).sorted() == ["مجلس حلب", "مجلس حمص"])
+        }
+    }
+}

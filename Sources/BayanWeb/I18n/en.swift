@@ -137,4 +137,8 @@ let englishStrings: [String: String] = [
     "error.duplicate": "This organisation has already signed this statement",
     "error.stale": "The text changed while you were reading. Read the current text and sign again.",
     "error.state": "This step is not possible in the statement's current state.",
+    "tr.title": "Translations of the authoritative version",
+    "tr.language": "Language code (such as en or fr)",
+    "tr.add": "Add translation",
+    "inv.from": "Or invite every organisation that signed an earlier statement",
 ]

@@ -65,11 +65,21 @@ enum CoordinatorTemplates {
     <table><thead><tr><th>#</th><th>{{t.admin_author}}</th><th>{{t.admin_when}}</th><th>{{t.statement_version}}</th><th></th></tr></thead><tbody>
     {{#versions}}<tr><td>{{number}}</td><td><bdi>{{author}}</bdi></td><td><time>{{when}}</time></td><td><code dir="ltr">{{fingerprint}}</code></td><td>{{#previous}}<a href="/c/s/{{slug}}/diff?from={{previous}}&amp;to={{number}}">{{t.admin_diff}}</a>{{/previous}}</td></tr>{{/versions}}
     </tbody></table>
+    <h3>{{t.tr_title}}</h3>
+    <ul>{{#translations}}<li lang="{{language}}"><code dir="ltr">{{language}}</code> #{{number}}: <bdi>{{title}}</bdi></li>{{/translations}}</ul>
+    <form method="post" action="/c/s/{{slug}}/translation" class="stack">
+    <input type="hidden" name="_csrf" value="{{csrf}}" />
+    <label>{{t.tr_language}} <input type="text" name="language" maxlength="8" dir="ltr" pattern="[a-zA-Z-]+" /></label>
+    <label>{{t.form_title}} <input type="text" name="title" maxlength="500" /></label>
+    <label>{{t.form_body}} <textarea name="body" rows="6" maxlength="200000"></textarea></label>
+    <button type="submit">{{t.tr_add}}</button>
+    </form>
     </section>
     <section id="invitations"><h2>{{t.inv_title}}</h2>
     <form method="post" action="/c/s/{{slug}}/invitations" class="stack">
     <input type="hidden" name="_csrf" value="{{csrf}}" />
     <label>{{t.inv_names}} <textarea name="names" rows="4" maxlength="20000"></textarea></label>
+    {{#hasOtherStatements}}<label>{{t.inv_from}} <select name="from"><option value="">—</option>{{#otherStatements}}<option value="{{slug}}">{{title}}</option>{{/otherStatements}}</select></label>{{/hasOtherStatements}}
     <label>{{t.inv_days}} <input type="number" name="days" value="30" min="1" max="365" /></label>
     <button type="submit">{{t.inv_create}}</button>
     </form>
