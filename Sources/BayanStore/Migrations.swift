@@ -144,15 +144,20 @@ public enum Migrations {
         ]),
     ]
 
-    /// Applies the migrations not yet recorded, each in its own transaction.
+    /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.
+    static let advisoryLockKey = 0x6261_7961
+
+    /// Applies the migrations not yet recorded, all in one transaction. On PostgreSQL a
+    /// transaction-scoped advisory lock makes a second instance starting at the same time
+    /// wait, then find everything applied; SQLite's single writer does the same.
     public static func run(on handle: any DatabaseHandle) async throws {
         try await handle.transaction { db in
+            if handle.dialect == .postgres {
+                try await db.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(advisoryLockKey)))").run()
+            }
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
-        }
-        for migration in all {
-            try await handle.transaction { db in
-                let done = try await db.raw("SELECT name FROM schema_migrations WHERE name = \(bind: migration.name)").first()
-                guard done == nil else { return }
+            let done = Set(try await db.raw("SELECT name FROM schema_migrations").all().map { try $0.decode(column: "name", as: String.self) })
+            for migration in all where !done.contains(migration.name) {
                 for sql in migration.statements { try await db.raw(SQLQueryString(sql)).run() }
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 try await db.raw("INSERT INTO schema_migrations (name, applied_at) VALUES (\(bind: migration.name), \(bind: now))").run()

@@ -1,6 +1,7 @@
 import ArabicText
 import BayanCore
 import Foundation
+import PostgresNIO
 import SQLKit
 
 /// The queries behind `SQLStore`, as static functions over one `SQLDatabase` session so
@@ -14,9 +15,13 @@ extension SQLStore {
             throw error
         } catch let error as DomainError {
             throw .domain(error)
+        } catch let error as PSQLError {
+            // PSQLError's description hides details on purpose; the SQLSTATE tells.
+            if error.serverInfo?[.sqlState] == "23505" { throw .conflict("a unique constraint refused the change") }
+            throw .database("PostgreSQL: \(error.serverInfo?[.message] ?? "\(error.code)")")
         } catch {
             let text = String(describing: error)
-            if text.contains("UNIQUE constraint") || text.contains("23505") || text.contains("duplicate key") {
+            if text.contains("UNIQUE constraint") {
                 throw .conflict("a unique constraint refused the change")
             }
             throw .database(text)

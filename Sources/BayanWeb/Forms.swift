@@ -43,9 +43,9 @@ struct Form: Sendable {
 }
 
 /// Random capability tokens and their stored hashes.
-enum Tokens {
+public enum Tokens {
     /// 32 random bytes, base64url without padding: unguessable, safe in URLs and cookies.
-    static func make() -> String {
+    public static func make() -> String {
         var rng = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
         return Data(bytes).base64EncodedString()
@@ -53,7 +53,7 @@ enum Tokens {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func hash(_ token: String) -> String {
+    public static func hash(_ token: String) -> String {
         ContentHash.sha256Hex(Data(token.utf8))
     }
 

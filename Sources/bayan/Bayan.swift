@@ -8,7 +8,8 @@ struct Bayan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bayan",
         abstract: "Joint statements with numbered lists of signatory organisations.",
-        subcommands: [Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Verify.self, Names.self])
+        subcommands: [Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Invite.self, State.self,
+                      Approve.self, Verify.self, MigrateData.self, Names.self])
 }
 
 /// `--data DIR`, shared by every command that opens the database. Precedence: the flag,
@@ -17,12 +18,20 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Data directory holding bayan.sqlite (default: $BAYAN_DATA or ./bayan-data).")
     var data: String?
 
+    @Option(name: .long, help: "Use PostgreSQL instead of SQLite: postgres://user:password@host:port/db (default: $BAYAN_DATABASE_URL).")
+    var database: String?
+
     var directory: String {
         data ?? Settings.reader.string(forKey: "bayan.data", default: "./bayan-data")
     }
 
+    var location: StoreLocation {
+        StoreLocation(databaseURL: database ?? Settings.reader.string(forKey: "bayan.database.url", isSecret: true),
+                      dataDirectory: directory)
+    }
+
     func openStore() async throws -> SQLStore {
-        try await SQLStore.openSQLite(directory: directory)
+        do { return try await SQLStore.open(location) } catch { throw CLIError("\(location.description): \(error)") }
     }
 }
 

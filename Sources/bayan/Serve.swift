@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
             onServerRunning: { boundPort in
                 FileHandle.standardOutput.write(Data("""
                     Bayan is running at http://\(host):\(boundPort)/
-                    Data: \(directory)/\(SQLiteHandle.fileName)
+                    Data: \(dataOptions.location.description)
                     \(hasCoordinator ? "Coordinators sign in at http://\(host):\(boundPort)/login" : "Create the first coordinator:  swift run -c release bayan coordinator create --email you@example.org --data \(directory)")
                     Import a published statement:  swift run -c release bayan import statement.md --publish --data \(directory)
                     Stop with Ctrl-C.

@@ -5,20 +5,30 @@ import Foundation
 import SQLKit
 import Testing
 
-/// The databases the contract runs on. PostgreSQL joins when the test script provides
-/// one; every test below runs unchanged against each.
+/// The databases the contract runs on: SQLite always, PostgreSQL when the test script
+/// started a cluster (`BAYAN_TEST_POSTGRES_URL`). Every test below runs unchanged on each.
 enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite
+    case sqlite, postgres
     var testDescription: String { rawValue }
 
-    static var available: [TestDatabase] { [.sqlite] }
+    static var available: [TestDatabase] {
+        ProcessInfo.processInfo.environment["BAYAN_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
 
-    /// A fresh, migrated store with a fake clock and sequential ids, and its cleanup.
+    /// A fresh, migrated store with a fake clock and sequential ids, and its cleanup. On
+    /// PostgreSQL each store gets its own new database, so tests run in parallel.
     func makeStore() async throws -> (SQLStore, @Sendable () async -> Void) {
-        let dir = TemporaryDirectory()
         let clock = TestClock()
-        let store = try await SQLStore.openSQLite(directory: dir.path, environment: clock.environment)
-        return (store, { await store.close(); dir.remove() })
+        switch self {
+        case .sqlite:
+            let dir = TemporaryDirectory()
+            let store = try await SQLStore.openSQLite(directory: dir.path, environment: clock.environment)
+            return (store, { await store.close(); dir.remove() })
+        case .postgres:
+            let (url, drop) = try await PostgresTestDatabase.create()
+            let store = try await SQLStore.open(.postgres(url: url), environment: clock.environment)
+            return (store, { await store.close(); await drop() })
+        }
     }
 }
 
