@@ -236,7 +236,7 @@ extension SQLStore {
                 let statementID = try row.decode(column: "statement_id", as: String.self)
                 let id = try row.decode(column: "id", as: String.self)
                 let statement = try await Self.fetchStatement(db, id: statementID)
-                guard let e = try await Self.fetchEndorsements(db, statementID: statementID).first(where: { $0.id == id }) else {
+                guard let e = try await Self.fetchEndorsements(db, statementID: statementID, id: id).first else {
                     throw StoreError.notFound("sign-on")
                 }
                 return (statement, e)
@@ -252,7 +252,7 @@ extension SQLStore {
                 try await Self.lockStatement(db, id: statementID)
                 let current = try await Self.currentAuthoritative(db, statementID: statementID)
                 guard current.contentHash == versionHash else { throw StoreError.staleVersion }
-                guard var e = try await Self.fetchEndorsements(db, statementID: statementID).first(where: { $0.id == endorsementID }) else {
+                guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("sign-on")
                 }
                 guard e.state != .withdrawn && e.state != .rejected else { throw StoreError.domain(.invalidEndorsementTransition(from: e.state, to: .confirmed)) }
@@ -280,7 +280,7 @@ extension SQLStore {
         return try await Self.wrap {
             let name = try Limits.displayName(newName)
             return try await self.handle.transaction { db in
-                guard var e = try await Self.fetchEndorsements(db, statementID: statementID).first(where: { $0.id == endorsementID }) else {
+                guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("sign-on")
                 }
                 let at = env.now()

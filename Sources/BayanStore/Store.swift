@@ -203,7 +203,7 @@ public final class SQLStore: Store {
         return try await Self.wrap {
             try await self.handle.transaction { db in
                 try await Self.lockStatement(db, id: statementID)
-                guard var e = try await Self.fetchEndorsements(db, statementID: statementID).first(where: { $0.id == endorsementID }) else {
+                guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("endorsement \(endorsementID)")
                 }
                 e.state = try e.state.transition(to: state)

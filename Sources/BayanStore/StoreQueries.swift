@@ -149,8 +149,11 @@ extension SQLStore {
         return v
     }
 
-    static func fetchEndorsements(_ db: any SQLDatabase, statementID: String) async throws -> [Endorsement] {
-        try await db.raw("SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) ORDER BY created_at, id").all().map { row in
+    /// The statement's endorsements in signing order, or only the one with `id`.
+    static func fetchEndorsements(_ db: any SQLDatabase, statementID: String, id: String? = nil) async throws -> [Endorsement] {
+        let query: SQLQueryString = id.map { "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND id = \(bind: $0)" }
+            ?? "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) ORDER BY created_at, id"
+        return try await db.raw(query).all().map { row in
             Endorsement(
                 id: try row.decode(column: "id", as: String.self),
                 signerKind: SignerKind(rawValue: try row.decode(column: "signer_kind", as: String.self)) ?? .organization,

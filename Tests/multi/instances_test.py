@@ -1,0 +1,172 @@
+"""Two `bayan serve` processes on one PostgreSQL database behind nginx (deploy/nginx.conf).
+
+32 clients send 2,100 concurrent sign-ons through both instances and nginx, 50 of them the
+same organisation through both instances at the same moment. Checks: every acknowledged
+sign-on is stored exactly once, refused duplicates get a clear answer, founding numbers are
+unique and gapless after publication, the event chain verifies, and every instance serves
+the same list. Needs BAYAN_TEST_POSTGRES_URL (scripts/test starts a cluster) and nginx.
+"""
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BAYAN = os.environ.get("BAYAN_BIN", os.path.join(ROOT, ".build", "debug", "bayan"))
+SERVER = os.environ["BAYAN_TEST_POSTGRES_URL"]
+passed = failed = 0
+
+
+def check(condition, message):
+    global passed, failed
+    passed, failed = (passed + 1, failed) if condition else (passed, failed + 1)
+    print(f"  {'ok  ' if condition else 'FAIL'} {message}")
+
+
+def psql(url, sql):
+    return subprocess.run(["psql", url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def bayan(*args, stdin=None):
+    return subprocess.run([BAYAN, *args], input=stdin, capture_output=True, text=True, check=True).stdout
+
+
+def serve(url):
+    proc = subprocess.Popen([BAYAN, "serve", "--port", "0", "--database", url], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    return proc, int(re.search(r":(\d+)/", line).group(1))
+
+
+def post(base, path, fields):
+    data = urllib.parse.urlencode(fields).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(base + path, data=data), timeout=120) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def get(base, path):
+    with urllib.request.urlopen(base + path, timeout=60) as r:
+        return r.read().decode()
+
+
+def main():
+    name = "bayan_multi_" + uuid.uuid4().hex[:12]
+    psql(SERVER, f"CREATE DATABASE {name}")
+    url = SERVER.rsplit("/", 1)[0] + "/" + name
+    tmp = tempfile.mkdtemp(prefix="bayan-multi-")
+    procs = []
+    try:
+        doc = os.path.join(tmp, "s.md")
+        with open(doc, "w") as f:
+            f.write("# بيان مشترك للتضامن مع العمال\n\nنحن الموقّعين أدناه نعلن تضامننا.\n")
+        bayan("import", doc, "--slug", "joint", "--database", url)
+        bayan("state", "joint", "--to", "circulating", "--database", url)
+        singles = [f"منظمة المجتمع المدني رقم {i}" for i in range(2000)]
+        pairs = [f"تجمع النقابات المستقلة رقم {i}" for i in range(50)]
+        lines = bayan("invite", "joint", "--database", url, stdin="\n".join(singles + pairs + pairs) + "\n").splitlines()
+        tokens = [l.split("\t")[1] for l in lines]
+        single_tokens, pair_a, pair_b = tokens[:2000], tokens[2000:2050], tokens[2050:]
+        version = json.loads(bayan("export", "joint", "--format", "json", "--database", url))["version"]["hash"]
+
+        print("two instances and nginx")
+        a, port_a = serve(url)
+        b, port_b = serve(url)
+        procs += [a, b]
+        nginx_port = int(subprocess.run(["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"],
+                                        capture_output=True, text=True).stdout)
+        conf = open(os.path.join(ROOT, "deploy", "nginx.conf")).read()
+        conf = conf.replace("127.0.0.1:8081", f"127.0.0.1:{port_a}").replace("127.0.0.1:8082", f"127.0.0.1:{port_b}")
+        conf = conf.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{nginx_port};").replace("/tmp/bayan-nginx", os.path.join(tmp, "nginx"))
+        conf_path = os.path.join(tmp, "nginx.conf")
+        open(conf_path, "w").write(conf)
+        nginx = subprocess.Popen(["nginx", "-c", conf_path, "-g", "daemon off;"], stderr=subprocess.PIPE)
+        procs.append(nginx)
+        bases = [f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}", f"http://127.0.0.1:{nginx_port}"]
+        import time
+        for _ in range(100):
+            try:
+                get(bases[2], "/")
+                break
+            except Exception:
+                time.sleep(0.1)
+
+        print("2,100 concurrent sign-ons from 32 clients")
+        def form(org):
+            return {"version": version, "name": org, "signer": "ممثل الجهة", "contact": "rep@example.org", "consent": "yes"}
+        results = []
+        lock = threading.Lock()
+
+        def single(i):
+            status, _ = post(bases[i % 3], single_tokens[i], form(singles[i]))
+            with lock:
+                results.append(("single", i, status))
+
+        def pair(i):
+            barrier = threading.Barrier(2)
+            out = {}
+            def one(side, base, token):
+                barrier.wait()
+                out[side] = post(base, token, form(pairs[i]))
+            t1 = threading.Thread(target=one, args=("a", bases[0], pair_a[i]))
+            t2 = threading.Thread(target=one, args=("b", bases[1], pair_b[i]))
+            t1.start(); t2.start(); t1.join(); t2.join()
+            with lock:
+                results.append(("pair", i, out))
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+            futures = [pool.submit(single, i) for i in range(2000)] + [pool.submit(pair, i) for i in range(50)]
+            for f in futures:
+                f.result()
+
+        acknowledged = sum(1 for kind, _, s in results if kind == "single" and s == 200)
+        pair_outcomes = [sorted([o["a"][0], o["b"][0]]) for kind, _, o in results if kind == "pair"]
+        refusals = [o[k][1] for kind, _, o in results if kind == "pair" for k in "ab" if o[k][0] == 409]
+        check(acknowledged == 2000, f"all 2,000 distinct sign-ons acknowledged ({acknowledged})")
+        check(all(p == [200, 409] for p in pair_outcomes), "the same organisation through both instances: one stored, one refused")
+        check(all("موقّعة على البيان من قبل" in r for r in refusals) and len(refusals) == 50, "each refusal says the organisation already signed")
+        stored = int(psql(url, "SELECT COUNT(*) FROM endorsements"))
+        check(stored == 2050, f"every acknowledged sign-on stored exactly once ({stored} rows for 2,050 acknowledgements)")
+        per_org = psql(url, "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM endorsements GROUP BY statement_id, organization_id) t")
+        check(per_org == "1", "one endorsement per organisation")
+
+        print("approval, publication, chain and pages")
+        bayan("approve", "joint", "--database", url)
+        bayan("state", "joint", "--to", "published", "--database", url)
+        stats = psql(url, "SELECT COUNT(*), COUNT(DISTINCT number), MIN(number), MAX(number) FROM endorsements WHERE founding = 1")
+        check(stats == "2050|2050|1|2050", f"founding numbers unique and gapless ({stats})")
+        verified = bayan("verify", "joint", "--database", url)
+        check("valid" in verified and "broken" not in verified, verified.strip())
+        pages = [get(base, "/s/joint") for base in bases]
+        lists = [re.search(r'<ol class="founding">.*?</ol>', p, re.S).group(0) for p in pages]
+        check(lists[0] == lists[1] == lists[2] and lists[0].count("<li") == 2050, "both instances and nginx serve the same list of 2,050")
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except Exception:
+                p.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            psql(SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except Exception:
+            pass
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
