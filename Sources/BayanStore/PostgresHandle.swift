@@ -95,10 +95,11 @@ public enum StoreLocation: Sendable, Equatable {
 extension SQLStore {
     /// Opens the store at `location` and applies pending migrations (under an advisory
     /// lock on PostgreSQL, so instances starting together do not race).
-    public static func open(_ location: StoreLocation, environment: StoreEnvironment = .init()) async throws(StoreError) -> SQLStore {
+    public static func open(_ location: StoreLocation, environment: StoreEnvironment = .init(),
+                            synchronous: SQLiteSynchronous = .full) async throws(StoreError) -> SQLStore {
         switch location {
         case .sqlite(let directory):
-            return try await openSQLite(directory: directory, environment: environment)
+            return try await openSQLite(directory: directory, environment: environment, synchronous: synchronous)
         case .postgres(let url):
             return try await wrap {
                 let handle = try PostgresHandle.open(url: url)

@@ -61,9 +61,10 @@ public final class SQLStore: Store {
     }
 
     /// Opens the SQLite store in `directory` and applies pending migrations.
-    public static func openSQLite(directory: String, environment: StoreEnvironment = .init()) async throws(StoreError) -> SQLStore {
+    public static func openSQLite(directory: String, environment: StoreEnvironment = .init(),
+                                  synchronous: SQLiteSynchronous = .full) async throws(StoreError) -> SQLStore {
         try await wrap {
-            let handle = try await SQLiteHandle.open(directory: directory)
+            let handle = try await SQLiteHandle.open(directory: directory, synchronous: synchronous)
             try await Migrations.run(on: handle)
             return SQLStore(handle: handle, environment: environment)
         }

@@ -31,7 +31,11 @@ struct DataOptions: ParsableArguments {
     }
 
     func openStore() async throws -> SQLStore {
-        do { return try await SQLStore.open(location) } catch { throw CLIError("\(location.description): \(error)") }
+        let level = Settings.reader.string(forKey: "bayan.sqlite.synchronous", default: "full").uppercased()
+        guard let synchronous = SQLiteSynchronous(rawValue: level) else {
+            throw CLIError("BAYAN_SQLITE_SYNCHRONOUS must be full or normal, not \(level.lowercased())")
+        }
+        do { return try await SQLStore.open(location, synchronous: synchronous) } catch { throw CLIError("\(location.description): \(error)") }
     }
 }
 

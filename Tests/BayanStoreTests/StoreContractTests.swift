@@ -260,3 +260,36 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
         await store.close()
     }
 }
+
+@Suite struct GroupCommitOnSQLite {
+    @Test func concurrentWritesShareCommitsAndAFailingOneRollsBackAlone() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try await SQLStore.openSQLite(directory: dir.path)
+        let s = try await store.createStatement(slug: try Slug("burst"), language: "ar", title: "بيان", body: "نص", author: "c")
+        _ = try await store.changeState(statementID: s.id, to: .circulating, foundingOrder: nil)
+        let hash = try await store.currentVersion(of: s.id).contentHash
+        let handle = store.handle as! SQLiteHandle
+        let before = await handle.groupCommitStatistics
+        // 300 distinct organisations and 20 attempts to sign twice, all at once.
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<300 {
+                group.addTask { (try? await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "جمعية رقم \(i)", versionHash: hash))) != nil }
+            }
+            for i in 0..<20 {
+                group.addTask { (try? await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: "جمعية رقم \(i)", versionHash: hash))) != nil }
+            }
+            var results: [Bool] = []
+            for await ok in group { results.append(ok) }
+            return results
+        }
+        let after = await handle.groupCommitStatistics
+        #expect(outcomes.filter { $0 }.count == 300)
+        #expect(try await store.endorsements(of: s.id).count == 300)
+        let batches = after.batches - before.batches, jobs = after.jobs - before.jobs
+        #expect(jobs == 320)
+        #expect(batches < jobs / 4, "group commit should batch: \(batches) commits for \(jobs) transactions")
+        #expect(EventChain.verify(try await store.events(of: s.id)).isValid)
+        await store.close()
+    }
+}
