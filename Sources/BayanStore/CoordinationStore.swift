@@ -11,7 +11,7 @@ extension SQLStore {
     public func createCoordinator(email: String, passwordHash: String, role: CoordinatorRole) async throws(StoreError) -> Coordinator {
         let env = self.env
         return try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 let email = email.lowercased()
                 if try await db.raw("SELECT id FROM coordinators WHERE email = \(bind: email)").first() != nil {
                     throw StoreError.conflict("a coordinator with the email \(email) already exists")
@@ -54,7 +54,7 @@ extension SQLStore {
 
     public func setCoordinatorDisabled(email: String, disabled: Bool) async throws(StoreError) {
         try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 guard try await db.raw("SELECT id FROM coordinators WHERE email = \(bind: email.lowercased())").first() != nil else {
                     throw StoreError.notFound("coordinator \(email)")
                 }
@@ -68,7 +68,7 @@ extension SQLStore {
 
     public func grant(statementID: String, to coordinatorID: String) async throws(StoreError) {
         try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 if try await db.raw("SELECT statement_id FROM statement_coordinators WHERE statement_id = \(bind: statementID) AND coordinator_id = \(bind: coordinatorID)").first() == nil {
                     try await db.raw("INSERT INTO statement_coordinators (statement_id, coordinator_id) VALUES (\(bind: statementID), \(bind: coordinatorID))").run()
                 }
@@ -90,7 +90,7 @@ extension SQLStore {
     public func createSession(_ s: Session) async throws(StoreError) {
         let now = env.now()
         try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: now.millis)").run()
                 try await db.raw("""
                     INSERT INTO sessions (token_hash, coordinator_id, csrf_token, created_at, expires_at)
@@ -117,7 +117,7 @@ extension SQLStore {
     }
 
     public func deleteSession(tokenHash: String) async throws(StoreError) {
-        try await Self.wrap { try await self.handle.transaction { db in try await db.raw("DELETE FROM sessions WHERE token_hash = \(bind: tokenHash)").run() } }
+        try await Self.wrap { try await self.write { db in try await db.raw("DELETE FROM sessions WHERE token_hash = \(bind: tokenHash)").run() } }
     }
 
     // MARK: Invitations and sign-on
@@ -126,7 +126,7 @@ extension SQLStore {
         let env = self.env
         return try await Self.wrap {
             let name = try Limits.displayName(organizationName)
-            return try await self.handle.transaction { db in
+            return try await self.write { db in
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 guard statement.state.acceptsSignatures || statement.state == .draft else {
                     throw StoreError.domain(.notAcceptingSignatures(statement.state))
@@ -169,7 +169,7 @@ extension SQLStore {
     public func markOpened(invitationID: String) async throws(StoreError) {
         let now = env.now()
         try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await db.raw("UPDATE invitations SET opened_at = \(bind: now.millis) WHERE id = \(bind: invitationID) AND opened_at IS NULL").run()
             }
         }
@@ -178,7 +178,7 @@ extension SQLStore {
     public func revokeInvitation(statementID: String, invitationID: String) async throws(StoreError) {
         let now = env.now()
         try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 guard try await db.raw("SELECT id FROM invitations WHERE id = \(bind: invitationID) AND statement_id = \(bind: statementID)").first() != nil else {
                     throw StoreError.notFound("invitation")
                 }
@@ -195,7 +195,7 @@ extension SQLStore {
         let env = self.env
         return try await Self.wrap {
             let name = try Limits.displayName(new.displayName)
-            return try await self.handle.transaction { db in
+            return try await self.write { db in
                 guard let row = try await db.raw("SELECT * FROM invitations WHERE id = \(bind: invitationID)").first() else {
                     throw StoreError.notFound("invitation")
                 }
@@ -248,7 +248,7 @@ extension SQLStore {
     public func reconfirm(statementID: String, endorsementID: String, versionHash: ContentHash) async throws(StoreError) -> Endorsement {
         let env = self.env
         return try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let current = try await Self.currentAuthoritative(db, statementID: statementID)
                 guard current.contentHash == versionHash else { throw StoreError.staleVersion }
@@ -269,7 +269,7 @@ extension SQLStore {
 
     public func setSignerToken(statementID: String, endorsementID: String, tokenHash: String) async throws(StoreError) {
         try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await db.raw("UPDATE endorsements SET signer_token_hash = \(bind: tokenHash) WHERE id = \(bind: endorsementID) AND statement_id = \(bind: statementID)").run()
             }
         }
@@ -279,7 +279,7 @@ extension SQLStore {
         let env = self.env
         return try await Self.wrap {
             let name = try Limits.displayName(newName)
-            return try await self.handle.transaction { db in
+            return try await self.write { db in
                 guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("sign-on")
                 }
@@ -298,7 +298,7 @@ extension SQLStore {
     public func merge(statementID: String, keep: String, drop: String) async throws(StoreError) {
         let env = self.env
         try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 let all = try await Self.fetchEndorsements(db, statementID: statementID)
                 guard keep != drop, let k = all.first(where: { $0.id == keep }), let d = all.first(where: { $0.id == drop }) else {
                     throw StoreError.notFound("sign-on")
@@ -317,7 +317,7 @@ extension SQLStore {
         let env = self.env
         return try await Self.wrap {
             let name = try Limits.displayName(name)
-            return try await self.handle.transaction { db in
+            return try await self.write { db in
                 var org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: latinName, place: place, at: env.now())
                 try await db.raw("""
                     UPDATE organizations SET latin_name = \(bind: latinName), place = \(bind: place), kind = \(bind: kind), contact = \(bind: contact)

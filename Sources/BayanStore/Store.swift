@@ -2,6 +2,7 @@ import ArabicText
 import BayanCore
 import Foundation
 import SQLKit
+import Synchronization
 
 /// What the app asks of its database, in intention-named operations. Each write is one
 /// transaction that keeps the domain invariants and appends to the statement's event log.
@@ -20,6 +21,13 @@ public protocol Store: Sendable {
     func addEndorsement(statementID: String, _ new: NewEndorsement) async throws(StoreError) -> Endorsement
     func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError) -> Endorsement
     func changeState(statementID: String, to state: StatementState, foundingOrder: FoundingOrder?) async throws(StoreError) -> StatementRecord
+
+    /// Bumped after every write this process commits: a cache that saw the same count has
+    /// seen every local change.
+    var changeCount: Int { get }
+    /// A value that changes whenever anything about the statement changes, in any
+    /// instance: its id and the sequence number of its last event.
+    func revision(slug: String) async throws(StoreError) -> String
 
     // Coordinators, sessions, access
     func createCoordinator(email: String, passwordHash: String, role: CoordinatorRole) async throws(StoreError) -> Coordinator
@@ -54,6 +62,28 @@ public protocol Store: Sendable {
 public final class SQLStore: Store {
     public let handle: any DatabaseHandle
     let env: StoreEnvironment
+    private let changes = Atomic<Int>(0)
+
+    public var changeCount: Int { changes.load(ordering: .acquiring) }
+
+    /// Every write of the store goes through here, so the change count follows commits.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let result = try await handle.transaction(body)
+        changes.add(1, ordering: .releasing)
+        return result
+    }
+
+    public func revision(slug: String) async throws(StoreError) -> String {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                guard let row = try await db.raw("""
+                    SELECT s.id, (SELECT MAX(e.seq) FROM events e WHERE e.statement_id = s.id) AS head
+                    FROM statements s WHERE s.slug = \(bind: slug)
+                    """).first() else { throw StoreError.notFound("statement '\(slug)'") }
+                return "\(try row.decode(column: "id", as: String.self)):\(try row.decode(column: "head", as: Int?.self) ?? 0)"
+            }
+        }
+    }
 
     public init(handle: any DatabaseHandle, environment: StoreEnvironment = .init()) {
         self.handle = handle
@@ -79,7 +109,7 @@ public final class SQLStore: Store {
     public func importStatement(_ plan: ImportPlan) async throws(StoreError) -> StatementRecord {
         let env = self.env
         return try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 let at = plan.at
                 let record = try await Self.insertStatement(db, env: env, slug: plan.slug, language: plan.language,
                                                             title: plan.title, body: plan.body, author: plan.author, at: at)
@@ -110,7 +140,7 @@ public final class SQLStore: Store {
     public func createStatement(slug: Slug, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementRecord {
         let env = self.env
         return try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await Self.insertStatement(db, env: env, slug: slug, language: language, title: title,
                                                body: body, author: author, at: env.now())
             }
@@ -120,7 +150,7 @@ public final class SQLStore: Store {
     public func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion {
         let env = self.env
         return try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 guard statement.state.textIsEditable || reason != nil else {
@@ -144,7 +174,7 @@ public final class SQLStore: Store {
     public func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementVersion {
         let env = self.env
         return try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 guard language != statement.language, (2...8).contains(language.count), language.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
@@ -168,7 +198,7 @@ public final class SQLStore: Store {
         let env = self.env
         return try await Self.wrap {
             let name = try Limits.displayName(new.displayName)
-            return try await self.handle.transaction { db in
+            return try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 guard statement.state.acceptsSignatures else {
@@ -202,7 +232,7 @@ public final class SQLStore: Store {
     public func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError) -> Endorsement {
         let env = self.env
         return try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("endorsement \(endorsementID)")
@@ -221,7 +251,7 @@ public final class SQLStore: Store {
     public func changeState(statementID: String, to next: StatementState, foundingOrder: FoundingOrder?) async throws(StoreError) -> StatementRecord {
         let env = self.env
         return try await Self.wrap {
-            try await self.handle.transaction { db in
+            try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 _ = try statement.state.transition(to: next)

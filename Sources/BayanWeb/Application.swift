@@ -12,12 +12,16 @@ public struct AppConfiguration: Sendable {
     /// Session cookies carry `Secure` unless Bayan is reached over plain HTTP on loopback
     /// (development and tests); behind a TLS proxy leave this on.
     public var secureCookies: Bool
+    /// How stale a cached public page may be when another instance changed its data.
+    public var cacheRevalidateAfter: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
+                cacheRevalidateAfter: Duration = .seconds(1)) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.secureCookies = secureCookies
+        self.cacheRevalidateAfter = cacheRevalidateAfter
     }
 }
 
@@ -27,7 +31,8 @@ public func buildApplication(
     _ configuration: AppConfiguration, store: any Store, logger: Logger = Logger(label: "bayan"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(store: store, logger: logger, secureCookies: configuration.secureCookies)
+    let router = buildRouter(store: store, logger: logger, secureCookies: configuration.secureCookies,
+                             cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter))
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
@@ -35,11 +40,11 @@ public func buildApplication(
         logger: logger)
 }
 
-public func buildRouter(store: any Store, logger: Logger, secureCookies: Bool = true) -> Router<BasicRequestContext> {
+func buildRouter(store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorPageMiddleware(logger: logger))
-    PublicRoutes(store: store).add(to: router)
+    PublicRoutes(store: store, cache: cache).add(to: router)
     CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies)).add(to: router)
     SignOnRoutes(store: store).add(to: router)
     return router

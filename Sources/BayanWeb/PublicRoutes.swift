@@ -2,14 +2,21 @@ import BayanCore
 import BayanStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The public face of Bayan: the list of published statements, each statement's page
 /// and its downloads. Only published or closed statements are public.
 struct PublicRoutes {
     let store: any Store
+    let cache: PublicCache
 
     func add(to router: Router<BasicRequestContext>) {
-        router.get("/") { request, _ in try await home(request) }
+        router.get("/") { request, _ in
+            let lang = Page.language(of: request)
+            return try await cache.respond(to: request, key: "home|\(lang.rawValue)", generation: store.changeCount, revision: nil) {
+                PublicCache.Rendered(text: try await homeHTML(lang), contentType: "text/html; charset=utf-8")
+            }!
+        }
         router.get("/static/bayan.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
@@ -19,8 +26,7 @@ struct PublicRoutes {
         }
     }
 
-    func home(_ request: Request) async throws -> Response {
-        let lang = Page.language(of: request)
+    func homeHTML(_ lang: UILanguage) async throws -> String {
         let summaries = try await store.statementSummaries().filter { $0.statement.publishedAt != nil }
         let items: [[String: Any]] = summaries.map { s in
             var item: [String: Any] = [
@@ -34,7 +40,7 @@ struct PublicRoutes {
             return item
         }
         let context: [String: Any] = items.isEmpty ? [:] : ["statements": items]
-        return Page.html(Page.render("home", context, lang: lang, title: lang.text("site.name"), path: "/"))
+        return Page.render("home", context, lang: lang, title: lang.text("site.name"), path: "/")
     }
 
     func statement(_ request: Request, slugWithExtension: String) async throws -> Response {
@@ -44,23 +50,34 @@ struct PublicRoutes {
             slug = String(slugWithExtension[..<dot])
             format = String(slugWithExtension[slugWithExtension.index(after: dot)...])
         }
-        guard let snapshot = try await publishedSnapshot(slug: slug) else { throw HTTPError(.notFound) }
+        guard ["html", "md", "json", "csv"].contains(format), (try? Slug(slug)) != nil else { throw HTTPError(.notFound) }
+        let lang = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
+        let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")"
+        let generation = store.changeCount
+        let response = try await cache.respond(
+            to: request, key: key, generation: generation,
+            revision: { try await found { () async throws(StoreError) in try await store.revision(slug: slug) } },
+            render: { try await render(slug: slug, format: format, lang: lang) })
+        guard let response else { throw HTTPError(.notFound) }
+        return response
+    }
+
+    /// Renders one public representation of a statement, or nil when it is not public.
+    func render(slug: String, format: String, lang: UILanguage?) async throws -> PublicCache.Rendered? {
+        guard let snapshot = try await publishedSnapshot(slug: slug) else { return nil }
         switch format {
-        case "html":
-            let lang = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
-                ?? UILanguage(statementLanguage: snapshot.statement.language)
-            let html = Page.render("statement", snapshot.pageContext(), lang: lang, title: snapshot.version.title,
-                                   path: "/s/\(slug)")
-            return Page.html(html)
         case "md":
-            return download(snapshot.publicData.document.markdown, type: "text/markdown; charset=utf-8")
+            return .init(text: snapshot.publicData.document.markdown, contentType: "text/markdown; charset=utf-8")
         case "json":
-            return download(String(decoding: snapshot.publicData.json(), as: UTF8.self), type: "application/json")
+            return .init(text: String(decoding: snapshot.publicData.json(), as: UTF8.self), contentType: "application/json")
         case "csv":
-            return download(snapshot.publicData.csv(), type: "text/csv; charset=utf-8",
-                            disposition: "attachment; filename=\"\(slug).csv\"")
+            return .init(text: snapshot.publicData.csv(), contentType: "text/csv; charset=utf-8",
+                         disposition: "attachment; filename=\"\(slug).csv\"")
         default:
-            throw HTTPError(.notFound)
+            let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
+            let html = Page.render("statement", snapshot.pageContext(), lang: pageLang, title: snapshot.version.title,
+                                   path: "/s/\(slug)")
+            return .init(text: html, contentType: "text/html; charset=utf-8")
         }
     }
 
@@ -72,11 +89,5 @@ struct PublicRoutes {
         } catch StoreError.notFound {
             return nil
         }
-    }
-
-    func download(_ text: String, type: String, disposition: String? = nil) -> Response {
-        var headers: HTTPFields = [.contentType: type]
-        if let disposition { headers[.contentDisposition] = disposition }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
