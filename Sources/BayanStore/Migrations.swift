@@ -142,6 +142,38 @@ public enum Migrations {
             "ALTER TABLE endorsements ADD COLUMN signer_token_hash TEXT",
             "CREATE UNIQUE INDEX endorsements_signer_token ON endorsements (signer_token_hash)",
         ]),
+        Migration(name: "0003_joining", statements: [
+            "ALTER TABLE endorsements ADD COLUMN email_key TEXT",
+            // One endorsement per (normalized) email address per statement.
+            "CREATE UNIQUE INDEX endorsements_email ON endorsements (statement_id, email_key) WHERE email_key IS NOT NULL",
+            "ALTER TABLE endorsements ADD COLUMN confirm_token_hash TEXT",
+            "CREATE UNIQUE INDEX endorsements_confirm_token ON endorsements (confirm_token_hash)",
+            "CREATE INDEX endorsements_list ON endorsements (statement_id, signer_kind, state, created_at)",
+            """
+            CREATE TABLE outbox (
+              id TEXT PRIMARY KEY,
+              recipient TEXT NOT NULL,
+              subject TEXT NOT NULL,
+              body TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              attempts BIGINT NOT NULL DEFAULT 0,
+              next_attempt_at BIGINT NOT NULL,
+              claimed_until BIGINT,
+              sent_at BIGINT,
+              failed_at BIGINT,
+              last_error TEXT
+            )
+            """,
+            "CREATE INDEX outbox_due ON outbox (sent_at, failed_at, next_attempt_at)",
+            """
+            CREATE TABLE rate_limits (
+              bucket TEXT NOT NULL,
+              window_start BIGINT NOT NULL,
+              hits BIGINT NOT NULL,
+              PRIMARY KEY (bucket, window_start)
+            )
+            """,
+        ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

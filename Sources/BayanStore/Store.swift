@@ -14,6 +14,11 @@ public protocol Store: Sendable {
     func versions(of statementID: String) async throws(StoreError) -> [StatementVersion]
     func currentVersion(of statementID: String) async throws(StoreError) -> StatementVersion
     func endorsements(of statementID: String) async throws(StoreError) -> [Endorsement]
+    /// Organisations only: the lists a page shows in full (founding and later).
+    func organizationEndorsements(of statementID: String) async throws(StoreError) -> [Endorsement]
+    /// Individuals who count (confirmed or approved), a page at a time in signing order,
+    /// with the totals: all who count, and those who chose to be shown.
+    func individuals(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> IndividualPage
     func events(of statementID: String) async throws(StoreError) -> [Event]
     func organizations() async throws(StoreError) -> [Organization]
     func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion
@@ -240,9 +245,19 @@ public final class SQLStore: Store {
                 e.state = try e.state.transition(to: state)
                 let at = env.now()
                 try await db.raw("UPDATE endorsements SET state = \(bind: state.rawValue), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
-                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: [
-                    "id": e.id, "state": state.rawValue, "reason": reason ?? "",
-                ])
+                // An organisation approved after publication joins the later list with the
+                // next number of that list; numbers are never reused.
+                let statement = try await Self.fetchStatement(db, id: statementID)
+                if state == .approved, statement.publishedAt != nil, e.signerKind == .organization, !e.founding, e.number == nil {
+                    let last = try await db.raw("""
+                        SELECT MAX(number) AS n FROM endorsements WHERE statement_id = \(bind: statementID) AND founding = 0 AND signer_kind = 'organization'
+                        """).first()?.decode(column: "n", as: Int?.self) ?? nil
+                    e.number = (last ?? 0) + 1
+                    try await db.raw("UPDATE endorsements SET number = \(bind: e.number!) WHERE id = \(bind: e.id)").run()
+                }
+                var payload = ["id": e.id, "state": state.rawValue, "reason": reason ?? ""]
+                if let n = e.number, !e.founding { payload["laterNumber"] = String(n) }
+                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: payload)
                 return e
             }
         }
@@ -324,6 +339,28 @@ public final class SQLStore: Store {
 
     public func endorsements(of statementID: String) async throws(StoreError) -> [Endorsement] {
         try await Self.wrap { try await self.handle.read { db in try await Self.fetchEndorsements(db, statementID: statementID) } }
+    }
+
+    public func organizationEndorsements(of statementID: String) async throws(StoreError) -> [Endorsement] {
+        try await Self.wrap { try await self.handle.read { db in try await Self.fetchEndorsements(db, statementID: statementID, kind: .organization) } }
+    }
+
+    public func individuals(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> IndividualPage {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                let counts = try await db.raw("""
+                    SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN visibility = 'public' THEN 1 ELSE 0 END), 0) AS shown
+                    FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' AND state IN ('confirmed', 'approved')
+                    """).first()!
+                let rows = try await db.raw("""
+                    SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
+                      AND state IN ('confirmed', 'approved') AND visibility = 'public'
+                    ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: offset)
+                    """).all().map(Self.decodeEndorsement)
+                return IndividualPage(total: try counts.decode(column: "total", as: Int.self),
+                                      shown: try counts.decode(column: "shown", as: Int.self), offset: offset, items: rows)
+            }
+        }
     }
 
     public func events(of statementID: String) async throws(StoreError) -> [Event] {

@@ -149,12 +149,22 @@ extension SQLStore {
         return v
     }
 
-    /// The statement's endorsements in signing order, or only the one with `id`.
-    static func fetchEndorsements(_ db: any SQLDatabase, statementID: String, id: String? = nil) async throws -> [Endorsement] {
-        let query: SQLQueryString = id.map { "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND id = \(bind: $0)" }
-            ?? "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) ORDER BY created_at, id"
-        return try await db.raw(query).all().map { row in
-            Endorsement(
+    /// The statement's endorsements in signing order, only the one with `id`, or only
+    /// those of one signer kind.
+    static func fetchEndorsements(_ db: any SQLDatabase, statementID: String, id: String? = nil, kind: SignerKind? = nil) async throws -> [Endorsement] {
+        let query: SQLQueryString
+        if let id {
+            query = "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND id = \(bind: id)"
+        } else if let kind {
+            query = "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = \(bind: kind.rawValue) ORDER BY created_at, id"
+        } else {
+            query = "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) ORDER BY created_at, id"
+        }
+        return try await db.raw(query).all().map(decodeEndorsement)
+    }
+
+    static func decodeEndorsement(_ row: any SQLRow) throws -> Endorsement {
+        return Endorsement(
                 id: try row.decode(column: "id", as: String.self),
                 signerKind: SignerKind(rawValue: try row.decode(column: "signer_kind", as: String.self)) ?? .organization,
                 organizationID: try row.decode(column: "organization_id", as: String?.self),
@@ -170,7 +180,6 @@ extension SQLStore {
                 visibility: Visibility(rawValue: try row.decode(column: "visibility", as: String.self)) ?? .public,
                 imported: try row.decode(column: "imported", as: Int.self) == 1,
                 createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
-        }
     }
 
     static func decodeStatement(_ row: any SQLRow) throws -> StatementRecord {

@@ -52,19 +52,20 @@ struct PublicRoutes {
         }
         guard ["html", "md", "json", "csv"].contains(format), (try? Slug(slug)) != nil else { throw HTTPError(.notFound) }
         let lang = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
-        let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")"
+        let page = max(1, min(Int(request.uri.queryParameters.get("page") ?? "1") ?? 1, 100_000))
+        let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")|\(format == "html" ? page : 1)"
         let generation = store.changeCount
         let response = try await cache.respond(
             to: request, key: key, generation: generation,
             revision: { try await found { () async throws(StoreError) in try await store.revision(slug: slug) } },
-            render: { try await render(slug: slug, format: format, lang: lang) })
+            render: { try await render(slug: slug, format: format, lang: lang, page: page) })
         guard let response else { throw HTTPError(.notFound) }
         return response
     }
 
     /// Renders one public representation of a statement, or nil when it is not public.
-    func render(slug: String, format: String, lang: UILanguage?) async throws -> PublicCache.Rendered? {
-        guard let snapshot = try await publishedSnapshot(slug: slug) else { return nil }
+    func render(slug: String, format: String, lang: UILanguage?, page: Int) async throws -> PublicCache.Rendered? {
+        guard let snapshot = try await publishedSnapshot(slug: slug, page: page) else { return nil }
         switch format {
         case "md":
             return .init(text: snapshot.publicData.document.markdown, contentType: "text/markdown; charset=utf-8")
@@ -82,9 +83,9 @@ struct PublicRoutes {
     }
 
     /// The statement if it exists and is public (published or closed), else nil.
-    func publishedSnapshot(slug: String) async throws -> StatementSnapshot? {
+    func publishedSnapshot(slug: String, page: Int = 1) async throws -> StatementSnapshot? {
         do {
-            let snapshot = try await StatementSnapshot.load(slug: slug, store: store)
+            let snapshot = try await StatementSnapshot.load(slug: slug, store: store, individualsPage: page)
             return snapshot.statement.publishedAt == nil ? nil : snapshot
         } catch StoreError.notFound {
             return nil

@@ -10,18 +10,28 @@ public struct StatementSnapshot: Sendable {
     public var version: StatementVersion
     /// Founding list when published; otherwise the signatures still in play, in signing order.
     public var signatories: [Endorsement]
+    /// Organisations that joined after publication, in the order of their later numbers.
+    public var later: [Endorsement]
+    /// One page of individual endorsers, with the totals.
+    public var individuals: IndividualPage
 
-    public static func load(slug: String, store: any Store) async throws(StoreError) -> StatementSnapshot {
+    public static let individualsPerPage = 500
+
+    public static func load(slug: String, store: any Store, individualsPage page: Int = 1) async throws(StoreError) -> StatementSnapshot {
         let statement = try await store.statement(slug: slug)
         let version = try await store.currentVersion(of: statement.id)
-        let all = try await store.endorsements(of: statement.id)
+        let all = try await store.organizationEndorsements(of: statement.id)
         let list: [Endorsement]
         if statement.publishedAt != nil {
             list = SignatoryRules.foundingList(all)
         } else {
-            list = all.filter { $0.signerKind == .organization && $0.state != .rejected && $0.state != .withdrawn }
+            list = all.filter { $0.state != .rejected && $0.state != .withdrawn }
         }
-        return StatementSnapshot(statement: statement, version: version, signatories: list)
+        let later = all.filter { !$0.founding && $0.number != nil && ($0.state == .approved || $0.state == .withdrawn) }
+            .sorted { $0.number! < $1.number! }
+        let individuals = try await store.individuals(of: statement.id, offset: max(0, page - 1) * individualsPerPage,
+                                                      limit: individualsPerPage)
+        return StatementSnapshot(statement: statement, version: version, signatories: list, later: later, individuals: individuals)
     }
 
     /// The public export: names, numbers and places only, never contacts or signer details.
@@ -33,7 +43,9 @@ public struct StatementSnapshot: Sendable {
             publishedAt: statement.publishedAt.map { $0.formatted(Date.ISO8601FormatStyle()) },
             signatories: signatories.enumerated().map { offset, e in
                 .init(number: e.number ?? offset + 1, name: e.displayName, place: e.place,
-                      kind: e.signerKind.rawValue, list: e.founding || statement.publishedAt == nil ? "founding" : "later",
+                      kind: e.signerKind.rawValue, list: "founding", status: e.state == .withdrawn ? "withdrawn" : "signed")
+            } + later.map { e in
+                .init(number: e.number, name: e.displayName, place: e.place, kind: "organization", list: "later",
                       status: e.state == .withdrawn ? "withdrawn" : "signed")
             })
     }
@@ -51,7 +63,30 @@ public struct StatementSnapshot: Sendable {
                 ["number": e.number ?? offset + 1, "name": e.displayName, "withdrawn": e.state == .withdrawn] as [String: Any]
             },
             "fingerprint": version.contentHash.fingerprint,
+            "hasLater": !later.isEmpty,
+            "later": later.map { ["number": $0.number ?? 0, "name": $0.displayName, "withdrawn": $0.state == .withdrawn] as [String: Any] },
+            "laterCount": later.filter { $0.state != .withdrawn }.count,
+            "individualTotal": individuals.total,
+            "hasIndividuals": individuals.total > 0,
+            "individuals": individuals.items.map { e -> [String: Any] in
+                var row: [String: Any] = ["name": e.displayName]
+                if let place = e.place, !place.isEmpty { row["place"] = place }
+                return row
+            },
+            "countedOnly": individuals.total - individuals.shown,
+            "hasCountedOnly": individuals.total > individuals.shown,
         ]
+        let pages = max(1, (individuals.shown + Self.individualsPerPage - 1) / Self.individualsPerPage)
+        let current = individuals.offset / Self.individualsPerPage + 1
+        if pages > 1 {
+            context["hasPages"] = true
+            context["pagination"] = (1...pages).map { n -> [String: Any] in
+                ["n": n, "current": n == current, "href": "/s/\(statement.slug)?page=\(n)#individuals"]
+            }.filter { row in
+                let n = row["n"] as! Int
+                return n <= 3 || n > pages - 3 || abs(n - current) <= 2
+            }
+        }
         if let published {
             context["published"] = Self.displayDate(published, lang)
             context["publishedISO"] = published.formatted(Date.ISO8601FormatStyle())

@@ -141,4 +141,7 @@ let arabicStrings: [String: String] = [
     "tr.language": "رمز اللغة (مثل en أو fr)",
     "tr.add": "إضافة ترجمة",
     "inv.from": "أو ادعُ كل الجهات الموقّعة على بيان سابق",
+    "statement.later": "جهات انضمت بعد النشر",
+    "statement.individuals": "أفراد مؤيدون",
+    "statement.countedOnly": "أفراد اختاروا عدم إظهار أسمائهم",
 ]

@@ -141,4 +141,7 @@ let englishStrings: [String: String] = [
     "tr.language": "Language code (such as en or fr)",
     "tr.add": "Add translation",
     "inv.from": "Or invite every organisation that signed an earlier statement",
+    "statement.later": "Organisations that joined after publication",
+    "statement.individuals": "Individual endorsers",
+    "statement.countedOnly": "Counted without their names shown",
 ]

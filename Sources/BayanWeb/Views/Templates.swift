@@ -52,6 +52,26 @@ enum Templates {
     {{/hasSignatories}}
     {{^hasSignatories}}<p>{{t.statement_noSignatories}}</p>{{/hasSignatories}}
     </section>
+    {{#hasLater}}
+    <section class="signatories">
+    <h2>{{t.statement_later}} (<bdi>{{laterCount}}</bdi>)</h2>
+    <ol class="later">
+    {{#later}}<li value="{{number}}"{{#withdrawn}} class="withdrawn"{{/withdrawn}}><bdi>{{name}}</bdi>{{#withdrawn}} <span class="note">({{t.statement_withdrawn}})</span>{{/withdrawn}}</li>
+    {{/later}}
+    </ol>
+    </section>
+    {{/hasLater}}
+    {{#hasIndividuals}}
+    <section class="signatories" id="individuals">
+    <h2>{{t.statement_individuals}} (<bdi>{{individualTotal}}</bdi>)</h2>
+    {{#hasCountedOnly}}<p class="meta">{{t.statement_countedOnly}}: <bdi>{{countedOnly}}</bdi></p>{{/hasCountedOnly}}
+    <ul class="individuals">
+    {{#individuals}}<li><bdi>{{name}}</bdi>{{#place}} — <bdi>{{place}}</bdi>{{/place}}</li>
+    {{/individuals}}
+    </ul>
+    {{#hasPages}}<nav class="pages" aria-label="pages">{{#pagination}}{{#current}}<strong>{{n}}</strong> {{/current}}{{^current}}<a href="{{href}}">{{n}}</a> {{/current}}{{/pagination}}</nav>{{/hasPages}}
+    </section>
+    {{/hasIndividuals}}
     <footer class="meta">
     {{#published}}<p>{{t.statement_published}}: <time datetime="{{publishedISO}}">{{published}}</time></p>{{/published}}
     <p>{{t.statement_version}}: <code dir="ltr">{{fingerprint}}</code></p>
