@@ -166,6 +166,9 @@ public enum Migrations {
             """,
             "CREATE INDEX outbox_due ON outbox (sent_at, failed_at, next_attempt_at)",
             """
+            CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)
+            """,
+            """
             CREATE TABLE rate_limits (
               bucket TEXT NOT NULL,
               window_start BIGINT NOT NULL,

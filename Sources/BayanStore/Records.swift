@@ -94,6 +94,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateOrganization(name: String)
     case staleVersion
     case invitation(InvitationRefusal)
+    case join(JoinRefusal)
     case domain(DomainError)
     case conflict(String)
     case database(String)
@@ -105,6 +106,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .duplicateOrganization(name): "the organisation '\(name)' has already signed this statement"
         case .staleVersion: "the text changed since it was read; read the current version and sign again"
         case let .invitation(refusal): "this invitation link is \(refusal.rawValue)"
+        case let .join(refusal): "cannot join: \(refusal.rawValue)"
         case let .domain(error): error.description
         case let .conflict(message): "conflicting change: \(message)"
         case let .database(message): "database error: \(message)"

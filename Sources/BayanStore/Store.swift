@@ -60,6 +60,17 @@ public protocol Store: Sendable {
     func merge(statementID: String, keep: String, drop: String) async throws(StoreError)
     func saveOrganization(name: String, latinName: String?, place: String?, kind: String?, contact: String?) async throws(StoreError) -> Organization
     func statementsSigned(organizationID: String) async throws(StoreError) -> [String]
+
+    // Joining after publication, email, shared counters
+    func join(statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
+              signerTokenHash: String, mail: OutboxMessage?) async throws(StoreError) -> Endorsement
+    func confirm(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
+    func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
+    func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool
+    func secret() async throws(StoreError) -> String
+    func claimOutbox(limit: Int, lease: TimeInterval) async throws(StoreError) -> [OutboxMessage]
+    func recordDelivery(id: String, _ outcome: SQLStore.DeliveryOutcome) async throws(StoreError)
+    func outboxCounts() async throws(StoreError) -> (waiting: Int, sent: Int, failed: Int)
 }
 
 /// The one store implementation, written once in SQLKit. It runs unchanged on SQLite and

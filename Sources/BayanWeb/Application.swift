@@ -14,6 +14,10 @@ public struct AppConfiguration: Sendable {
     public var secureCookies: Bool
     /// How stale a cached public page may be when another instance changed its data.
     public var cacheRevalidateAfter: Duration
+    /// Anti-abuse settings of the join forms.
+    public var joining = JoinPolicy()
+    /// Whether an SMTP relay is configured; without one, individuals are approved by hand.
+    public var mailEnabled = false
 
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
                 cacheRevalidateAfter: Duration = .seconds(1)) {
@@ -32,7 +36,8 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(store: store, logger: logger, secureCookies: configuration.secureCookies,
-                             cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter))
+                             cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
+                             joining: configuration.joining, mailEnabled: configuration.mailEnabled)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
@@ -40,12 +45,28 @@ public func buildApplication(
         logger: logger)
 }
 
-func buildRouter(store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache) -> Router<BasicRequestContext> {
+func buildRouter(store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
+                 joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorPageMiddleware(logger: logger))
     PublicRoutes(store: store, cache: cache).add(to: router)
+    JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled).add(to: router)
     CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies)).add(to: router)
     SignOnRoutes(store: store).add(to: router)
     return router
+}
+
+/// Limits on the public join forms: no third-party CAPTCHA, but a honeypot field, a
+/// minimum time between loading the form and sending it, and rate limits kept in the
+/// database (shared by all instances).
+public struct JoinPolicy: Sendable {
+    public var minimumFillSeconds: Double = 3
+    public var perAddressPerHour: Int = 20
+    public var perStatementPerMinute: Int = 600
+    public init(minimumFillSeconds: Double = 3, perAddressPerHour: Int = 20, perStatementPerMinute: Int = 600) {
+        self.minimumFillSeconds = minimumFillSeconds
+        self.perAddressPerHour = perAddressPerHour
+        self.perStatementPerMinute = perStatementPerMinute
+    }
 }

@@ -178,7 +178,11 @@ struct CoordinatorRoutes {
         let now = Date()
         let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
 
-        let open = all.filter { $0.state == .pending || $0.state == .confirmed }
+        // Organisations await review until approved; individuals only until their email is
+        // confirmed (or a coordinator confirms them by hand when no mail can be sent).
+        let open = all.filter {
+            $0.signerKind == .organization ? ($0.state == .pending || $0.state == .confirmed) : $0.state == .pending
+        }
         let live = all.filter { $0.state != .rejected }
         let names = live.map(\.displayName)
         let candidates = DuplicateFinder.candidates(in: names)

@@ -21,9 +21,39 @@ struct PublicRoutes {
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
         }
+        router.get("/feed.atom") { request, _ in
+            try await cache.respond(to: request, key: "feed|\(Page.baseURL(of: request))", generation: store.changeCount, revision: nil) {
+                PublicCache.Rendered(text: try await feed(base: Page.baseURL(of: request)), contentType: "application/atom+xml; charset=utf-8")
+            }!
+        }
         router.get("/s/:slug") { request, context in
             try await statement(request, slugWithExtension: context.parameters.require("slug"))
         }
+    }
+
+    /// An Atom feed of published statements, newest first.
+    func feed(base: String) async throws -> String {
+        let published = try await store.statementSummaries().filter { $0.statement.publishedAt != nil }
+            .sorted { $0.statement.publishedAt! > $1.statement.publishedAt! }
+        let iso = Date.ISO8601FormatStyle()
+        var entries = ""
+        for s in published.prefix(50) {
+            let body = try await store.currentVersion(of: s.statement.id).body
+            entries += """
+                <entry><title>\(SafeMarkdown.escape(s.title))</title><link href="\(base)/s/\(s.statement.slug)"/>\
+                <id>urn:bayan:statement:\(s.statement.id)</id><updated>\(s.statement.publishedAt!.formatted(iso))</updated>\
+                <summary>\(SafeMarkdown.escape(String(body.prefix(400))))</summary></entry>
+
+                """
+        }
+        let updated = (published.first?.statement.publishedAt ?? Date(timeIntervalSince1970: 0)).formatted(iso)
+        return """
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>Bayan</title><id>urn:bayan:feed</id><updated>\(updated)</updated>
+            <link rel="self" href="\(base)/feed.atom"/>
+            \(entries)</feed>
+
+            """
     }
 
     func homeHTML(_ lang: UILanguage) async throws -> String {

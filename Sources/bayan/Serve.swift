@@ -4,6 +4,8 @@ import BayanWeb
 import Foundation
 import Hummingbird
 import Logging
+import BayanMail
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,20 +26,38 @@ struct Serve: AsyncParsableCommand {
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host)
         let secure = Settings.reader.bool(forKey: "bayan.secure.cookies", default: !loopback)
         let hasCoordinator = try await !store.coordinators().isEmpty
+        let smtp = Settings.reader.string(forKey: "bayan.smtp.url", isSecret: true)
+        var configuration = AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure)
+        configuration.mailEnabled = smtp != nil
+        configuration.joining = JoinPolicy(
+            minimumFillSeconds: Settings.reader.double(forKey: "bayan.join.min.seconds", default: 3),
+            perAddressPerHour: Settings.reader.int(forKey: "bayan.join.per.address.per.hour", default: 20),
+            perStatementPerMinute: Settings.reader.int(forKey: "bayan.join.per.statement.per.minute", default: 600))
         let app = buildApplication(
-            AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure), store: store, logger: logger,
+            configuration, store: store, logger: logger,
             onServerRunning: { boundPort in
                 FileHandle.standardOutput.write(Data("""
                     Bayan is running at http://\(host):\(boundPort)/
                     Data: \(dataOptions.location.description)
                     \(hasCoordinator ? "Coordinators sign in at http://\(host):\(boundPort)/login" : "Create the first coordinator:  swift run -c release bayan coordinator create --email you@example.org --data \(directory)")
+                    \(smtp == nil ? "No SMTP relay (BAYAN_SMTP_URL): confirmation emails are not sent; coordinators approve individuals by hand." : "Emails go through the SMTP relay in BAYAN_SMTP_URL.")
                     Import a published statement:  swift run -c release bayan import statement.md --publish --data \(directory)
                     Stop with Ctrl-C.
 
 
                     """.utf8))
             })
-        try await app.runService()
+        var services: [any Service] = []
+        if let smtp {
+            let from = Settings.reader.string(forKey: "bayan.mail.from", default: "bayan@localhost")
+            let client = SMTPClient(configuration: try SMTPConfiguration(
+                url: smtp, from: from, trustedCertificatePath: Settings.reader.string(forKey: "bayan.smtp.ca.file")))
+            services.append(OutboxService(store: store, client: client, logger: logger,
+                                          retryBase: Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: 30)))
+        }
+        // The web server and the outbox service stop together on SIGTERM/SIGINT.
+        let group = ServiceGroup(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
         await store.close()
     }
 }

@@ -196,8 +196,55 @@ enum CoordinatorTemplates {
     {{/canWithdraw}}
     """
 
+    static let join = """
+    <p><a href="/s/{{slug}}">{{title}}</a></p>
+    <h1>{{t.join_title}}</h1>
+    <p><a href="/s/{{slug}}/join?kind=individual">{{t.join_asIndividual}}</a> · <a href="/s/{{slug}}/join?kind=organization">{{t.join_asOrganization}}</a></p>
+    \(errors)
+    <form method="post" action="/s/{{slug}}/join" class="stack">
+    <input type="hidden" name="version" value="{{versionHash}}" />
+    <input type="hidden" name="t" value="{{stamp}}" />
+    <div class="hp" aria-hidden="true"><label>Website <input type="text" name="website" value="" tabindex="-1" autocomplete="off" /></label></div>
+    {{#isOrganization}}
+    <input type="hidden" name="kind" value="organization" />
+    <label>{{t.sign_orgName}} <input type="text" name="name" value="{{form.name}}" required="required" maxlength="300" /></label>
+    <label>{{t.form_place}} <input type="text" name="place" value="{{form.place}}" maxlength="120" /></label>
+    <label>{{t.sign_signer}} <input type="text" name="signer" value="{{form.signer}}" required="required" maxlength="200" /></label>
+    <label>{{t.sign_role}} <input type="text" name="role" value="{{form.role}}" maxlength="200" /></label>
+    {{/isOrganization}}
+    {{^isOrganization}}
+    <input type="hidden" name="kind" value="individual" />
+    <label>{{t.join_personName}} <input type="text" name="name" value="{{form.name}}" required="required" maxlength="300" /></label>
+    <label>{{t.form_place}} <input type="text" name="place" value="{{form.place}}" maxlength="120" /></label>
+    <label><input type="radio" name="visibility" value="public"{{^form.hidden}} checked="checked"{{/form.hidden}} /> {{t.join_showName}}</label>
+    <label><input type="radio" name="visibility" value="counted-only"{{#form.hidden}} checked="checked"{{/form.hidden}} /> {{t.join_countOnly}}</label>
+    {{/isOrganization}}
+    <label>{{t.join_email}} <input type="email" name="email" value="{{form.email}}" required="required" maxlength="200" dir="ltr" /></label>
+    <p class="meta">{{t.join_private}}</p>
+    <label><input type="checkbox" name="consent" value="yes" /> {{t.join_consent}}</label>
+    <button type="submit">{{t.join_submit}}</button>
+    </form>
+    """
+
+    static let joined = """
+    <h1>{{heading}}</h1>
+    <p class="notice">{{text}}</p>
+    {{#privateURL}}<p class="meta">{{t.signer_private}}</p><p><code dir="ltr" class="link">{{privateURL}}</code></p>{{/privateURL}}
+    <p><a href="/s/{{slug}}">{{t.join_back}}</a></p>
+    """
+
+    static let confirm = """
+    <h1>{{t.join_confirmTitle}}</h1>
+    <p><a href="/s/{{slug}}">{{title}}</a></p>
+    {{#done}}<p class="notice">{{t.join_confirmed}}</p>{{/done}}
+    {{^done}}
+    <p><bdi>{{name}}</bdi></p>
+    <form method="post" action="/confirm/{{token}}"><button type="submit">{{t.join_confirmButton}}</button></form>
+    {{/done}}
+    """
+
     static var all: [(String, String)] {
         [("login", login), ("dashboard", dashboard), ("admin", statement), ("links", links), ("diff", diff), ("log", log),
-         ("directory", directory), ("signon", signOn), ("signer", signer)]
+         ("directory", directory), ("signon", signOn), ("signer", signer), ("join", join), ("joined", joined), ("confirm", confirm)]
     }
 }

@@ -23,6 +23,10 @@ enum Stylesheet {
     .note, .meta { color: var(--muted); font-size: .9rem; }
     code { font-size: .85rem; }
     article.summary { border-block-end: 1px solid var(--rule); padding-block: .5rem; }
+    .hp { position: absolute; inset-inline-start: -10000px; width: 1px; height: 1px; overflow: hidden; }
+    p.join a { display: inline-block; padding: .5rem 1.2rem; background: var(--accent); color: #fff; border-radius: 4px; text-decoration: none; }
+    ul.individuals { columns: 3 12rem; padding-inline-start: 1.2rem; }
+    nav.pages a, nav.pages strong { margin-inline-end: .4rem; }
     form.stack { display: grid; gap: .6rem; max-width: 40rem; margin-block: 1rem; }
     form.stack label { display: grid; gap: .2rem; }
     form.inline { display: inline-flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .2rem 0; }
@@ -39,7 +43,7 @@ enum Stylesheet {
     ins { background: #dff5e3; text-decoration: none; } del { background: #fde2e1; }
     main:has(section#moderation) { max-width: 60rem; }
     @media print {
-      header.site, footer.meta { display: none; }
+      header.site, footer.meta, p.join, nav.pages { display: none; }
       body { background: #fff; font-size: 11pt; }
       main { max-width: none; padding: 0; }
       @page { size: A4; margin: 18mm; }

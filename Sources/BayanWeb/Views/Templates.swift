@@ -72,6 +72,7 @@ enum Templates {
     {{#hasPages}}<nav class="pages" aria-label="pages">{{#pagination}}{{#current}}<strong>{{n}}</strong> {{/current}}{{^current}}<a href="{{href}}">{{n}}</a> {{/current}}{{/pagination}}</nav>{{/hasPages}}
     </section>
     {{/hasIndividuals}}
+    {{#open}}<p class="join"><a href="/s/{{slug}}/join">{{t.join_link}}</a></p>{{/open}}
     <footer class="meta">
     {{#published}}<p>{{t.statement_published}}: <time datetime="{{publishedISO}}">{{published}}</time></p>{{/published}}
     <p>{{t.statement_version}}: <code dir="ltr">{{fingerprint}}</code></p>

@@ -1,0 +1,224 @@
+import BayanCore
+import Foundation
+import SQLKit
+
+/// An email waiting in the outbox. It is written in the same transaction as the
+/// endorsement it belongs to, so a sign-on is never stored without its confirmation mail
+/// nor the other way round; a background service delivers it.
+public struct OutboxMessage: Sendable, Equatable {
+    public var id: String
+    public var recipient: String
+    public var subject: String
+    public var body: String
+    public var attempts: Int
+
+    public init(id: String = "", recipient: String, subject: String, body: String, attempts: Int = 0) {
+        self.id = id
+        self.recipient = recipient
+        self.subject = subject
+        self.body = body
+        self.attempts = attempts
+    }
+}
+
+public enum JoinRefusal: String, Sendable, Error {
+    case notPublished, duplicateEmail, duplicateOrganization
+}
+
+/// Joining after publication, email confirmation, the outbox and rate limits: everything
+/// shared by several instances lives here, in the database.
+extension SQLStore {
+    /// Records a join: an organisation (awaiting moderation) or an individual (awaiting
+    /// email confirmation), with its confirmation mail in the outbox.
+    public func join(statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
+                     signerTokenHash: String, mail: OutboxMessage?) async throws(StoreError) -> Endorsement {
+        let env = self.env
+        return try await Self.wrap {
+            let name = try Limits.displayName(new.displayName)
+            return try await self.write { db in
+                try await Self.lockStatement(db, id: statementID)
+                let statement = try await Self.fetchStatement(db, id: statementID)
+                guard statement.publishedAt != nil, statement.state == .published else { throw StoreError.join(.notPublished) }
+                let current = try await Self.currentAuthoritative(db, statementID: statementID)
+                guard current.contentHash == new.versionHash else { throw StoreError.staleVersion }
+                let at = env.now()
+                if let emailKey, try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey)").first() != nil {
+                    throw StoreError.join(.duplicateEmail)
+                }
+                var orgID: String?
+                if new.signerKind == .organization {
+                    let org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: new.latinName, place: new.place, at: at)
+                    if try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND organization_id = \(bind: org.id)").first() != nil {
+                        throw StoreError.join(.duplicateOrganization)
+                    }
+                    orgID = org.id
+                }
+                let e = Endorsement(id: env.newID(), signerKind: new.signerKind, organizationID: orgID, displayName: name, place: new.place,
+                                    signerName: new.signerName, signerRole: new.signerRole, contact: new.contact,
+                                    versionHash: new.versionHash, state: .pending, visibility: new.visibility, createdAt: at)
+                try await Self.insertEndorsement(db, statementID: statementID, e)
+                try await db.raw("""
+                    UPDATE endorsements SET signer_token_hash = \(bind: signerTokenHash), email_key = \(bind: emailKey),
+                      confirm_token_hash = \(bind: confirmTokenHash) WHERE id = \(bind: e.id)
+                    """).run()
+                if let mail {
+                    try await db.raw("""
+                        INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
+                        VALUES (\(bind: env.newID()), \(bind: mail.recipient), \(bind: mail.subject), \(bind: mail.body), \(bind: at.millis), 0, \(bind: at.millis))
+                        """).run()
+                }
+                // The log names organisations; individuals appear by id only.
+                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementAdded, at: at, payload: [
+                    "id": e.id, "kind": e.signerKind.rawValue, "name": e.signerKind == .organization ? name : "",
+                    "versionHash": e.versionHash.hex, "state": "pending", "via": "join",
+                ])
+                return e
+            }
+        }
+    }
+
+    /// An individual confirms by the link in their email: pending → confirmed (counted).
+    public func confirm(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement) {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.write { db in
+                guard let row = try await db.raw("SELECT id, statement_id FROM endorsements WHERE confirm_token_hash = \(bind: tokenHash)").first() else {
+                    throw StoreError.notFound("confirmation")
+                }
+                let statementID = try row.decode(column: "statement_id", as: String.self)
+                try await Self.lockStatement(db, id: statementID)
+                guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: try row.decode(column: "id", as: String.self)).first else {
+                    throw StoreError.notFound("confirmation")
+                }
+                if e.state == .pending {
+                    e.state = .confirmed
+                    let at = env.now()
+                    try await db.raw("UPDATE endorsements SET state = 'confirmed', updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
+                    try await Self.appendEvent(db, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: [
+                        "id": e.id, "state": "confirmed", "reason": "email",
+                    ])
+                }
+                return (try await Self.fetchStatement(db, id: statementID), e)
+            }
+        }
+    }
+
+    public func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement) {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                guard let row = try await db.raw("SELECT id, statement_id FROM endorsements WHERE confirm_token_hash = \(bind: tokenHash)").first() else {
+                    throw StoreError.notFound("confirmation")
+                }
+                let statementID = try row.decode(column: "statement_id", as: String.self)
+                guard let e = try await Self.fetchEndorsements(db, statementID: statementID, id: try row.decode(column: "id", as: String.self)).first else {
+                    throw StoreError.notFound("confirmation")
+                }
+                return (try await Self.fetchStatement(db, id: statementID), e)
+            }
+        }
+    }
+
+    /// Counts a hit in a fixed window and says whether it is within `limit`. Counters
+    /// live in the database so every instance sees the same ones.
+    public func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool {
+        let now = env.now().millis
+        let size = Int64(window * 1000)
+        let start = now - now % size
+        return try await Self.wrap {
+            try await self.write { db in
+                try await db.raw("""
+                    INSERT INTO rate_limits (bucket, window_start, hits) VALUES (\(bind: bucket), \(bind: start), 1)
+                    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+                    """).run()
+                try await db.raw("DELETE FROM rate_limits WHERE bucket = \(bind: bucket) AND window_start < \(bind: start)").run()
+                let hits = try await db.raw("SELECT hits FROM rate_limits WHERE bucket = \(bind: bucket) AND window_start = \(bind: start)").first()!
+                    .decode(column: "hits", as: Int.self)
+                return hits <= limit
+            }
+        }
+    }
+
+    /// The instance secret (for signed form timestamps), created once and shared by all
+    /// instances through the database.
+    public func secret() async throws(StoreError) -> String {
+        try await Self.wrap {
+            if let row = try await self.handle.read({ db in try await db.raw("SELECT value FROM settings WHERE key = 'secret'").first() }) {
+                return try row.decode(column: "value", as: String.self)
+            }
+            var rng = SystemRandomNumberGenerator()
+            let fresh = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+            return try await self.write { db in
+                try await db.raw("INSERT INTO settings (key, value) VALUES ('secret', \(bind: fresh)) ON CONFLICT (key) DO NOTHING").run()
+                return try await db.raw("SELECT value FROM settings WHERE key = 'secret'").first()!.decode(column: "value", as: String.self)
+            }
+        }
+    }
+
+    // MARK: Outbox
+
+    /// Claims up to `limit` due messages for `lease` seconds, so two instances never send
+    /// the same message at once; a crashed sender's claim simply expires.
+    public func claimOutbox(limit: Int, lease: TimeInterval) async throws(StoreError) -> [OutboxMessage] {
+        let now = env.now().millis
+        return try await Self.wrap {
+            try await self.write { db in
+                let rows = try await db.raw("""
+                    SELECT id, recipient, subject, body, attempts FROM outbox
+                    WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= \(bind: now)
+                      AND (claimed_until IS NULL OR claimed_until < \(bind: now))
+                    ORDER BY next_attempt_at LIMIT \(bind: limit)
+                    """).all()
+                var out: [OutboxMessage] = []
+                for row in rows {
+                    let id = try row.decode(column: "id", as: String.self)
+                    try await db.raw("UPDATE outbox SET claimed_until = \(bind: now + Int64(lease * 1000)) WHERE id = \(bind: id)").run()
+                    out.append(OutboxMessage(id: id, recipient: try row.decode(column: "recipient", as: String.self),
+                                             subject: try row.decode(column: "subject", as: String.self),
+                                             body: try row.decode(column: "body", as: String.self),
+                                             attempts: try row.decode(column: "attempts", as: Int.self)))
+                }
+                return out
+            }
+        }
+    }
+
+    public enum DeliveryOutcome: Sendable {
+        case sent
+        /// Try again after `retryAfter`; `permanent` gives up (the relay refused for good).
+        case failed(error: String, retryAfter: TimeInterval, permanent: Bool)
+    }
+
+    public func recordDelivery(id: String, _ outcome: DeliveryOutcome) async throws(StoreError) {
+        let now = env.now().millis
+        try await Self.wrap {
+            try await self.write { db in
+                switch outcome {
+                case .sent:
+                    try await db.raw("UPDATE outbox SET sent_at = \(bind: now), attempts = attempts + 1, claimed_until = NULL WHERE id = \(bind: id)").run()
+                case let .failed(error, retryAfter, permanent):
+                    let next = now + Int64(retryAfter * 1000)
+                    try await db.raw("""
+                        UPDATE outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = \(bind: String(error.prefix(500))),
+                          next_attempt_at = \(bind: next), failed_at = \(bind: permanent ? now : nil)
+                        WHERE id = \(bind: id)
+                        """).run()
+                }
+            }
+        }
+    }
+
+    public func outboxCounts() async throws(StoreError) -> (waiting: Int, sent: Int, failed: Int) {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                let row = try await db.raw("""
+                    SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS waiting,
+                           COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent,
+                           COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed
+                    FROM outbox
+                    """).first()!
+                return (try row.decode(column: "waiting", as: Int.self), try row.decode(column: "sent", as: Int.self),
+                        try row.decode(column: "failed", as: Int.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import BayanCore
+import BayanStore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Joining a published statement: organisations (moderated) and individuals (confirmed
+/// by email through a page whose button POSTs, because mail scanners fetch links).
+struct JoinRoutes {
+    let store: any Store
+    let policy: JoinPolicy
+    let mailEnabled: Bool
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/s/:slug/join") { request, context in try await joinPage(request, slug: context.parameters.require("slug")) }
+        router.post("/s/:slug/join") { request, context in try await join(request, slug: context.parameters.require("slug")) }
+        router.get("/confirm/:token") { request, context in try await confirmPage(request, token: context.parameters.require("token")) }
+        router.post("/confirm/:token") { request, context in try await confirm(request, token: context.parameters.require("token")) }
+    }
+
+    func published(_ slug: String) async throws -> (StatementRecord, StatementVersion) {
+        guard let statement = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }),
+              statement.publishedAt != nil else { throw HTTPError(.notFound) }
+        return (statement, try await store.currentVersion(of: statement.id))
+    }
+
+    /// A signed timestamp: when the form was served, so a submission that comes back
+    /// faster than a person can read is refused.
+    func formStamp(slug: String, at date: Date = Date()) async throws -> String {
+        let issued = Int64(date.timeIntervalSince1970 * 1000)
+        return "\(issued).\(try await mac("\(issued)|\(slug)"))"
+    }
+
+    func mac(_ text: String) async throws -> String {
+        let key = SymmetricKey(data: Data(try await store.secret().utf8))
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Seconds since the stamped form was served, or nil if the stamp is forged.
+    func secondsSinceServed(_ stamp: String, slug: String) async throws -> Double? {
+        let parts = stamp.split(separator: ".")
+        guard parts.count == 2, let issued = Int64(parts[0]), Tokens.equal(String(parts[1]), try await mac("\(issued)|\(slug)")) else { return nil }
+        return Date().timeIntervalSince1970 - Double(issued) / 1000
+    }
+
+    func joinPage(_ request: Request, slug: String, form: Form? = nil, errors: [String] = [], kind: String? = nil,
+                  status: HTTPResponse.Status = .ok) async throws -> Response {
+        let (statement, version) = try await published(slug)
+        let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
+        let selected = kind ?? request.uri.queryParameters.get("kind") ?? "individual"
+        let context: [String: Any] = [
+            "slug": slug, "title": version.title, "versionHash": version.contentHash.hex, "stamp": try await formStamp(slug: slug),
+            "errors": errors, "isOrganization": selected == "organization", "closed": statement.state != .published,
+            "form": ["name": form?["name"] ?? "", "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
+                     "role": form?["role"] ?? "", "email": form?["email"] ?? "", "hidden": form?["visibility"] == "counted-only"],
+        ]
+        var response = Page.html(Page.render("join", context, lang: lang, title: version.title, path: "/s/\(slug)/join"), status: status)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// The client address for rate limiting: the first X-Forwarded-For hop (set by the
+    /// proxy in front), else one shared bucket for direct connections.
+    func address(of request: Request) -> String {
+        request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").first
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? "direct"
+    }
+
+    func join(_ request: Request, slug: String) async throws -> Response {
+        let form = try await Form.read(request)
+        let (statement, _) = try await published(slug)
+        let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
+        let kind = form["kind"] == "organization" ? SignerKind.organization : .individual
+        func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
+            try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], kind: kind.rawValue, status: status)
+        }
+        guard statement.state == .published else { return try await refuse("join.closed", .conflict) }
+        // A field hidden from people; bots fill it.
+        guard form["website"].isEmpty else { return try await refuse("join.honeypot", .unprocessableContent) }
+        guard let elapsed = try await secondsSinceServed(form["t"], slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
+        guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
+        guard elapsed < 86_400 else { return try await refuse("join.expired", .unprocessableContent) }
+        guard try await store.allow(bucket: "join-ip:\(address(of: request))", window: 3600, limit: policy.perAddressPerHour),
+              try await store.allow(bucket: "join-statement:\(statement.id)", window: 60, limit: policy.perStatementPerMinute) else {
+            return try await refuse("join.rateLimited", .tooManyRequests)
+        }
+        var v = FormValidation(lang: lang)
+        let name = v.name(form["name"], label: lang.text(kind == .organization ? "sign.orgName" : "join.personName"))
+        let place = v.name(form["place"], label: lang.text("form.place"), required: false, limit: Limits.placeLength)
+        let signer = kind == .organization ? v.name(form["signer"], label: lang.text("sign.signer"), limit: 200) : nil
+        let role = kind == .organization ? v.name(form["role"], label: lang.text("sign.role"), required: false, limit: 200) : nil
+        let email = v.email(form["email"], label: lang.text("join.email"))
+        if form["consent"] != "yes" { v.fail(lang.text("join.consentMissing")) }
+        guard v.isValid, let name, let email else {
+            return try await joinPage(request, slug: slug, form: form, errors: v.errors, kind: kind.rawValue, status: .unprocessableContent)
+        }
+        let signerToken = Tokens.make()
+        let confirmToken = kind == .individual ? Tokens.make() : nil
+        let base = Page.baseURL(of: request)
+        let version = ContentHash(hex: form["version"])
+        let title = try await store.currentVersion(of: statement.id).title
+        let mail = confirmToken.map { token in
+            OutboxMessage(recipient: email, subject: "تأكيد تأييد البيان / Confirm your endorsement: \(title)",
+                          body: Mail.confirmation(title: title, confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)"))
+        }
+        do {
+            _ = try await store.join(
+                statementID: statement.id,
+                NewEndorsement(signerKind: kind, displayName: name, place: place, signerName: signer, signerRole: role, contact: email,
+                               versionHash: version, visibility: form["visibility"] == "counted-only" ? .countedOnly : .public),
+                emailKey: kind == .individual ? email : nil, confirmTokenHash: confirmToken.map(Tokens.hash),
+                signerTokenHash: Tokens.hash(signerToken), mail: mailEnabled ? mail : nil)
+        } catch {
+            switch error {
+            case .join(.duplicateEmail): return try await refuse("join.duplicateEmail", .conflict)
+            case .join(.duplicateOrganization): return try await refuse("error.duplicate", .conflict)
+            case .staleVersion: return try await refuse("error.stale", .conflict)
+            default: return try await refuse("error.state", .conflict)
+            }
+        }
+        let key = kind == .organization ? "join.orgThanks" : (mailEnabled ? "join.checkMail" : "join.reviewByHand")
+        var context: [String: Any] = ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug]
+        if kind == .organization { context["privateURL"] = "\(base)/e/\(signerToken)" }
+        var response = Page.html(Page.render("joined", context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)"))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    func confirmPage(_ request: Request, token: String) async throws -> Response {
+        let lang = Page.language(of: request, default: .ar)
+        guard let (statement, e) = try await found({ () async throws(StoreError) in try await store.endorsementForConfirmation(tokenHash: Tokens.hash(token)) }) else {
+            throw HTTPError(.notFound, message: lang.text("invite.unknown"))
+        }
+        let title = try await store.currentVersion(of: statement.id).title
+        let context: [String: Any] = ["token": token, "title": title, "slug": statement.slug, "name": e.displayName,
+                                      "done": e.state != .pending]
+        var response = Page.html(Page.render("confirm", context, lang: lang, title: title, path: "/confirm/\(token)"))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    func confirm(_ request: Request, token: String) async throws -> Response {
+        _ = try await Form.read(request)
+        let lang = Page.language(of: request, default: .ar)
+        guard let (statement, _) = try await found({ () async throws(StoreError) in try await store.confirm(tokenHash: Tokens.hash(token)) }) else {
+            throw HTTPError(.notFound, message: lang.text("invite.unknown"))
+        }
+        let context: [String: Any] = ["heading": lang.text("join.confirmedTitle"), "text": lang.text("join.confirmed"), "slug": statement.slug]
+        return Page.html(Page.render("joined", context, lang: lang, title: lang.text("join.confirmedTitle"), path: "/s/\(statement.slug)"))
+    }
+}
+
+/// The text of Bayan's emails.
+enum Mail {
+    static func confirmation(title: String, confirmURL: String, privateURL: String) -> String {
+        """
+        تحية طيبة،
+
+        تلقّينا تأييدكم للبيان «\(title)». لإتمام التأييد افتحوا الرابط التالي واضغطوا زر التأكيد:
+        \(confirmURL)
+
+        ولسحب تأييدكم لاحقاً استخدموا رابطكم الخاص:
+        \(privateURL)
+
+        إن لم تطلبوا ذلك فتجاهلوا هذه الرسالة.
+
+        ---
+
+        Hello,
+
+        we received your endorsement of the statement "\(title)". To complete it, open this link and press the confirmation button:
+        \(confirmURL)
+
+        To withdraw later, use your private link:
+        \(privateURL)
+
+        If you did not ask for this, ignore this message.
+        """
+    }
+}
