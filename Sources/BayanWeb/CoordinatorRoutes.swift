@@ -2,6 +2,7 @@ import ArabicText
 import BayanCore
 import BayanStore
 import Foundation
+import BayanDocument
 import Hummingbird
 
 /// The coordinator area: login, statements, drafting, invitations, moderation,
@@ -24,6 +25,9 @@ struct CoordinatorRoutes {
         }
         router.get("/c/s/:slug/log") { request, context in
             try await managed(request, context) { _, _, s in try await logPage(request, s) }
+        }
+        router.get("/c/s/:slug/export.csv") { request, context in
+            try await managed(request, context) { _, _, s in try await contactsExport(s) }
         }
         router.get("/c/s/:slug/diff") { request, context in
             try await managed(request, context) { _, _, s in try await diffPage(request, s) }
@@ -391,6 +395,22 @@ struct CoordinatorRoutes {
             return try await statementPage(request, session, s, errors: [lang.text("error.state")], status: .conflict)
         }
         return Page.redirect("/c/s/\(s.slug)#moderation")
+    }
+
+    /// Every sign-on with its private details, for the statement's coordinators only.
+    func contactsExport(_ s: StatementRecord) async throws -> Response {
+        var csv = "\u{FEFF}list,number,name,place,kind,state,signer,role,contact,visibility,version,signed_at\r\n"
+        let iso = Date.ISO8601FormatStyle()
+        for e in try await store.endorsements(of: s.id) {
+            let list = e.founding ? "founding" : (e.signerKind == .individual ? "individual" : "later")
+            let cells = [list, e.number.map(String.init) ?? "", e.displayName, e.place ?? "", e.signerKind.rawValue, e.state.rawValue,
+                         e.signerName ?? "", e.signerRole ?? "", e.contact ?? "", e.visibility.rawValue,
+                         String(e.versionHash.hex.prefix(12)), e.createdAt.formatted(iso)]
+            csv += cells.map(CSV.cell).joined(separator: ",") + "\r\n"
+        }
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+                                               .contentDisposition: "attachment; filename=\"\(s.slug)-contacts.csv\""],
+                        body: .init(byteBuffer: ByteBuffer(string: csv)))
     }
 
     // MARK: - Log, diff, directory

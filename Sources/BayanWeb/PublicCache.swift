@@ -12,6 +12,10 @@ import Synchronization
 /// write since it was rendered and it was checked less than `revalidateAfter` ago. After
 /// that one cheap query (the statement's last event number) decides whether to re-render,
 /// so a change made by another instance shows within `revalidateAfter`.
+///
+/// `Cache-Control` lets shared caches (a CDN, nginx) keep a page 10 s and serve it stale
+/// while revalidating, but makes browsers revalidate every time (a cheap 304), so a
+/// signer who just confirmed sees their name at once.
 final class PublicCache: Sendable {
     struct Rendered: Sendable {
         let body: ByteBuffer
@@ -43,7 +47,7 @@ final class PublicCache: Sendable {
     let cacheControl: String
     private let entries = Mutex<[String: Entry]>([:])
 
-    init(revalidateAfter: Duration = .seconds(1), cacheControl: String = "public, max-age=10, stale-while-revalidate=60") {
+    init(revalidateAfter: Duration = .seconds(1), cacheControl: String = "public, max-age=0, s-maxage=10, stale-while-revalidate=60") {
         self.revalidateAfter = revalidateAfter
         self.cacheControl = cacheControl
     }

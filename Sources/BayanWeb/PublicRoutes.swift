@@ -106,8 +106,22 @@ struct PublicRoutes {
                          disposition: "attachment; filename=\"\(slug).csv\"")
         default:
             let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
+            let summary = String(snapshot.version.body.split(separator: "\n").first?.prefix(200) ?? "")
+            let e = SafeMarkdown.escape
+            let head = """
+                <meta name="description" content="\(e(summary))" />
+                <meta property="og:type" content="article" />
+                <meta property="og:title" content="\(e(snapshot.version.title))" />
+                <meta property="og:description" content="\(e(summary))" />
+                <meta property="og:url" content="/s/\(slug)" />
+                <meta property="og:locale" content="\(snapshot.statement.language)" />
+                <meta name="twitter:card" content="summary" />
+                <meta name="twitter:title" content="\(e(snapshot.version.title))" />
+                <meta name="twitter:description" content="\(e(summary))" />
+                <link rel="alternate" type="application/json" href="/s/\(slug).json" />
+                """
             let html = Page.render("statement", snapshot.pageContext(), lang: pageLang, title: snapshot.version.title,
-                                   path: "/s/\(slug)")
+                                   path: "/s/\(slug)", head: head)
             return .init(text: html, contentType: "text/html; charset=utf-8")
         }
     }

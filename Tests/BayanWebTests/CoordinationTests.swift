@@ -362,3 +362,39 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 }
+
+@Suite struct AfterPublication {
+    @Test func manyIndividualsArePaginatedAndCoordinatorsExportContactsBehindLogin() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let record = try await store.importStatement(ImportPlan(slug: try Slug("big"), title: "بيان", body: "نص", author: "t",
+                                                                    signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+            let hash = try await store.currentVersion(of: record.id).contentHash.hex
+            // 1,234 confirmed individuals, 34 of them counted without their names.
+            try await store.handle.transaction { db in
+                for i in 0..<1234 {
+                    try await db.raw("""
+                        INSERT INTO endorsements (id, statement_id, signer_kind, display_name, contact, version_hash, state, visibility, name_key, created_at, updated_at)
+                        VALUES (\(bind: "ind-\(i)"), \(bind: record.id), 'individual', \(bind: "مؤيد رقم \(i)"), \(bind: "p\(i)@example.org"), \(bind: hash),
+                                'confirmed', \(bind: i < 34 ? "counted-only" : "public"), 'k', \(bind: 1_000 + i), 0)
+                        """).run()
+                }
+            }
+            let first = try await b.request("/s/big")
+            #expect(first.body.contains("(<bdi>1234</bdi>)"))
+            #expect(first.body.components(separatedBy: "<li><bdi>مؤيد رقم").count - 1 == 500)
+            #expect(first.body.contains("href=\"/s/big?page=3#individuals\""))
+            #expect(!first.body.contains("مؤيد رقم 0<") && first.body.contains("مؤيد رقم 34<"))
+            let third = try await b.request("/s/big?page=3")
+            #expect(third.body.components(separatedBy: "<li><bdi>مؤيد رقم").count - 1 == 200)
+            #expect(!third.body.contains("@example.org"))
+            // The contacts export needs a coordinator of the statement.
+            #expect(try await b.request("/c/s/big/export.csv").location == "/login")
+            #expect(try await b.signIn("other@example.org") == .seeOther)
+            #expect(try await b.request("/c/s/big/export.csv").status == .forbidden)
+            b.cookies = [:]
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            let csv = try await b.request("/c/s/big/export.csv")
+            #expect(csv.status == .ok && csv.body.contains("p1233@example.org") && csv.body.components(separatedBy: "\r\n").count == 1237)
+        }
+    }
+}

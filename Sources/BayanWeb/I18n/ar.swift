@@ -171,4 +171,5 @@ let arabicStrings: [String: String] = [
     "join.expired": "انتهت صلاحية النموذج. أعيدوا تحميل الصفحة.",
     "join.rateLimited": "وصلتنا طلبات كثيرة في وقت قصير. حاولوا مجدداً بعد قليل.",
     "join.duplicateEmail": "هذا البريد أيّد البيان من قبل.",
+    "admin.exportContacts": "تصدير مع وسائل التواصل (CSV)",
 ]

@@ -171,4 +171,5 @@ let englishStrings: [String: String] = [
     "join.expired": "The form has expired. Reload the page.",
     "join.rateLimited": "Too many requests in a short time. Please try again later.",
     "join.duplicateEmail": "This email address has already endorsed this statement.",
+    "admin.exportContacts": "Export with contacts (CSV)",
 ]

@@ -39,7 +39,7 @@ enum CoordinatorTemplates {
     static let statement = """
     <p><a href="/c">{{t.dash_title}}</a></p>
     <h1>{{title}}</h1>
-    <p class="meta">{{t.dash_state}}: <strong>{{stateLabel}}</strong> · {{t.statement_version}}: <code dir="ltr">{{fingerprint}}</code>{{#isPublic}} · <a href="/s/{{slug}}">{{t.admin_publicPage}}</a>{{/isPublic}} · <a href="/c/s/{{slug}}/log">{{t.log_title}}</a></p>
+    <p class="meta">{{t.dash_state}}: <strong>{{stateLabel}}</strong> · {{t.statement_version}}: <code dir="ltr">{{fingerprint}}</code>{{#isPublic}} · <a href="/s/{{slug}}">{{t.admin_publicPage}}</a>{{/isPublic}} · <a href="/c/s/{{slug}}/log">{{t.log_title}}</a> · <a href="/c/s/{{slug}}/export.csv">{{t.admin_exportContacts}}</a></p>
     \(errors)
     <section><h2>{{t.admin_state}}</h2>
     {{#transitions}}

@@ -1,0 +1,124 @@
+"""Browser test (issue: after publication): headless Chromium joins a published statement
+as an organisation and as an individual, the individual confirms through the email the
+test SMTP relay received, the counts change, the individual withdraws; screenshots of the
+page in Arabic and English and the print layout as PDF go to artifacts/.
+"""
+import base64
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mail"))
+from webdriver import Browser  # noqa: E402
+from joining_mail_test import Relay, free_port  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BAYAN = os.environ.get("BAYAN_BIN", os.path.join(ROOT, ".build", "debug", "bayan"))
+ARTIFACTS = os.path.join(ROOT, "artifacts")
+passed = failed = 0
+
+
+def check(condition, message):
+    global passed, failed
+    passed, failed = (passed + 1, failed) if condition else (passed, failed + 1)
+    print(f"  {'ok  ' if condition else 'FAIL'} {message}")
+
+
+def main():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="bayan-join-browser-")
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    port = free_port()
+    relay = Relay(port, cert, key)
+    relay.start()
+    data = os.path.join(tmp, "d")
+    sample = os.path.join(ROOT, "docs", "sample-statement.md")
+    subprocess.run([BAYAN, "import", sample, "--slug", "joint", "--publish", "--data", data], check=True, capture_output=True)
+    env = dict(os.environ, BAYAN_SMTP_URL=f"smtp://bayan:s3cret@127.0.0.1:{port}?starttls=required", BAYAN_SMTP_CA_FILE=cert,
+               BAYAN_JOIN_MIN_SECONDS="1")
+    server = subprocess.Popen([BAYAN, "serve", "--port", "0", "--data", data], env=env, stdout=subprocess.PIPE, text=True)
+    base = re.search(r"http://\S+?(?=/\s|/$)", server.stdout.readline()).group(0)
+    browser = Browser()
+
+    def count(section):
+        m = re.search(section + r'[^<]*<h2>[^<]*\(<bdi>(\d+)</bdi>\)', browser.source)
+        return int(m.group(1)) if m else 0
+
+    try:
+        print("an organisation joins")
+        browser.get(base + "/s/joint")
+        browser.click("//p[contains(@class, 'join')]/a")
+        browser.has_text("name=\"t\"")
+        browser.get(base + "/s/joint/join?kind=organization")
+        time.sleep(1.1)
+        browser.type("//input[@name='name']", "اتحاد الطلبة السوريين في فرنسا")
+        browser.type("//input[@name='signer']", "ليلى")
+        browser.type("//input[@name='email']", "layla@example.org")
+        browser.click("//input[@name='consent']")
+        browser.click("//form[contains(@action, '/join')]//button")
+        check(browser.has_text("بانتظار مراجعة المنسّقين"), "the organisation's join awaits moderation")
+
+        print("an individual joins, receives the email, confirms")
+        browser.get(base + "/s/joint/join?kind=individual")
+        time.sleep(1.1)
+        browser.type("//input[@name='name']", "سامر الشامي")
+        browser.type("//input[@name='place']", "باريس")
+        browser.type("//input[@name='email']", "samer@example.org")
+        browser.click("//input[@name='consent']")
+        browser.click("//form[contains(@action, '/join')]//button")
+        check(browser.has_text("أرسلنا إليكم رسالة"), "asked to check the mail")
+        deadline = time.time() + 20
+        while time.time() < deadline and not relay.messages:
+            time.sleep(0.2)
+        check(len(relay.messages) == 1, "the confirmation email arrived at the SMTP relay")
+        text = base64.b64decode(relay.messages[0].get_payload()).decode()
+        confirm = re.search(r"http://\S+/confirm/\S+", text).group(0)
+        private = re.search(r"http://\S+/e/\S+", text).group(0)
+        browser.get(base + "/s/joint")
+        check(count('id="individuals">') == 0, "no individual counted before confirmation")
+        browser.get(confirm)
+        browser.click("//form[contains(@action, '/confirm/')]//button")
+        check(browser.has_text("تم تأكيد تأييدكم"), "confirmed with the button")
+        time.sleep(1.1)
+        browser.get(base + "/s/joint")
+        ok = count('id="individuals">') == 1 and "سامر الشامي" in browser.source
+        check(ok, "the count and the list show the individual")
+        if not ok:
+            i = browser.source.find("individuals")
+            print(browser.source[i - 100:i + 400])
+        browser.screenshot(os.path.join(ARTIFACTS, "public-page-ar.png"))
+        browser.get(base + "/s/joint?lang=en")
+        check(browser.has_text('lang="en" dir="ltr"'), "the page in English")
+        browser.screenshot(os.path.join(ARTIFACTS, "public-page-en.png"))
+        browser.get(base + "/s/joint")
+        browser.print_pdf(os.path.join(ARTIFACTS, "public-page-print.pdf"))
+        check(open(os.path.join(ARTIFACTS, "public-page-print.pdf"), "rb").read(4) == b"%PDF", "the print layout is saved as PDF")
+
+        print("the individual withdraws")
+        browser.get(private)
+        browser.click("//input[@name='confirm']")
+        browser.click("//form[contains(@action, '/withdraw')]//button")
+        check(browser.has_text("سُحب التوقيع"), "withdrawn through the private link")
+        time.sleep(1.1)
+        browser.get(base + "/s/joint")
+        check(count('id="individuals">') == 0, "the count drops back")
+    finally:
+        browser.quit()
+        server.terminate()
+        server.wait(timeout=20)
+        relay.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
