@@ -16,6 +16,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ArabicText", package: "Bayan"),
+                .product(name: "BayanCore", package: "Bayan"),
+                .product(name: "BayanDocument", package: "Bayan"),
+                .product(name: "BayanStore", package: "Bayan"),
+                .product(name: "BayanWeb", package: "Bayan"),
             ],
             path: "Benchmarks/NameBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),

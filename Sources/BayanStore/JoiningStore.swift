@@ -222,3 +222,38 @@ extension SQLStore {
         }
     }
 }
+
+extension SQLStore {
+    /// Adds `count` confirmed individual endorsers in large batches: for benchmarks and
+    /// load tests (`bayan dev seed-individuals`), never for real data.
+    public func seedIndividuals(statementID: String, count: Int, batch: Int = 1000) async throws(StoreError) {
+        let env = self.env
+        try await Self.wrap {
+            let hash = try await self.currentVersion(of: statementID).contentHash.hex
+            var done = 0
+            while done < count {
+                let n = min(batch, count - done)
+                let start = done
+                try await self.write { db in
+                    let at = env.now().millis
+                    var insert = db.insert(into: "endorsements").columns(
+                        "id", "statement_id", "signer_kind", "display_name", "place", "contact", "version_hash", "state",
+                        "visibility", "name_key", "created_at", "updated_at", "email_key")
+                    for i in start..<(start + n) {
+                        let values: [any Encodable & Sendable] = [
+                            "seed-\(statementID)-\(i)", statementID, "individual", "مؤيد تجريبي \(i)", "مدينة \(i % 50)",
+                            "seed\(i)@example.org", hash, "confirmed", i % 10 == 0 ? "counted-only" : "public", "", at + Int64(i), at,
+                            "seed\(i)@example.org",
+                        ]
+                        insert = insert.values(values.map { SQLBind($0) as any SQLExpression })
+                    }
+                    try await insert.run()
+                    try await Self.appendEvent(db, statementID: statementID, kind: .endorsementAdded, at: Date(millis: at), payload: [
+                        "seeded": String(n), "kind": "individual",
+                    ])
+                }
+                done += n
+            }
+        }
+    }
+}

@@ -10,6 +10,17 @@ public struct StatementRecord: Sendable, Equatable, Codable {
     public var foundingOrder: FoundingOrder
     public var createdAt: Date
     public var publishedAt: Date?
+
+    public init(id: String, slug: String, state: StatementState, language: String, foundingOrder: FoundingOrder,
+                createdAt: Date, publishedAt: Date?) {
+        self.id = id
+        self.slug = slug
+        self.state = state
+        self.language = language
+        self.foundingOrder = foundingOrder
+        self.createdAt = createdAt
+        self.publishedAt = publishedAt
+    }
 }
 
 /// One line of `bayan statements` and of the home page.
@@ -138,4 +149,11 @@ public struct IndividualPage: Sendable {
     public var shown: Int
     public var offset: Int
     public var items: [Endorsement]
+
+    public init(total: Int, shown: Int, offset: Int, items: [Endorsement]) {
+        self.total = total
+        self.shown = shown
+        self.offset = offset
+        self.items = items
+    }
 }

@@ -64,9 +64,13 @@ public struct JoinPolicy: Sendable {
     public var minimumFillSeconds: Double = 3
     public var perAddressPerHour: Int = 20
     public var perStatementPerMinute: Int = 600
-    public init(minimumFillSeconds: Double = 3, perAddressPerHour: Int = 20, perStatementPerMinute: Int = 600) {
+    /// Adds `POST /s/SLUG/join-floor` (parses the join form, stores nothing) for scripts/bench.
+    public var benchmarkFloorRoute = false
+    public init(minimumFillSeconds: Double = 3, perAddressPerHour: Int = 20, perStatementPerMinute: Int = 600,
+                benchmarkFloorRoute: Bool = false) {
         self.minimumFillSeconds = minimumFillSeconds
         self.perAddressPerHour = perAddressPerHour
         self.perStatementPerMinute = perStatementPerMinute
+        self.benchmarkFloorRoute = benchmarkFloorRoute
     }
 }

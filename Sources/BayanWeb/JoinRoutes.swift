@@ -15,6 +15,14 @@ struct JoinRoutes {
     func add(to router: Router<BasicRequestContext>) {
         router.get("/s/:slug/join") { request, context in try await joinPage(request, slug: context.parameters.require("slug")) }
         router.post("/s/:slug/join") { request, context in try await join(request, slug: context.parameters.require("slug")) }
+        if policy.benchmarkFloorRoute {
+            // The floor of the HTTP stack for benchmarks: the same form parsed, nothing stored.
+            router.post("/s/:slug/join-floor") { request, _ in
+                let form = try await Form.read(request)
+                return Response(status: .ok, headers: [.contentType: "text/plain"],
+                                body: .init(byteBuffer: ByteBuffer(string: form["name"].isEmpty ? "empty" : "parsed")))
+            }
+        }
         router.get("/confirm/:token") { request, context in try await confirmPage(request, token: context.parameters.require("token")) }
         router.post("/confirm/:token") { request, context in try await confirm(request, token: context.parameters.require("token")) }
     }

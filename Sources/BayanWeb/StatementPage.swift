@@ -17,6 +17,21 @@ public struct StatementSnapshot: Sendable {
 
     public static let individualsPerPage = 500
 
+    public init(statement: StatementRecord, version: StatementVersion, signatories: [Endorsement], later: [Endorsement],
+                individuals: IndividualPage) {
+        self.statement = statement
+        self.version = version
+        self.signatories = signatories
+        self.later = later
+        self.individuals = individuals
+    }
+
+    /// The public page as HTML (what `GET /s/SLUG` serves, before caching).
+    public func renderHTML(lang: UILanguage? = nil) -> String {
+        Page.render("statement", pageContext(), lang: lang ?? UILanguage(statementLanguage: statement.language),
+                    title: version.title, path: "/s/\(statement.slug)")
+    }
+
     public static func load(slug: String, store: any Store, individualsPage page: Int = 1) async throws(StoreError) -> StatementSnapshot {
         let statement = try await store.statement(slug: slug)
         let version = try await store.currentVersion(of: statement.id)

@@ -9,7 +9,7 @@ struct Bayan: AsyncParsableCommand {
         commandName: "bayan",
         abstract: "Joint statements with numbered lists of signatory organisations.",
         subcommands: [Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Invite.self, State.self,
-                      Approve.self, Verify.self, MigrateData.self, Names.self])
+                      Approve.self, Verify.self, MigrateData.self, Names.self, Dev.self])
 }
 
 /// `--data DIR`, shared by every command that opens the database. Precedence: the flag,

@@ -32,7 +32,8 @@ struct Serve: AsyncParsableCommand {
         configuration.joining = JoinPolicy(
             minimumFillSeconds: Settings.reader.double(forKey: "bayan.join.min.seconds", default: 3),
             perAddressPerHour: Settings.reader.int(forKey: "bayan.join.per.address.per.hour", default: 20),
-            perStatementPerMinute: Settings.reader.int(forKey: "bayan.join.per.statement.per.minute", default: 600))
+            perStatementPerMinute: Settings.reader.int(forKey: "bayan.join.per.statement.per.minute", default: 600),
+            benchmarkFloorRoute: Settings.reader.bool(forKey: "bayan.bench.routes", default: false))
         let app = buildApplication(
             configuration, store: store, logger: logger,
             onServerRunning: { boundPort in

@@ -52,4 +52,6 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(names.sorted())
         }
     }
+
+    documentBenchmarks()
 }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import BayanStore
+import Foundation
+
+/// Helpers for benchmarks and load tests; not for real statements.
+struct Dev: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Development helpers for benchmarks (never use on real data).", subcommands: [SeedIndividuals.self])
+
+    struct SeedIndividuals: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seed-individuals", abstract: "Add N generated, confirmed individual endorsers to a statement.")
+        @Argument(help: "The statement's slug.") var slug: String
+        @Option(help: "How many.") var count: Int
+        @OptionGroup var dataOptions: DataOptions
+
+        func run() async throws {
+            guard count > 0 && count <= 5_000_000 else { throw CLIError("--count must be between 1 and 5,000,000") }
+            let store = try await dataOptions.openStore()
+            defer { Task { await store.close() } }
+            do {
+                let statement = try await store.statement(slug: slug)
+                let start = ContinuousClock.now
+                try await store.seedIndividuals(statementID: statement.id, count: count)
+                print("seeded \(count) individuals in \(ContinuousClock.now - start)")
+            } catch { throw CLIError("\(error)") }
+        }
+    }
+}
