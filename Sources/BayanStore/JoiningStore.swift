@@ -33,6 +33,17 @@ extension SQLStore {
     public func join(statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
                      signerTokenHash: String, mail: OutboxMessage?) async throws(StoreError) -> Endorsement {
         let env = self.env
+        // Individuals, the bulk of a burst, go through the batcher.
+        if new.signerKind == .individual, let emailKey {
+            return try await Self.wrap {
+                let name = try Limits.displayName(new.displayName)
+                let e = Endorsement(id: env.newID(), signerKind: .individual, displayName: name, place: new.place,
+                                    contact: new.contact, versionHash: new.versionHash, state: .pending,
+                                    visibility: new.visibility, createdAt: env.now())
+                return try await joinBatcher.submit(statementID: statementID, endorsement: e, emailKey: emailKey,
+                                                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail)
+            }
+        }
         return try await Self.wrap {
             let name = try Limits.displayName(new.displayName)
             return try await self.write { db in
@@ -124,6 +135,16 @@ extension SQLStore {
         let now = env.now().millis
         let size = Int64(window * 1000)
         let start = now - now % size
+        // SQLite means one instance: its counters can live in memory. Several instances
+        // (PostgreSQL) share them through the database.
+        if handle.dialect == .sqlite {
+            return localRateLimits.withLock { counters in
+                let key = "\(bucket)|\(start)"
+                if counters.count > 100_000 { counters = counters.filter { $0.key.hasSuffix("|\(start)") } }
+                counters[key, default: 0] += 1
+                return counters[key]! <= limit
+            }
+        }
         return try await Self.wrap {
             try await self.write { db in
                 try await db.raw("""
@@ -141,6 +162,13 @@ extension SQLStore {
     /// The instance secret (for signed form timestamps), created once and shared by all
     /// instances through the database.
     public func secret() async throws(StoreError) -> String {
+        if let known = cachedSecret.withLock({ $0 }) { return known }
+        let value = try await loadSecret()
+        cachedSecret.withLock { $0 = value }
+        return value
+    }
+
+    func loadSecret() async throws(StoreError) -> String {
         try await Self.wrap {
             if let row = try await self.handle.read({ db in try await db.raw("SELECT value FROM settings WHERE key = 'secret'").first() }) {
                 return try row.decode(column: "value", as: String.self)
@@ -230,6 +258,8 @@ extension SQLStore {
         let env = self.env
         try await Self.wrap {
             let hash = try await self.currentVersion(of: statementID).contentHash.hex
+            // A run-unique prefix, so seeding twice never collides with earlier rows.
+            let run = String(UUID().uuidString.prefix(8)).lowercased()
             var done = 0
             while done < count {
                 let n = min(batch, count - done)
@@ -241,9 +271,9 @@ extension SQLStore {
                         "visibility", "name_key", "created_at", "updated_at", "email_key")
                     for i in start..<(start + n) {
                         let values: [any Encodable & Sendable] = [
-                            "seed-\(statementID)-\(i)", statementID, "individual", "مؤيد تجريبي \(i)", "مدينة \(i % 50)",
-                            "seed\(i)@example.org", hash, "confirmed", i % 10 == 0 ? "counted-only" : "public", "", at + Int64(i), at,
-                            "seed\(i)@example.org",
+                            "seed-\(run)-\(i)", statementID, "individual", "مؤيد تجريبي \(i)", "مدينة \(i % 50)",
+                            "seed-\(run)-\(i)@example.org", hash, "confirmed", i % 10 == 0 ? "counted-only" : "public", "", at + Int64(i), at,
+                            "seed-\(run)-\(i)@example.org",
                         ]
                         insert = insert.values(values.map { SQLBind($0) as any SQLExpression })
                     }

@@ -79,6 +79,17 @@ public final class SQLStore: Store {
     public let handle: any DatabaseHandle
     let env: StoreEnvironment
     private let changes = Atomic<Int>(0)
+    let localRateLimits = Mutex<[String: Int]>([:])
+    let cachedSecret = Mutex<String?>(nil)
+    private let joinBatcherBox = Mutex<JoinBatcher?>(nil)
+    var joinBatcher: JoinBatcher {
+        joinBatcherBox.withLock { box in
+            if let b = box { return b }
+            let b = JoinBatcher(store: self)
+            box = b
+            return b
+        }
+    }
 
     public var changeCount: Int { changes.load(ordering: .acquiring) }
 

@@ -293,3 +293,39 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
         await store.close()
     }
 }
+
+@Suite struct BatchedJoins {
+    @Test(arguments: TestDatabase.available)
+    func aBurstOfJoinsIsStoredOnceEachWithDuplicatesRefused(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true, names: ["نقابة المعلمين"]))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            func join(_ i: Int) async -> Result<Endorsement, StoreError> {
+                do {
+                    return .success(try await store.join(
+                        statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "مؤيد \(i % 300)", contact: "p\(i % 300)@example.org", versionHash: hash),
+                        emailKey: "p\(i % 300)@example.org", confirmTokenHash: "c\(i)", signerTokenHash: "s\(i)",
+                        mail: OutboxMessage(recipient: "p\(i % 300)@example.org", subject: "s", body: "b")))
+                } catch { return .failure(error) }
+            }
+            let outcomes = await withTaskGroup(of: Result<Endorsement, StoreError>.self) { group in
+                for i in 0..<320 { group.addTask { await join(i) } }
+                var all: [Result<Endorsement, StoreError>] = []
+                for await r in group { all.append(r) }
+                return all
+            }
+            let refused = outcomes.compactMap { if case .failure(let e) = $0 { e } else { nil } }
+            #expect(outcomes.count - refused.count == 300)
+            #expect(refused.count == 20 && refused.allSatisfy { $0 == .join(.duplicateEmail) })
+            let individuals = try await store.endorsements(of: record.id).filter { $0.signerKind == .individual }
+            #expect(individuals.count == 300 && Set(individuals.map(\.contact)).count == 300)
+            #expect(try await store.outboxCounts().waiting == 300)
+            #expect(EventChain.verify(try await store.events(of: record.id)).isValid)
+            // A stale text is refused in the batch too.
+            await #expect(throws: StoreError.staleVersion) {
+                try await store.join(statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "x", versionHash: ContentHash(hex: "00")),
+                                     emailKey: "x@example.org", confirmTokenHash: nil, signerTokenHash: "sx", mail: nil)
+            }
+        }
+    }
+}
