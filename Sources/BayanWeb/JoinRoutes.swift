@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// Joining a published statement: organisations (moderated) and individuals (confirmed
 /// by email through a page whose button POSTs, because mail scanners fetch links).
@@ -11,6 +12,10 @@ struct JoinRoutes {
     let store: any Store
     let policy: JoinPolicy
     let mailEnabled: Bool
+    /// Statement and current text per slug, reused for a second: during a burst every
+    /// join would otherwise read them again. Harmless when stale, because the store checks
+    /// the state and the version hash again inside the write.
+    let recent = RecentStatements()
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/s/:slug/join") { request, context in try await joinPage(request, slug: context.parameters.require("slug")) }
@@ -28,9 +33,12 @@ struct JoinRoutes {
     }
 
     func published(_ slug: String) async throws -> (StatementRecord, StatementVersion) {
+        if let hit = recent.get(slug) { return hit }
         guard let statement = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }),
               statement.publishedAt != nil else { throw HTTPError(.notFound) }
-        return (statement, try await store.currentVersion(of: statement.id))
+        let value = (statement, try await store.currentVersion(of: statement.id))
+        recent.put(slug, value)
+        return value
     }
 
     /// A signed timestamp: when the form was served, so a submission that comes back
@@ -77,7 +85,7 @@ struct JoinRoutes {
 
     func join(_ request: Request, slug: String) async throws -> Response {
         let form = try await Form.read(request)
-        let (statement, _) = try await published(slug)
+        let (statement, current) = try await published(slug)
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
         let kind = form["kind"] == "organization" ? SignerKind.organization : .individual
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
@@ -107,7 +115,7 @@ struct JoinRoutes {
         let confirmToken = kind == .individual ? Tokens.make() : nil
         let base = Page.baseURL(of: request)
         let version = ContentHash(hex: form["version"])
-        let title = try await store.currentVersion(of: statement.id).title
+        let title = current.title
         let mail = confirmToken.map { token in
             OutboxMessage(recipient: email, subject: "تأكيد تأييد البيان / Confirm your endorsement: \(title)",
                           body: Mail.confirmation(title: title, confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)"))
@@ -185,5 +193,21 @@ enum Mail {
 
         If you did not ask for this, ignore this message.
         """
+    }
+}
+
+/// A one-second memory of published statements and their current text, by slug.
+final class RecentStatements: Sendable {
+    private let entries = Mutex<[String: (StatementRecord, StatementVersion, ContinuousClock.Instant)]>([:])
+
+    func get(_ slug: String) -> (StatementRecord, StatementVersion)? {
+        entries.withLock { e in
+            guard let hit = e[slug], ContinuousClock.now - hit.2 < .seconds(1) else { return nil }
+            return (hit.0, hit.1)
+        }
+    }
+
+    func put(_ slug: String, _ value: (StatementRecord, StatementVersion)) {
+        entries.withLock { $0[slug] = (value.0, value.1, ContinuousClock.now) }
     }
 }

@@ -21,6 +21,17 @@ public enum UILanguage: String, Sendable, CaseIterable {
     /// All strings as a dictionary for templates (`{{t.home.title}}` is not valid Mustache,
     /// so keys are exposed with `_` instead of `.`: `{{t.home_title}}`).
     var templateStrings: [String: String] {
+        switch self {
+        case .ar: Self.arabicTemplateStrings
+        case .en: Self.englishTemplateStrings
+        }
+    }
+
+    // Built once: every page render needs them.
+    private static let arabicTemplateStrings = UILanguage.ar.buildTemplateStrings()
+    private static let englishTemplateStrings = UILanguage.en.buildTemplateStrings()
+
+    private func buildTemplateStrings() -> [String: String] {
         var out: [String: String] = [:]
         for (k, _) in arabicStrings { out[k.replacingOccurrences(of: ".", with: "_")] = text(k) }
         return out
