@@ -26,6 +26,9 @@ struct PublicRoutes {
                 PublicCache.Rendered(text: try await feed(base: Page.baseURL(of: request)), contentType: "application/atom+xml; charset=utf-8")
             }!
         }
+        router.get("/s/:slug/versions") { request, context in
+            try await statement(request, slugWithExtension: try context.parameters.require("slug") + ".versions")
+        }
         router.get("/s/:slug") { request, context in
             try await statement(request, slugWithExtension: context.parameters.require("slug"))
         }
@@ -80,27 +83,32 @@ struct PublicRoutes {
             slug = String(slugWithExtension[..<dot])
             format = String(slugWithExtension[slugWithExtension.index(after: dot)...])
         }
-        guard ["html", "md", "json", "csv"].contains(format), (try? Slug(slug)) != nil else { throw HTTPError(.notFound) }
+        guard ["html", "md", "json", "csv", "versions"].contains(format), (try? Slug(slug)) != nil else { throw HTTPError(.notFound) }
         let lang = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
         let page = max(1, min(Int(request.uri.queryParameters.get("page") ?? "1") ?? 1, 100_000))
-        let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")|\(format == "html" ? page : 1)"
+        let text: String? = request.uri.queryParameters.get("text").flatMap { $0.count <= 8 && $0.allSatisfy(\.isLetter) ? String($0) : nil }
+        let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")|\(format == "html" ? page : 1)|\(text ?? "")"
         let generation = store.changeCount
         let response = try await cache.respond(
             to: request, key: key, generation: generation,
             revision: { try await found { () async throws(StoreError) in try await store.revision(slug: slug) } },
-            render: { try await render(slug: slug, format: format, lang: lang, page: page) })
+            render: { try await render(slug: slug, format: format, lang: lang, page: page, text: text) })
         guard let response else { throw HTTPError(.notFound) }
         return response
     }
 
     /// Renders one public representation of a statement, or nil when it is not public.
-    func render(slug: String, format: String, lang: UILanguage?, page: Int) async throws -> PublicCache.Rendered? {
+    func render(slug: String, format: String, lang: UILanguage?, page: Int, text: String? = nil) async throws -> PublicCache.Rendered? {
         guard let snapshot = try await publishedSnapshot(slug: slug, page: page) else { return nil }
         switch format {
         case "md":
             return .init(text: snapshot.publicData.document.markdown, contentType: "text/markdown; charset=utf-8")
         case "json":
             return .init(text: String(decoding: snapshot.publicData.json(), as: UTF8.self), contentType: "application/json")
+        case "versions":
+            let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
+            return .init(text: Page.render("versions", snapshot.versionsContext(), lang: pageLang, title: snapshot.version.title,
+                                           path: "/s/\(slug)/versions"), contentType: "text/html; charset=utf-8")
         case "csv":
             return .init(text: snapshot.publicData.csv(), contentType: "text/csv; charset=utf-8",
                          disposition: "attachment; filename=\"\(slug).csv\"")
@@ -120,7 +128,7 @@ struct PublicRoutes {
                 <meta name="twitter:description" content="\(e(summary))" />
                 <link rel="alternate" type="application/json" href="/s/\(slug).json" />
                 """
-            let html = Page.render("statement", snapshot.pageContext(), lang: pageLang, title: snapshot.version.title,
+            let html = Page.render("statement", snapshot.pageContext(textLanguage: text), lang: pageLang, title: snapshot.version.title,
                                    path: "/s/\(slug)", head: head)
             return .init(text: html, contentType: "text/html; charset=utf-8")
         }

@@ -14,6 +14,8 @@ public struct StatementSnapshot: Sendable {
     public var later: [Endorsement]
     /// One page of individual endorsers, with the totals.
     public var individuals: IndividualPage
+    /// Every version of the text: the authoritative ones and their translations.
+    public var versions: [StatementVersion] = []
 
     public static let individualsPerPage = 500
 
@@ -24,6 +26,20 @@ public struct StatementSnapshot: Sendable {
         self.signatories = signatories
         self.later = later
         self.individuals = individuals
+    }
+
+    /// The page listing every version with its hash: what each signatory agreed to.
+    func versionsContext() -> [String: Any] {
+        [
+            "slug": statement.slug, "title": version.title,
+            "versions": versions.reversed().map { v -> [String: Any] in
+                var row: [String: Any] = ["number": v.number, "language": v.language, "hash": v.contentHash.hex,
+                                          "date": v.createdAt.formatted(Date.ISO8601FormatStyle()), "title": v.title]
+                if let of = v.translationOf { row["translates"] = String(of.hex.prefix(12)) }
+                if let reason = v.reason, !reason.isEmpty { row["reason"] = reason }
+                return row
+            },
+        ]
     }
 
     /// The public page as HTML (what `GET /s/SLUG` serves, before caching).
@@ -46,7 +62,9 @@ public struct StatementSnapshot: Sendable {
             .sorted { $0.number! < $1.number! }
         let individuals = try await store.individuals(of: statement.id, offset: max(0, page - 1) * individualsPerPage,
                                                       limit: individualsPerPage)
-        return StatementSnapshot(statement: statement, version: version, signatories: list, later: later, individuals: individuals)
+        var snapshot = StatementSnapshot(statement: statement, version: version, signatories: list, later: later, individuals: individuals)
+        snapshot.versions = try await store.versions(of: statement.id)
+        return snapshot
     }
 
     /// The public export: names, numbers and places only, never contacts or signer details.
@@ -65,13 +83,26 @@ public struct StatementSnapshot: Sendable {
             })
     }
 
-    /// The view model of the public page.
-    func pageContext() -> [String: Any] {
+    /// The translation of the current text into `language`, if there is one.
+    func translation(_ language: String) -> StatementVersion? {
+        versions.last { $0.language == language && $0.translationOf == version.contentHash }
+    }
+
+    /// The view model of the public page; `textLanguage` shows a translation instead of
+    /// the authoritative text (which stays the one signed).
+    func pageContext(textLanguage: String? = nil) -> [String: Any] {
         let lang = UILanguage(statementLanguage: statement.language)
+        let shown = textLanguage.flatMap(translation) ?? version
         let published = statement.publishedAt
         var context: [String: Any] = [
             "language": statement.language, "dir": lang.direction, "slug": statement.slug,
-            "title": version.title, "bodyHTML": SafeMarkdown.html(version.body),
+            "title": shown.title, "bodyHTML": SafeMarkdown.html(shown.body),
+            "textLanguage": shown.language, "textDir": UILanguage(statementLanguage: shown.language).direction,
+            "isTranslation": !shown.isAuthoritative,
+            "translations": ([version.language] + versions.filter { $0.translationOf == version.contentHash }.map(\.language))
+                .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                .map { ["code": $0, "current": $0 == shown.language, "slug": statement.slug] as [String: Any] },
+            "hasTranslations": versions.contains { $0.translationOf == version.contentHash },
             "count": signatories.filter { $0.state != .withdrawn }.count,
             "hasSignatories": !signatories.isEmpty,
             "signatories": signatories.enumerated().map { offset, e in

@@ -77,3 +77,26 @@ import Testing
         }
     }
 }
+
+@Suite struct PublicTranslations {
+    @Test func thePublicPageSwitchesToATranslationAndListsTheSignedVersions() async throws {
+        let dir = TemporaryDirectory()
+        let store = try await SQLStore.openSQLite(directory: dir.path)
+        let record = try await store.importStatement(ImportPlan(slug: try Slug("joint"), title: "بيان", body: "النص العربي", author: "t",
+                                                                signatories: [(name: "نقابة", number: 1)], publish: true, at: Date()))
+        _ = try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "The English text", author: "t")
+        let hash = try await store.currentVersion(of: record.id).contentHash.hex
+        let app = buildApplication(AppConfiguration(port: 0), store: store, logger: Logger(label: "t"))
+        try await app.test(.router) { client in
+            let original = try await client.execute(uri: "/s/joint", method: .get) { String(buffer: $0.body) }
+            #expect(original.contains("النص العربي") && original.contains("href=\"/s/joint?text=en\""))
+            let english = try await client.execute(uri: "/s/joint?text=en", method: .get) { String(buffer: $0.body) }
+            #expect(english.contains("The English text") && english.contains("<h1 lang=\"en\" dir=\"ltr\">Statement</h1>"))
+            #expect(english.contains("هذه ترجمة"))
+            let versions = try await client.execute(uri: "/s/joint/versions", method: .get) { String(buffer: $0.body) }
+            #expect(versions.contains(hash))
+        }
+        await store.close()
+        dir.remove()
+    }
+}

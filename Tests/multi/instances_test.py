@@ -42,15 +42,18 @@ def bayan(*args, stdin=None):
 
 
 def serve(url):
-    proc = subprocess.Popen([BAYAN, "serve", "--port", "0", "--database", url], stdout=subprocess.PIPE, text=True)
+    # Everything reaching the instances through nginx comes from one address here.
+    env = dict(os.environ, BAYAN_JOIN_MIN_SECONDS="0", BAYAN_JOIN_PER_STATEMENT_PER_MINUTE="100000",
+               BAYAN_JOIN_PER_ADDRESS_PER_HOUR="100000")
+    proc = subprocess.Popen([BAYAN, "serve", "--port", "0", "--database", url], stdout=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline()
     return proc, int(re.search(r":(\d+)/", line).group(1))
 
 
-def post(base, path, fields):
+def post(base, path, fields, headers=None):
     data = urllib.parse.urlencode(fields).encode()
     try:
-        with urllib.request.urlopen(urllib.request.Request(base + path, data=data), timeout=120) as r:
+        with urllib.request.urlopen(urllib.request.Request(base + path, data=data, headers=headers or {}), timeout=120) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
@@ -151,6 +154,40 @@ def main():
         pages = [get(base, "/s/joint") for base in bases]
         lists = [re.search(r'<ol class="founding">.*?</ol>', p, re.S).group(0) for p in pages]
         check(lists[0] == lists[1] == lists[2] and lists[0].count("<li") == 2050, "both instances and nginx serve the same list of 2,050")
+
+        print("600 concurrent joins after publication, 30 of them the same email through both instances at once")
+        join_page = get(bases[0], "/s/joint/join")
+        stamp = re.search(r'name="t" value="([^"]+)"', join_page).group(1)
+        def join_form(i):
+            return {"kind": "individual", "name": f"مؤيد {i}", "email": f"p{i}@example.org", "visibility": "public",
+                    "consent": "yes", "t": stamp, "version": version, "website": ""}
+        join_results = []
+        def one_join(i):
+            status, _ = post(bases[i % 3], "/s/joint/join", join_form(i), {"X-Forwarded-For": f"10.1.{i // 250}.{i % 250}"})
+            with lock:
+                join_results.append(("single", status))
+        def twin_join(i):
+            barrier = threading.Barrier(2)
+            out = {}
+            def one(side, base):
+                barrier.wait()
+                out[side] = post(base, "/s/joint/join", join_form(10000 + i), {"X-Forwarded-For": f"10.2.{i}.{side == 'a'}"})[0]
+            threads = [threading.Thread(target=one, args=("a", bases[0])), threading.Thread(target=one, args=("b", bases[1]))]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            with lock:
+                join_results.append(("twin", sorted(out.values())))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+            for f in [pool.submit(one_join, i) for i in range(570)] + [pool.submit(twin_join, i) for i in range(30)]:
+                f.result()
+        ok_joins = sum(1 for k, s in join_results if k == "single" and s == 200)
+        twins = [s for k, s in join_results if k == "twin"]
+        check(ok_joins == 570, f"all 570 distinct joins acknowledged ({ok_joins})")
+        check(all(t == [200, 409] for t in twins), "the same email through both instances: one stored, one refused")
+        individuals = int(psql(url, "SELECT COUNT(*) FROM endorsements WHERE signer_kind = 'individual'"))
+        check(individuals == ok_joins + 30, f"every acknowledged join stored exactly once ({individuals} rows for {ok_joins + 30} acknowledgements)")
+        verified = bayan("verify", "joint", "--database", url)
+        check("valid" in verified and "broken" not in verified, "the event chain still verifies: " + verified.strip())
     finally:
         for p in procs:
             p.terminate()

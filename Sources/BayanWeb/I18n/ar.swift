@@ -172,4 +172,6 @@ let arabicStrings: [String: String] = [
     "join.rateLimited": "وصلتنا طلبات كثيرة في وقت قصير. حاولوا مجدداً بعد قليل.",
     "join.duplicateEmail": "هذا البريد أيّد البيان من قبل.",
     "admin.exportContacts": "تصدير مع وسائل التواصل (CSV)",
+    "statement.versions": "نسخ النص الموقَّع عليها",
+    "statement.translationNote": "هذه ترجمة؛ النص المعتمد الذي وُقّع عليه هو النص الأصلي.",
 ]

@@ -172,4 +172,6 @@ let englishStrings: [String: String] = [
     "join.rateLimited": "Too many requests in a short time. Please try again later.",
     "join.duplicateEmail": "This email address has already endorsed this statement.",
     "admin.exportContacts": "Export with contacts (CSV)",
+    "statement.versions": "Versions of the signed text",
+    "statement.translationNote": "This is a translation; the text that was signed is the original.",
 ]

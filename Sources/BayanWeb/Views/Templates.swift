@@ -37,8 +37,10 @@ enum Templates {
 
     static let statement = """
     <article class="statement" lang="{{language}}" dir="{{dir}}">
-    <h1>{{title}}</h1>
-    <div class="body">
+    {{#hasTranslations}}<p class="meta">{{#translations}}{{#current}}<strong lang="{{code}}">{{code}}</strong> {{/current}}{{^current}}<a href="/s/{{slug}}?text={{code}}" lang="{{code}}">{{code}}</a> {{/current}}{{/translations}}</p>{{/hasTranslations}}
+    <h1 lang="{{textLanguage}}" dir="{{textDir}}">{{title}}</h1>
+    {{#isTranslation}}<p class="note">{{t.statement_translationNote}}</p>{{/isTranslation}}
+    <div class="body" lang="{{textLanguage}}" dir="{{textDir}}">
     {{{bodyHTML}}}
     </div>
     <section class="signatories">
@@ -75,10 +77,18 @@ enum Templates {
     {{#open}}<p class="join"><a href="/s/{{slug}}/join">{{t.join_link}}</a></p>{{/open}}
     <footer class="meta">
     {{#published}}<p>{{t.statement_published}}: <time datetime="{{publishedISO}}">{{published}}</time></p>{{/published}}
-    <p>{{t.statement_version}}: <code dir="ltr">{{fingerprint}}</code></p>
+    <p>{{t.statement_version}}: <code dir="ltr">{{fingerprint}}</code> · <a href="/s/{{slug}}/versions">{{t.statement_versions}}</a></p>
     <p>{{t.statement_downloads}}: <a href="/s/{{slug}}.md">Markdown</a> · <a href="/s/{{slug}}.json">JSON</a> · <a href="/s/{{slug}}.csv">CSV</a></p>
     </footer>
     </article>
+    """
+
+    static let versions = """
+    <p><a href="/s/{{slug}}">{{title}}</a></p>
+    <h1>{{t.statement_versions}}</h1>
+    <table><thead><tr><th>#</th><th>{{t.form_language}}</th><th>{{t.form_title}}</th><th>{{t.statement_published}}</th><th>SHA-256</th></tr></thead><tbody>
+    {{#versions}}<tr><td>{{number}}</td><td><code>{{language}}</code>{{#translates}} → <code dir="ltr">{{translates}}</code>{{/translates}}</td><td><bdi>{{title}}</bdi>{{#reason}} ({{reason}}){{/reason}}</td><td><time>{{date}}</time></td><td><code dir="ltr" class="link">{{hash}}</code></td></tr>{{/versions}}
+    </tbody></table>
     """
 
     static let message = """
@@ -92,7 +102,7 @@ enum Templates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
         // The templates are constants of this file: a parse error is a programming error.
-        for (name, text) in [("layout", layout), ("home", home), ("statement", statement), ("message", message)] + CoordinatorTemplates.all {
+        for (name, text) in [("layout", layout), ("home", home), ("statement", statement), ("message", message), ("versions", versions)] + CoordinatorTemplates.all {
             library.register(try! MustacheTemplate(string: text), named: name)
         }
         return library
