@@ -14,22 +14,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from webdriver import Browser  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import ARTIFACTS, BAYAN, ROOT, Checks, free_port  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BAYAN = os.environ.get("BAYAN_BIN", os.path.join(ROOT, ".build", "debug", "bayan"))
-ARTIFACTS = os.path.join(ROOT, "artifacts")
 PASSWORD = "correct horse battery"
-passed = failed = 0
+check = Checks()
 
-
-def check(condition, message):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"  ok   {message}")
-    else:
-        failed += 1
-        print(f"  FAIL {message}")
 
 
 def start_server(data):
@@ -133,8 +123,7 @@ def main():
         server.terminate()
         server.wait(timeout=20)
         shutil.rmtree(data, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.finish()
 
 
 if __name__ == "__main__":

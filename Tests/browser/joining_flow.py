@@ -16,18 +16,12 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mail"))
 from webdriver import Browser  # noqa: E402
-from joining_mail_test import Relay, free_port  # noqa: E402
+from joining_mail_test import Relay  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import ARTIFACTS, BAYAN, ROOT, Checks, free_port  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BAYAN = os.environ.get("BAYAN_BIN", os.path.join(ROOT, ".build", "debug", "bayan"))
-ARTIFACTS = os.path.join(ROOT, "artifacts")
-passed = failed = 0
+check = Checks()
 
-
-def check(condition, message):
-    global passed, failed
-    passed, failed = (passed + 1, failed) if condition else (passed, failed + 1)
-    print(f"  {'ok  ' if condition else 'FAIL'} {message}")
 
 
 def main():
@@ -116,8 +110,7 @@ def main():
         server.wait(timeout=20)
         relay.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.finish()
 
 
 if __name__ == "__main__":

@@ -4,18 +4,17 @@ Chromium and chromedriver come from Debian's packages; no Python package is need
 """
 import base64
 import json
-import socket
+import os
 import subprocess
+import sys
 import time
 import urllib.request
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import free_port  # noqa: E402
 
 
 class WebDriverError(Exception):

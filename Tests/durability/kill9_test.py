@@ -19,16 +19,11 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import ARTIFACTS, BAYAN, ROOT, Checks, free_port  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BAYAN = os.environ.get("BAYAN_BIN", os.path.join(ROOT, ".build", "debug", "bayan"))
-passed = failed = 0
+check = Checks()
 
-
-def check(condition, message):
-    global passed, failed
-    passed, failed = (passed + 1, failed) if condition else (passed, failed + 1)
-    print(f"  {'ok  ' if condition else 'FAIL'} {message}")
 
 
 def run(level):
@@ -82,5 +77,4 @@ def run(level):
 if __name__ == "__main__":
     for level in ("full", "normal"):
         run(level)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(0 if failed == 0 else 1)
+    sys.exit(check.finish())

@@ -19,17 +19,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import ARTIFACTS, BAYAN, ROOT, Checks, free_port  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BAYAN = os.environ.get("BAYAN_BIN", os.path.join(ROOT, ".build", "debug", "bayan"))
 SERVER = os.environ["BAYAN_TEST_POSTGRES_URL"]
-passed = failed = 0
+check = Checks()
 
-
-def check(condition, message):
-    global passed, failed
-    passed, failed = (passed + 1, failed) if condition else (passed, failed + 1)
-    print(f"  {'ok  ' if condition else 'FAIL'} {message}")
 
 
 def psql(url, sql):
@@ -201,8 +196,7 @@ def main():
             psql(SERVER, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         except Exception:
             pass
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.finish()
 
 
 if __name__ == "__main__":

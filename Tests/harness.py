@@ -1,0 +1,32 @@
+"""Shared helpers of Bayan's end-to-end test scripts: named checks and a closing line
+('N passed, N failed') that CI reads."""
+import os
+import socket
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BAYAN = os.environ.get("BAYAN_BIN", os.path.join(ROOT, ".build", "debug", "bayan"))
+ARTIFACTS = os.path.join(ROOT, "artifacts")
+
+
+class Checks:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def __call__(self, condition, message):
+        if condition:
+            self.passed += 1
+        else:
+            self.failed += 1
+        print(f"  {'ok  ' if condition else 'FAIL'} {message}")
+        return condition
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 0 if self.failed == 0 else 1
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
