@@ -45,7 +45,7 @@ func isWellFormed(_ html: String) -> (Bool, String) {
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 let html = String(buffer: response.body)
                 #expect(html.contains(#"<html lang="ar" dir="rtl">"#))
-                #expect(html.contains("<h1>\(Samples.title)</h1>"))
+                #expect(html.contains("<h1 lang=\"ar\" dir=\"rtl\">\(Samples.title)</h1>"))
                 for (i, name) in Samples.organizations.enumerated() {
                     let escaped = name.replacingOccurrences(of: "&", with: "&amp;")
                     #expect(html.contains(#"<li value="\#(i + 1)"><bdi>\#(escaped)</bdi></li>"#), "missing \(i + 1) \(name)")
