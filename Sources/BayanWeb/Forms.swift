@@ -50,9 +50,16 @@ public enum Tokens {
         var bytes = [UInt8]()
         bytes.reserveCapacity(32)
         for _ in 0..<4 { withUnsafeBytes(of: rng.next()) { bytes.append(contentsOf: $0) } }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        // base64url without padding, mapped byte by byte (no string searching).
+        let encoded = Data(bytes).base64EncodedString().utf8.compactMap { c -> UInt8? in
+            switch c {
+            case UInt8(ascii: "+"): UInt8(ascii: "-")
+            case UInt8(ascii: "/"): UInt8(ascii: "_")
+            case UInt8(ascii: "="): nil
+            default: c
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     public static func hash(_ token: String) -> String {

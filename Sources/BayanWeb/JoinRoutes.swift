@@ -16,6 +16,7 @@ struct JoinRoutes {
     /// join would otherwise read them again. Harmless when stale, because the store checks
     /// the state and the version hash again inside the write.
     let recent = RecentStatements()
+    let answers = RenderedAnswers()
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/s/:slug/join") { request, context in try await joinPage(request, slug: context.parameters.require("slug")) }
@@ -50,7 +51,7 @@ struct JoinRoutes {
 
     func mac(_ text: String) async throws -> String {
         let key = SymmetricKey(data: Data(try await store.secret().utf8))
-        return Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).map { String(format: "%02x", $0) }.joined()
+        return ContentHash.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
     }
 
     /// Seconds since the stamped form was served, or nil if the stamp is forged.
@@ -136,9 +137,19 @@ struct JoinRoutes {
             }
         }
         let key = kind == .organization ? "join.orgThanks" : (mailEnabled ? "join.checkMail" : "join.reviewByHand")
-        var context: [String: Any] = ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug]
-        if kind == .organization { context["privateURL"] = "\(base)/e/\(signerToken)" }
-        var response = Page.html(Page.render("joined", context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)"))
+        let html: String
+        if kind == .organization {
+            let context: [String: Any] = ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug,
+                                          "privateURL": "\(base)/e/\(signerToken)"]
+            html = Page.render("joined", context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
+        } else {
+            // The same page for every individual of a statement: rendered once per language.
+            html = answers.page("\(lang.rawValue)|\(key)|\(slug)") {
+                Page.render("joined", ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug],
+                            lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
+            }
+        }
+        var response = Page.html(html)
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -209,5 +220,16 @@ final class RecentStatements: Sendable {
 
     func put(_ slug: String, _ value: (StatementRecord, StatementVersion)) {
         entries.withLock { $0[slug] = (value.0, value.1, ContinuousClock.now) }
+    }
+}
+
+/// Answer pages that are the same for everyone, rendered once.
+final class RenderedAnswers: Sendable {
+    private let pages = Mutex<[String: String]>([:])
+    func page(_ key: String, render: () -> String) -> String {
+        if let hit = pages.withLock({ $0[key] }) { return hit }
+        let html = render()
+        pages.withLock { if $0.count < 10_000 { $0[key] = html } }
+        return html
     }
 }
