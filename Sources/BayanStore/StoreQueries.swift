@@ -128,17 +128,16 @@ extension SQLStore {
 
     static func fetchVersions(_ db: any SQLDatabase, statementID: String) async throws -> [StatementVersion] {
         try await db.raw("SELECT * FROM statement_versions WHERE statement_id = \(bind: statementID) ORDER BY number").all().map { row in
-            var v = StatementVersion(
-                number: try row.decode(column: "number", as: Int.self),
+            StatementVersion(
+                stored: try row.decode(column: "number", as: Int.self),
                 language: try row.decode(column: "language", as: String.self),
                 title: try row.decode(column: "title", as: String.self),
                 body: try row.decode(column: "body", as: String.self),
+                contentHash: ContentHash(hex: try row.decode(column: "content_hash", as: String.self)),
                 author: try row.decode(column: "author", as: String.self),
                 createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
                 translationOf: try row.decode(column: "translation_of", as: String?.self).map(ContentHash.init(hex:)),
                 reason: try row.decode(column: "reason", as: String?.self))
-            v.contentHash = ContentHash(hex: try row.decode(column: "content_hash", as: String.self))
-            return v
         }
     }
 

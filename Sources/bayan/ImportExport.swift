@@ -130,7 +130,14 @@ struct Verify: AsyncParsableCommand {
             let statement = try await store.statement(slug: slug)
             let result = EventChain.verify(try await store.events(of: statement.id))
             print("\(slug): \(result)")
-            if !result.isValid { throw ExitCode(1) }
+            // Each stored text must still hash to the hash signatories agreed to.
+            var altered: [Int] = []
+            for v in try await store.versions(of: statement.id)
+            where ContentHash.of(title: v.title, body: v.body) != v.contentHash {
+                altered.append(v.number)
+            }
+            if !altered.isEmpty { print("\(slug): text of version \(altered.map(String.init).joined(separator: ", ")) does not match its hash (altered)") }
+            if !result.isValid || !altered.isEmpty { throw ExitCode(1) }
         } catch let error as StoreError {
             throw CLIError("\(error)")
         }

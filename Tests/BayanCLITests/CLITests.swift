@@ -116,6 +116,22 @@ import Testing
         #expect(result.stdout.contains("broken at event 3"))
     }
 
+    @Test func verifyNamesAVersionWhoseStoredTextWasAltered() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        _ = try BayanBinary.run(["import", write(dir, "a.md", Samples.document()), "--slug", "s", "--publish", "--data", data])
+        #expect(try BayanBinary.run(["verify", "s", "--data", data]).status == 0)
+        let store = try await SQLStore.openSQLite(directory: data)
+        try await store.handle.transaction { db in
+            try await db.raw("UPDATE statement_versions SET body = body || ' وكلمة مضافة' WHERE number = 1").run()
+        }
+        await store.close()
+        let result = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("text of version 1 does not match its hash"))
+    }
+
     /// Every row of every table, as text: "unchanged" means equal snapshots.
     func snapshot(_ data: String) async throws -> [String] {
         let store = try await SQLStore.openSQLite(directory: data)
