@@ -11,6 +11,7 @@ public protocol Store: Sendable {
     func createStatement(slug: Slug, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementRecord
     func statementSummaries() async throws(StoreError) -> [StatementSummary]
     func statement(slug: String) async throws(StoreError) -> StatementRecord
+    func statement(id: String) async throws(StoreError) -> StatementRecord
     func versions(of statementID: String) async throws(StoreError) -> [StatementVersion]
     func currentVersion(of statementID: String) async throws(StoreError) -> StatementVersion
     func endorsements(of statementID: String) async throws(StoreError) -> [Endorsement]
@@ -349,6 +350,10 @@ public final class SQLStore: Store {
                 return try Self.decodeStatement(row)
             }
         }
+    }
+
+    public func statement(id: String) async throws(StoreError) -> StatementRecord {
+        try await Self.wrap { try await self.handle.read { db in try await Self.fetchStatement(db, id: id) } }
     }
 
     public func versions(of statementID: String) async throws(StoreError) -> [StatementVersion] {

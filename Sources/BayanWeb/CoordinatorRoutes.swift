@@ -78,6 +78,15 @@ struct CoordinatorRoutes {
         }
     }
 
+    /// The statements a coordinator may see: all for admins, the granted ones otherwise
+    /// (the same rule as `Auth.canManage`, for lists).
+    func visibleStatements(for user: Coordinator) async throws -> [StatementSummary] {
+        let all = try await store.statementSummaries()
+        if user.role == .admin { return all }
+        let managed = try await store.managedStatementIDs(coordinatorID: user.id)
+        return all.filter { managed.contains($0.statement.id) }
+    }
+
     func checkCSRF(_ form: Form, _ session: Session, _ request: Request) throws {
         guard Tokens.equal(form["_csrf"], session.csrfToken) else {
             throw HTTPError(.forbidden, message: Page.language(of: request).text("error.csrf"))
@@ -126,8 +135,7 @@ struct CoordinatorRoutes {
     func dashboard(_ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
                    status: HTTPResponse.Status = .ok) async throws -> Response {
         let lang = Page.language(of: request)
-        let managed = try await store.managedStatementIDs(coordinatorID: user.id)
-        let summaries = try await store.statementSummaries().filter { user.role == .admin || managed.contains($0.statement.id) }
+        let summaries = try await visibleStatements(for: user)
         var counts: [String: Int] = [:]
         for s in summaries { counts[s.statement.id] = try await store.endorsements(of: s.statement.id).filter { $0.state != .rejected }.count }
         let rows: [[String: Any]] = summaries.map { s in
@@ -460,8 +468,7 @@ struct CoordinatorRoutes {
             needle.isEmpty || ArabicText.normalize($0.displayName).contains(needle)
                 || ArabicText.normalize($0.latinName ?? "").contains(needle)
         }
-        let managed = try await store.managedStatementIDs(coordinatorID: user.id)
-        let visible = Set(try await store.statementSummaries().filter { user.role == .admin || managed.contains($0.statement.id) }.map(\.statement.slug))
+        let visible = Set(try await visibleStatements(for: user).map(\.statement.slug))
         var rows: [[String: Any]] = []
         for o in orgs.prefix(500) {
             rows.append(["name": o.displayName, "latin": o.latinName ?? "", "place": o.place ?? "", "kind": o.kind ?? "",

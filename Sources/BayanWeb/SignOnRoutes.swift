@@ -34,7 +34,7 @@ struct SignOnRoutes {
                     status: HTTPResponse.Status = .ok) async throws -> Response {
         let invitation = try await usableInvitation(request, token: token).get()
         if form == nil { try await store.markOpened(invitationID: invitation.id) }
-        let statement = try await store.statement(slug: try await slug(of: invitation.statementID))
+        let statement = try await store.statement(id: invitation.statementID)
         let version = try await store.currentVersion(of: statement.id)
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
         let context: [String: Any] = [
@@ -47,13 +47,6 @@ struct SignOnRoutes {
         var response = Page.html(Page.render("signon", context, lang: lang, title: version.title, path: "/i/\(token)"), status: status)
         response.headers[.cacheControl] = "no-store"
         return response
-    }
-
-    func slug(of statementID: String) async throws -> String {
-        guard let s = try await store.statementSummaries().first(where: { $0.statement.id == statementID }) else {
-            throw HTTPError(.notFound)
-        }
-        return s.statement.slug
     }
 
     func signOn(_ request: Request, token: String) async throws -> Response {

@@ -30,6 +30,19 @@ struct DataOptions: ParsableArguments {
                       dataDirectory: directory)
     }
 
+    /// Opens the store, runs `body`, and closes the store before returning, also when
+    /// `body` throws (a `defer` cannot await the close).
+    func withStore(_ body: (SQLStore) async throws -> Void) async throws {
+        let store = try await openStore()
+        do {
+            try await body(store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
     func openStore() async throws -> SQLStore {
         let level = Settings.reader.string(forKey: "bayan.sqlite.synchronous", default: "full").uppercased()
         guard let synchronous = SQLiteSynchronous(rawValue: level) else {

@@ -34,14 +34,14 @@ struct CoordinatorCommand: AsyncParsableCommand {
             }
             guard password.count >= 10 else { throw CLIError("the password must have at least 10 characters") }
             let cost = UInt8(Settings.reader.int(forKey: "bayan.bcrypt.cost", default: 12))
-            let store = try await dataOptions.openStore()
-            defer { Task { await store.close() } }
-            do {
-                _ = try await store.createCoordinator(email: email, passwordHash: Passwords.hash(password, cost: cost), role: role)
-            } catch {
-                throw CLIError("\(error)")
+            try await dataOptions.withStore { store in
+                do {
+                    _ = try await store.createCoordinator(email: email, passwordHash: Passwords.hash(password, cost: cost), role: role)
+                } catch {
+                    throw CLIError("\(error)")
+                }
+                print("created \(role.rawValue) \(email); sign in at /login")
             }
-            print("created \(role.rawValue) \(email); sign in at /login")
         }
     }
 
@@ -49,10 +49,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List coordinator accounts.")
         @OptionGroup var dataOptions: DataOptions
         func run() async throws {
-            let store = try await dataOptions.openStore()
-            defer { Task { await store.close() } }
-            let rows = try await store.coordinators().map { [$0.email, $0.role.rawValue, $0.disabled ? "disabled" : "active"] }
-            print(Table.render(header: ["EMAIL", "ROLE", "STATUS"], rows: rows))
+            try await dataOptions.withStore { store in
+                let rows = try await store.coordinators().map { [$0.email, $0.role.rawValue, $0.disabled ? "disabled" : "active"] }
+                print(Table.render(header: ["EMAIL", "ROLE", "STATUS"], rows: rows))
+            }
         }
     }
 
@@ -61,10 +61,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         @Option(help: "Email address of the account.") var email: String
         @OptionGroup var dataOptions: DataOptions
         func run() async throws {
-            let store = try await dataOptions.openStore()
-            defer { Task { await store.close() } }
-            do { try await store.setCoordinatorDisabled(email: email, disabled: true) } catch { throw CLIError("\(error)") }
-            print("disabled \(email)")
+            try await dataOptions.withStore { store in
+                do { try await store.setCoordinatorDisabled(email: email, disabled: true) } catch { throw CLIError("\(error)") }
+                print("disabled \(email)")
+            }
         }
     }
 }

@@ -16,14 +16,14 @@ struct Dev: AsyncParsableCommand {
 
         func run() async throws {
             guard count > 0 && count <= 5_000_000 else { throw CLIError("--count must be between 1 and 5,000,000") }
-            let store = try await dataOptions.openStore()
-            defer { Task { await store.close() } }
-            do {
-                let statement = try await store.statement(slug: slug)
-                let start = ContinuousClock.now
-                try await store.seedIndividuals(statementID: statement.id, count: count)
-                print("seeded \(count) individuals in \(ContinuousClock.now - start)")
-            } catch { throw CLIError("\(error)") }
+            try await dataOptions.withStore { store in
+                do {
+                    let statement = try await store.statement(slug: slug)
+                    let start = ContinuousClock.now
+                    try await store.seedIndividuals(statementID: statement.id, count: count)
+                    print("seeded \(count) individuals in \(ContinuousClock.now - start)")
+                } catch { throw CLIError("\(error)") }
+            }
         }
     }
 }

@@ -50,13 +50,13 @@ struct Import: AsyncParsableCommand {
             slug: slug, language: language, title: doc.title, body: doc.body, author: "import:\((file as NSString).lastPathComponent)",
             signatories: doc.signatories.enumerated().map { (name: $0.element.name, number: clean ? $0.element.declaredNumber : $0.offset + 1) },
             publish: publish, at: Date())
-        let store = try await dataOptions.openStore()
-        defer { Task { await store.close() } }
-        do {
-            let record = try await store.importStatement(plan)
-            print("imported \(record.slug): \(doc.signatories.count) signatories, \(record.state.rawValue)")
-        } catch {
-            throw CLIError("\(file): \(error)")
+        try await dataOptions.withStore { store in
+            do {
+                let record = try await store.importStatement(plan)
+                print("imported \(record.slug): \(doc.signatories.count) signatories, \(record.state.rawValue)")
+            } catch {
+                throw CLIError("\(file): \(error)")
+            }
         }
     }
 
@@ -85,20 +85,20 @@ struct Export: AsyncParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
-        let store = try await dataOptions.openStore()
-        defer { Task { await store.close() } }
-        let snapshot: StatementSnapshot
-        do { snapshot = try await StatementSnapshot.load(slug: slug, store: store) } catch { throw CLIError("\(error)") }
-        let data = snapshot.publicData
-        let text: String = switch format {
-        case .md: data.document.markdown
-        case .json: String(decoding: data.json(), as: UTF8.self) + "\n"
-        case .csv: data.csv()
-        }
-        if let output {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch { throw CLIError("\(output): \(error.localizedDescription)") }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+        try await dataOptions.withStore { store in
+            let snapshot: StatementSnapshot
+            do { snapshot = try await StatementSnapshot.load(slug: slug, store: store) } catch { throw CLIError("\(error)") }
+            let data = snapshot.publicData
+            let text: String = switch format {
+            case .md: data.document.markdown
+            case .json: String(decoding: data.json(), as: UTF8.self) + "\n"
+            case .csv: data.csv()
+            }
+            if let output {
+                do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch { throw CLIError("\(output): \(error.localizedDescription)") }
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
         }
     }
 }
@@ -108,12 +108,12 @@ struct Statements: AsyncParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
-        let store = try await dataOptions.openStore()
-        defer { Task { await store.close() } }
-        let rows = try await store.statementSummaries().map { s in
-            [s.statement.slug, s.statement.state.rawValue, String(s.signatoryCount), s.title]
+        try await dataOptions.withStore { store in
+            let rows = try await store.statementSummaries().map { s in
+                [s.statement.slug, s.statement.state.rawValue, String(s.signatoryCount), s.title]
+            }
+            print(Table.render(header: ["SLUG", "STATE", "SIGNATORIES", "TITLE"], rows: rows))
         }
-        print(Table.render(header: ["SLUG", "STATE", "SIGNATORIES", "TITLE"], rows: rows))
     }
 }
 
@@ -124,22 +124,22 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
-        let store = try await dataOptions.openStore()
-        defer { Task { await store.close() } }
-        do {
-            let statement = try await store.statement(slug: slug)
-            let result = EventChain.verify(try await store.events(of: statement.id))
-            print("\(slug): \(result)")
-            // Each stored text must still hash to the hash signatories agreed to.
-            var altered: [Int] = []
-            for v in try await store.versions(of: statement.id)
-            where ContentHash.of(title: v.title, body: v.body) != v.contentHash {
-                altered.append(v.number)
+        try await dataOptions.withStore { store in
+            do {
+                let statement = try await store.statement(slug: slug)
+                let result = EventChain.verify(try await store.events(of: statement.id))
+                print("\(slug): \(result)")
+                // Each stored text must still hash to the hash signatories agreed to.
+                var altered: [Int] = []
+                for v in try await store.versions(of: statement.id)
+                where ContentHash.of(title: v.title, body: v.body) != v.contentHash {
+                    altered.append(v.number)
+                }
+                if !altered.isEmpty { print("\(slug): text of version \(altered.map(String.init).joined(separator: ", ")) does not match its hash (altered)") }
+                if !result.isValid || !altered.isEmpty { throw ExitCode(1) }
+            } catch let error as StoreError {
+                throw CLIError("\(error)")
             }
-            if !altered.isEmpty { print("\(slug): text of version \(altered.map(String.init).joined(separator: ", ")) does not match its hash (altered)") }
-            if !result.isValid || !altered.isEmpty { throw ExitCode(1) }
-        } catch let error as StoreError {
-            throw CLIError("\(error)")
         }
     }
 }

@@ -18,20 +18,20 @@ struct Invite: AsyncParsableCommand {
     func run() async throws {
         let names = try readNames(file).map(\.text)
         guard (1...365).contains(days) else { throw CLIError("--days must be between 1 and 365") }
-        let store = try await dataOptions.openStore()
-        defer { Task { await store.close() } }
-        do {
-            let statement = try await store.statement(slug: slug)
-            var out = ""
-            for name in names {
-                let token = Tokens.make()
-                _ = try await store.createInvitation(statementID: statement.id, organizationName: name, tokenHash: Tokens.hash(token),
-                                                     expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
-                out += "\(name)\t/i/\(token)\n"
+        try await dataOptions.withStore { store in
+            do {
+                let statement = try await store.statement(slug: slug)
+                var out = ""
+                for name in names {
+                    let token = Tokens.make()
+                    _ = try await store.createInvitation(statementID: statement.id, organizationName: name, tokenHash: Tokens.hash(token),
+                                                         expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
+                    out += "\(name)\t/i/\(token)\n"
+                }
+                FileHandle.standardOutput.write(Data(out.utf8))
+            } catch {
+                throw CLIError("\(error)")
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
-        } catch {
-            throw CLIError("\(error)")
         }
     }
 }
@@ -46,14 +46,14 @@ struct State: AsyncParsableCommand {
 
     func run() async throws {
         guard let next = StatementState(rawValue: to) else { throw CLIError("unknown state '\(to)'") }
-        let store = try await dataOptions.openStore()
-        defer { Task { await store.close() } }
-        do {
-            let statement = try await store.statement(slug: slug)
-            let record = try await store.changeState(statementID: statement.id, to: next, foundingOrder: order.flatMap(FoundingOrder.init(rawValue:)))
-            print("\(slug): \(record.state.rawValue)")
-        } catch {
-            throw CLIError("\(error)")
+        try await dataOptions.withStore { store in
+            do {
+                let statement = try await store.statement(slug: slug)
+                let record = try await store.changeState(statementID: statement.id, to: next, foundingOrder: order.flatMap(FoundingOrder.init(rawValue:)))
+                print("\(slug): \(record.state.rawValue)")
+            } catch {
+                throw CLIError("\(error)")
+            }
         }
     }
 }
@@ -67,20 +67,20 @@ struct Approve: AsyncParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
-        let store = try await dataOptions.openStore()
-        defer { Task { await store.close() } }
-        do {
-            let statement = try await store.statement(slug: slug)
-            let all = try await store.endorsements(of: statement.id).filter { $0.state != .rejected }
-            let flagged = Set(ArabicTextDuplicates.flagged(all.map(\.displayName)).map { all[$0].id })
-            var approved = 0
-            for e in all where e.state == .confirmed && !flagged.contains(e.id) {
-                _ = try await store.setEndorsementState(statementID: statement.id, endorsementID: e.id, to: .approved, reason: nil)
-                approved += 1
+        try await dataOptions.withStore { store in
+            do {
+                let statement = try await store.statement(slug: slug)
+                let all = try await store.endorsements(of: statement.id).filter { $0.state != .rejected }
+                let flagged = Set(ArabicTextDuplicates.flagged(all.map(\.displayName)).map { all[$0].id })
+                var approved = 0
+                for e in all where e.state == .confirmed && !flagged.contains(e.id) {
+                    _ = try await store.setEndorsementState(statementID: statement.id, endorsementID: e.id, to: .approved, reason: nil)
+                    approved += 1
+                }
+                print("approved \(approved); held back for review \(all.filter { $0.state == .confirmed && flagged.contains($0.id) }.count)")
+            } catch {
+                throw CLIError("\(error)")
             }
-            print("approved \(approved); held back for review \(all.filter { $0.state == .confirmed && flagged.contains($0.id) }.count)")
-        } catch {
-            throw CLIError("\(error)")
         }
     }
 }

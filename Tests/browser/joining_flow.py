@@ -3,7 +3,6 @@ as an organisation and as an individual, the individual confirms through the ema
 test SMTP relay received, the counts change, the individual withdraws; screenshots of the
 page in Arabic and English and the print layout as PDF go to artifacts/.
 """
-import base64
 import os
 import re
 import shutil
@@ -16,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mail"))
 from webdriver import Browser  # noqa: E402
-from joining_mail_test import Relay  # noqa: E402
+from joining_mail_test import body_of, start_relay  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from harness import ARTIFACTS, BAYAN, ROOT, Checks, free_port  # noqa: E402
 
@@ -27,12 +26,7 @@ check = Checks()
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="bayan-join-browser-")
-    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    port = free_port()
-    relay = Relay(port, cert, key)
-    relay.start()
+    relay, port, cert, key = start_relay(tmp)
     data = os.path.join(tmp, "d")
     sample = os.path.join(ROOT, "docs", "sample-statement.md")
     subprocess.run([BAYAN, "import", sample, "--slug", "joint", "--publish", "--data", data], check=True, capture_output=True)
@@ -73,7 +67,7 @@ def main():
         while time.time() < deadline and not relay.messages:
             time.sleep(0.2)
         check(len(relay.messages) == 1, "the confirmation email arrived at the SMTP relay")
-        text = base64.b64decode(relay.messages[0].get_payload()).decode()
+        text = body_of(relay.messages[0])
         confirm = re.search(r"http://\S+/confirm/\S+", text).group(0)
         private = re.search(r"http://\S+/e/\S+", text).group(0)
         browser.get(base + "/s/joint")

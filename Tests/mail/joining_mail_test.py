@@ -70,14 +70,20 @@ def body_of(message):
     return base64.b64decode(message.get_payload()).decode()
 
 
-def main():
-    tmp = tempfile.mkdtemp(prefix="bayan-mail-")
+def start_relay(tmp):
+    """A self-signed certificate for 127.0.0.1 and a relay on a free port using it."""
     cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    smtp_port = free_port()
-    relay = Relay(smtp_port, cert, key)
+    port = free_port()
+    relay = Relay(port, cert, key)
     relay.start()
+    return relay, port, cert, key
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="bayan-mail-")
+    relay, smtp_port, cert, key = start_relay(tmp)
     data = os.path.join(tmp, "d")
     env = dict(os.environ, BAYAN_SMTP_URL=f"smtp://bayan:s3cret@127.0.0.1:{smtp_port}?starttls=required",
                BAYAN_SMTP_CA_FILE=cert, BAYAN_MAIL_FROM="bayan@example.org", BAYAN_JOIN_MIN_SECONDS="1",
