@@ -48,7 +48,7 @@ public struct ContentHash: Hashable, Sendable, Codable, CustomStringConvertible 
 
     public var description: String { hex }
 
-    public static func sha256Hex(_ data: Data) -> String {
+    public static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
         hex(SHA256.hash(data: data))
     }
 

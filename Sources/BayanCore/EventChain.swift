@@ -28,35 +28,48 @@ public struct Event: Sendable, Codable, Equatable {
     /// The next event after `previous` (nil for the first one), with its hash computed.
     public static func next(after previous: Event?, kind: EventKind, at date: Date,
                             payload: [String: String]) -> Event {
-        let sequence = (previous?.sequence ?? 0) + 1
-        let prev = previous?.hash ?? genesisHash
+        next(afterSequence: previous?.sequence ?? 0, hash: previous?.hash ?? genesisHash, kind: kind, at: date, payload: payload)
+    }
+
+    /// The next event after the one with `sequence` and `hash` (0 and the genesis hash
+    /// for the first): all a writer needs to know of the head to extend the chain.
+    public static func next(afterSequence previousSequence: Int, hash prev: String, kind: EventKind, at date: Date,
+                            payload: [String: String]) -> Event {
+        let sequence = previousSequence + 1
         let at = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let hash = computeHash(prevHash: prev, sequence: sequence, kind: kind.rawValue, atMillis: at, payload: payload)
         return Event(sequence: sequence, kind: kind.rawValue, atMillis: at, payload: payload, prevHash: prev, hash: hash)
     }
 
-    /// The canonical bytes of an event: JSON with sorted keys, no insignificant space.
-    public static func canonical(sequence: Int, kind: String, atMillis: Int64, payload: [String: String]) -> Data {
-        struct Canonical: Encodable {
-            let seq: Int, kind: String, at: Int64, payload: [String: String]
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding four plain fields cannot fail.
-        return try! encoder.encode(Canonical(seq: sequence, kind: kind, at: atMillis, payload: payload))
+    /// The canonical bytes of an event: JSON with sorted keys, no insignificant space
+    /// (`{"at":…,"kind":…,"payload":{…},"seq":…}`).
+    public static func canonical(sequence: Int, kind: String, atMillis: Int64, payload: [String: String]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: #"{"at":"#.utf8)
+        out.append(contentsOf: String(atMillis).utf8)
+        out.append(contentsOf: #","kind":"#.utf8)
+        CanonicalJSON.string(kind, into: &out)
+        out.append(contentsOf: #","payload":"#.utf8)
+        CanonicalJSON.object(payload, into: &out)
+        out.append(contentsOf: #","seq":"#.utf8)
+        out.append(contentsOf: String(sequence).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     public static func computeHash(prevHash: String, sequence: Int, kind: String, atMillis: Int64,
                                    payload: [String: String]) -> String {
-        var data = Data(prevHash.utf8)
-        data.append(canonical(sequence: sequence, kind: kind, atMillis: atMillis, payload: payload))
+        var data = Array(prevHash.utf8)
+        data.append(contentsOf: canonical(sequence: sequence, kind: kind, atMillis: atMillis, payload: payload))
         return ContentHash.sha256Hex(data)
     }
 
+    /// The payload as stored: the same canonical JSON as inside the hashed bytes.
     public var payloadJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(payload), as: UTF8.self)
+        var out: [UInt8] = []
+        CanonicalJSON.object(payload, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func payload(fromJSON json: String) -> [String: String]? {

@@ -14,6 +14,8 @@ public protocol DatabaseHandle: Sendable {
     /// Runs read-only queries outside any write transaction.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func close() async throws
+    /// Where write work should run, if the handle has a thread of its own for it.
+    var writeExecutor: (any TaskExecutor)? { get }
 }
 
 /// The few schema differences between the databases, kept in one place.
@@ -21,10 +23,12 @@ public enum SchemaDialect: String, Sendable {
     case sqlite, postgres
 }
 
-/// How hard SQLite works to make a commit durable (WAL mode). Both survive `kill -9` of
-/// Bayan: the WAL is written before a commit is acknowledged. `FULL` also fsyncs the WAL
-/// on every commit, so an acknowledged sign-on survives a power cut or kernel crash;
-/// `NORMAL` may lose the last commits then. Default: `FULL` (group commit pays for it).
+/// When a commit is acknowledged (WAL mode). Both survive `kill -9` of Bayan: the WAL
+/// is written before a commit is acknowledged. `FULL` also waits until the WAL is fsynced,
+/// so an acknowledged sign-on survives a power cut or kernel crash; `NORMAL` may lose the
+/// last commits then. Default: `FULL`. Bayan does FULL's fsync itself (`WALSyncer`), beside
+/// the writer and shared by every batch committed meanwhile, instead of SQLite's
+/// `synchronous=FULL` fsync inside each COMMIT; the guarantee is the same.
 public enum SQLiteSynchronous: String, Sendable, CaseIterable {
     case full = "FULL"
     case normal = "NORMAL"
@@ -38,12 +42,23 @@ public final class SQLiteHandle: DatabaseHandle {
     let writer: SQLiteConnection
     let reader: SQLiteConnection
     let committer: GroupCommitter
+    let writerExecutor: WriterExecutor
+    public var writeExecutor: (any TaskExecutor)? { writerExecutor }
 
-    init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+    let checkpointer: Checkpointer
+
+    let syncer: WALSyncer?
+
+    init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, writerExecutor: WriterExecutor, checkpointer: Checkpointer,
+         syncer: WALSyncer?) {
         self.path = path
+        self.syncer = syncer
+        self.checkpointer = checkpointer
         self.writer = writer
         self.reader = reader
-        self.committer = GroupCommitter(database: writer.sql())
+        self.writerExecutor = writerExecutor
+        self.committer = GroupCommitter(database: writer.sql(), executor: writerExecutor, syncer: syncer,
+                                        committed: { await checkpointer.committed() })
     }
 
     public static let fileName = "bayan.sqlite"
@@ -61,10 +76,23 @@ public final class SQLiteHandle: DatabaseHandle {
             throw StoreError.database("\(directory) exists and is not a directory")
         }
         let path = (directory as NSString).appendingPathComponent(fileName)
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let writerExecutor = WriterExecutor()
+        let writer: SQLiteConnection
         do {
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=\(synchronous.rawValue)", "PRAGMA foreign_keys=ON",
-                           "PRAGMA busy_timeout=10000"] {
+            writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger,
+                                                     on: writerExecutor.loop).get()
+        } catch {
+            await writerExecutor.shutdown()
+            throw error
+        }
+        do {
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+                           "PRAGMA busy_timeout=10000",
+                           // Statement journals of multi-row inserts stay in memory, and the
+                           // writer keeps the hot index pages of a burst cached (32 MB at most).
+                           "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-32768",
+                           // The checkpointer below does this, off the commit path.
+                           "PRAGMA wal_autocheckpoint=0"] {
                 try await writer.sql().raw(SQLQueryString(pragma)).run()
             }
             try? fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
@@ -72,9 +100,16 @@ public final class SQLiteHandle: DatabaseHandle {
             for pragma in ["PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA query_only=ON"] {
                 try await reader.sql().raw(SQLQueryString(pragma)).run()
             }
-            return SQLiteHandle(path: path, writer: writer, reader: reader)
+            let checkpointer: Checkpointer
+            do { checkpointer = try await Checkpointer.open(path: path) } catch {
+                try? await reader.close()
+                throw error
+            }
+            return SQLiteHandle(path: path, writer: writer, reader: reader, writerExecutor: writerExecutor, checkpointer: checkpointer,
+                                syncer: synchronous == .full ? WALSyncer(databasePath: path) : nil)
         } catch {
             try? await writer.close()
+            await writerExecutor.shutdown()
             throw error
         }
     }
@@ -95,7 +130,10 @@ public final class SQLiteHandle: DatabaseHandle {
     }
 
     public func close() async throws {
+        await checkpointer.close()
+        await syncer?.shutdown()
         try await reader.close()
         try await writer.close()
+        await writerExecutor.shutdown()
     }
 }

@@ -1,3 +1,4 @@
+import ArabicText
 import BayanCore
 import Foundation
 import SQLKit
@@ -40,7 +41,8 @@ extension SQLStore {
                 let e = Endorsement(id: env.newID(), signerKind: .individual, displayName: name, place: new.place,
                                     contact: new.contact, versionHash: new.versionHash, state: .pending,
                                     visibility: new.visibility, createdAt: env.now())
-                return try await joinBatcher.submit(statementID: statementID, endorsement: e, emailKey: emailKey,
+                return try await joinBatcher.submit(statementID: statementID, endorsement: e, nameKey: CollationKey(name).storageKey,
+                                                    emailKey: emailKey,
                                                     confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail)
             }
         }

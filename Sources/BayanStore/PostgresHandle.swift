@@ -11,6 +11,8 @@ import SQLKit
 /// writer at a time per statement while other statements proceed in parallel.
 public final class PostgresHandle: DatabaseHandle {
     public let dialect = SchemaDialect.postgres
+    /// PostgreSQL writes wait on the network, not on a local writer thread.
+    public var writeExecutor: (any TaskExecutor)? { nil }
     let client: PostgresClient
     let runner: Task<Void, Never>
 

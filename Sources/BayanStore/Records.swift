@@ -130,9 +130,36 @@ public struct StoreEnvironment: Sendable {
     public var now: @Sendable () -> Date
     public var newID: @Sendable () -> String
     public init(now: @escaping @Sendable () -> Date = { Date() },
-                newID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) {
+                newID: @escaping @Sendable () -> String = { TimeOrderedID.make() }) {
         self.now = now
         self.newID = newID
+    }
+}
+
+/// Row ids in the layout of a UUID version 7 (RFC 9562): 48 bits of milliseconds, then
+/// random bits. New rows land at the end of the primary-key index instead of on a random
+/// page, which a burst of thousands of sign-ons a second feels (one page write fewer per row).
+public enum TimeOrderedID {
+    public static func make(at date: Date = Date()) -> String {
+        var random = SystemRandomNumberGenerator()
+        let high = random.next() as UInt64, low = random.next() as UInt64
+        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for i in 0..<6 { bytes.append(UInt8(truncatingIfNeeded: millis >> (8 * (5 - i)))) }
+        for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: high >> (8 * i))) }
+        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: low >> (8 * i))) }
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)   // version 7
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)   // RFC 9562 variant
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -315,7 +315,7 @@ struct CoordinatorRoutes {
             let stale = SignatoryRules.needingReconfirmation(try await store.endorsements(of: s.id), currentHash: current.contentHash)
             var links: [(String, String)] = []
             for e in stale {
-                let token = Tokens.make()
+                let token = Tokens.makeOrdered()
                 try await store.setSignerToken(statementID: s.id, endorsementID: e.id, tokenHash: Tokens.hash(token))
                 links.append((e.displayName, "/e/\(token)"))
             }

@@ -27,11 +27,12 @@ struct FormValidation {
     }
 
     mutating func text(_ raw: String, label: String, required: Bool = true, limit: Int) -> String? {
-        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if value.isEmpty {
+        // Trimmed without Foundation's bridged `trimmingCharacters` (several µs a field).
+        guard let first = raw.firstIndex(where: { !$0.isWhitespace }), let last = raw.lastIndex(where: { !$0.isWhitespace }) else {
             if required { errors.append("\(lang.text("error.required")): \(label)") }
             return nil
         }
+        let value = String(raw[first...last])
         if value.count > limit {
             errors.append("\(lang.text("error.tooLong")): \(label) (≤ \(limit))")
             return nil

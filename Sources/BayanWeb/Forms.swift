@@ -48,22 +48,55 @@ public enum Tokens {
     public static func make() -> String {
         var rng = SystemRandomNumberGenerator()
         var bytes = [UInt8]()
-        bytes.reserveCapacity(32)
+        bytes.reserveCapacity(33)
         for _ in 0..<4 { withUnsafeBytes(of: rng.next()) { bytes.append(contentsOf: $0) } }
-        // base64url without padding, mapped byte by byte (no string searching).
-        let encoded = Data(bytes).base64EncodedString().utf8.compactMap { c -> UInt8? in
-            switch c {
-            case UInt8(ascii: "+"): UInt8(ascii: "-")
-            case UInt8(ascii: "/"): UInt8(ascii: "_")
-            case UInt8(ascii: "="): nil
-            default: c
-            }
-        }
-        return String(decoding: encoded, as: UTF8.self)
+        return base64url(bytes)
     }
 
+    private static let base64urlDigits = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// RFC 4648 §5 without padding, written directly (Foundation's base64 and a character
+    /// map cost ~5 µs a token, and a sign-on makes two).
+    static func base64url(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            for shift in [18, 12, 6, 0] { out.append(base64urlDigits[Int((n >> UInt32(shift)) & 63)]) }
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest > 0 {
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            out.append(base64urlDigits[Int((n >> 18) & 63)])
+            out.append(base64urlDigits[Int((n >> 12) & 63)])
+            if rest == 2 { out.append(base64urlDigits[Int((n >> 6) & 63)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A token that sorts by creation time: 12 hex digits of milliseconds, a dot, then
+    /// `make()`'s 32 random bytes. Its stored form (`hash`) keeps the time prefix, so a
+    /// burst of sign-ons appends to the token indexes instead of writing a random index page
+    /// per token (measured: two of the three random page writes of each stored join).
+    /// The prefix is not secret; the random part is what makes the token unguessable.
+    public static func makeOrdered(at date: Date = Date()) -> String {
+        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        let digits = Array("0123456789abcdef".utf8)
+        let prefix = (0..<12).map { digits[Int((millis >> UInt64(4 * (11 - $0))) & 0xF)] }
+        return String(decoding: prefix, as: UTF8.self) + "." + make()
+    }
+
+    /// What is stored and looked up for a token: its SHA-256, behind the time prefix of
+    /// an ordered token.
     public static func hash(_ token: String) -> String {
-        ContentHash.sha256Hex(Data(token.utf8))
+        let digest = ContentHash.sha256Hex(Data(token.utf8))
+        let bytes = token.utf8
+        guard bytes.count > 13, let dot = bytes.firstIndex(of: UInt8(ascii: ".")), bytes.distance(from: bytes.startIndex, to: dot) == 12,
+              bytes[..<dot].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+        else { return digest }
+        return String(token[..<dot]) + "." + digest
     }
 
     /// Compares secrets in time independent of where they differ.

@@ -112,14 +112,16 @@ struct JoinRoutes {
         guard v.isValid, let name, let email else {
             return try await joinPage(request, slug: slug, form: form, errors: v.errors, kind: kind.rawValue, status: .unprocessableContent)
         }
-        let signerToken = Tokens.make()
-        let confirmToken = kind == .individual ? Tokens.make() : nil
+        let signerToken = Tokens.makeOrdered()
+        let confirmToken = kind == .individual ? Tokens.makeOrdered() : nil
         let base = Page.baseURL(of: request)
         let version = ContentHash(hex: form["version"])
         let title = current.title
-        let mail = confirmToken.map { token in
-            OutboxMessage(recipient: email, subject: "تأكيد تأييد البيان / Confirm your endorsement: \(title)",
-                          body: Mail.confirmation(title: title, confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)"))
+        // The confirmation mail is only written when there is a relay to send it.
+        var mail: OutboxMessage?
+        if mailEnabled, let token = confirmToken {
+            mail = OutboxMessage(recipient: email, subject: "تأكيد تأييد البيان / Confirm your endorsement: \(title)",
+                                 body: Mail.confirmation(title: title, confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)"))
         }
         do {
             _ = try await store.join(
@@ -127,7 +129,7 @@ struct JoinRoutes {
                 NewEndorsement(signerKind: kind, displayName: name, place: place, signerName: signer, signerRole: role, contact: email,
                                versionHash: version, visibility: form["visibility"] == "counted-only" ? .countedOnly : .public),
                 emailKey: kind == .individual ? email : nil, confirmTokenHash: confirmToken.map(Tokens.hash),
-                signerTokenHash: Tokens.hash(signerToken), mail: mailEnabled ? mail : nil)
+                signerTokenHash: Tokens.hash(signerToken), mail: mail)
         } catch {
             switch error {
             case .join(.duplicateEmail): return try await refuse("join.duplicateEmail", .conflict)

@@ -63,7 +63,7 @@ struct SignOnRoutes {
         guard v.isValid, let name, let signer, let contact else {
             return try await signOnPage(request, token: token, form: form, errors: v.errors, status: .unprocessableContent)
         }
-        let signerToken = Tokens.make()
+        let signerToken = Tokens.makeOrdered()
         do {
             _ = try await store.signOn(
                 invitationID: invitation.id,

@@ -192,3 +192,42 @@ import Testing
         #expect(WordDiff.diff("", "") == [])
     }
 }
+
+/// Event hashes cover the canonical JSON; the direct writer must produce exactly the bytes
+/// `JSONEncoder` produced for every event stored before it, or old chains stop verifying.
+@Suite struct CanonicalEventJSON {
+    static let keys = ["author", "expires", "founding", "from", "hash", "id", "invitation", "kept", "keptName", "kind", "language",
+                       "listHash", "merged", "mergedName", "name", "number", "order", "organization", "prefer", "published", "reason",
+                       "seeded", "signatories", "slug", "state", "to", "translates", "unreadable", "versionHash", "via"]
+
+    func reference(sequence: Int, kind: String, atMillis: Int64, payload: [String: String]) -> [UInt8] {
+        struct Canonical: Encodable { let seq: Int, kind: String, at: Int64, payload: [String: String] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try! encoder.encode(Canonical(seq: sequence, kind: kind, at: atMillis, payload: payload)))
+    }
+
+    @Test func matchesJSONEncoderByteForByte() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}",
+                      "اتحاد", "Ligue", " ", "😀", "\u{200F}", "ـ", "0", "&<>", "é", "\u{FEFF}"]
+        for round in 0..<2_000 {
+            var payload: [String: String] = [:]
+            for _ in 0..<Int.random(in: 0...7, using: &rng) {
+                let value = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+                payload[Self.keys.randomElement(using: &rng)!] = value
+            }
+            let kind = EventKind.allCases.randomElement(using: &rng)!.rawValue
+            let at = Int64.random(in: 0...4_102_444_800_000, using: &rng)
+            let ours = Event.canonical(sequence: round + 1, kind: kind, atMillis: at, payload: payload)
+            #expect(ours == reference(sequence: round + 1, kind: kind, atMillis: at, payload: payload), "payload \(payload)")
+        }
+    }
+
+    @Test func storedPayloadIsTheHashedObject() {
+        let e = Event.next(after: nil, kind: .endorsementAdded, at: Date(timeIntervalSince1970: 1),
+                           payload: ["name": "نقابة \"المعلمين\"/فرع", "id": "x"])
+        #expect(e.payloadJSON == #"{"id":"x","name":"نقابة \"المعلمين\"/فرع"}"#)
+        #expect(Event.payload(fromJSON: e.payloadJSON) == e.payload)
+    }
+}

@@ -320,7 +320,15 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
             let individuals = try await store.endorsements(of: record.id).filter { $0.signerKind == .individual }
             #expect(individuals.count == 300 && Set(individuals.map(\.contact)).count == 300)
             #expect(try await store.outboxCounts().waiting == 300)
-            #expect(EventChain.verify(try await store.events(of: record.id)).isValid)
+            let events = try await store.events(of: record.id)
+            #expect(EventChain.verify(events).isValid)
+            // Batched joins are logged one event per batch, naming every id exactly once,
+            // bound to the text that was agreed to.
+            let joined = events.filter { $0.kind == "endorsement.added" && $0.payload["via"] == "join" }
+            let loggedIDs = joined.flatMap { ($0.payload["ids"] ?? "").split(separator: " ").map(String.init) }
+            #expect(loggedIDs.count == 300 && Set(loggedIDs) == Set(individuals.map(\.id)))
+            #expect(joined.allSatisfy { $0.payload["versionHash"] == hash.hex && Int($0.payload["count"] ?? "") == ($0.payload["ids"] ?? "").split(separator: " ").count })
+            #expect(joined.count < 300)
             // A stale text is refused in the batch too.
             await #expect(throws: StoreError.staleVersion) {
                 try await store.join(statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "x", versionHash: ContentHash(hex: "00")),

@@ -1,0 +1,57 @@
+import NIOPosix
+import SQLKit
+import SQLiteKit
+
+/// Copies the SQLite WAL back into the database file from its own connection and thread,
+/// so the writer never does it inside a commit. SQLite's automatic checkpoint runs in the
+/// commit that crosses 1,000 WAL pages and held that commit (and every sign-on waiting on
+/// it) for up to 100 ms in a burst; a PASSIVE checkpoint here runs beside the writer.
+/// Durability is unchanged: a commit is durable once it is in the WAL.
+actor Checkpointer {
+    private let connection: SQLiteConnection
+    private let threads: NIOThreadPool
+    private var commitsSince = 0
+    private var running: Task<Void, Never>?
+    /// Commits between checkpoints: a burst's WAL stays a few MB.
+    let every: Int
+
+    static func open(path: String, every: Int = 32) async throws -> Checkpointer {
+        let threads = NIOThreadPool(numberOfThreads: 1)
+        threads.start()
+        do {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: .init(label: "bayan.checkpoint"),
+                                                             on: MultiThreadedEventLoopGroup.singleton.any()).get()
+            try await connection.sql().raw("PRAGMA busy_timeout=10000").run()
+            return Checkpointer(connection: connection, threads: threads, every: every)
+        } catch {
+            try? await threads.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private init(connection: SQLiteConnection, threads: NIOThreadPool, every: Int) {
+        self.connection = connection
+        self.threads = threads
+        self.every = every
+    }
+
+    /// Called after each commit; starts a checkpoint now and then, never two at once.
+    func committed() {
+        commitsSince += 1
+        guard commitsSince >= every, running == nil else { return }
+        commitsSince = 0
+        let connection = connection
+        running = Task {
+            _ = try? await connection.sql().raw("PRAGMA wal_checkpoint(PASSIVE)").all()
+            self.finished()
+        }
+    }
+
+    private func finished() { running = nil }
+
+    func close() async {
+        await running?.value
+        try? await connection.close()
+        try? await threads.shutdownGracefully()
+    }
+}
