@@ -4,9 +4,9 @@
 /// must stay byte-identical to what `JSONEncoder` wrote for the events already stored; a
 /// differential test against `JSONEncoder` holds them to it. Encoding two events per
 /// sign-on with `JSONEncoder` was ~25 µs each, most of a burst's per-row writer time.
-enum CanonicalJSON {
+public enum CanonicalJSON {
     /// `{"k":"v",...}` with keys in code-point order.
-    static func object(_ fields: [String: String], into out: inout [UInt8]) {
+    public static func object(_ fields: [String: String], into out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         var first = true
         for key in fields.keys.sorted() {
@@ -19,7 +19,7 @@ enum CanonicalJSON {
         out.append(UInt8(ascii: "}"))
     }
 
-    static func string(_ text: String, into out: inout [UInt8]) {
+    public static func string(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

@@ -99,24 +99,38 @@ extension SQLStore {
                 }
                 guard !candidates.isEmpty else { continue }
                 let at = env.now()
-                // One INSERT for the batch. An address already on the statement (or twice in
-                // the batch) is skipped by the unique index and missing from RETURNING: that
-                // person is told so, without a separate lookup round trip.
-                let values: [SQLQueryString] = candidates.map { i in
+                // One INSERT for the batch, its rows passed as one JSON array bound to one
+                // parameter: the statement text stays short and the same (SQLite parses
+                // ~500 placeholders otherwise, and each bind goes through the encoder).
+                // An address already on the statement (or twice in the batch) is skipped by
+                // the unique index and missing from RETURNING: that person is told so,
+                // without a separate lookup round trip.
+                var json: [UInt8] = [UInt8(ascii: "[")]
+                for (n, i) in candidates.enumerated() {
                     let e = rows[i].endorsement
-                    let row: [any Encodable & Sendable] = [
-                        e.id, statementID, "individual", e.displayName, e.place, e.contact, e.versionHash.hex, "pending", 0,
-                        e.visibility.rawValue, 0, rows[i].nameKey, e.createdAt.millis, e.createdAt.millis,
-                        rows[i].signerTokenHash, rows[i].emailKey, rows[i].confirmTokenHash,
-                    ]
-                    return "(\(binds: row))"
+                    var fields = ["id": e.id, "name": e.displayName, "version": e.versionHash.hex, "visibility": e.visibility.rawValue,
+                                  "nameKey": rows[i].nameKey, "at": String(e.createdAt.millis), "signer": rows[i].signerTokenHash,
+                                  "email": rows[i].emailKey]
+                    fields["place"] = e.place
+                    fields["contact"] = e.contact
+                    fields["confirm"] = rows[i].confirmTokenHash
+                    if n > 0 { json.append(UInt8(ascii: ",")) }
+                    CanonicalJSON.object(fields, into: &json)
                 }
+                json.append(UInt8(ascii: "]"))
+                let source: SQLQueryString = db.dialect.name == "postgresql"
+                    ? "jsonb_array_elements(CAST(\(bind: String(decoding: json, as: UTF8.self)) AS jsonb)) AS j(value)"
+                    : "json_each(\(bind: String(decoding: json, as: UTF8.self))) AS j"
                 let insert: SQLQueryString = """
                     INSERT INTO endorsements (id, statement_id, signer_kind, display_name, place, contact, version_hash, state, founding,
                       visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash)
-                    VALUES
-                    """ + values.joined(separator: ", ") + """
-                     ON CONFLICT (statement_id, email_key) WHERE email_key IS NOT NULL DO NOTHING RETURNING id
+                    SELECT j.value ->> 'id', \(bind: statementID), 'individual', j.value ->> 'name', j.value ->> 'place', j.value ->> 'contact',
+                      j.value ->> 'version', 'pending', 0, j.value ->> 'visibility', 0, j.value ->> 'nameKey', CAST(j.value ->> 'at' AS BIGINT),
+                      CAST(j.value ->> 'at' AS BIGINT), j.value ->> 'signer', j.value ->> 'email', j.value ->> 'confirm'
+                    FROM
+                    """ + " " + source + """
+                     WHERE true
+                    ON CONFLICT (statement_id, email_key) WHERE email_key IS NOT NULL DO NOTHING RETURNING id
                     """
                 let stored = Set(try await db.raw(insert).all().map { try $0.decode(column: "id", as: String.self) })
                 var accepted: [Int] = []

@@ -141,14 +141,9 @@ public struct StoreEnvironment: Sendable {
 /// page, which a burst of thousands of sign-ons a second feels (one page write fewer per row).
 public enum TimeOrderedID {
     public static func make(at date: Date = Date()) -> String {
-        var random = SystemRandomNumberGenerator()
-        let high = random.next() as UInt64, low = random.next() as UInt64
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for i in 0..<6 { bytes.append(UInt8(truncatingIfNeeded: millis >> (8 * (5 - i)))) }
-        for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: high >> (8 * i))) }
-        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: low >> (8 * i))) }
+        var bytes = SecureRandom.bytes(16)
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
         bytes[6] = 0x70 | (bytes[6] & 0x0F)   // version 7
         bytes[8] = 0x80 | (bytes[8] & 0x3F)   // RFC 9562 variant
         let digits = Array("0123456789abcdef".utf8)

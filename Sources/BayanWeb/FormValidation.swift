@@ -44,7 +44,7 @@ struct FormValidation {
         guard let value = text(raw, label: label, limit: 200) else { return nil }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         let ok = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
-            && !parts[1].hasSuffix(".") && !value.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" })
+            && !parts[1].hasSuffix(".") && !value.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "<" || $0 == ">" })
         guard ok else {
             errors.append("\(lang.text("error.email")): \(value)")
             return nil

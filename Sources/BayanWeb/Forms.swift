@@ -46,11 +46,7 @@ struct Form: Sendable {
 public enum Tokens {
     /// 32 random bytes, base64url without padding: unguessable, safe in URLs and cookies.
     public static func make() -> String {
-        var rng = SystemRandomNumberGenerator()
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(33)
-        for _ in 0..<4 { withUnsafeBytes(of: rng.next()) { bytes.append(contentsOf: $0) } }
-        return base64url(bytes)
+        base64url(SecureRandom.bytes(32))
     }
 
     private static let base64urlDigits = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

@@ -303,7 +303,8 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
             func join(_ i: Int) async -> Result<Endorsement, StoreError> {
                 do {
                     return .success(try await store.join(
-                        statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "مؤيد \(i % 300)", contact: "p\(i % 300)@example.org", versionHash: hash),
+                        statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "مؤيد \(i % 300)", place: i % 2 == 0 ? "حلب \"القديمة\"" : nil,
+                                                 contact: "p\(i % 300)@example.org", versionHash: hash, visibility: i % 3 == 0 ? .countedOnly : .public),
                         emailKey: "p\(i % 300)@example.org", confirmTokenHash: "c\(i)", signerTokenHash: "s\(i)",
                         mail: OutboxMessage(recipient: "p\(i % 300)@example.org", subject: "s", body: "b")))
                 } catch { return .failure(error) }
@@ -319,6 +320,14 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
             #expect(refused.count == 20 && refused.allSatisfy { $0 == .join(.duplicateEmail) })
             let individuals = try await store.endorsements(of: record.id).filter { $0.signerKind == .individual }
             #expect(individuals.count == 300 && Set(individuals.map(\.contact)).count == 300)
+            // Every field arrives as sent (the batch passes its rows to the database as JSON).
+            for e in individuals {
+                guard case .success(let sent)? = outcomes.first(where: { (try? $0.get().id) == e.id }) else { Issue.record("no outcome for \(e.id)"); continue }
+                #expect(e.displayName == sent.displayName && e.place == sent.place && e.contact == sent.contact)
+                #expect(e.visibility == sent.visibility && e.versionHash == hash && e.state == .pending && e.signerKind == .individual)
+                #expect(Int64(e.createdAt.timeIntervalSince1970 * 1000) == Int64(sent.createdAt.timeIntervalSince1970 * 1000))
+            }
+            #expect(individuals.contains { $0.place == "حلب \"القديمة\"" } && individuals.contains { $0.place == nil })
             #expect(try await store.outboxCounts().waiting == 300)
             let events = try await store.events(of: record.id)
             #expect(EventChain.verify(events).isValid)
