@@ -117,9 +117,36 @@ public enum Limits {
     /// Text with invisible format characters and controls removed and white space
     /// collapsed to single spaces.
     public static func cleanedText(_ raw: String) -> String {
+        isAlreadyClean(raw) ? raw : cleanedBySplitting(raw)
+    }
+
+    static func cleanedBySplitting(_ raw: String) -> String {
         let stripped = String(String.UnicodeScalarView(raw.unicodeScalars.filter { s in
             !ArabicText.isInvisibleFormat(s) && !(s.properties.generalCategory == .control)
         }))
         return stripped.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Most names need no cleaning: no invisible or control characters, single spaces
+    /// between words, none at the ends. Checked in one pass over the scalars (a sign-on
+    /// cleans each name twice: in the form and in the store).
+    static func isAlreadyClean(_ raw: String) -> Bool {
+        var previousWasSpace = true
+        for s in raw.unicodeScalars {
+            if s == " " {
+                if previousWasSpace { return false }
+                previousWasSpace = true
+                continue
+            }
+            if previousWasSpace, s.value >= 0x300, s.properties.isGraphemeExtend || s.properties.generalCategory == .spacingMark {
+                return false   // a mark after a space makes one whitespace character with it
+            }
+            previousWasSpace = false
+            if s.value < 0x20 || (s.value >= 0x7F && (ArabicText.isInvisibleFormat(s) || s.properties.generalCategory == .control
+                                                          || s.properties.isWhitespace)) {
+                return false
+            }
+        }
+        return !previousWasSpace || raw.isEmpty
     }
 }

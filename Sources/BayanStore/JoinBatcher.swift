@@ -120,7 +120,7 @@ extension SQLStore {
                 json.append(UInt8(ascii: "]"))
                 let source: SQLQueryString = db.dialect.name == "postgresql"
                     ? "jsonb_array_elements(CAST(\(bind: String(decoding: json, as: UTF8.self)) AS jsonb)) AS j(value)"
-                    : "json_each(\(bind: String(decoding: json, as: UTF8.self))) AS j"
+                    : "jsonb_each(jsonb(\(bind: String(decoding: json, as: UTF8.self)))) AS j"
                 let insert: SQLQueryString = """
                     INSERT INTO endorsements (id, statement_id, signer_kind, display_name, place, contact, version_hash, state, founding,
                       visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash)

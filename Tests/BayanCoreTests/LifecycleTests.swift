@@ -1,4 +1,4 @@
-import BayanCore
+@testable import BayanCore
 import Foundation
 import Testing
 
@@ -229,5 +229,18 @@ import Testing
                            payload: ["name": "نقابة \"المعلمين\"/فرع", "id": "x"])
         #expect(e.payloadJSON == #"{"id":"x","name":"نقابة \"المعلمين\"/فرع"}"#)
         #expect(Event.payload(fromJSON: e.payloadJSON) == e.payload)
+    }
+}
+
+@Suite struct NameCleaning {
+    /// The one-pass check must only let through names the full cleaning leaves unchanged.
+    @Test func fastPathAgreesWithTheFullCleaning() {
+        let pieces = ["a", "ب", " ", "  ", "\t", "\n", "\r\n", "\u{00A0}", "\u{2028}", "\u{0085}", "\u{202E}", "\u{200F}", "\u{064B}",
+                      "\u{0301}", "\u{7F}", "\u{9F}", "\u{FEFF}", "\u{3000}", "نقابة", "Ligue", "😀", "\u{200D}", "ـ"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            #expect(Limits.cleanedText(text) == Limits.cleanedBySplitting(text), "\(Array(text.unicodeScalars))")
+        }
     }
 }
