@@ -106,7 +106,7 @@ public final class SQLiteHandle: DatabaseHandle {
                 throw error
             }
             return SQLiteHandle(path: path, writer: writer, reader: reader, writerExecutor: writerExecutor, checkpointer: checkpointer,
-                                syncer: synchronous == .full ? WALSyncer(databasePath: path) : nil)
+                                syncer: synchronous == .full ? WALSyncer(databasePath: path, executor: writerExecutor) : nil)
         } catch {
             try? await writer.close()
             await writerExecutor.shutdown()

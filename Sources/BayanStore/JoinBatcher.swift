@@ -106,16 +106,15 @@ extension SQLStore {
                 // the unique index and missing from RETURNING: that person is told so,
                 // without a separate lookup round trip.
                 var json: [UInt8] = [UInt8(ascii: "[")]
+                json.reserveCapacity(candidates.count * 512)
                 for (n, i) in candidates.enumerated() {
                     let e = rows[i].endorsement
-                    var fields = ["id": e.id, "name": e.displayName, "version": e.versionHash.hex, "visibility": e.visibility.rawValue,
-                                  "nameKey": rows[i].nameKey, "at": String(e.createdAt.millis), "signer": rows[i].signerTokenHash,
-                                  "email": rows[i].emailKey]
-                    fields["place"] = e.place
-                    fields["contact"] = e.contact
-                    fields["confirm"] = rows[i].confirmTokenHash
                     if n > 0 { json.append(UInt8(ascii: ",")) }
-                    CanonicalJSON.object(fields, into: &json)
+                    CanonicalJSON.fields([
+                        ("id", e.id), ("name", e.displayName), ("version", e.versionHash.hex), ("visibility", e.visibility.rawValue),
+                        ("nameKey", rows[i].nameKey), ("at", String(e.createdAt.millis)), ("signer", rows[i].signerTokenHash),
+                        ("email", rows[i].emailKey), ("place", e.place), ("contact", e.contact), ("confirm", rows[i].confirmTokenHash),
+                    ], into: &json)
                 }
                 json.append(UInt8(ascii: "]"))
                 let source: SQLQueryString = db.dialect.name == "postgresql"

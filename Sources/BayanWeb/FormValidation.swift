@@ -42,9 +42,14 @@ struct FormValidation {
 
     mutating func email(_ raw: String, label: String) -> String? {
         guard let value = text(raw, label: label, limit: 200) else { return nil }
-        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        let ok = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
-            && !parts[1].hasSuffix(".") && !value.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "<" || $0 == ">" })
+        // local@domain.tld: one @, something before it, a dot inside the domain, no spaces
+        // or angle brackets. Checked over UTF-8 bytes and scalars, not bridged strings.
+        let bytes = Array(value.utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "@"))
+        let domain = at.map { bytes[($0 + 1)...] } ?? []
+        let ok = at != nil && at! > 0 && bytes.lastIndex(of: UInt8(ascii: "@")) == at
+            && domain.contains(UInt8(ascii: ".")) && domain.first != UInt8(ascii: ".") && domain.last != UInt8(ascii: ".")
+            && !value.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "<" || $0 == ">" })
         guard ok else {
             errors.append("\(lang.text("error.email")): \(value)")
             return nil

@@ -17,6 +17,8 @@ struct JoinRoutes {
     /// the state and the version hash again inside the write.
     let recent = RecentStatements()
     let answers = RenderedAnswers()
+    /// The form-stamp key, derived once from the store's secret.
+    let macKey = StampKey()
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/s/:slug/join") { request, context in try await joinPage(request, slug: context.parameters.require("slug")) }
@@ -50,7 +52,13 @@ struct JoinRoutes {
     }
 
     func mac(_ text: String) async throws -> String {
-        let key = SymmetricKey(data: Data(try await store.secret().utf8))
+        let secret = try await store.secret()
+        let key = macKey.cached.withLock { cached in
+            if let cached, cached.0 == secret { return cached.1 }
+            let key = SymmetricKey(data: Data(secret.utf8))
+            cached = (secret, key)
+            return key
+        }
         return ContentHash.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
     }
 
@@ -223,6 +231,11 @@ final class RecentStatements: Sendable {
     func put(_ slug: String, _ value: (StatementRecord, StatementVersion)) {
         entries.withLock { $0[slug] = (value.0, value.1, ContinuousClock.now) }
     }
+}
+
+/// The HMAC key of form stamps, kept with the secret it was derived from.
+final class StampKey: Sendable {
+    let cached = Mutex<(String, SymmetricKey)?>(nil)
 }
 
 /// Answer pages that are the same for everyone, rendered once.

@@ -51,3 +51,18 @@ import Testing
         #expect(Tokens.make().count == 43)
     }
 }
+
+@Suite struct EmailField {
+    @Test func acceptsAddressesAndNamesTheBadOnes() {
+        var v = FormValidation(lang: .en)
+        #expect(v.email("  Someone@Example.ORG ", label: "e") == "someone@example.org")
+        #expect(v.email("مؤيد@مثال.شبكة", label: "e") == "مؤيد@مثال.شبكة")
+        #expect(v.isValid)
+        for bad in ["", "plain", "@example.org", "a@example", "a@.example.org", "a@example.org.", "a@@example.org", "a@b@example.org",
+                    "a b@example.org", "a@example.org<script>", "a\u{00A0}b@example.org"] {
+            var w = FormValidation(lang: .en)
+            #expect(w.email(bad, label: "e") == nil, "\(bad)")
+            #expect(!w.isValid)
+        }
+    }
+}
