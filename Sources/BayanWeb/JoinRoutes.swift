@@ -52,20 +52,26 @@ struct JoinRoutes {
     }
 
     func mac(_ text: String) async throws -> String {
+        ContentHash.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: try await stampKey()))
+    }
+
+    func stampKey() async throws -> SymmetricKey {
         let secret = try await store.secret()
-        let key = macKey.cached.withLock { cached in
+        return macKey.cached.withLock { cached in
             if let cached, cached.0 == secret { return cached.1 }
             let key = SymmetricKey(data: Data(secret.utf8))
             cached = (secret, key)
             return key
         }
-        return ContentHash.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
     }
 
-    /// Seconds since the stamped form was served, or nil if the stamp is forged.
+    /// Seconds since the stamped form was served, or nil if the stamp is forged. The MAC
+    /// is checked by swift-crypto's constant-time comparison.
     func secondsSinceServed(_ stamp: String, slug: String) async throws -> Double? {
-        let parts = stamp.split(separator: ".")
-        guard parts.count == 2, let issued = Int64(parts[0]), Tokens.equal(String(parts[1]), try await mac("\(issued)|\(slug)")) else { return nil }
+        guard let dot = stamp.utf8.firstIndex(of: UInt8(ascii: ".")), let issued = Int64(stamp[..<dot]),
+              let code = ContentHash.bytes(hex: stamp[stamp.index(after: dot)...]), code.count == SHA256.byteCount,
+              HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: Data("\(issued)|\(slug)".utf8), using: try await stampKey())
+        else { return nil }
         return Date().timeIntervalSince1970 - Double(issued) / 1000
     }
 
