@@ -15,7 +15,7 @@ actor Checkpointer {
     /// Commits between checkpoints: a burst's WAL stays a few MB.
     let every: Int
 
-    static func open(path: String, every: Int = 32) async throws -> Checkpointer {
+    static func open(path: String, every: Int = 200) async throws -> Checkpointer {
         let threads = NIOThreadPool(numberOfThreads: 1)
         threads.start()
         do {
