@@ -79,7 +79,7 @@ public final class SQLiteHandle: DatabaseHandle {
         let writerExecutor = WriterExecutor()
         let writer: SQLiteConnection
         do {
-            writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger,
+            writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerExecutor.sqliteThread, logger: logger,
                                                      on: writerExecutor.loop).get()
         } catch {
             await writerExecutor.shutdown()
@@ -122,7 +122,7 @@ public final class SQLiteHandle: DatabaseHandle {
 
     /// How many commits served how many transactions (for tests and benchmarks).
     public var groupCommitStatistics: (batches: Int, jobs: Int) {
-        get async { await committer.statistics }
+        get async { committer.statistics }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {

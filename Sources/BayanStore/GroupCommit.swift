@@ -1,4 +1,5 @@
 import SQLKit
+import Synchronization
 
 /// The single SQLite writer with group commit: transactions that arrive while a commit is
 /// in progress wait, then run together inside one SQLite transaction, each in its own
@@ -8,60 +9,52 @@ import SQLKit
 /// of one each (measured here: ~250 commits/s one by one, thousands of rows/s batched).
 /// It runs on the writer's own thread (`WriterExecutor`), not on the pool that serves
 /// requests.
-actor GroupCommitter {
+final class GroupCommitter: Sendable {
+    typealias Job = CommitRunner.Job
+
+    /// Jobs wait here and are run in batches of at most `maximumBatch` (so one transaction
+    /// never grows without bound under a flood), on the writer's thread.
+    private let queue: BatchQueue<Job>
+    private let counts = CommitCounts()
+
+    init(database: any SQLDatabase, executor: any TaskExecutor, syncer: WALSyncer? = nil, maximumBatch: Int = 512,
+         committed: @escaping @Sendable () async -> Void = {}) {
+        let runner = CommitRunner(database: database, syncer: syncer, committed: committed, counts: counts)
+        queue = BatchQueue(maximumBatch: maximumBatch, executor: executor) { batch in await runner.run(batch) }
+    }
+
+    func submit(_ body: @escaping @Sendable (any SQLDatabase) async throws -> any Sendable) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.add(Job(body: body, done: continuation))
+        }
+    }
+
+    /// How many commits served how many transactions.
+    var statistics: (batches: Int, jobs: Int) { (counts.batches.load(ordering: .relaxed), counts.jobs.load(ordering: .relaxed)) }
+}
+
+final class CommitCounts: Sendable {
+    let batches = Atomic<Int>(0)
+    let jobs = Atomic<Int>(0)
+}
+
+/// Runs one batch of write transactions as one SQLite transaction.
+struct CommitRunner: Sendable {
     struct Job: Sendable {
         let body: @Sendable (any SQLDatabase) async throws -> any Sendable
         let done: CheckedContinuation<any Sendable, any Error>
     }
 
-    private let database: any SQLDatabase
-    private var waiting: [Job] = []
-    private var draining = false
-    /// Largest batch, so one transaction never grows without bound under a flood.
-    let maximumBatch: Int
-    private(set) var batches = 0
-    private(set) var jobs = 0
-
-    /// The writer's thread.
-    private let executor: any TaskExecutor
-
-    /// Told after every commit (the WAL checkpointer counts them).
-    private let committed: @Sendable () async -> Void
-
+    let database: any SQLDatabase
     /// With `synchronous=FULL`: makes each commit durable before it is acknowledged.
-    private let syncer: WALSyncer?
+    let syncer: WALSyncer?
+    /// Told after every commit (the WAL checkpointer counts them).
+    let committed: @Sendable () async -> Void
+    let counts: CommitCounts
 
-    init(database: any SQLDatabase, executor: any TaskExecutor, syncer: WALSyncer? = nil, maximumBatch: Int = 512,
-         committed: @escaping @Sendable () async -> Void = {}) {
-        self.committed = committed
-        self.syncer = syncer
-        self.database = database
-        self.executor = executor
-        self.maximumBatch = maximumBatch
-    }
-
-    func submit(_ body: @escaping @Sendable (any SQLDatabase) async throws -> any Sendable) async throws -> any Sendable {
-        try await withCheckedThrowingContinuation { continuation in
-            waiting.append(Job(body: body, done: continuation))
-            if !draining {
-                draining = true
-                Task(executorPreference: executor) { await self.drain() }
-            }
-        }
-    }
-
-    private func drain() async {
-        while !waiting.isEmpty {
-            let batch = Array(waiting.prefix(maximumBatch))
-            waiting.removeFirst(batch.count)
-            await run(batch)
-        }
-        draining = false
-    }
-
-    private func run(_ batch: [Job]) async {
-        batches += 1
-        jobs += batch.count
+    func run(_ batch: [Job]) async {
+        counts.batches.add(1, ordering: .relaxed)
+        counts.jobs.add(batch.count, ordering: .relaxed)
         do {
             try await database.raw("BEGIN IMMEDIATE").run()
         } catch {
@@ -105,7 +98,7 @@ actor GroupCommitter {
     }
 
     /// Each job in its own savepoint, so a failing one rolls back alone.
-    private func runEachInSavepoint(_ batch: [Job]) async -> [Result<any Sendable, any Error>] {
+    func runEachInSavepoint(_ batch: [Job]) async -> [Result<any Sendable, any Error>] {
         var outcomes: [Result<any Sendable, any Error>] = []
         for job in batch {
             do {
@@ -122,5 +115,4 @@ actor GroupCommitter {
         return outcomes
     }
 
-    var statistics: (batches: Int, jobs: Int) { (batches, jobs) }
 }

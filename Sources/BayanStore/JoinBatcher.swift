@@ -9,7 +9,7 @@ import Synchronization
 /// chain head; one multi-row INSERT for the endorsements, one for their mails; one event
 /// for the batch), instead of ~8 queries each. This is what keeps a burst of thousands of
 /// sign-ons near the HTTP stack's own speed.
-actor JoinBatcher {
+final class JoinBatcher: Sendable {
     struct Request: Sendable {
         let statementID: String
         let endorsement: Endorsement
@@ -22,32 +22,13 @@ actor JoinBatcher {
         let done: CheckedContinuation<Endorsement, any Error>
     }
 
-    private var waiting: [Request] = []
-    private var draining = false
-    private let maximumBatch = 500
-    private weak var store: SQLStore?
+    private let queue: BatchQueue<Request>
 
-    init(store: SQLStore) { self.store = store }
-
-    func submit(statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
-                signerTokenHash: String, mail: OutboxMessage?) async throws -> Endorsement {
-        try await withCheckedThrowingContinuation { continuation in
-            waiting.append(Request(statementID: statementID, endorsement: endorsement, nameKey: nameKey, emailKey: emailKey,
-                                   confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail, done: continuation))
-            if !draining {
-                draining = true
-                Task(executorPreference: store?.handle.writeExecutor) { await self.drain() }
-            }
-        }
-    }
-
-    private func drain() async {
-        while !waiting.isEmpty {
-            let batch = Array(waiting.prefix(maximumBatch))
-            waiting.removeFirst(batch.count)
+    init(store: SQLStore) {
+        queue = BatchQueue(maximumBatch: 500, executor: store.handle.writeExecutor) { [weak store] batch in
             guard let store else {
                 for r in batch { r.done.resume(throwing: StoreError.database("the store is closed")) }
-                continue
+                return
             }
             let outcomes: [Result<Endorsement, any Error>]
             do {
@@ -58,7 +39,14 @@ actor JoinBatcher {
             }
             for (r, outcome) in zip(batch, outcomes) { r.done.resume(with: outcome) }
         }
-        draining = false
+    }
+
+    func submit(statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
+                signerTokenHash: String, mail: OutboxMessage?) async throws -> Endorsement {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.add(Request(statementID: statementID, endorsement: endorsement, nameKey: nameKey, emailKey: emailKey,
+                              confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail, done: continuation))
+        }
     }
 }
 

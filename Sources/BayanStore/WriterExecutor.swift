@@ -9,10 +9,15 @@ import NIOPosix
 final class WriterExecutor: TaskExecutor, @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let loop: any EventLoop
+    /// The thread the writer connection's SQLite calls run on, its own so reads of the
+    /// public pages never queue in front of a commit.
+    let sqliteThread: NIOThreadPool
 
     init() {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
+        sqliteThread = NIOThreadPool(numberOfThreads: 1)
+        sqliteThread.start()
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -21,6 +26,7 @@ final class WriterExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     func shutdown() async {
+        try? await sqliteThread.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
 }
