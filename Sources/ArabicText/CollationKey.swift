@@ -111,13 +111,17 @@ public struct CollationKey: Comparable, Hashable, Sendable {
     /// A string whose byte order equals this key's primary order, for storing in a
     /// database column and ordering there (`ORDER BY name_key`, binary collation).
     public var storageKey: String {
-        var s = ""
-        s.reserveCapacity(weights.count * 5)
+        // Lower-case hex, five digits a weight, written directly.
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(weights.count * 5)
         for w in weights {
-            let hex = String(w, radix: 16)
-            s += String(repeating: "0", count: max(0, 5 - hex.count)) + hex
+            // At least five digits, more for a weight above 0xFFFFF (as `String(radix:)` padded).
+            var width = 5
+            while width < 8 && w >> UInt32(4 * width) != 0 { width += 1 }
+            for i in stride(from: width - 1, through: 0, by: -1) { out.append(digits[Int((w >> UInt32(4 * i)) & 0xF)]) }
         }
-        return s
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

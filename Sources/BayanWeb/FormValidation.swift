@@ -19,7 +19,7 @@ struct FormValidation {
             errors.append("\(label): \(lang == .ar ? "يحتوي على محارف تحكم غير مرئية غير مسموح بها" : "contains invisible control characters, which are not allowed")")
             return nil
         }
-        if raw.contains("<") || raw.contains(">") {
+        if raw.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
             errors.append("\(label): \(lang.text("error.html"))")
             return nil
         }

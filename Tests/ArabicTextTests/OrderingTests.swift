@@ -60,6 +60,20 @@ import Testing
         #expect(Set(variants.map(CollationKey.init)).count == 4)
     }
 
+    /// Stored keys must not change when their writing gets faster: names already in a
+    /// database are ordered by them.
+    @Test func storageKeysAreTheZeroPaddedHexOfTheWeights() {
+        let names = Self.handOrdered + ["𝔸𝕓𝕔 ١٢٣", "\u{10FFFD}ا", "Zürich 😀 ألمانيا", ""]
+        for name in names {
+            let key = CollationKey(name)
+            let reference = key.weights.map { w -> String in
+                let hex = String(w, radix: 16)
+                return String(repeating: "0", count: max(0, 5 - hex.count)) + hex
+            }.joined()
+            #expect(key.storageKey == reference, "\(name)")
+        }
+    }
+
     @Test func storageKeysOrderLikeTheKeys() {
         let keys = Self.handOrdered.map(CollationKey.init)
         let byStorage = keys.sorted { $0.storageKey < $1.storageKey }.map(\.text)
