@@ -63,39 +63,17 @@ extension SQLStore {
             for statementID in Set(rows.map(\.statementID)) {
                 let indices = rows.indices.filter { rows[$0].statementID == statementID }
                 try await Self.lockStatement(db, id: statementID)
-                // Everything the batch checks and extends, in one round trip: the state,
-                // the current authoritative text and the head of the event chain.
-                guard let head = try await db.raw("""
-                    SELECT s.state, s.published_at,
-                      (SELECT v.content_hash FROM statement_versions v WHERE v.statement_id = s.id AND v.translation_of IS NULL
-                         ORDER BY v.number DESC LIMIT 1) AS current_hash,
-                      (SELECT e.seq FROM events e WHERE e.statement_id = s.id ORDER BY e.seq DESC LIMIT 1) AS head_seq,
-                      (SELECT e.hash FROM events e WHERE e.statement_id = s.id ORDER BY e.seq DESC LIMIT 1) AS head_hash
-                    FROM statements s WHERE s.id = \(bind: statementID)
-                    """).first() else { throw StoreError.notFound("statement \(statementID)") }
-                let published = try head.decode(column: "published_at", as: Int64?.self) != nil
-                    && StatementState(rawValue: try head.decode(column: "state", as: String.self)) == .published
-                guard published, let currentHash = try head.decode(column: "current_hash", as: String?.self).map(ContentHash.init(hex:)) else {
-                    for i in indices { outcomes[i] = .failure(StoreError.join(.notPublished)) }
-                    continue
-                }
-                let headSequence = try head.decode(column: "head_seq", as: Int?.self) ?? 0
-                let headHash = try head.decode(column: "head_hash", as: String?.self) ?? Event.genesisHash
-                let candidates = indices.filter { i in
-                    guard rows[i].endorsement.versionHash == currentHash else { outcomes[i] = .failure(StoreError.staleVersion); return false }
-                    return true
-                }
-                guard !candidates.isEmpty else { continue }
                 let at = env.now()
                 // One INSERT for the batch, its rows passed as one JSON array bound to one
                 // parameter: the statement text stays short and the same (SQLite parses
-                // ~500 placeholders otherwise, and each bind goes through the encoder).
-                // An address already on the statement (or twice in the batch) is skipped by
-                // the unique index and missing from RETURNING: that person is told so,
-                // without a separate lookup round trip.
+                // ~500 placeholders otherwise, and each bind goes through the encoder). The
+                // statement's state and current text are checked in the same statement,
+                // and RETURNING brings back the head of the event chain: one round trip.
+                // A row missing from RETURNING was refused: an address already on the
+                // statement (or twice in the batch), a stale text, or a closed statement.
                 var json: [UInt8] = [UInt8(ascii: "[")]
-                json.reserveCapacity(candidates.count * 512)
-                for (n, i) in candidates.enumerated() {
+                json.reserveCapacity(indices.count * 512)
+                for (n, i) in indices.enumerated() {
                     let e = rows[i].endorsement
                     if n > 0 { json.append(UInt8(ascii: ",")) }
                     CanonicalJSON.fields([
@@ -116,33 +94,60 @@ extension SQLStore {
                       CAST(j.value ->> 'at' AS BIGINT), j.value ->> 'signer', j.value ->> 'email', j.value ->> 'confirm'
                     FROM
                     """ + " " + source + """
-                     WHERE true
-                    ON CONFLICT (statement_id, email_key) WHERE email_key IS NOT NULL DO NOTHING RETURNING id
+                     WHERE (SELECT s.state = 'published' AND s.published_at IS NOT NULL FROM statements s WHERE s.id = \(bind: statementID))
+                      AND j.value ->> 'version' = (SELECT v.content_hash FROM statement_versions v
+                        WHERE v.statement_id = \(bind: statementID) AND v.translation_of IS NULL ORDER BY v.number DESC LIMIT 1)
+                    ON CONFLICT (statement_id, email_key) WHERE email_key IS NOT NULL DO NOTHING
+                    RETURNING id,
+                      (SELECT e.seq FROM events e WHERE e.statement_id = \(bind: statementID) ORDER BY e.seq DESC LIMIT 1) AS head_seq,
+                      (SELECT e.hash FROM events e WHERE e.statement_id = \(bind: statementID) ORDER BY e.seq DESC LIMIT 1) AS head_hash
                     """
-                let stored = Set(try await db.raw(insert).all().map { try $0.decode(column: "id", as: String.self) })
-                var accepted: [Int] = []
-                var mails = db.insert(into: "outbox").columns("id", "recipient", "subject", "body", "created_at", "attempts", "next_attempt_at")
-                var hasMail = false
-                for i in candidates {
-                    guard stored.contains(rows[i].endorsement.id) else { outcomes[i] = .failure(StoreError.join(.duplicateEmail)); continue }
-                    accepted.append(i)
-                    if let mail = rows[i].mail {
-                        hasMail = true
+                let returned = try await db.raw(insert).all()
+                let stored = Set(try returned.map { try $0.decode(column: "id", as: String.self) })
+                // Why the others were refused (rare: only then is this read).
+                var refusal = StoreError.join(.duplicateEmail)
+                var currentHash: ContentHash?
+                if stored.count < indices.count {
+                    guard let state = try await db.raw("""
+                        SELECT s.state, s.published_at,
+                          (SELECT v.content_hash FROM statement_versions v WHERE v.statement_id = s.id AND v.translation_of IS NULL
+                             ORDER BY v.number DESC LIMIT 1) AS current_hash
+                        FROM statements s WHERE s.id = \(bind: statementID)
+                        """).first() else { throw StoreError.notFound("statement \(statementID)") }
+                    let published = try state.decode(column: "published_at", as: Int64?.self) != nil
+                        && StatementState(rawValue: try state.decode(column: "state", as: String.self)) == .published
+                    currentHash = try state.decode(column: "current_hash", as: String?.self).map(ContentHash.init(hex:))
+                    if !published || currentHash == nil { refusal = .join(.notPublished) }
+                }
+                let joined = indices.filter { i in
+                    guard !stored.contains(rows[i].endorsement.id) else { return true }
+                    if case .join(.notPublished) = refusal { outcomes[i] = .failure(refusal) }
+                    else if rows[i].endorsement.versionHash != currentHash { outcomes[i] = .failure(StoreError.staleVersion) }
+                    else { outcomes[i] = .failure(refusal) }
+                    return false
+                }
+                guard let head = returned.first, let first = joined.first else { continue }
+                let headSequence = try head.decode(column: "head_seq", as: Int?.self) ?? 0
+                let headHash = try head.decode(column: "head_hash", as: String?.self) ?? Event.genesisHash
+                let versionHash = rows[first].endorsement.versionHash.hex
+                let mails: [SQLQueryString] = joined.compactMap { i in
+                    rows[i].mail.map { mail in
                         let m: [any Encodable & Sendable] = [env.newID(), mail.recipient, mail.subject, mail.body, at.millis, 0, at.millis]
-                        mails = mails.values(m.map { SQLBind($0) as any SQLExpression })
+                        return "(\(binds: m))"
                     }
                 }
-                guard !accepted.isEmpty else { continue }
-                if hasMail { try await mails.run() }
+                if !mails.isEmpty {
+                    try await db.raw("INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at) VALUES "
+                                     + mails.joined(separator: ", ")).run()
+                }
                 // One event records the whole batch: every id that joined, bound to the
                 // text they agreed to. (One event per person was a third of the writer's
                 // work in a burst; the log still names each endorsement exactly once.)
-                let versionHash = currentHash.hex
                 let event = Event.next(afterSequence: headSequence, hash: headHash, kind: .endorsementAdded, at: at, payload: [
-                    "ids": accepted.map { rows[$0].endorsement.id }.joined(separator: " "), "count": String(accepted.count),
+                    "ids": joined.map { rows[$0].endorsement.id }.joined(separator: " "), "count": String(joined.count),
                     "kind": "individual", "versionHash": versionHash, "state": "pending", "via": "join",
                 ])
-                for i in accepted { outcomes[i] = .success(rows[i].endorsement) }
+                for i in joined { outcomes[i] = .success(rows[i].endorsement) }
                 try await db.raw("""
                     INSERT INTO events (statement_id, seq, kind, at, payload, prev_hash, hash) VALUES
                     (\(bind: statementID), \(bind: event.sequence), \(bind: event.kind), \(bind: event.atMillis), \(bind: event.payloadJSON),

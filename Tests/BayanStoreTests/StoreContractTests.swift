@@ -343,6 +343,35 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
                 try await store.join(statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "x", versionHash: ContentHash(hex: "00")),
                                      emailKey: "x@example.org", confirmTokenHash: nil, signerTokenHash: "sx", mail: nil)
             }
+            // One burst mixing a good join, a stale text and a repeated address: each gets its own answer.
+            func mixed(_ i: Int) async -> Result<Endorsement, StoreError> {
+                do {
+                    return .success(try await store.join(
+                        statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "خليط \(i)", contact: "m\(i)@example.org",
+                                                             versionHash: i % 3 == 1 ? ContentHash(hex: "00") : hash),
+                        emailKey: i % 3 == 2 ? "p1@example.org" : "m\(i)@example.org", confirmTokenHash: "mc\(i)", signerTokenHash: "ms\(i)", mail: nil))
+                } catch { return .failure(error) }
+            }
+            let answers = await withTaskGroup(of: (Int, Result<Endorsement, StoreError>).self) { group in
+                for i in 0..<60 { group.addTask { (i, await mixed(i)) } }
+                var all: [Int: Result<Endorsement, StoreError>] = [:]
+                for await (i, r) in group { all[i] = r }
+                return all
+            }
+            for (i, r) in answers {
+                switch i % 3 {
+                case 0: #expect((try? r.get()) != nil, "join \(i)")
+                case 1: #expect(r == .failure(.staleVersion), "join \(i)")
+                default: #expect(r == .failure(.join(.duplicateEmail)), "join \(i)")
+                }
+            }
+            // A closed statement takes no more joins.
+            _ = try await store.changeState(statementID: record.id, to: .closed, foundingOrder: nil)
+            await #expect(throws: StoreError.join(.notPublished)) {
+                try await store.join(statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "متأخر", versionHash: hash),
+                                     emailKey: "late@example.org", confirmTokenHash: nil, signerTokenHash: "sl", mail: nil)
+            }
+            #expect(EventChain.verify(try await store.events(of: record.id)).isValid)
         }
     }
 }
