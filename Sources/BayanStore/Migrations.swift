@@ -182,6 +182,17 @@ public enum Migrations {
         Migration(name: "0004_fewer_endorsement_indexes", statements: [
             "DROP INDEX endorsements_statement",
         ]),
+        // The public list of individuals, in signing order, with the counts beside it:
+        // only counted endorsements are in it (a pending join adds nothing to it), and it
+        // covers the count and lets a deep page skip entries without a sort. Measured with
+        // 1,000,000 endorsers: page 1,800 went from ~1.4 s (sorting all of them) to a walk
+        // of the index.
+        Migration(name: "0005_public_individuals_index", statements: [
+            """
+            CREATE INDEX endorsements_public_individuals ON endorsements (statement_id, signer_kind, visibility, created_at, id, state)
+            WHERE state IN ('confirmed', 'approved')
+            """,
+        ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

@@ -375,9 +375,12 @@ public final class SQLStore: Store {
     public func individuals(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> IndividualPage {
         try await Self.wrap {
             try await self.handle.read { db in
+                // Both read only the endorsements_public_individuals index (the visibility
+                // condition, always true, lets the planner see that it covers the count).
                 let counts = try await db.raw("""
                     SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN visibility = 'public' THEN 1 ELSE 0 END), 0) AS shown
                     FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' AND state IN ('confirmed', 'approved')
+                      AND visibility IN ('public', 'counted-only')
                     """).first()!
                 let rows = try await db.raw("""
                     SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
