@@ -35,6 +35,16 @@ public enum CanonicalJSON {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// `["v",null,...]`: an array of strings and nulls.
+    public static func array(_ values: [String?], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (n, value) in values.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            if let value { string(value, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     public static func string(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most text needs no escaping: copied in one go.

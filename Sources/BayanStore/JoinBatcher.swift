@@ -76,10 +76,11 @@ extension SQLStore {
                 for (n, i) in indices.enumerated() {
                     let e = rows[i].endorsement
                     if n > 0 { json.append(UInt8(ascii: ",")) }
-                    CanonicalJSON.fields([
-                        ("id", e.id), ("name", e.displayName), ("version", e.versionHash.hex), ("visibility", e.visibility.rawValue),
-                        ("nameKey", rows[i].nameKey), ("at", String(e.createdAt.millis)), ("signer", rows[i].signerTokenHash),
-                        ("email", rows[i].emailKey), ("place", e.place), ("contact", e.contact), ("confirm", rows[i].confirmTokenHash),
+                    // One row: a JSON array in column order (read by position below, cheaper
+                    // than by key), null for a missing value.
+                    CanonicalJSON.array([
+                        e.id, e.displayName, e.place, e.contact, e.versionHash.hex, e.visibility.rawValue, rows[i].nameKey,
+                        String(e.createdAt.millis), rows[i].signerTokenHash, rows[i].emailKey, rows[i].confirmTokenHash,
                     ], into: &json)
                 }
                 json.append(UInt8(ascii: "]"))
@@ -89,13 +90,13 @@ extension SQLStore {
                 let insert: SQLQueryString = """
                     INSERT INTO endorsements (id, statement_id, signer_kind, display_name, place, contact, version_hash, state, founding,
                       visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash)
-                    SELECT j.value ->> 'id', \(bind: statementID), 'individual', j.value ->> 'name', j.value ->> 'place', j.value ->> 'contact',
-                      j.value ->> 'version', 'pending', 0, j.value ->> 'visibility', 0, j.value ->> 'nameKey', CAST(j.value ->> 'at' AS BIGINT),
-                      CAST(j.value ->> 'at' AS BIGINT), j.value ->> 'signer', j.value ->> 'email', j.value ->> 'confirm'
+                    SELECT j.value ->> 0, \(bind: statementID), 'individual', j.value ->> 1, j.value ->> 2, j.value ->> 3,
+                      j.value ->> 4, 'pending', 0, j.value ->> 5, 0, j.value ->> 6, CAST(j.value ->> 7 AS BIGINT),
+                      CAST(j.value ->> 7 AS BIGINT), j.value ->> 8, j.value ->> 9, j.value ->> 10
                     FROM
                     """ + " " + source + """
                      WHERE (SELECT s.state = 'published' AND s.published_at IS NOT NULL FROM statements s WHERE s.id = \(bind: statementID))
-                      AND j.value ->> 'version' = (SELECT v.content_hash FROM statement_versions v
+                      AND j.value ->> 4 = (SELECT v.content_hash FROM statement_versions v
                         WHERE v.statement_id = \(bind: statementID) AND v.translation_of IS NULL ORDER BY v.number DESC LIMIT 1)
                     ON CONFLICT (statement_id, email_key) WHERE email_key IS NOT NULL DO NOTHING
                     RETURNING id,

@@ -87,7 +87,8 @@ public enum Tokens {
     /// What is stored and looked up for a token: its SHA-256, behind the time prefix of
     /// an ordered token.
     public static func hash(_ token: String) -> String {
-        let digest = ContentHash.sha256Hex(Data(token.utf8))
+        var token = token
+        let digest = token.withUTF8 { ContentHash.sha256Hex(UnsafeRawBufferPointer($0)) }
         let bytes = token.utf8
         guard bytes.count > 13, let dot = bytes.firstIndex(of: UInt8(ascii: ".")), bytes.distance(from: bytes.startIndex, to: dot) == 12,
               bytes[..<dot].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
