@@ -92,7 +92,9 @@ public final class SQLiteHandle: DatabaseHandle {
                            // writer keeps the hot index pages of a burst cached (32 MB at most).
                            "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-32768",
                            // The checkpointer below does this, off the commit path.
-                           "PRAGMA wal_autocheckpoint=0"] {
+                           "PRAGMA wal_autocheckpoint=0",
+                           // A WAL that grew in a burst is cut back to 64 MB when it restarts.
+                           "PRAGMA journal_size_limit=67108864"] {
                 try await writer.sql().raw(SQLQueryString(pragma)).run()
             }
             try? fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)

@@ -18,7 +18,7 @@ final class GroupCommitter: Sendable {
     private let counts = CommitCounts()
 
     init(database: any SQLDatabase, executor: any TaskExecutor, syncer: WALSyncer? = nil, maximumBatch: Int = 512,
-         committed: @escaping @Sendable () async -> Void = {}) {
+         committed: @escaping @Sendable () async -> Bool = { false }) {
         let runner = CommitRunner(database: database, syncer: syncer, committed: committed, counts: counts)
         queue = BatchQueue(maximumBatch: maximumBatch, executor: executor) { batch in await runner.run(batch) }
     }
@@ -48,8 +48,9 @@ struct CommitRunner: Sendable {
     let database: any SQLDatabase
     /// With `synchronous=FULL`: makes each commit durable before it is acknowledged.
     let syncer: WALSyncer?
-    /// Told after every commit (the WAL checkpointer counts them).
-    let committed: @Sendable () async -> Void
+    /// Told after every commit (the WAL checkpointer counts them); true asks the writer
+    /// to finish a checkpoint now, between batches.
+    let committed: @Sendable () async -> Bool
     let counts: CommitCounts
 
     func run(_ batch: [Job]) async {
@@ -94,7 +95,9 @@ struct CommitRunner: Sendable {
         } else {
             for (job, outcome) in zip(batch, outcomes) { job.done.resume(with: outcome) }
         }
-        await committed()
+        if await committed() {
+            _ = try? await database.raw("PRAGMA wal_checkpoint(PASSIVE)").all()
+        }
     }
 
     /// Each job in its own savepoint, so a failing one rolls back alone.
