@@ -19,22 +19,6 @@ public enum CanonicalJSON {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// `{"k":"v",...}` in the given order, leaving out nil values (a JSON row for the
-    /// database, where order does not matter and sorting would only cost).
-    public static func fields(_ pairs: [(String, String?)], into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        for (key, value) in pairs {
-            guard let value else { continue }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            string(key, into: &out)
-            out.append(UInt8(ascii: ":"))
-            string(value, into: &out)
-        }
-        out.append(UInt8(ascii: "}"))
-    }
-
     /// `["v",null,...]`: an array of strings and nulls.
     public static func array(_ values: [String?], into out: inout [UInt8]) {
         out.append(UInt8(ascii: "["))

@@ -230,16 +230,8 @@ extension SQLStore {
     public func endorsement(signerTokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement) {
         try await Self.wrap {
             try await self.handle.read { db in
-                guard let row = try await db.raw("SELECT id, statement_id FROM endorsements WHERE signer_token_hash = \(bind: signerTokenHash)").first() else {
-                    throw StoreError.notFound("sign-on")
-                }
-                let statementID = try row.decode(column: "statement_id", as: String.self)
-                let id = try row.decode(column: "id", as: String.self)
-                let statement = try await Self.fetchStatement(db, id: statementID)
-                guard let e = try await Self.fetchEndorsements(db, statementID: statementID, id: id).first else {
-                    throw StoreError.notFound("sign-on")
-                }
-                return (statement, e)
+                let (statementID, e) = try await Self.endorsement(db, by: .signer, hash: signerTokenHash, what: "sign-on")
+                return (try await Self.fetchStatement(db, id: statementID), e)
             }
         }
     }

@@ -86,7 +86,7 @@ struct CommitRunner: Sendable {
         // Only with the batch durable is anyone told it succeeded. The fsync runs on the
         // syncer's thread while this writer already starts the next batch.
         if let syncer {
-            await syncer.afterSync { synced in
+            syncer.afterSync { synced in
                 switch synced {
                 case .success: for (job, outcome) in zip(batch, outcomes) { job.done.resume(with: outcome) }
                 case .failure(let error): for job in batch { job.done.resume(throwing: error) }

@@ -1,4 +1,3 @@
-import ArabicText
 import BayanCore
 import Foundation
 import SQLKit

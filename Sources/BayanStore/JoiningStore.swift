@@ -95,14 +95,8 @@ extension SQLStore {
         let env = self.env
         return try await Self.wrap {
             try await self.write { db in
-                guard let row = try await db.raw("SELECT id, statement_id FROM endorsements WHERE confirm_token_hash = \(bind: tokenHash)").first() else {
-                    throw StoreError.notFound("confirmation")
-                }
-                let statementID = try row.decode(column: "statement_id", as: String.self)
-                try await Self.lockStatement(db, id: statementID)
-                guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: try row.decode(column: "id", as: String.self)).first else {
-                    throw StoreError.notFound("confirmation")
-                }
+                var (statementID, e) = try await Self.endorsement(db, by: .confirmation, hash: tokenHash, what: "confirmation",
+                                                                  lockingStatement: true)
                 if e.state == .pending {
                     e.state = .confirmed
                     let at = env.now()
@@ -119,13 +113,7 @@ extension SQLStore {
     public func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement) {
         try await Self.wrap {
             try await self.handle.read { db in
-                guard let row = try await db.raw("SELECT id, statement_id FROM endorsements WHERE confirm_token_hash = \(bind: tokenHash)").first() else {
-                    throw StoreError.notFound("confirmation")
-                }
-                let statementID = try row.decode(column: "statement_id", as: String.self)
-                guard let e = try await Self.fetchEndorsements(db, statementID: statementID, id: try row.decode(column: "id", as: String.self)).first else {
-                    throw StoreError.notFound("confirmation")
-                }
+                let (statementID, e) = try await Self.endorsement(db, by: .confirmation, hash: tokenHash, what: "confirmation")
                 return (try await Self.fetchStatement(db, id: statementID), e)
             }
         }

@@ -150,6 +150,28 @@ extension SQLStore {
 
     /// The statement's endorsements in signing order, only the one with `id`, or only
     /// those of one signer kind.
+    /// The endorsement a link's token stands for, found by the token's stored hash in
+    /// `column`; `what` names it in the not-found error. With `lockingStatement` its
+    /// statement is locked (PostgreSQL) before the endorsement is read, for a change to it.
+    static func endorsement(_ db: any SQLDatabase, by column: TokenColumn, hash: String, what: String,
+                            lockingStatement: Bool = false) async throws -> (statementID: String, endorsement: Endorsement) {
+        guard let row = try await db.raw("SELECT id, statement_id FROM endorsements WHERE \(ident: column.rawValue) = \(bind: hash)").first() else {
+            throw StoreError.notFound(what)
+        }
+        let statementID = try row.decode(column: "statement_id", as: String.self)
+        if lockingStatement { try await lockStatement(db, id: statementID) }
+        guard let e = try await fetchEndorsements(db, statementID: statementID, id: try row.decode(column: "id", as: String.self)).first else {
+            throw StoreError.notFound(what)
+        }
+        return (statementID, e)
+    }
+
+    /// The stored token hashes an endorsement is found by.
+    enum TokenColumn: String {
+        case signer = "signer_token_hash"
+        case confirmation = "confirm_token_hash"
+    }
+
     static func fetchEndorsements(_ db: any SQLDatabase, statementID: String, id: String? = nil, kind: SignerKind? = nil) async throws -> [Endorsement] {
         let query: SQLQueryString
         if let id {

@@ -4,10 +4,11 @@ import Glibc
 import Darwin
 #endif
 import NIOPosix
+import Synchronization
 
 /// Group commit's durability step, taken out of the writer's way. SQLite commits with
 /// `synchronous=NORMAL` (the WAL is written, not yet fsynced) and the writer goes on with
-/// the next batch at once; this actor fsyncs the WAL file on its own thread and only then
+/// the next batch at once; this fsyncs the WAL file on its own thread and only then
 /// lets the batches committed before that fsync answer. One fsync serves every batch that
 /// committed while the previous one ran. An acknowledged sign-on is therefore as durable
 /// as with `synchronous=FULL` (which fsyncs inside every COMMIT and held the single writer
@@ -19,58 +20,61 @@ import NIOPosix
 /// Safe because in WAL mode with NORMAL, SQLite itself syncs the WAL before each
 /// checkpoint, the database file after it, and the WAL header when the file is reused;
 /// the frames of a commit are the only thing not yet on disk, and those are what we sync.
-actor WALSyncer {
-    private let walPath: String
-    private let threads: NIOThreadPool
-    private var descriptor: Int32 = -1
-    private var waiting: [@Sendable (Result<Void, any Error>) -> Void] = []
-    private var syncing = false
-    private(set) var syncs = 0
+final class WALSyncer: Sendable {
+    typealias Acknowledge = @Sendable (Result<Void, any Error>) -> Void
 
-    struct SyncFailed: Error, CustomStringConvertible {
-        let code: Int32
-        var description: String { "fsync of the write-ahead log failed (errno \(code))" }
-    }
-
-    /// Where acknowledgements run: the writer's thread, not the request pool, where they
-    /// queued behind a burst's requests and held every sign-on ~2 ms longer.
-    private let executor: any TaskExecutor
+    /// Acknowledgements wait here; each batch of them is one sync. They run on the
+    /// writer's thread, not the request pool, where they queued behind a burst's requests
+    /// and held every sign-on ~2 ms longer.
+    private let queue: BatchQueue<Acknowledge>
+    private let file: WALFile
 
     init(databasePath: String, executor: any TaskExecutor) {
-        self.executor = executor
-        walPath = databasePath + "-wal"
-        threads = NIOThreadPool(numberOfThreads: 1)
-        threads.start()
+        let file = WALFile(path: databasePath + "-wal")
+        self.file = file
+        queue = BatchQueue(maximumBatch: .max, executor: executor) { group in
+            let outcome = await file.sync()
+            for acknowledge in group { acknowledge(outcome) }
+        }
     }
 
     /// Calls `acknowledge` once everything committed before this call is on disk.
-    func afterSync(_ acknowledge: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        waiting.append(acknowledge)
-        if !syncing {
-            syncing = true
-            Task(executorPreference: executor) { await self.drain() }
-        }
+    func afterSync(_ acknowledge: @escaping Acknowledge) {
+        queue.add(acknowledge)
     }
 
-    private func drain() async {
-        while !waiting.isEmpty {
-            let group = waiting
-            waiting = []
-            let outcome = await syncOnce()
-            for acknowledge in group { acknowledge(outcome) }
-        }
-        syncing = false
+    /// After the last write was acknowledged.
+    func shutdown() async {
+        await file.shutdown()
+    }
+}
+
+/// The WAL file, opened at its first sync (SQLite creates it with the first write), and
+/// the thread its syncs block.
+final class WALFile: Sendable {
+    struct SyncFailed: Error, CustomStringConvertible {
+        let code: Int32
+        var description: String { "fdatasync of the write-ahead log failed (errno \(code))" }
     }
 
-    private func syncOnce() async -> Result<Void, any Error> {
-        syncs += 1
-        if descriptor < 0 {
-            descriptor = open(walPath, O_RDONLY | O_CLOEXEC)
-            if descriptor < 0 { return .failure(SyncFailed(code: errno)) }
+    private let path: String
+    private let descriptor = Mutex<Int32>(-1)
+    private let thread: NIOThreadPool
+
+    init(path: String) {
+        self.path = path
+        thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+    }
+
+    func sync() async -> Result<Void, any Error> {
+        let opened = descriptor.withLock { fd -> Result<Int32, any Error> in
+            if fd < 0 { fd = open(path, O_RDONLY | O_CLOEXEC) }
+            return fd < 0 ? .failure(SyncFailed(code: errno)) : .success(fd)
         }
-        let fd = descriptor
+        guard case .success(let fd) = opened else { return opened.map { _ in () } }
         do {
-            try await threads.runIfActive {
+            try await thread.runIfActive {
                 guard fdatasync(fd) == 0 else { throw SyncFailed(code: errno) }
             }
             return .success(())
@@ -80,9 +84,8 @@ actor WALSyncer {
     }
 
     func shutdown() async {
-        while syncing { await Task.yield() }
-        if descriptor >= 0 { _ = close(descriptor) }
-        descriptor = -1
-        try? await threads.shutdownGracefully()
+        let fd = descriptor.withLock { fd in defer { fd = -1 }; return fd }
+        if fd >= 0 { _ = close(fd) }
+        try? await thread.shutdownGracefully()
     }
 }

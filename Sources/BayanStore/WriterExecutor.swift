@@ -6,7 +6,7 @@ import NIOPosix
 /// cooperative pool every resumption queues behind the requests of a burst (measured:
 /// ~330 µs per stored join, most of it waiting), on its own thread it runs at once.
 /// SQLite's thread pool completes each query on this loop, so a resumption is one hop.
-final class WriterExecutor: TaskExecutor, @unchecked Sendable {
+final class WriterExecutor: TaskExecutor, Sendable {
     let group: MultiThreadedEventLoopGroup
     let loop: any EventLoop
     /// The thread the writer connection's SQLite calls run on, its own so reads of the
