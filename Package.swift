@@ -36,7 +36,7 @@ let package = Package(
             "ArabicText",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "BayanDocument", dependencies: ["BayanCore"]),
+        .target(name: "BayanDocument", dependencies: ["BayanCore", "ArabicText"]),
         .target(name: "BayanStore", dependencies: [
             "BayanCore",
             .product(name: "SQLKit", package: "sql-kit"),

@@ -47,6 +47,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidSlug(String)
     case alreadyWithdrawn
     case invalidEndorsementTransition(from: EndorsementState, to: EndorsementState)
+    case noVisibleLetter(field: String)
+    case spoofingCharacter(field: String, InvisibleCharacter)
 
     public var description: String {
         switch self {
@@ -68,6 +70,10 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
             "this endorsement is already withdrawn"
         case let .invalidEndorsementTransition(from, to):
             "an endorsement cannot move from \(from.rawValue) to \(to.rawValue)"
+        case let .noVisibleLetter(field):
+            "\(field) has no visible letter"
+        case let .spoofingCharacter(field, character):
+            "\(field) contains \(character), an invisible character that can change the order in which a list is displayed"
         }
     }
 }
@@ -105,13 +111,20 @@ public enum Limits {
     public static let bodyLength = 200_000
     public static let documentBytes = 2_000_000
 
-    /// A validated display name: invisible format characters (bidi controls) removed,
-    /// white space trimmed, not empty, not too long.
+    /// A validated display name, cleaned by `NameText` (direction marks removed, joiners
+    /// kept inside words, embeddings and overrides inside the name refused), not empty,
+    /// with a visible letter, not too long.
     public static func displayName(_ raw: String, field: String = "name") throws(DomainError) -> String {
-        let cleaned = cleanedText(raw)
-        guard !cleaned.isEmpty else { throw .emptyName(field: field) }
-        guard cleaned.count <= nameLength else { throw .fieldTooLong(field: field, limit: nameLength) }
-        return cleaned
+        do {
+            return try NameText.clean(raw, limit: nameLength).text
+        } catch {
+            switch error {
+            case .empty: throw .emptyName(field: field)
+            case .noVisibleLetter: throw .noVisibleLetter(field: field)
+            case let .tooLong(limit): throw .fieldTooLong(field: field, limit: limit)
+            case let .spoofingControl(c): throw .spoofingCharacter(field: field, c)
+            }
+        }
     }
 
     /// Text with invisible format characters and controls removed and white space
@@ -142,8 +155,7 @@ public enum Limits {
                 return false   // a mark after a space makes one whitespace character with it
             }
             previousWasSpace = false
-            if s.value < 0x20 || (s.value >= 0x7F && (ArabicText.isInvisibleFormat(s) || s.properties.generalCategory == .control
-                                                          || s.properties.isWhitespace)) {
+            if s.value < 0x20 || (s.value >= 0x7F && (NameText.isInvisible(s) || s.properties.isWhitespace)) {
                 return false
             }
         }

@@ -5,22 +5,44 @@ import Foundation
 /// BOM, CRLF, trailing spaces, blank lines between items, several numbering styles
 /// (`- 1 - `, `1. `, `1- `, `1) `, Arabic-Indic and Eastern digits), optional final full
 /// stops. Numbering that skips or repeats is reported as warnings, never renumbered here.
+///
+/// Structure (title, blank lines, bullets, numbers, separators) is read on the *visible*
+/// text: invisible characters that Word, Google Docs, WhatsApp and Facebook leave in pasted
+/// Arabic (direction marks, BOMs, zero-width spaces, soft hyphens, isolates) are skipped
+/// around the structural parts, so one of them cannot turn a list line into a paragraph.
+/// Names then go through `NameText`, the one name rule of the whole application.
 public enum DocumentParser {
-    public static func parse(_ data: Data, byteLimit: Int = Limits.documentBytes) throws(DocumentError) -> ParsedDocument {
+    /// Choices the person importing makes explicitly.
+    public struct Options: Sendable {
+        /// Keep numbered lines that come before the signatory list in the statement's text
+        /// (a numbered list of demands). Off by default: such a line is refused, because it
+        /// is more often a signatory that slipped out of the list.
+        public var numberedLinesInText: Bool
+        /// Remove embeddings and overrides inside names instead of refusing the line.
+        public var stripSpoofingControls: Bool
+        public init(numberedLinesInText: Bool = false, stripSpoofingControls: Bool = false) {
+            self.numberedLinesInText = numberedLinesInText
+            self.stripSpoofingControls = stripSpoofingControls
+        }
+    }
+
+    public static func parse(_ data: Data, options: Options = .init(), byteLimit: Int = Limits.documentBytes)
+        throws(DocumentError) -> ParsedDocument
+    {
         guard data.count <= byteLimit else { throw .tooLarge(bytes: data.count, limit: byteLimit) }
         guard !data.isEmpty else { throw .empty }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw .notUTF8(byteOffset: firstInvalidUTF8Offset(data))
         }
-        return try parse(text)
+        return try parse(text, options: options)
     }
 
-    public static func parse(_ raw: String) throws(DocumentError) -> ParsedDocument {
+    public static func parse(_ raw: String, options: Options = .init()) throws(DocumentError) -> ParsedDocument {
         var text = raw
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { trimTrailing(String($0)) }
-        guard let titleIndex = lines.firstIndex(where: { !isBlank($0) }) else { throw .empty }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Line(trimTrailing(String($0))) }
+        guard let titleIndex = lines.firstIndex(where: { !$0.isBlank }) else { throw .empty }
         guard let title = titleText(lines[titleIndex]) else { throw .missingTitle(line: titleIndex + 1) }
         guard title.count <= Limits.titleLength else {
             throw .titleTooLong(line: titleIndex + 1, limit: Limits.titleLength)
@@ -30,36 +52,63 @@ public enum DocumentParser {
         // may follow it; a stray line there would otherwise swallow the list into the body.
         let rest = Array(lines.indices.dropFirst(titleIndex + 1))
         var listStart = lines.count
-        if let lastItem = rest.last(where: { item(lines[$0]) != nil }) {
-            if let stray = rest.first(where: { $0 > lastItem && !isBlank(lines[$0]) }) {
-                throw .unreadableLine(line: stray + 1, text: lines[stray])
+        if let lastItem = rest.last(where: { lines[$0].item != nil }) {
+            if let stray = rest.first(where: { $0 > lastItem && !lines[$0].isBlank }) {
+                throw .unreadableLine(line: stray + 1, text: lines[stray].text)
             }
             var i = lastItem
             while i > titleIndex + 1 {
                 let previous = lines[i - 1]
-                if isBlank(previous) || item(previous) != nil || isBullet(previous) { i -= 1 } else { break }
+                if previous.isBlank || previous.item != nil || previous.isBullet { i -= 1 } else { break }
             }
             // Leading bullets and blanks belong to the body; bullets after the first
             // numbered item are list items someone forgot to number.
-            while i <= lastItem && item(lines[i]) == nil { i += 1 }
-            if let unnumbered = (i...lastItem).first(where: { isBullet(lines[$0]) && item(lines[$0]) == nil }) {
+            while i <= lastItem && lines[i].item == nil { i += 1 }
+            if let unnumbered = (i...lastItem).first(where: { lines[$0].isBullet && lines[$0].item == nil }) {
                 throw .unnumberedItem(line: unnumbered + 1)
             }
             listStart = i
         }
 
+        // A numbered line in the text is refused: it is usually a signatory cut off from
+        // the list by a line that could not be read (the line named as the separator).
+        if !options.numberedLinesInText,
+           let numbered = ((titleIndex + 1)..<listStart).last(where: { lines[$0].item != nil }) {
+            let separator = ((numbered + 1)..<listStart).first(where: { !lines[$0].isBlank && !lines[$0].isBullet })
+            throw .numberedLineInText(
+                line: numbered + 1, listStart: listStart < lines.count ? listStart + 1 : nil,
+                separator: separator.map { ($0 + 1, lines[$0].text) }.map { TextLine(line: $0.0, text: $0.1) })
+        }
+
         var items: [StatementDocument.Item] = []
         var warnings: [DocumentWarning] = []
+        if !lines[titleIndex].invisibles.isEmpty {
+            warnings.append(DocumentWarning(line: titleIndex + 1, kind: .removedInvisible(lines[titleIndex].invisibles)))
+        }
         var seen = Set<Int>()
-        for index in listStart..<lines.count where !isBlank(lines[index]) {
-            guard let (number, rawName) = item(lines[index]) else { continue }
+        for index in listStart..<lines.count where !lines[index].isBlank {
+            let line = lines[index]
+            guard let prefix = line.item else { continue }
             let lineNo = index + 1
-            let cleaned = cleanName(rawName)
-            if cleaned != stripFinalStops(rawName.trimmingCharacters(in: .whitespaces)) {
-                warnings.append(DocumentWarning(line: lineNo, kind: .strippedInvisibleCharacters))
+            let rawName = String(String.UnicodeScalarView(line.scalars[prefix.nameStart...]))
+            let cleaned: NameText.Cleaned
+            do {
+                cleaned = try NameText.clean(rawName, limit: .max, stripSpoofing: options.stripSpoofingControls)
+            } catch {
+                switch error {
+                case .empty: throw .emptyName(line: lineNo)
+                case .noVisibleLetter: throw .noVisibleLetter(line: lineNo, text: line.text)
+                case .tooLong: throw .nameTooLong(line: lineNo, limit: Limits.nameLength)
+                case let .spoofingControl(c):
+                    throw .spoofingCharacter(line: lineNo, c.shifted(by: prefix.nameStart), cleanedLine: line.cleanedForDisplay)
+                }
             }
-            guard !cleaned.isEmpty else { throw .emptyName(line: lineNo) }
-            guard cleaned.count <= Limits.nameLength else { throw .nameTooLong(line: lineNo, limit: Limits.nameLength) }
+            let name = stripFinalStops(cleaned.text)
+            guard !name.isEmpty else { throw .emptyName(line: lineNo) }
+            guard name.count <= Limits.nameLength else { throw .nameTooLong(line: lineNo, limit: Limits.nameLength) }
+            let removed = prefix.skipped + cleaned.removed.map { $0.shifted(by: prefix.nameStart) }
+            if !removed.isEmpty { warnings.append(DocumentWarning(line: lineNo, kind: .removedInvisible(removed))) }
+            let number = prefix.number
             let expected = (items.last?.declaredNumber ?? 0) + 1
             if seen.contains(number) {
                 warnings.append(DocumentWarning(line: lineNo, kind: .repeatedNumber(number)))
@@ -67,19 +116,52 @@ public enum DocumentParser {
                 warnings.append(DocumentWarning(line: lineNo, kind: .skippedNumber(expected: expected, found: number)))
             }
             seen.insert(number)
-            items.append(.init(declaredNumber: number, name: cleaned, line: lineNo))
+            items.append(.init(declaredNumber: number, name: name, line: lineNo))
         }
 
-        let bodyLines = Array(lines[(titleIndex + 1)..<listStart])
-        let body = paragraphs(bodyLines)
+        let body = paragraphs(lines[(titleIndex + 1)..<listStart].map { $0.isBlank ? "" : $0.text })
         guard body.count <= Limits.bodyLength else { throw .bodyTooLong(limit: Limits.bodyLength) }
+        let paragraphCount = body.isEmpty ? 0 : body.components(separatedBy: "\n\n").count
         return ParsedDocument(document: StatementDocument(title: title, body: body, signatories: items),
-                              warnings: warnings)
+                              warnings: warnings, paragraphCount: paragraphCount)
     }
 
     // MARK: - Lines
 
-    static func isBlank(_ line: String) -> Bool { line.allSatisfy(\.isWhitespace) }
+    /// One line of the document, read as scalars so that an invisible character cannot
+    /// hide inside a grapheme (a ZWNJ after a space or a digit joins its cluster).
+    struct Line {
+        let text: String
+        let scalars: [Unicode.Scalar]
+        init(_ text: String) {
+            self.text = text
+            self.scalars = Array(text.unicodeScalars)
+        }
+        var isBlank: Bool { scalars.allSatisfy { $0.properties.isWhitespace || NameText.isInvisible($0) } }
+        var isBullet: Bool { DocumentParser.bullet(scalars) != nil }
+        /// Where the text after a bullet starts, if the line has one.
+        var bulletEnd: Int? { DocumentParser.bullet(scalars)?.end }
+        var item: ItemPrefix? { DocumentParser.item(scalars) }
+        /// Every invisible character of the line, with its column.
+        var invisibles: [InvisibleCharacter] {
+            scalars.enumerated().filter { NameText.isInvisible($0.element) }.map { InvisibleCharacter($0.element, column: $0.offset + 1) }
+        }
+        /// The line as it would read with every invisible character removed.
+        var cleanedForDisplay: String {
+            String(String.UnicodeScalarView(scalars.filter { !NameText.isInvisible($0) }))
+        }
+    }
+
+    /// The structural part of a numbered list line.
+    struct ItemPrefix {
+        let number: Int
+        /// Index of the first scalar after the separator.
+        let nameStart: Int
+        /// Invisible characters skipped while reading the bullet, number and separator.
+        let skipped: [InvisibleCharacter]
+    }
+
+    static func isBlank(_ line: String) -> Bool { Line(line).isBlank }
 
     static func trimTrailing(_ line: String) -> String {
         var s = Substring(line)
@@ -87,44 +169,81 @@ public enum DocumentParser {
         return String(s)
     }
 
-    static func titleText(_ line: String) -> String? {
-        let t = line.trimmingCharacters(in: .whitespaces)
-        guard t.hasPrefix("#"), !t.hasPrefix("##") else { return nil }
-        let title = Limits.cleanedText(String(t.dropFirst()))
+    static func titleText(_ line: Line) -> String? {
+        var i = 0
+        let s = line.scalars
+        while i < s.count, s[i].properties.isWhitespace || NameText.isInvisible(s[i]) { i += 1 }
+        guard i < s.count, s[i] == "#" else { return nil }
+        i += 1
+        var j = i
+        while j < s.count, NameText.isInvisible(s[j]) { j += 1 }
+        guard j >= s.count || s[j] != "#" else { return nil }
+        let title = Limits.cleanedText(String(String.UnicodeScalarView(s[i...])))
         return title.isEmpty ? nil : title
     }
 
-    static func isBullet(_ line: String) -> Bool {
-        let t = line.drop { $0 == " " || $0 == "\t" }
-        guard let first = t.first, "-*•".contains(first) else { return false }
-        return t.dropFirst().first?.isWhitespace ?? false
+    /// Skips white space and invisible characters from `i`, collecting the invisible ones.
+    static func skipBlank(_ s: [Unicode.Scalar], _ i: inout Int, _ skipped: inout [InvisibleCharacter], spaces: Bool = true) {
+        while i < s.count {
+            if NameText.isInvisible(s[i]) {
+                skipped.append(InvisibleCharacter(s[i], column: i + 1))
+            } else if !(spaces && s[i].properties.isWhitespace) {
+                return
+            }
+            i += 1
+        }
     }
 
-    /// A numbered list item: its number and the rest of the line, or nil.
-    static func item(_ line: String) -> (Int, String)? {
-        var s = Substring(line).drop { $0 == " " || $0 == "\t" }
-        if let first = s.first, "-*•".contains(first), s.dropFirst().first?.isWhitespace == true {
-            s = s.dropFirst().drop(while: \.isWhitespace)
+    /// A bullet (`-`, `*`, `•`) followed by white space or a digit: the index after it.
+    static func bullet(_ s: [Unicode.Scalar]) -> (end: Int, skipped: [InvisibleCharacter])? {
+        var i = 0
+        var skipped: [InvisibleCharacter] = []
+        skipBlank(s, &i, &skipped)
+        guard i < s.count, "-*•".unicodeScalars.contains(s[i]) else { return nil }
+        i += 1
+        skipBlank(s, &i, &skipped, spaces: false)
+        guard i < s.count, s[i].properties.isWhitespace || digitValue(s[i]) != nil else { return nil }
+        return (i, skipped)
+    }
+
+    /// A numbered list item: its number and where the name starts, or nil.
+    static func item(_ s: [Unicode.Scalar]) -> ItemPrefix? {
+        var i = 0
+        var skipped: [InvisibleCharacter] = []
+        if let b = bullet(s) {
+            i = b.end
+            skipped = b.skipped
         }
+        skipBlank(s, &i, &skipped)
         var value = 0
         var digits = 0
-        while let c = s.first, let d = digitValue(c) {
-            value = value * 10 + d
-            digits += 1
-            s = s.dropFirst()
-            if digits > 6 { return nil }
+        while i < s.count {
+            if let d = digitValue(s[i]) {
+                value = value * 10 + d
+                digits += 1
+                if digits > 6 { return nil }
+            } else if NameText.isInvisible(s[i]) {
+                skipped.append(InvisibleCharacter(s[i], column: i + 1))
+            } else {
+                break
+            }
+            i += 1
         }
         guard digits > 0 else { return nil }
-        s = s.drop { $0 == " " || $0 == "\t" }
-        guard let sep = s.first, "-.)–:".contains(sep) else { return nil }
-        s = s.dropFirst()
+        skipBlank(s, &i, &skipped)
+        guard i < s.count, "-.)–—:".unicodeScalars.contains(s[i]) else { return nil }
+        let separator = s[i]
+        i += 1
+        var afterSeparator = i
+        var ignored: [InvisibleCharacter] = []
+        skipBlank(s, &afterSeparator, &ignored, spaces: false)
         // `1.5 million` in a paragraph is a number, not an item.
-        if sep == ".", let next = s.first, digitValue(next) != nil { return nil }
-        return (value, String(s.drop(while: \.isWhitespace)))
+        if separator == ".", afterSeparator < s.count, digitValue(s[afterSeparator]) != nil { return nil }
+        return ItemPrefix(number: value, nameStart: i, skipped: skipped)
     }
 
-    static func digitValue(_ c: Character) -> Int? {
-        guard c.unicodeScalars.count == 1, let v = c.unicodeScalars.first?.value else { return nil }
+    static func digitValue(_ s: Unicode.Scalar) -> Int? {
+        let v = s.value
         switch v {
         case 0x30...0x39: return Int(v - 0x30)
         case 0x0660...0x0669: return Int(v - 0x0660)
@@ -137,10 +256,6 @@ public enum DocumentParser {
         var t = Substring(s)
         while let last = t.last, last == "." || last == "۔" || last.isWhitespace { t = t.dropLast() }
         return String(t)
-    }
-
-    static func cleanName(_ raw: String) -> String {
-        stripFinalStops(Limits.cleanedText(raw))
     }
 
     /// Body lines as paragraphs separated by exactly one blank line.

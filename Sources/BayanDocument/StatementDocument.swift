@@ -53,7 +53,8 @@ public struct DocumentWarning: Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {
         case skippedNumber(expected: Int, found: Int)
         case repeatedNumber(Int)
-        case strippedInvisibleCharacters
+        /// Invisible characters removed from the line (or skipped around its number).
+        case removedInvisible([InvisibleCharacter])
     }
     public let line: Int
     public let kind: Kind
@@ -62,10 +63,12 @@ public struct DocumentWarning: Equatable, Sendable, CustomStringConvertible {
         switch kind {
         case let .skippedNumber(expected, found): "line \(line): numbering skips from \(expected) to \(found)"
         case let .repeatedNumber(n): "line \(line): number \(n) is repeated"
-        case .strippedInvisibleCharacters: "line \(line): invisible bidi/format characters were removed from the name"
+        case let .removedInvisible(characters):
+            "line \(line): removed \(characters.map(\.description).joined(separator: ", "))"
         }
     }
     public var isRepeat: Bool { if case .repeatedNumber = kind { true } else { false } }
+    public var isRemoval: Bool { if case .removedInvisible = kind { true } else { false } }
 }
 
 /// Why a document cannot be imported, naming the line where that is known.
@@ -80,6 +83,20 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
     case unnumberedItem(line: Int)
     case unreadableLine(line: Int, text: String)
     case bodyTooLong(limit: Int)
+    case noVisibleLetter(line: Int, text: String)
+    case spoofingCharacter(line: Int, InvisibleCharacter, cleanedLine: String)
+    case numberedLineInText(line: Int, listStart: Int?, separator: TextLine?)
+
+    /// The line the error names, if it names one.
+    public var line: Int? {
+        switch self {
+        case .empty, .notUTF8, .tooLarge, .bodyTooLong: nil
+        case let .missingTitle(line), let .titleTooLong(line, _), let .nameTooLong(line, _), let .emptyName(line),
+             let .unnumberedItem(line), let .unreadableLine(line, _), let .noVisibleLetter(line, _),
+             let .spoofingCharacter(line, _, _), let .numberedLineInText(line, _, _):
+            line
+        }
+    }
 
     public var description: String {
         switch self {
@@ -93,11 +110,34 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unnumberedItem(line): "line \(line): a list item without a number (write it as '- N - Name')"
         case let .unreadableLine(line, text): "line \(line): cannot read '\(text.prefix(40))' after the signatory list began"
         case let .bodyTooLong(limit): "the body is longer than \(limit) characters"
+        case let .noVisibleLetter(line, text): "line \(line): the signatory '\(text.prefix(40))' has no visible letter"
+        case let .spoofingCharacter(line, character, cleaned):
+            "line \(line): \(character) is an invisible character that can change the order in which the list is displayed; "
+                + "remove it (the line then reads '\(cleaned.prefix(80))'), or import with --strip-controls to remove every such character"
+        case let .numberedLineInText(line, listStart, separator):
+            "line \(line): a numbered line in the statement's text, before the signatory list"
+                + (listStart.map { " (which starts at line \($0))" } ?? "")
+                + (separator.map { "; line \($0.line) ('\($0.text.prefix(40))') separates it from the list: if it is a signatory, number it" } ?? "")
+                + ". If the numbered lines belong to the text (a list of demands), import with --numbered-text"
         }
     }
+}
+
+/// A line number and its text, for messages.
+public struct TextLine: Equatable, Sendable {
+    public let line: Int
+    public let text: String
+    public init(line: Int, text: String) { self.line = line; self.text = text }
 }
 
 public struct ParsedDocument: Sendable {
     public var document: StatementDocument
     public var warnings: [DocumentWarning]
+    /// Paragraphs of the body, for the import summary.
+    public var paragraphCount: Int
+    public init(document: StatementDocument, warnings: [DocumentWarning], paragraphCount: Int) {
+        self.document = document
+        self.warnings = warnings
+        self.paragraphCount = paragraphCount
+    }
 }

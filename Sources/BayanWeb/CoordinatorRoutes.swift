@@ -328,9 +328,7 @@ struct CoordinatorRoutes {
     func createInvitations(_ request: Request, _ session: Session, _ s: StatementRecord, _ form: Form) async throws -> Response {
         let lang = Page.language(of: request)
         var v = FormValidation(lang: lang)
-        var names = form["names"].split(whereSeparator: \.isNewline).map(String.init)
-            .filter { !$0.allSatisfy(\.isWhitespace) }
-            .compactMap { v.name($0, label: lang.text("inv.org")) }
+        var names = v.pastedNames(form["names"], label: lang.text("inv.org"))
         // Re-invite, in one step, the organisations that signed an earlier statement.
         if !form["from"].isEmpty, let earlier = try await found({ () async throws(StoreError) in try await store.statement(slug: form["from"]) }) {
             let invited = Set(try await store.invitations(of: s.id).map { ArabicText.normalize($0.organizationName) })

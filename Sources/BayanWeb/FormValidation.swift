@@ -1,5 +1,5 @@
-import ArabicText
 import BayanCore
+import BayanDocument
 import Foundation
 
 /// Checks submitted fields and collects messages in the page's language, so a form with
@@ -12,18 +12,35 @@ struct FormValidation {
 
     var isValid: Bool { errors.isEmpty }
 
-    /// A name that will be shown publicly or to coordinators: no bidi controls (they can
-    /// reorder a list visually), no HTML, not empty when required, within `limit`.
+    /// A name that will be shown publicly or to coordinators, read by `NameText` (the one
+    /// name rule): direction marks removed silently, joiners kept inside words, embeddings
+    /// and overrides inside the name refused naming the character; no HTML; a visible
+    /// letter; not empty when required; within `limit`.
     mutating func name(_ raw: String, label: String, required: Bool = true, limit: Int = Limits.nameLength) -> String? {
-        if ArabicText.containsInvisibleFormatting(raw) {
-            errors.append("\(label): \(lang == .ar ? "يحتوي على محارف تحكم غير مرئية غير مسموح بها" : "contains invisible control characters, which are not allowed")")
-            return nil
-        }
         if raw.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
             errors.append("\(label): \(lang.text("error.html"))")
             return nil
         }
-        return text(raw, label: label, required: required, limit: limit)
+        do {
+            return try NameText.clean(raw, limit: limit).text
+        } catch {
+            switch error {
+            case .empty: if required { errors.append("\(lang.text("error.required")): \(label)") }
+            case .tooLong: errors.append("\(lang.text("error.tooLong")): \(label) (≤ \(limit))")
+            case .noVisibleLetter: errors.append("\(label): \(lang.text("error.noLetter"))")
+            case let .spoofingControl(c): errors.append("\(label): \(lang.text("error.spoofing")) (\(c))")
+            }
+            return nil
+        }
+    }
+
+    /// Names pasted one per line (a list copied from a document or a chat): blank and
+    /// invisible-only lines skipped, list numbers and bullets taken off, each name read
+    /// by `name(_:)`, every refused line named.
+    mutating func pastedNames(_ raw: String, label: String) -> [String] {
+        PastedList.lines(raw).compactMap { line in
+            name(line.name, label: "\(label), \(lang.text("error.line")) \(line.line)")
+        }
     }
 
     mutating func text(_ raw: String, label: String, required: Bool = true, limit: Int) -> String? {

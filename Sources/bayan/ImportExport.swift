@@ -20,40 +20,41 @@ struct Import: AsyncParsableCommand {
     @Option(help: "The public address /s/SLUG (default: from the title).") var slug: String?
     @Option(help: "The statement's language code.") var language: String = "ar"
     @Flag(help: "Record the statement as published, with its list as the founding list.") var publish = false
-    @Flag(help: "Accept a list whose numbers repeat, numbering it 1..n.") var renumber = false
+    @Flag(help: "Accept a list whose numbering is broken (repeated, skipped, not starting at 1), numbering it 1..n.")
+    var renumber = false
+    @Flag(help: "Keep numbered lines that come before the signatory list in the statement's text (a list of demands).")
+    var numberedText = false
+    @Flag(help: "Remove direction embeddings and overrides inside names instead of refusing the line.")
+    var stripControls = false
+    @Flag(help: "Print what would be imported and change nothing.") var dryRun = false
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
         let data = try readDocument(file)
         let parsed: ParsedDocument
-        do { parsed = try DocumentParser.parse(data) } catch { throw CLIError("\(file): \(error)") }
-        for warning in parsed.warnings { warn("warning: \(warning)") }
+        do {
+            parsed = try DocumentParser.parse(data, options: .init(numberedLinesInText: numberedText, stripSpoofingControls: stripControls))
+        } catch { throw CLIError("\(file): \(error)") }
+        let summary: ImportReview.Summary
+        do { summary = try ImportReview.review(parsed, options: .init(publish: publish, renumber: renumber)) } catch {
+            throw CLIError("\(file): \(error)")
+        }
+        for warning in parsed.warnings where !warning.isRemoval { warn("warning: \(warning)") }
+        for line in summary.lines { print(line) }
         let doc = parsed.document
-        if parsed.warnings.contains(where: \.isRepeat) && !renumber {
-            throw CLIError("\(file): the list repeats numbers; check for a doubled organisation, or pass --renumber to number it 1..n")
-        }
-        let names = doc.signatories.map(\.name)
-        for candidate in DuplicateFinder.candidates(in: names) {
-            let a = doc.signatories[candidate.first], b = doc.signatories[candidate.second]
-            if candidate.reason == DuplicateFinder.sameAfterNormalization {
-                throw CLIError("\(file): lines \(a.line) and \(b.line) name the same organisation ('\(a.name)')")
-            }
-            warn("warning: lines \(a.line) and \(b.line) may name the same organisation (\(candidate.reason)): '\(a.name)' / '\(b.name)'")
-        }
-        let clean = doc.numberingIsClean
-        if publish && !clean && !doc.signatories.isEmpty {
-            warn("warning: the numbering is broken; the founding list is numbered 1..\(doc.signatories.count) in document order")
-        }
         let slug: Slug
         do { slug = try self.slug.map { try Slug($0) } ?? Slug.suggested(from: doc.title) } catch { throw CLIError("\(error)") }
+        if dryRun {
+            print("dry run: nothing stored (would import \(slug): \(summary.signatories.count) signatories, \(publish ? "published" : "draft"))")
+            return
+        }
         let plan = ImportPlan(
             slug: slug, language: language, title: doc.title, body: doc.body, author: "import:\((file as NSString).lastPathComponent)",
-            signatories: doc.signatories.enumerated().map { (name: $0.element.name, number: clean ? $0.element.declaredNumber : $0.offset + 1) },
-            publish: publish, at: Date())
+            signatories: summary.signatories, publish: publish, at: Date())
         try await dataOptions.withStore { store in
             do {
                 let record = try await store.importStatement(plan)
-                print("imported \(record.slug): \(doc.signatories.count) signatories, \(record.state.rawValue)")
+                print("imported \(record.slug): \(summary.signatories.count) signatories, \(record.state.rawValue)")
             } catch {
                 throw CLIError("\(file): \(error)")
             }

@@ -64,6 +64,12 @@ import Testing
             ("20 MB", Data(repeating: 0x61, count: 20 * 1024 * 1024), "limit is"),
             ("5000-character name", Data(long.utf8), "line 4: the organisation name is longer than"),
             ("same organisation twice", Data("# عنوان\n\n1. نقابة المعلمين\n2. نقابةُ المعلمين\n".utf8), "name the same organisation"),
+            ("numbered line in the text", Data("# عنوان\n\nنطالب:\n\n1. الإفراج\n\nوالسلام.\n\n1. نقابة\n".utf8),
+             "line 5: a numbered line in the statement's text"),
+            ("list not starting at 1", Data("# عنوان\n\nنص.\n\n24. نقابة\n25. رابطة\n".utf8),
+             "2 signatories read from line 5 on, numbered 24–25"),
+            ("override inside a name", Data("# عنوان\n\n1. نقابة\u{202E}المعلمين\n".utf8),
+             "line 3: U+202E RIGHT-TO-LEFT OVERRIDE at column 9"),
         ]
     }()
 
@@ -81,6 +87,40 @@ import Testing
         #expect(result.status != 0, "\(label)")
         #expect(result.stderr.contains(message), "\(label): \(result.stderr)")
         #expect(try await snapshot(data) == before, "\(label)")
+    }
+
+    /// Issue 18's report: an RLM at the start of list line 42 of the 65-signatory statement.
+    @Test func anInvisibleMarkOnAListLineLosesNoSignatoryAndIsReported() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        var lines = Samples.document().components(separatedBy: "\n")
+        let first = lines.firstIndex { $0.hasPrefix("- 1 - ") }!
+        lines[first + 23] = "\u{200F}" + lines[first + 23]
+        lines[first + 30] = lines[first + 30].replacingOccurrences(of: "- ", with: "-\u{200F} ", options: .anchored)
+        let result = try BayanBinary.run(["import", write(dir, "marked.md", lines.joined(separator: "\n")), "--slug", "s", "--publish", "--data", data])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("read: the title, 5 paragraphs of text, 65 signatories numbered 1–65"))
+        #expect(result.stdout.contains("changed: line \(first + 24): removed U+200F RIGHT-TO-LEFT MARK at column 1"))
+        #expect(result.stdout.contains("changed: line \(first + 31): removed U+200F RIGHT-TO-LEFT MARK at column 2"))
+        #expect(result.stdout.contains("imported s: 65 signatories, published"))
+        #expect(try BayanBinary.run(["export", "s", "--data", data]).stdout == Samples.document())
+    }
+
+    @Test func dryRunPrintsWhatWouldBeImportedAndStoresNothing() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        #expect(try BayanBinary.run(["import", write(dir, "ok.md", Samples.document()), "--publish", "--slug", "ok", "--data", data]).status == 0)
+        let before = try await snapshot(data)
+        let text = "# عنوان\n\nنص.\n\n\u{200F}3. نقابة\n4. رابطة\n"
+        let dry = try BayanBinary.run(["import", write(dir, "d.md", text), "--publish", "--renumber", "--dry-run", "--slug", "d", "--data", data])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("read: the title, 1 paragraph of text, 2 signatories numbered 1–2 (the document numbers them 3–4)"))
+        #expect(dry.stdout.contains("changed: line 5: removed U+200F RIGHT-TO-LEFT MARK at column 1"))
+        #expect(dry.stdout.contains("changed: line 5: number 3 → 1") && dry.stdout.contains("changed: line 6: number 4 → 2"))
+        #expect(dry.stdout.contains("dry run: nothing stored"))
+        #expect(try await snapshot(data) == before)
     }
 
     @Test func unknownSlugAndBadSlugAreClearErrors() throws {

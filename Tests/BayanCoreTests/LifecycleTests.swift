@@ -123,8 +123,13 @@ import Testing
         #expect(try EndorsementState.pending.transition(to: .approved) == .approved)
     }
 
-    @Test func displayNamesLoseBidiControlsAndAreBounded() throws {
-        #expect(try Limits.displayName("  نقابة\u{202E}  المعلمين\u{200F} ") == "نقابة المعلمين")
+    @Test func displayNamesLoseDirectionMarksRefuseInnerOverridesAndAreBounded() throws {
+        #expect(try Limits.displayName("  \u{202E}نقابة\u{200F}  المعلمين\u{200F} \u{202C}") == "نقابة المعلمين")
+        #expect(throws: DomainError.spoofingCharacter(field: "name", InvisibleCharacter("\u{202E}", column: 6))) {
+            try Limits.displayName("نقابة\u{202E}المعلمين")
+        }
+        #expect(throws: DomainError.noVisibleLetter(field: "name")) { try Limits.displayName("١٢ - ...") }
+        #expect(try Limits.displayName("انجمن می\u{200C}خواهد") == "انجمن می\u{200C}خواهد")
         #expect(throws: DomainError.emptyName(field: "name")) { try Limits.displayName("\u{200E} \u{2066}") }
         #expect(throws: DomainError.fieldTooLong(field: "name", limit: Limits.nameLength)) {
             try Limits.displayName(String(repeating: "ب", count: 5_000))

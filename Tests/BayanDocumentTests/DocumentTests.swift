@@ -57,17 +57,55 @@ import Testing
         #expect(!parsed.document.numberingIsClean)
     }
 
-    @Test func numberedListsInsideTheBodyStayInTheBody() throws {
+    @Test func aNumberedLineInTheTextIsRefusedNamingItsLineUnlessAsked() throws {
         let text = "# عنوان\n\nنطالب بما يلي:\n\n1. الإفراج عن المعتقلين\n2. وقف الملاحقات\n\nوالسلام.\n\n- 1 - نقابة أ\n- 2 - نقابة ب\n"
-        let doc = try DocumentParser.parse(text).document
-        #expect(doc.signatories.map(\.name) == ["نقابة أ", "نقابة ب"])
-        #expect(doc.body.contains("1. الإفراج عن المعتقلين"))
+        #expect(throws: DocumentError.numberedLineInText(line: 6, listStart: 10, separator: TextLine(line: 8, text: "والسلام."))) {
+            try DocumentParser.parse(text)
+        }
+        let kept = try DocumentParser.parse(text, options: .init(numberedLinesInText: true)).document
+        #expect(kept.signatories.map(\.name) == ["نقابة أ", "نقابة ب"])
+        #expect(kept.body.contains("1. الإفراج عن المعتقلين"))
     }
 
-    @Test func bidiControlsInNamesAreRemovedWithAWarning() throws {
-        let parsed = try DocumentParser.parse("# ع\n\n1. نقابة\u{202E}المعلمين\u{202C}\n")
-        #expect(parsed.document.signatories[0].name == "نقابةالمعلمين")
-        #expect(parsed.warnings.map(\.kind) == [.strippedInvisibleCharacters])
+    @Test func aListCutByAnUnreadableLineIsRefusedNotMovedIntoTheText() {
+        // The signatory on line 5 has lost its number: lines 3-4 must not become text.
+        let text = "# عنوان\n\n1. نقابة أ\n2. نقابة ب\nنقابة ج\n4. نقابة د\n"
+        #expect(throws: DocumentError.numberedLineInText(line: 4, listStart: 6, separator: TextLine(line: 5, text: "نقابة ج"))) {
+            try DocumentParser.parse(text)
+        }
+    }
+
+    @Test func directionMarksInNamesAreRemovedAndReportedWithTheirColumn() throws {
+        let parsed = try DocumentParser.parse("# ع\n\n1. نقابة\u{200F} المعلمين\u{200E}\n")
+        #expect(parsed.document.signatories[0].name == "نقابة المعلمين")
+        #expect(parsed.warnings.map(\.description) == [
+            "line 3: removed U+200F RIGHT-TO-LEFT MARK at column 9, U+200E LEFT-TO-RIGHT MARK at column 19",
+        ])
+    }
+
+    @Test func overridesInsideANameAreRefusedNamingTheCharacterUnlessStripped() throws {
+        let text = "# ع\n\n1. نقابة\u{202E}المعلمين\u{202C}\n"
+        do {
+            _ = try DocumentParser.parse(text)
+            Issue.record("an override inside a name was accepted")
+        } catch {
+            #expect(error.line == 3)
+            #expect(error.description.contains("U+202E RIGHT-TO-LEFT OVERRIDE at column 9"))
+            #expect(error.description.contains("'1. نقابةالمعلمين'") && error.description.contains("--strip-controls"))
+        }
+        let stripped = try DocumentParser.parse(text, options: .init(stripSpoofingControls: true))
+        #expect(stripped.document.signatories[0].name == "نقابةالمعلمين")
+    }
+
+    @Test func joinersStayInsideWordsWherePersianAndKurdishSpellingNeedsThem() throws {
+        let doc = try DocumentParser.parse("# ع\n\n1. \u{200C}انجمن می\u{200C}خواهد\u{200C}\n").document
+        #expect(doc.signatories[0].name == "انجمن می\u{200C}خواهد")
+    }
+
+    @Test func aNameWithoutAVisibleLetterIsRefused() {
+        #expect(throws: DocumentError.noVisibleLetter(line: 4, text: "2. \u{200B}...")) {
+            try DocumentParser.parse("# ع\n\n1. نقابة\n2. \u{200B}...\n")
+        }
     }
 
     @Test(arguments: [
@@ -97,7 +135,10 @@ import Testing
 @Suite struct DocumentRoundTrip {
     static let words = ["نقابة", "الاتحاد", "رابطة", "مجلس", "جمعية", "المعلمين", "العمال", "حلب", "إدلب", "دمشق",
                         "الأحرار", "للتنمية", "(نم)", "Union", "Ligue", "١٥", "2024", "آذار", "مؤسسة", "الشمالي"]
-    static let name = Gen.element(of: words).array(of: 1...5).map { $0.compactMap { $0 }.joined(separator: " ") }
+    static let letterWords = words.filter { $0.contains(where: \.isLetter) }
+    /// A name starts with a word that has a letter (a name without one is refused).
+    static let name = zip(Gen.element(of: letterWords), Gen.element(of: words).array(of: 0...4))
+        .map { ([$0.0] + $0.1).compactMap { $0 }.joined(separator: " ") }
     static let paragraph = Gen.element(of: words + ["نطالب", "بالإفراج", "عن", "و", "**الحرية**"]).array(of: 1...12)
         .map { $0.compactMap { $0 }.joined(separator: " ") }
 

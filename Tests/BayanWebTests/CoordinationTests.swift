@@ -249,7 +249,9 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         ("empty name", ["name": "", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "حقل مطلوب فارغ"),
         ("too long", ["name": String(repeating: "ن", count: 301), "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "نص أطول من المسموح"),
         ("invalid email", ["name": "نقابة", "signer": "أحمد", "contact": "not-an-email", "consent": "yes"], "عنوان البريد غير صالح"),
-        ("bidi controls", ["name": "نقابة\u{202E}المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "محارف تحكم غير مرئية"),
+        ("override inside the name", ["name": "نقابة\u{202E}المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"],
+         "محرف غير مرئي قد يغيّر ترتيب عرض القائمة؛ احذفه (U+202E RIGHT-TO-LEFT OVERRIDE at column 6)"),
+        ("no visible letter", ["name": "\u{200F}...", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "لا يحتوي الاسم على أي حرف ظاهر"),
         ("HTML", ["name": "<b>نقابة</b>", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "لا يُسمح بوسوم HTML"),
         ("no consent", ["name": "نقابة", "signer": "أحمد", "contact": "a@example.org"], "يجب الإقرار"),
     ]
@@ -270,6 +272,27 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             // The same in English when the page is English.
             let en = try await b.request(link + "?lang=en", method: .post, form: fields.merging(["version": version]) { $1 })
             #expect(en.status == .unprocessableContent && en.body.contains("lang=\"en\""), "\(label)")
+        }
+    }
+
+    /// Issue 18: names pasted from a document or a chat keep no number and no invisible mark.
+    @Test func pastedInvitationListsAndSignOnNamesLoseNumbersAndDirectionMarks() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let link = try await Fixture.circulating(b)
+            let statement = try await store.statement(slug: "demo")
+            try await b.request("/c/s/demo")
+            let csrf = b.field("_csrf")!
+            let pasted = "\u{200F}- 1 - مجلس حلب.\r\n\u{200F}\r\n٢) \u{200F}جمعية الهلال\nمنظمة بسمة\n"
+            #expect(try await b.request("/c/s/demo/invitations", method: .post, form: ["_csrf": csrf, "names": pasted]).status == .ok)
+            let names = try await store.invitations(of: statement.id).map(\.organizationName)
+            #expect(Set(names).isSuperset(of: ["مجلس حلب", "جمعية الهلال", "منظمة بسمة"]))
+            #expect(!names.contains { $0.unicodeScalars.contains { $0.value == 0x200F } || $0.contains("1") })
+            let version = try await store.currentVersion(of: statement.id).contentHash.hex
+            let r = try await b.request(link, method: .post, form: [
+                "name": "\u{200F}نقابة المعلمين\u{200E}", "signer": "أحمد", "contact": "a@example.org", "consent": "yes", "version": version,
+            ])
+            #expect(r.status == .ok)
+            #expect(try await store.endorsements(of: statement.id).map(\.displayName) == ["نقابة المعلمين"])
         }
     }
 
