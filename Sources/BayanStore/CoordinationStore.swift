@@ -147,6 +147,51 @@ extension SQLStore {
         }
     }
 
+    /// Creates a batch of invitations as one submission of the invitation form: with the
+    /// same key and content again it creates nothing and says so (`.repeated`); with the
+    /// same key and other content it refuses. One transaction, under the statement's lock.
+    public func createInvitations(statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
+                                  submission: Submission) async throws(StoreError) -> SubmissionOutcome {
+        let env = self.env
+        return try await Self.wrap {
+            let names = try batch.map { try Limits.displayName($0.name) }
+            return try await self.write { db in
+                try await Self.lockStatement(db, id: statementID)
+                let at = env.now()
+                // Keys live as long as a form is worth retrying.
+                try await db.raw("DELETE FROM submissions WHERE created_at < \(bind: at.millis - 2 * 86_400_000)").run()
+                let claimed = try await db.raw("""
+                    INSERT INTO submissions (key_hash, content_hash, created_at)
+                    VALUES (\(bind: submission.keyHash), \(bind: submission.contentHash), \(bind: at.millis))
+                    ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash
+                    """).first() != nil
+                if !claimed {
+                    let earlier = try await db.raw("SELECT content_hash FROM submissions WHERE key_hash = \(bind: submission.keyHash)").first()?
+                        .decode(column: "content_hash", as: String.self)
+                    guard earlier == submission.contentHash else { throw StoreError.submissionReused }
+                    return .repeated
+                }
+                let statement = try await Self.fetchStatement(db, id: statementID)
+                guard statement.state.acceptsSignatures || statement.state == .draft else {
+                    throw StoreError.domain(.notAcceptingSignatures(statement.state))
+                }
+                for (item, name) in zip(batch, names) {
+                    let org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: nil, place: nil, at: at)
+                    let id = env.newID()
+                    try await db.raw("""
+                        INSERT INTO invitations (id, statement_id, organization_id, organization_name, token_hash, created_at, expires_at)
+                        VALUES (\(bind: id), \(bind: statementID), \(bind: org.id), \(bind: name), \(bind: item.tokenHash), \(bind: at.millis),
+                                \(bind: expiresAt.millis))
+                        """).run()
+                    try await Self.appendEvent(db, statementID: statementID, kind: .invitationCreated, at: at, payload: [
+                        "id": id, "organization": name, "expires": String(expiresAt.millis),
+                    ])
+                }
+                return .created
+            }
+        }
+    }
+
     public func invitations(of statementID: String) async throws(StoreError) -> [Invitation] {
         try await Self.wrap {
             try await self.handle.read { db in
@@ -248,6 +293,8 @@ extension SQLStore {
                     throw StoreError.notFound("sign-on")
                 }
                 guard e.state != .withdrawn && e.state != .rejected else { throw StoreError.domain(.invalidEndorsementTransition(from: e.state, to: .confirmed)) }
+                // Already bound to this text (the button pressed twice): nothing to record.
+                if e.versionHash == versionHash { return e }
                 let at = env.now()
                 e.versionHash = versionHash
                 try await db.raw("UPDATE endorsements SET version_hash = \(bind: versionHash.hex), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()

@@ -193,6 +193,12 @@ public enum Migrations {
             WHERE state IN ('confirmed', 'approved')
             """,
         ]),
+        // One-use keys of coordinator forms (issue 19): a form sent twice, because its
+        // answer was lost or a thumb pressed twice, has one effect. The content hash tells a
+        // retry from a different form that reused the key.
+        Migration(name: "0006_submissions", statements: [
+            "CREATE TABLE submissions (key_hash TEXT PRIMARY KEY, content_hash TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

@@ -109,6 +109,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case domain(DomainError)
     case conflict(String)
     case database(String)
+    /// A form's one-use key came back with other content.
+    case submissionReused
 
     public var description: String {
         switch self {
@@ -121,8 +123,24 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .domain(error): error.description
         case let .conflict(message): "conflicting change: \(message)"
         case let .database(message): "database error: \(message)"
+        case .submissionReused: "this form was already sent with different content"
         }
     }
+}
+
+/// A form submission's one-use key (hashed) and the hash of what it said.
+public struct Submission: Sendable, Equatable {
+    public let keyHash: String
+    public let contentHash: String
+    public init(keyHash: String, contentHash: String) {
+        self.keyHash = keyHash
+        self.contentHash = contentHash
+    }
+}
+
+/// Whether a submission did its work now or had done it before.
+public enum SubmissionOutcome: Sendable, Equatable {
+    case created, repeated
 }
 
 /// Effects the store needs, injected so tests control time and identifiers.

@@ -50,6 +50,8 @@ public protocol Store: Sendable {
     // Invitations and sign-on
     func createInvitation(statementID: String, organizationName: String, tokenHash: String, expiresAt: Date) async throws(StoreError) -> Invitation
     func invitations(of statementID: String) async throws(StoreError) -> [Invitation]
+    func createInvitations(statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
+                           submission: Submission) async throws(StoreError) -> SubmissionOutcome
     func invitation(tokenHash: String) async throws(StoreError) -> Invitation
     func markOpened(invitationID: String) async throws(StoreError)
     func revokeInvitation(statementID: String, invitationID: String) async throws(StoreError)
@@ -265,6 +267,8 @@ public final class SQLStore: Store {
                 guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("endorsement \(endorsementID)")
                 }
+                // Pressed twice (a retry after a lost answer): the first press is the one effect.
+                if e.state == state { return e }
                 e.state = try e.state.transition(to: state)
                 let at = env.now()
                 try await db.raw("UPDATE endorsements SET state = \(bind: state.rawValue), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
@@ -292,6 +296,8 @@ public final class SQLStore: Store {
             try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
+                // Sent twice: the statement is already where it was asked to go.
+                if statement.state == next { return statement }
                 _ = try statement.state.transition(to: next)
                 let at = env.now()
                 let order = foundingOrder ?? statement.foundingOrder

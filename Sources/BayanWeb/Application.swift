@@ -48,12 +48,13 @@ public func buildApplication(
 func buildRouter(store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
                  joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    let tokens = DerivedTokens(store: store)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorPageMiddleware(logger: logger))
     PublicRoutes(store: store, cache: cache).add(to: router)
-    JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled).add(to: router)
-    CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies)).add(to: router)
-    SignOnRoutes(store: store).add(to: router)
+    JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens).add(to: router)
+    CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies), tokens: tokens).add(to: router)
+    SignOnRoutes(store: store, tokens: tokens).add(to: router)
     return router
 }
 

@@ -11,6 +11,8 @@ import Hummingbird
 struct CoordinatorRoutes {
     let store: any Store
     let auth: Auth
+    /// Invitation links derived from the invitation form's one-use key (sent twice, one batch).
+    let tokens: DerivedTokens
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/login") { request, _ in try await loginPage(request) }
@@ -226,7 +228,7 @@ struct CoordinatorRoutes {
             .map { ["to": $0.rawValue, "label": lang.text("to.\($0.rawValue)"), "isPublish": $0 == .published && s.publishedAt == nil] }
         var context: [String: Any] = [
             "csrf": session.csrfToken, "slug": s.slug, "title": current.title, "stateLabel": lang.text("state.\(s.state.rawValue)"),
-            "fingerprint": current.contentHash.fingerprint, "isPublic": s.publishedAt != nil,
+            "formKey": Tokens.make(), "fingerprint": current.contentHash.fingerprint, "isPublic": s.publishedAt != nil,
             "bodyHTML": SafeMarkdown.html(current.body), "editable": s.state.textIsEditable,
             "editTitle": edit?["title"] ?? current.title, "editBody": edit?["body"] ?? current.body,
             "errors": errors, "transitions": transitions,
@@ -340,16 +342,36 @@ struct CoordinatorRoutes {
         guard v.isValid else {
             return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
         }
+        // The form's one-use key: the links are derived from it, so the form sent twice
+        // makes one batch and the second answer shows the same links.
+        let key = form["_k"].isEmpty ? Tokens.make() : form["_k"]
+        let content = ContentHash.of(text: [form["names"], form["from"], form["days"]].joined(separator: "\u{1F}")).hex
+        var batch: [(name: String, tokenHash: String)] = []
         var links: [(String, String)] = []
-        for name in names {
-            let token = Tokens.make()
-            do {
-                _ = try await store.createInvitation(statementID: s.id, organizationName: name, tokenHash: Tokens.hash(token),
-                                                     expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
-            } catch {
-                return try await statementPage(request, session, s, errors: [lang.text("error.state")], status: .conflict)
-            }
+        for (i, name) in names.enumerated() {
+            let token = try await tokens.token("invitation \(i) \(s.id)", from: key)
+            batch.append((name, Tokens.hash(token)))
             links.append((name, "/i/\(token)"))
+        }
+        let outcome: SubmissionOutcome
+        do {
+            outcome = try await store.createInvitations(
+                statementID: s.id, batch, expiresAt: Date().addingTimeInterval(Double(days) * 86_400),
+                submission: Submission(keyHash: Tokens.hash("invitations|" + s.id + "|" + key), contentHash: content))
+        } catch {
+            let message = error == .submissionReused ? "form.keyReused" : "error.state"
+            return try await statementPage(request, session, s, errors: [lang.text(message)], status: .conflict)
+        }
+        if outcome == .repeated {
+            // The links of the first submission: its names may differ from a recomputation
+            // (re-inviting an earlier statement's signatories skips those now invited).
+            links = []
+            for i in 0... {
+                let token = try await tokens.token("invitation \(i) \(s.id)", from: key)
+                guard let inv = try await found({ () async throws(StoreError) in try await store.invitation(tokenHash: Tokens.hash(token)) })
+                else { break }
+                links.append((inv.organizationName, "/i/\(token)"))
+            }
         }
         let title = try await store.currentVersion(of: s.id).title
         return linksPage(request, s, title, heading: lang.text("inv.created"), links: links)

@@ -78,10 +78,15 @@ public enum Tokens {
     /// per token (measured: two of the three random page writes of each stored join).
     /// The prefix is not secret; the random part is what makes the token unguessable.
     public static func makeOrdered(at date: Date = Date()) -> String {
+        timePrefix(at: date) + make()
+    }
+
+    /// 12 hex digits of milliseconds and a dot: the sortable part of an ordered token.
+    static func timePrefix(at date: Date) -> String {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         let digits = Array("0123456789abcdef".utf8)
         let prefix = (0..<12).map { digits[Int((millis >> UInt64(4 * (11 - $0))) & 0xF)] }
-        return String(decoding: prefix, as: UTF8.self) + "." + make()
+        return String(decoding: prefix, as: UTF8.self) + "."
     }
 
     /// What is stored and looked up for a token: its SHA-256, behind the time prefix of

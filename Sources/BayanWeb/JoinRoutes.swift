@@ -17,8 +17,8 @@ struct JoinRoutes {
     /// the state and the version hash again inside the write.
     let recent = RecentStatements()
     let answers = RenderedAnswers()
-    /// The form-stamp key, derived once from the store's secret.
-    let macKey = StampKey()
+    /// The form-stamp key and the links derived from a stamp (a retried join gets the same).
+    let tokens: DerivedTokens
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/s/:slug/join") { request, context in try await joinPage(request, slug: context.parameters.require("slug")) }
@@ -55,15 +55,7 @@ struct JoinRoutes {
         ContentHash.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: try await stampKey()))
     }
 
-    func stampKey() async throws -> SymmetricKey {
-        let secret = try await store.secret()
-        return macKey.cached.withLock { cached in
-            if let cached, cached.0 == secret { return cached.1 }
-            let key = SymmetricKey(data: Data(secret.utf8))
-            cached = (secret, key)
-            return key
-        }
-    }
+    func stampKey() async throws -> SymmetricKey { try await tokens.key() }
 
     /// Seconds since the stamped form was served, or nil if the stamp is forged. The MAC
     /// is checked by swift-crypto's constant-time comparison.
@@ -126,8 +118,13 @@ struct JoinRoutes {
         guard v.isValid, let name, let email else {
             return try await joinPage(request, slug: slug, form: form, errors: v.errors, kind: kind.rawValue, status: .unprocessableContent)
         }
-        let signerToken = Tokens.makeOrdered()
-        let confirmToken = kind == .individual ? Tokens.makeOrdered() : nil
+        // The form stamp is the submission's one-use key: the links are derived from it, so
+        // the same form sent again (its answer lost) finds the join it made.
+        let stamp = form["t"]
+        let issuedMillis = stamp.split(separator: ".").first.flatMap { Int64($0) } ?? 0
+        let issued = Date(timeIntervalSince1970: Double(issuedMillis) / 1000)
+        let signerToken = try await tokens.token("join-signer", from: stamp, orderedAt: issued)
+        let confirmToken = kind == .individual ? try await tokens.token("join-confirm", from: stamp, orderedAt: issued) : nil
         let base = Page.baseURL(of: request)
         let version = ContentHash(hex: form["version"])
         let title = current.title
@@ -145,6 +142,14 @@ struct JoinRoutes {
                 emailKey: kind == .individual ? email : nil, confirmTokenHash: confirmToken.map(Tokens.hash),
                 signerTokenHash: Tokens.hash(signerToken), mail: mail)
         } catch {
+            if let (earlier, e) = try await found({ () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(signerToken)) }),
+               earlier.id == statement.id {
+                let same = e.signerKind == kind && e.displayName == name && e.place == place && e.contact == email
+                    && e.signerName == signer && e.signerRole == role && e.versionHash == version
+                    && e.visibility == (form["visibility"] == "counted-only" ? .countedOnly : .public)
+                guard same else { return try await refuse("join.differentRetry", .conflict) }
+                return answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
+            }
             switch error {
             case .join(.duplicateEmail): return try await refuse("join.duplicateEmail", .conflict)
             case .join(.duplicateOrganization): return try await refuse("error.duplicate", .conflict)
@@ -152,11 +157,16 @@ struct JoinRoutes {
             default: return try await refuse("error.state", .conflict)
             }
         }
+        return answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
+    }
+
+    /// The page that answers a stored join (the same for its retries).
+    func answer(lang: UILanguage, kind: SignerKind, slug: String, privateURL: String) -> Response {
         let key = kind == .organization ? "join.orgThanks" : (mailEnabled ? "join.checkMail" : "join.reviewByHand")
         let html: String
         if kind == .organization {
             let context: [String: Any] = ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug,
-                                          "privateURL": "\(base)/e/\(signerToken)"]
+                                          "privateURL": privateURL]
             html = Page.render("joined", context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
         } else {
             // The same page for every individual of a statement: rendered once per language.
@@ -237,11 +247,6 @@ final class RecentStatements: Sendable {
     func put(_ slug: String, _ value: (StatementRecord, StatementVersion)) {
         entries.withLock { $0[slug] = (value.0, value.1, ContinuousClock.now) }
     }
-}
-
-/// The HMAC key of form stamps, kept with the secret it was derived from.
-final class StampKey: Sendable {
-    let cached = Mutex<(String, SymmetricKey)?>(nil)
 }
 
 /// Answer pages that are the same for everyone, rendered once.

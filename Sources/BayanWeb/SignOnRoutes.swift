@@ -6,8 +6,13 @@ import Hummingbird
 /// What an organisation's representative sees: the sign-on page an invitation opens and
 /// the private page of their sign-on. The unguessable token in the address is the
 /// capability (and the form's CSRF protection); only its hash is stored.
+///
+/// A poor connection often loses the answer to "sign": the signer's private link is derived
+/// from the invitation token (`DerivedTokens`), so sending the same form again, or opening
+/// the invitation link again, gives back the same private link without a second sign-on.
 struct SignOnRoutes {
     let store: any Store
+    let tokens: DerivedTokens
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/i/:token") { request, context in try await signOnPage(request, token: context.parameters.require("token")) }
@@ -30,8 +35,28 @@ struct SignOnRoutes {
         return .success(invitation)
     }
 
+    /// The private link of the sign-on an invitation token made.
+    func signerToken(forInvitation token: String) async throws -> String {
+        try await tokens.token("signer", from: token)
+    }
+
+    /// The sign-on made through this invitation, if it is the one whose private link the
+    /// invitation token derives (a coordinator's re-invitation replaces that link).
+    func earlierSignOn(invitationToken token: String) async throws -> (String, StatementRecord, Endorsement)? {
+        let signerToken = try await signerToken(forInvitation: token)
+        guard let (statement, e) = try await found({ () async throws(StoreError) in
+            try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
+        }) else { return nil }
+        return (signerToken, statement, e)
+    }
+
     func signOnPage(_ request: Request, token: String, form: Form? = nil, errors: [String] = [],
                     status: HTTPResponse.Status = .ok) async throws -> Response {
+        // An invitation that has signed opens what was signed, with the private link again.
+        if form == nil, let (signerToken, _, _) = try await earlierSignOn(invitationToken: token) {
+            let lang = Page.language(of: request, default: .ar)
+            return try await signerPage(request, token: signerToken, notice: lang.text("sign.alreadySigned"), showLink: true)
+        }
         let invitation = try await usableInvitation(request, token: token).get()
         if form == nil { try await store.markOpened(invitationID: invitation.id) }
         let statement = try await store.statement(id: invitation.statementID)
@@ -51,8 +76,16 @@ struct SignOnRoutes {
 
     func signOn(_ request: Request, token: String) async throws -> Response {
         let form = try await Form.read(request)
-        let invitation = try await usableInvitation(request, token: token).get()
         let lang = Page.language(of: request, default: .ar)
+        if let earlier = try await earlierSignOn(invitationToken: token) {
+            return try await repeated(request, form: form, earlier: earlier)
+        }
+        let usable = try await usableInvitation(request, token: token)
+        // Sent twice at once: the other request signed between the two checks.
+        if case .failure = usable, let earlier = try await earlierSignOn(invitationToken: token) {
+            return try await repeated(request, form: form, earlier: earlier)
+        }
+        let invitation = try usable.get()
         var v = FormValidation(lang: lang)
         let name = v.name(form["name"], label: lang.text("sign.orgName"))
         let place = v.name(form["place"], label: lang.text("form.place"), required: false, limit: Limits.placeLength)
@@ -63,7 +96,7 @@ struct SignOnRoutes {
         guard v.isValid, let name, let signer, let contact else {
             return try await signOnPage(request, token: token, form: form, errors: v.errors, status: .unprocessableContent)
         }
-        let signerToken = Tokens.makeOrdered()
+        let signerToken = try await signerToken(forInvitation: token)
         do {
             _ = try await store.signOn(
                 invitationID: invitation.id,
@@ -71,6 +104,10 @@ struct SignOnRoutes {
                                versionHash: ContentHash(hex: form["version"])),
                 signerTokenHash: Tokens.hash(signerToken))
         } catch {
+            // The same form sent twice at once: the other request signed first.
+            if case .invitation(.used) = error, let earlier = try await earlierSignOn(invitationToken: token) {
+                return try await repeated(request, form: form, earlier: earlier)
+            }
             let message: String = switch error {
             case .duplicateOrganization: lang.text("error.duplicate")
             case .staleVersion: lang.text("error.stale")
@@ -78,6 +115,25 @@ struct SignOnRoutes {
             default: lang.text("error.state")
             }
             return try await signOnPage(request, token: token, form: form, errors: [message], status: .conflict)
+        }
+        return try await signerPage(request, token: signerToken, notice: lang.text("sign.thanks"), showLink: true)
+    }
+
+    /// A sign-on form sent again after it signed: the same answer when it says the same
+    /// thing, a refusal that shows what was signed when it does not.
+    func repeated(_ request: Request, form: Form, earlier: (String, StatementRecord, Endorsement)) async throws -> Response {
+        let lang = Page.language(of: request, default: .ar)
+        let (signerToken, _, e) = earlier
+        var v = FormValidation(lang: lang)
+        let same = v.name(form["name"], label: "") == e.displayName
+            && v.name(form["place"], label: "", required: false, limit: Limits.placeLength) == e.place
+            && v.name(form["signer"], label: "", limit: 200) == e.signerName
+            && v.name(form["role"], label: "", required: false, limit: 200) == e.signerRole
+            && v.email(form["contact"], label: "") == e.contact
+            && ContentHash(hex: form["version"]) == e.versionHash
+        guard same else {
+            return try await signerPage(request, token: signerToken, errors: [lang.text("sign.differentRetry")], showLink: true,
+                                        status: .conflict)
         }
         return try await signerPage(request, token: signerToken, notice: lang.text("sign.thanks"), showLink: true)
     }
@@ -95,7 +151,7 @@ struct SignOnRoutes {
             "token": token, "name": e.displayName, "stateLabel": lang.text("endorsement.\(e.state.rawValue)"),
             "slug": statement.slug, "title": current.title, "stale": stale, "bodyHTML": SafeMarkdown.html(current.body),
             "versionHash": current.contentHash.hex, "canWithdraw": e.state != .withdrawn && e.state != .rejected,
-            "errors": errors,
+            "errors": errors, "signedFingerprint": e.versionHash.fingerprint, "signedAt": CoordinatorRoutes.time(e.createdAt),
         ]
         if let notice { context["notice"] = notice }
         if showLink { context["privateURL"] = Page.baseURL(of: request) + "/e/\(token)" }
@@ -119,6 +175,9 @@ struct SignOnRoutes {
             }
             return try await signerPage(request, token: token, notice: lang.text("signer.reconfirmed"))
         case "withdraw":
+            if e.state == .withdrawn {
+                return try await signerPage(request, token: token, notice: lang.text("signer.withdrawn"))
+            }
             guard form["confirm"] == "yes" else {
                 return try await signerPage(request, token: token, errors: [lang.text("error.confirm")], status: .unprocessableContent)
             }

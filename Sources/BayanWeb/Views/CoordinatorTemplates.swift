@@ -78,6 +78,7 @@ enum CoordinatorTemplates {
     <section id="invitations"><h2>{{t.inv_title}}</h2>
     <form method="post" action="/c/s/{{slug}}/invitations" class="stack">
     <input type="hidden" name="_csrf" value="{{csrf}}" />
+    <input type="hidden" name="_k" value="{{formKey}}" />
     <label>{{t.inv_names}} <textarea name="names" rows="4" maxlength="20000"></textarea></label>
     {{#hasOtherStatements}}<label>{{t.inv_from}} <select name="from"><option value="">—</option>{{#otherStatements}}<option value="{{slug}}">{{title}}</option>{{/otherStatements}}</select></label>{{/hasOtherStatements}}
     <label>{{t.inv_days}} <input type="number" name="days" value="30" min="1" max="365" /></label>
@@ -183,6 +184,7 @@ enum CoordinatorTemplates {
     \(errors)
     <p><strong><bdi>{{name}}</bdi></strong> — {{stateLabel}}</p>
     <p><a href="/s/{{slug}}">{{title}}</a></p>
+    <p class="meta">{{t.signer_signedText}} <code dir="ltr">{{signedFingerprint}}</code> · <bdi>{{signedAt}}</bdi></p>
     <p class="meta">{{t.signer_private}}</p>
     {{#privateURL}}<p><code dir="ltr" class="link">{{privateURL}}</code></p>{{/privateURL}}
     {{#stale}}
