@@ -69,7 +69,9 @@ extension SQLStore {
                 // statement's state and current text are checked in the same statement,
                 // and RETURNING brings back the head of the event chain: one round trip.
                 // A row missing from RETURNING was refused: an address already on the
-                // statement (or twice in the batch), a stale text, or a closed statement.
+                // statement (or twice in the batch), a retried form whose links already
+                // exist, a stale text, or a closed statement. Any unique index may refuse a
+                // row without failing the batch.
                 var json: [UInt8] = [UInt8(ascii: "[")]
                 json.reserveCapacity(indices.count * 512)
                 for (n, i) in indices.enumerated() {
@@ -97,7 +99,7 @@ extension SQLStore {
                      WHERE (SELECT s.state = 'published' AND s.published_at IS NOT NULL FROM statements s WHERE s.id = \(bind: statementID))
                       AND j.value ->> 4 = (SELECT v.content_hash FROM statement_versions v
                         WHERE v.statement_id = \(bind: statementID) AND v.translation_of IS NULL ORDER BY v.number DESC LIMIT 1)
-                    ON CONFLICT (statement_id, email_key) WHERE email_key IS NOT NULL DO NOTHING
+                    ON CONFLICT DO NOTHING
                     RETURNING id,
                       (SELECT e.seq FROM events e WHERE e.statement_id = \(bind: statementID) ORDER BY e.seq DESC LIMIT 1) AS head_seq,
                       (SELECT e.hash FROM events e WHERE e.statement_id = \(bind: statementID) ORDER BY e.seq DESC LIMIT 1) AS head_hash

@@ -118,13 +118,15 @@ struct JoinRoutes {
         guard v.isValid, let name, let email else {
             return try await joinPage(request, slug: slug, form: form, errors: v.errors, kind: kind.rawValue, status: .unprocessableContent)
         }
-        // The form stamp is the submission's one-use key: the links are derived from it, so
-        // the same form sent again (its answer lost) finds the join it made.
+        // The form stamp and the address are the submission's key: the links are derived
+        // from them, so the same form sent again (its answer lost) finds the join it made.
         let stamp = form["t"]
         let issuedMillis = stamp.split(separator: ".").first.flatMap { Int64($0) } ?? 0
         let issued = Date(timeIntervalSince1970: Double(issuedMillis) / 1000)
-        let signerToken = try await tokens.token("join-signer", from: stamp, orderedAt: issued)
-        let confirmToken = kind == .individual ? try await tokens.token("join-confirm", from: stamp, orderedAt: issued) : nil
+        // Keyed by the address too: a stamp is not secret from a bot that loads the page
+        // once, and two people sending the same page must not collide.
+        let signerToken = try await tokens.token("join-signer \(email)", from: stamp, orderedAt: issued)
+        let confirmToken = kind == .individual ? try await tokens.token("join-confirm \(email)", from: stamp, orderedAt: issued) : nil
         let base = Page.baseURL(of: request)
         let version = ContentHash(hex: form["version"])
         let title = current.title

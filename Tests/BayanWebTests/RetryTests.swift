@@ -155,9 +155,9 @@ import Testing
             #expect(first.body == second.body && second.body == third.body)
             #expect(try await store.endorsements(of: statement.id).filter { $0.signerKind == .individual }.count == 1)
             #expect(try await outbox(store) == before + 1)
-            // The same stamp with another address is refused and stores nothing.
+            // The same form (stamp and address) with other details is refused and stores nothing.
             var other = form
-            other["email"] = "other@example.org"
+            other["name"] = "سلمى المعدّلة"
             let refused = try await b.request("/s/pub/join?lang=en", method: .post, form: other)
             #expect(refused.status == .conflict && refused.body.contains("already sent with different details"))
             #expect(try await store.endorsements(of: statement.id).filter { $0.signerKind == .individual }.count == 1)
