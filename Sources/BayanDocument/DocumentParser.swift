@@ -161,8 +161,6 @@ public enum DocumentParser {
         let skipped: [InvisibleCharacter]
     }
 
-    static func isBlank(_ line: String) -> Bool { Line(line).isBlank }
-
     static func trimTrailing(_ line: String) -> String {
         var s = Substring(line)
         while let last = s.last, last.isWhitespace { s = s.dropLast() }
@@ -258,11 +256,11 @@ public enum DocumentParser {
         return String(t)
     }
 
-    /// Body lines as paragraphs separated by exactly one blank line.
+    /// Body lines as paragraphs separated by exactly one blank line; a blank line comes as "".
     static func paragraphs(_ lines: [String]) -> String {
         var blocks: [[String]] = [[]]
         for line in lines {
-            if isBlank(line) {
+            if line.isEmpty {
                 if !blocks[blocks.count - 1].isEmpty { blocks.append([]) }
             } else {
                 blocks[blocks.count - 1].append(line)

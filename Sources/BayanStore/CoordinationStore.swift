@@ -127,24 +127,35 @@ extension SQLStore {
         return try await Self.wrap {
             let name = try Limits.displayName(organizationName)
             return try await self.write { db in
-                let statement = try await Self.fetchStatement(db, id: statementID)
-                guard statement.state.acceptsSignatures || statement.state == .draft else {
-                    throw StoreError.domain(.notAcceptingSignatures(statement.state))
-                }
-                let at = env.now()
-                let org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: nil, place: nil, at: at)
-                let inv = Invitation(id: env.newID(), statementID: statementID, organizationName: name, createdAt: at,
-                                     expiresAt: expiresAt, revoked: false, openedAt: nil, uses: 0, endorsementID: nil)
-                try await db.raw("""
-                    INSERT INTO invitations (id, statement_id, organization_id, organization_name, token_hash, created_at, expires_at)
-                    VALUES (\(bind: inv.id), \(bind: statementID), \(bind: org.id), \(bind: name), \(bind: tokenHash), \(bind: at.millis), \(bind: expiresAt.millis))
-                    """).run()
-                try await Self.appendEvent(db, statementID: statementID, kind: .invitationCreated, at: at, payload: [
-                    "id": inv.id, "organization": name, "expires": String(expiresAt.millis),
-                ])
-                return inv
+                try await Self.checkInvitable(db, statementID: statementID)
+                return try await Self.insertInvitation(db, env: env, statementID: statementID, name: name, tokenHash: tokenHash,
+                                                       expiresAt: expiresAt, at: env.now())
             }
         }
+    }
+
+    /// Invitations are made while a statement is drafted, circulates or gathers endorsements.
+    static func checkInvitable(_ db: any SQLDatabase, statementID: String) async throws {
+        let statement = try await fetchStatement(db, id: statementID)
+        guard statement.state.acceptsSignatures || statement.state == .draft else {
+            throw StoreError.domain(.notAcceptingSignatures(statement.state))
+        }
+    }
+
+    /// One invitation row, its directory entry and its event.
+    static func insertInvitation(_ db: any SQLDatabase, env: StoreEnvironment, statementID: String, name: String, tokenHash: String,
+                                 expiresAt: Date, at: Date) async throws -> Invitation {
+        let org = try await findOrCreateOrganization(db, env: env, name: name, latinName: nil, place: nil, at: at)
+        let inv = Invitation(id: env.newID(), statementID: statementID, organizationName: name, createdAt: at,
+                             expiresAt: expiresAt, revoked: false, openedAt: nil, uses: 0, endorsementID: nil)
+        try await db.raw("""
+            INSERT INTO invitations (id, statement_id, organization_id, organization_name, token_hash, created_at, expires_at)
+            VALUES (\(bind: inv.id), \(bind: statementID), \(bind: org.id), \(bind: name), \(bind: tokenHash), \(bind: at.millis), \(bind: expiresAt.millis))
+            """).run()
+        try await appendEvent(db, statementID: statementID, kind: .invitationCreated, at: at, payload: [
+            "id": inv.id, "organization": name, "expires": String(expiresAt.millis),
+        ])
+        return inv
     }
 
     /// Creates a batch of invitations as one submission of the invitation form: with the
@@ -171,21 +182,10 @@ extension SQLStore {
                     guard earlier == submission.contentHash else { throw StoreError.submissionReused }
                     return .repeated
                 }
-                let statement = try await Self.fetchStatement(db, id: statementID)
-                guard statement.state.acceptsSignatures || statement.state == .draft else {
-                    throw StoreError.domain(.notAcceptingSignatures(statement.state))
-                }
+                try await Self.checkInvitable(db, statementID: statementID)
                 for (item, name) in zip(batch, names) {
-                    let org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: nil, place: nil, at: at)
-                    let id = env.newID()
-                    try await db.raw("""
-                        INSERT INTO invitations (id, statement_id, organization_id, organization_name, token_hash, created_at, expires_at)
-                        VALUES (\(bind: id), \(bind: statementID), \(bind: org.id), \(bind: name), \(bind: item.tokenHash), \(bind: at.millis),
-                                \(bind: expiresAt.millis))
-                        """).run()
-                    try await Self.appendEvent(db, statementID: statementID, kind: .invitationCreated, at: at, payload: [
-                        "id": id, "organization": name, "expires": String(expiresAt.millis),
-                    ])
+                    _ = try await Self.insertInvitation(db, env: env, statementID: statementID, name: name, tokenHash: item.tokenHash,
+                                                        expiresAt: expiresAt, at: at)
                 }
                 return .created
             }

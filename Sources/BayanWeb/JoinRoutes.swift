@@ -57,14 +57,14 @@ struct JoinRoutes {
 
     func stampKey() async throws -> SymmetricKey { try await tokens.key() }
 
-    /// Seconds since the stamped form was served, or nil if the stamp is forged. The MAC
-    /// is checked by swift-crypto's constant-time comparison.
-    func secondsSinceServed(_ stamp: String, slug: String) async throws -> Double? {
+    /// When the stamped form was served, or nil if the stamp is forged. The MAC is checked
+    /// by swift-crypto's constant-time comparison.
+    func servedAt(_ stamp: String, slug: String) async throws -> Date? {
         guard let dot = stamp.utf8.firstIndex(of: UInt8(ascii: ".")), let issued = Int64(stamp[..<dot]),
               let code = ContentHash.bytes(hex: stamp[stamp.index(after: dot)...]), code.count == SHA256.byteCount,
               HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: Data("\(issued)|\(slug)".utf8), using: try await stampKey())
         else { return nil }
-        return Date().timeIntervalSince1970 - Double(issued) / 1000
+        return Date(timeIntervalSince1970: Double(issued) / 1000)
     }
 
     func joinPage(_ request: Request, slug: String, form: Form? = nil, errors: [String] = [], kind: String? = nil,
@@ -101,7 +101,8 @@ struct JoinRoutes {
         guard statement.state == .published else { return try await refuse("join.closed", .conflict) }
         // A field hidden from people; bots fill it.
         guard form["website"].isEmpty else { return try await refuse("join.honeypot", .unprocessableContent) }
-        guard let elapsed = try await secondsSinceServed(form["t"], slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
+        guard let issued = try await servedAt(form["t"], slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
+        let elapsed = Date().timeIntervalSince(issued)
         guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
         guard elapsed < 86_400 else { return try await refuse("join.expired", .unprocessableContent) }
         guard try await store.allow(bucket: "join-ip:\(address(of: request))", window: 3600, limit: policy.perAddressPerHour),
@@ -121,8 +122,6 @@ struct JoinRoutes {
         // The form stamp and the address are the submission's key: the links are derived
         // from them, so the same form sent again (its answer lost) finds the join it made.
         let stamp = form["t"]
-        let issuedMillis = stamp.split(separator: ".").first.flatMap { Int64($0) } ?? 0
-        let issued = Date(timeIntervalSince1970: Double(issuedMillis) / 1000)
         // Keyed by the address too: a stamp is not secret from a bot that loads the page
         // once, and two people sending the same page must not collide.
         let signerToken = try await tokens.token("join-signer \(email)", from: stamp, orderedAt: issued)

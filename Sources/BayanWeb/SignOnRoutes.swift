@@ -52,12 +52,13 @@ struct SignOnRoutes {
 
     func signOnPage(_ request: Request, token: String, form: Form? = nil, errors: [String] = [],
                     status: HTTPResponse.Status = .ok) async throws -> Response {
+        let usable = try await usableInvitation(request, token: token)
         // An invitation that has signed opens what was signed, with the private link again.
-        if form == nil, let (signerToken, _, _) = try await earlierSignOn(invitationToken: token) {
+        if case .failure = usable, let (signerToken, _, _) = try await earlierSignOn(invitationToken: token) {
             let lang = Page.language(of: request, default: .ar)
             return try await signerPage(request, token: signerToken, notice: lang.text("sign.alreadySigned"), showLink: true)
         }
-        let invitation = try await usableInvitation(request, token: token).get()
+        let invitation = try usable.get()
         if form == nil { try await store.markOpened(invitationID: invitation.id) }
         let statement = try await store.statement(id: invitation.statementID)
         let version = try await store.currentVersion(of: statement.id)
@@ -77,11 +78,8 @@ struct SignOnRoutes {
     func signOn(_ request: Request, token: String) async throws -> Response {
         let form = try await Form.read(request)
         let lang = Page.language(of: request, default: .ar)
-        if let earlier = try await earlierSignOn(invitationToken: token) {
-            return try await repeated(request, form: form, earlier: earlier)
-        }
         let usable = try await usableInvitation(request, token: token)
-        // Sent twice at once: the other request signed between the two checks.
+        // Sent again after it signed (its answer lost): the sign-on it made.
         if case .failure = usable, let earlier = try await earlierSignOn(invitationToken: token) {
             return try await repeated(request, form: form, earlier: earlier)
         }
