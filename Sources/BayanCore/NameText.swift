@@ -8,7 +8,10 @@
 /// |---|---|---|
 /// | marks | LRM, RLM, ALM, isolates (LRI RLI FSI PDI), PDF, ZWSP, BOM, soft hyphen, word joiner, other format characters (Cf) | removed silently |
 /// | joiners | ZWNJ, ZWJ | kept between two visible characters (Persian and Kurdish spelling needs them), removed elsewhere |
-/// | spoofing | embeddings and overrides (LRE RLE LRO RLO) | removed at either end of the name; inside it they could visually reorder a list, so they are refused, naming the character and its column |
+/// | spoofing | embeddings and overrides (LRE RLE LRO RLO) | removed at either end of the name; refused inside it |
+///
+/// Inside a name an embedding or override could visually reorder a list, so it is refused
+/// with the character and its column named.
 /// | controls | C0/C1 control characters | white space ones become a space, the others are removed |
 ///
 /// A name with no visible letter is refused; white space is collapsed to single spaces.

@@ -150,7 +150,8 @@ extension SQLStore {
                              expiresAt: expiresAt, revoked: false, openedAt: nil, uses: 0, endorsementID: nil)
         try await db.raw("""
             INSERT INTO invitations (id, statement_id, organization_id, organization_name, token_hash, created_at, expires_at)
-            VALUES (\(bind: inv.id), \(bind: statementID), \(bind: org.id), \(bind: name), \(bind: tokenHash), \(bind: at.millis), \(bind: expiresAt.millis))
+            VALUES (\(bind: inv.id), \(bind: statementID), \(bind: org.id), \(bind: name), \(bind: tokenHash), \(bind: at.millis),
+                    \(bind: expiresAt.millis))
             """).run()
         try await appendEvent(db, statementID: statementID, kind: .invitationCreated, at: at, payload: [
             "id": inv.id, "organization": name, "expires": String(expiresAt.millis),

@@ -143,8 +143,9 @@ struct JoinRoutes {
                 emailKey: kind == .individual ? email : nil, confirmTokenHash: confirmToken.map(Tokens.hash),
                 signerTokenHash: Tokens.hash(signerToken), mail: mail)
         } catch {
-            if let (earlier, e) = try await found({ () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(signerToken)) }),
-               earlier.id == statement.id {
+            if let (earlier, e) = try await found({ () async throws(StoreError) in
+                try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
+            }), earlier.id == statement.id {
                 let same = e.signerKind == kind && e.displayName == name && e.place == place && e.contact == email
                     && e.signerName == signer && e.signerRole == role && e.versionHash == version
                     && e.visibility == (form["visibility"] == "counted-only" ? .countedOnly : .public)

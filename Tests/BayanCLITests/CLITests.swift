@@ -98,7 +98,8 @@ import Testing
         let first = lines.firstIndex { $0.hasPrefix("- 1 - ") }!
         lines[first + 23] = "\u{200F}" + lines[first + 23]
         lines[first + 30] = lines[first + 30].replacingOccurrences(of: "- ", with: "-\u{200F} ", options: .anchored)
-        let result = try BayanBinary.run(["import", write(dir, "marked.md", lines.joined(separator: "\n")), "--slug", "s", "--publish", "--data", data])
+        let marked = write(dir, "marked.md", lines.joined(separator: "\n"))
+        let result = try BayanBinary.run(["import", marked, "--slug", "s", "--publish", "--data", data])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("read: the title, 5 paragraphs of text, 65 signatories numbered 1–65"))
         #expect(result.stdout.contains("changed: line \(first + 24): removed U+200F RIGHT-TO-LEFT MARK at column 1"))

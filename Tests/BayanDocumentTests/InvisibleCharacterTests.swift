@@ -97,7 +97,10 @@ import Testing
 
     @Test(arguments: Variant.allCases)
     func separatorVariantsWithTheCommonMarks(variant: Variant) {
-        for mark: Unicode.Scalar in ["\u{200F}", "\u{200E}", "\u{061C}", "\u{FEFF}", "\u{200B}", "\u{200C}", "\u{00AD}", "\u{202B}", "\u{202E}", "\u{2067}"] {
+        let marks: [Unicode.Scalar] = [
+            "\u{200F}", "\u{200E}", "\u{061C}", "\u{FEFF}", "\u{200B}", "\u{200C}", "\u{00AD}", "\u{202B}", "\u{202E}", "\u{2067}",
+        ]
+        for mark in marks {
             for position in Position.allCases {
                 for target in Self.sample.names.indices {
                     Self.check(Self.sample, mark: mark, at: position, line: target, variant: variant)

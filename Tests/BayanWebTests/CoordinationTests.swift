@@ -256,7 +256,8 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         ("invalid email", ["name": "نقابة", "signer": "أحمد", "contact": "not-an-email", "consent": "yes"], "عنوان البريد غير صالح"),
         ("override inside the name", ["name": "نقابة\u{202E}المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"],
          "محرف غير مرئي قد يغيّر ترتيب عرض القائمة؛ احذفه (U+202E RIGHT-TO-LEFT OVERRIDE at column 6)"),
-        ("no visible letter", ["name": "\u{200F}...", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "لا يحتوي الاسم على أي حرف ظاهر"),
+        ("no visible letter", ["name": "\u{200F}...", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"],
+         "لا يحتوي الاسم على أي حرف ظاهر"),
         ("HTML", ["name": "<b>نقابة</b>", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "لا يُسمح بوسوم HTML"),
         ("no consent", ["name": "نقابة", "signer": "أحمد", "contact": "a@example.org"], "يجب الإقرار"),
     ]

@@ -112,7 +112,8 @@ import Testing
             }
             #expect(try await counts(store)["events"] == events + 1)
             // A new text: re-confirming twice binds once.
-            #expect(try await b.request("/c/s/demo/text", method: .post, form: ["_csrf": csrf, "title": "بيان تجريبي", "body": "النص الثاني"]).status == .seeOther)
+            let text = ["_csrf": csrf, "title": "بيان تجريبي", "body": "النص الثاني"]
+            #expect(try await b.request("/c/s/demo/text", method: .post, form: text).status == .seeOther)
             let v2 = try await store.currentVersion(of: statement.id).contentHash.hex
             events = try await counts(store)["events"]!
             let r1 = try await b.request(privateLink + "/reconfirm", method: .post, form: ["version": v2])
@@ -122,7 +123,8 @@ import Testing
             // Publication pressed twice: one publication.
             events = try await counts(store)["events"]!
             for _ in 0..<2 {
-                let r = try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"])
+                let publish = ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"]
+                let r = try await b.request("/c/s/demo/state", method: .post, form: publish)
                 #expect(r.status == .seeOther)
             }
             #expect(try await counts(store)["events"] == events + 1)
