@@ -170,19 +170,7 @@ extension SQLStore {
             return try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let at = env.now()
-                // Keys live as long as a form is worth retrying.
-                try await db.raw("DELETE FROM submissions WHERE created_at < \(bind: at.millis - 2 * 86_400_000)").run()
-                let claimed = try await db.raw("""
-                    INSERT INTO submissions (key_hash, content_hash, created_at)
-                    VALUES (\(bind: submission.keyHash), \(bind: submission.contentHash), \(bind: at.millis))
-                    ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash
-                    """).first() != nil
-                if !claimed {
-                    let earlier = try await db.raw("SELECT content_hash FROM submissions WHERE key_hash = \(bind: submission.keyHash)").first()?
-                        .decode(column: "content_hash", as: String.self)
-                    guard earlier == submission.contentHash else { throw StoreError.submissionReused }
-                    return .repeated
-                }
+                if try await Self.claim(db, submission, at: at) == .repeated { return .repeated }
                 try await Self.checkInvitable(db, statementID: statementID)
                 for (item, name) in zip(batch, names) {
                     _ = try await Self.insertInvitation(db, env: env, statementID: statementID, name: name, tokenHash: item.tokenHash,
@@ -191,6 +179,32 @@ extension SQLStore {
                 return .created
             }
         }
+    }
+
+    /// Records a form's one-use key with what it said, before the form's effect. For forms
+    /// whose effect is idempotent by state (approve, publish, rename …) the caller runs the
+    /// effect again on `.repeated`, which changes nothing; other content under the same key
+    /// is refused, so a stale page cannot replay a key for a different action.
+    public func claimSubmission(_ submission: Submission) async throws(StoreError) -> SubmissionOutcome {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.write { db in try await Self.claim(db, submission, at: env.now()) }
+        }
+    }
+
+    /// Keys live as long as a form is worth retrying: two days.
+    static func claim(_ db: any SQLDatabase, _ submission: Submission, at: Date) async throws -> SubmissionOutcome {
+        try await db.raw("DELETE FROM submissions WHERE created_at < \(bind: at.millis - 2 * 86_400_000)").run()
+        let claimed = try await db.raw("""
+            INSERT INTO submissions (key_hash, content_hash, created_at)
+            VALUES (\(bind: submission.keyHash), \(bind: submission.contentHash), \(bind: at.millis))
+            ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash
+            """).first() != nil
+        if claimed { return .created }
+        let earlier = try await db.raw("SELECT content_hash FROM submissions WHERE key_hash = \(bind: submission.keyHash)").first()?
+            .decode(column: "content_hash", as: String.self)
+        guard earlier == submission.contentHash else { throw StoreError.submissionReused }
+        return .repeated
     }
 
     public func invitations(of statementID: String) async throws(StoreError) -> [Invitation] {
@@ -225,9 +239,14 @@ extension SQLStore {
         let now = env.now()
         try await Self.wrap {
             try await self.write { db in
-                guard try await db.raw("SELECT id FROM invitations WHERE id = \(bind: invitationID) AND statement_id = \(bind: statementID)").first() != nil else {
+                try await Self.lockStatement(db, id: statementID)
+                guard let row = try await db.raw("""
+                    SELECT revoked FROM invitations WHERE id = \(bind: invitationID) AND statement_id = \(bind: statementID)
+                    """).first() else {
                     throw StoreError.notFound("invitation")
                 }
+                // Pressed twice: revoked once.
+                if try row.decode(column: "revoked", as: Int.self) != 0 { return }
                 try await db.raw("UPDATE invitations SET revoked = 1 WHERE id = \(bind: invitationID)").run()
                 try await Self.appendEvent(db, statementID: statementID, kind: .invitationRevoked, at: now, payload: ["id": invitationID])
             }
@@ -320,9 +339,11 @@ extension SQLStore {
         return try await Self.wrap {
             let name = try Limits.displayName(newName)
             return try await self.write { db in
+                try await Self.lockStatement(db, id: statementID)
                 guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("sign-on")
                 }
+                if e.displayName == name { return e }
                 let at = env.now()
                 let old = e.displayName
                 e.displayName = name
@@ -339,10 +360,13 @@ extension SQLStore {
         let env = self.env
         try await Self.wrap {
             try await self.write { db in
+                try await Self.lockStatement(db, id: statementID)
                 let all = try await Self.fetchEndorsements(db, statementID: statementID)
                 guard keep != drop, let k = all.first(where: { $0.id == keep }), let d = all.first(where: { $0.id == drop }) else {
                     throw StoreError.notFound("sign-on")
                 }
+                // Merged before (the form sent twice): nothing more to do.
+                if d.state == .rejected { return }
                 _ = try d.state.transition(to: .rejected)
                 let at = env.now()
                 try await db.raw("UPDATE endorsements SET state = 'rejected', updated_at = \(bind: at.millis) WHERE id = \(bind: d.id)").run()

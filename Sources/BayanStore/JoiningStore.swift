@@ -90,6 +90,53 @@ extension SQLStore {
         }
     }
 
+    /// The state of the individual endorsement made with this address, if any.
+    public func joinState(statementID: String, emailKey: String) async throws(StoreError) -> EndorsementState {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                guard let row = try await db.raw("""
+                    SELECT state FROM endorsements WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey)
+                    """).first() else { throw StoreError.notFound("join") }
+                let raw = try row.decode(column: "state", as: String.self)
+                guard let state = EndorsementState(rawValue: raw) else { throw StoreError.database("unknown endorsement state '\(raw)'") }
+                return state
+            }
+        }
+    }
+
+    /// An individual who joined with this address and has not confirmed yet asks for the
+    /// mail again (the first was lost, or its answer page was). Their links are replaced by
+    /// the ones in `mail`, which supersede the old; the same links again (a retried resend)
+    /// change nothing and write no second mail. Refused with `.join(.duplicateEmail)` when
+    /// the address has already confirmed, `.notFound` when it never joined.
+    public func resendConfirmation(statementID: String, emailKey: String, confirmTokenHash: String, signerTokenHash: String,
+                                   mail: OutboxMessage) async throws(StoreError) -> SubmissionOutcome {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.write { db in
+                try await Self.lockStatement(db, id: statementID)
+                guard let row = try await db.raw("""
+                    SELECT id, state, confirm_token_hash FROM endorsements
+                    WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey) AND signer_kind = 'individual'
+                    """).first() else { throw StoreError.notFound("join") }
+                guard try row.decode(column: "state", as: String.self) == EndorsementState.pending.rawValue else {
+                    throw StoreError.join(.duplicateEmail)
+                }
+                if try row.decode(column: "confirm_token_hash", as: String?.self) == confirmTokenHash { return .repeated }
+                let at = env.now()
+                try await db.raw("""
+                    UPDATE endorsements SET confirm_token_hash = \(bind: confirmTokenHash), signer_token_hash = \(bind: signerTokenHash),
+                      updated_at = \(bind: at.millis) WHERE id = \(bind: try row.decode(column: "id", as: String.self))
+                    """).run()
+                try await db.raw("""
+                    INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
+                    VALUES (\(bind: env.newID()), \(bind: mail.recipient), \(bind: mail.subject), \(bind: mail.body), \(bind: at.millis), 0, \(bind: at.millis))
+                    """).run()
+                return .created
+            }
+        }
+    }
+
     /// An individual confirms by the link in their email: pending → confirmed (counted).
     public func confirm(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement) {
         let env = self.env

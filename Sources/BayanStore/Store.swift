@@ -52,6 +52,7 @@ public protocol Store: Sendable {
     func invitations(of statementID: String) async throws(StoreError) -> [Invitation]
     func createInvitations(statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
                            submission: Submission) async throws(StoreError) -> SubmissionOutcome
+    func claimSubmission(_ submission: Submission) async throws(StoreError) -> SubmissionOutcome
     func invitation(tokenHash: String) async throws(StoreError) -> Invitation
     func markOpened(invitationID: String) async throws(StoreError)
     func revokeInvitation(statementID: String, invitationID: String) async throws(StoreError)
@@ -69,6 +70,9 @@ public protocol Store: Sendable {
               signerTokenHash: String, mail: OutboxMessage?) async throws(StoreError) -> Endorsement
     func confirm(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
+    func joinState(statementID: String, emailKey: String) async throws(StoreError) -> EndorsementState
+    func resendConfirmation(statementID: String, emailKey: String, confirmTokenHash: String, signerTokenHash: String,
+                            mail: OutboxMessage) async throws(StoreError) -> SubmissionOutcome
     func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool
     func secret() async throws(StoreError) -> String
     func claimOutbox(limit: Int, lease: TimeInterval) async throws(StoreError) -> [OutboxMessage]
@@ -186,7 +190,13 @@ public final class SQLStore: Store {
                 guard statement.state.textIsEditable || reason != nil else {
                     throw StoreError.domain(.textFrozen(statement.state))
                 }
-                let current = try await Self.fetchVersions(db, statementID: statementID).last
+                let all = try await Self.fetchVersions(db, statementID: statementID)
+                // The same text again (the form sent twice) is not a new version: signers
+                // would be asked to re-confirm words that did not change.
+                if let authoritative = all.last(where: \.isAuthoritative), authoritative.title == title, authoritative.body == body {
+                    return authoritative
+                }
+                let current = all.last
                 let version = StatementVersion(number: (current?.number ?? 0) + 1, language: statement.language,
                                                title: title, body: body, author: author, createdAt: env.now(), reason: reason)
                 try await Self.insertVersion(db, env: env, statementID: statementID, version)
@@ -212,6 +222,10 @@ public final class SQLStore: Store {
                 }
                 let all = try await Self.fetchVersions(db, statementID: statementID)
                 let current = all.last(where: \.isAuthoritative)!
+                if let same = all.last(where: { $0.language == language && $0.translationOf == current.contentHash }),
+                    same.title == title, same.body == body {
+                    return same
+                }
                 let version = StatementVersion(number: (all.last?.number ?? 0) + 1, language: language, title: title, body: body,
                                                author: author, createdAt: env.now(), translationOf: current.contentHash)
                 try await Self.insertVersion(db, env: env, statementID: statementID, version)

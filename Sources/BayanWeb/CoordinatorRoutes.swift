@@ -76,7 +76,30 @@ struct CoordinatorRoutes {
         let form = try await Form.read(request)
         return try await managed(request, context) { user, session, statement in
             try checkCSRF(form, session, request)
+            if let refused = try await claim(form, request, session, statement) { return refused }
             return try await body(user, session, statement, form)
+        }
+    }
+
+    /// A coordinator form sent twice (an impatient thumb, a lost answer) has one effect: its
+    /// one-use key `_k` is recorded with what the form said, and the handler's store call is
+    /// idempotent by state (approving an approved sign-on, publishing a published statement,
+    /// the same text again change nothing). The same key with other content is refused.
+    /// The invitation form keeps its key in the same transaction as the batch it creates.
+    func claim(_ form: Form, _ request: Request, _ session: Session, _ s: StatementRecord) async throws -> Response? {
+        let key = form["_k"]
+        guard !key.isEmpty, !request.uri.path.hasSuffix("/invitations") else { return nil }
+        let content = form.fields.filter { $0.key != "_csrf" && $0.key != "_k" }.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1F}")
+        let submission = Submission(keyHash: Tokens.hash("form|\(s.id)|\(request.uri.path)|\(key)"),
+                                    contentHash: ContentHash.of(text: content).hex)
+        do {
+            _ = try await store.claimSubmission(submission)
+            return nil
+        } catch {
+            let lang = Page.language(of: request)
+            let message = error == .submissionReused ? "form.keyReused" : "error.state"
+            return try await statementPage(request, session, s, errors: [lang.text(message)], status: .conflict)
         }
     }
 
@@ -309,15 +332,18 @@ struct CoordinatorRoutes {
             do {
                 _ = try await store.addTranslation(statementID: s.id, language: language, title: title, body: body, author: user.email)
             } catch {
-                return try await statementPage(request, session, s, errors: ["\(lang.text("error.state")) (\(error))"], status: .unprocessableContent)
+                return try await statementPage(request, session, s, errors: [lang.text("error.translation")], status: .unprocessableContent)
             }
             return Page.redirect("/c/s/\(s.slug)")
         case "reinvite":
             let current = try await store.currentVersion(of: s.id)
             let stale = SignatoryRules.needingReconfirmation(try await store.endorsements(of: s.id), currentHash: current.contentHash)
             var links: [(String, String)] = []
+            // Links derived from the form's key: pressed twice, the second page shows the
+            // same links instead of silently replacing those on the first.
+            let key = form["_k"].isEmpty ? Tokens.make() : form["_k"]
             for e in stale {
-                let token = Tokens.makeOrdered()
+                let token = try await tokens.token("reinvite \(e.id)", from: key)
                 try await store.setSignerToken(statementID: s.id, endorsementID: e.id, tokenHash: Tokens.hash(token))
                 links.append((e.displayName, "/e/\(token)"))
             }

@@ -31,6 +31,7 @@ struct JoinRoutes {
                                 body: .init(byteBuffer: ByteBuffer(string: form["name"].isEmpty ? "empty" : "parsed")))
             }
         }
+        router.post("/s/:slug/join/resend") { request, context in try await resend(request, slug: context.parameters.require("slug")) }
         router.get("/confirm/:token") { request, context in try await confirmPage(request, token: context.parameters.require("token")) }
         router.post("/confirm/:token") { request, context in try await confirm(request, token: context.parameters.require("token")) }
     }
@@ -153,13 +154,76 @@ struct JoinRoutes {
                 return answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
             }
             switch error {
-            case .join(.duplicateEmail): return try await refuse("join.duplicateEmail", .conflict)
+            case .join(.duplicateEmail):
+                // Joined before from another form and not confirmed yet: the mail is on its
+                // way, and the page offers to send it again.
+                if kind == .individual, mailEnabled,
+                   try await found({ () async throws(StoreError) in try await store.joinState(statementID: statement.id, emailKey: email) }) == .pending {
+                    return try await pendingPage(lang, slug: slug, email: email)
+                }
+                return try await refuse("join.duplicateEmail", .conflict)
             case .join(.duplicateOrganization): return try await refuse("error.duplicate", .conflict)
             case .staleVersion: return try await refuse("error.stale", .conflict)
             default: return try await refuse("error.state", .conflict)
             }
         }
         return answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
+    }
+
+    /// "Your confirmation is on its way", with a button that sends it again.
+    func pendingPage(_ lang: UILanguage, slug: String, email: String) async throws -> Response {
+        let context: [String: Any] = ["heading": lang.text("join.pendingTitle"), "text": lang.text("join.pending"), "slug": slug,
+                                      "resend": true, "stamp": try await formStamp(slug: slug), "email": email]
+        var response = Page.html(Page.render("joined", context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// Sends the confirmation mail again to an address that joined and has not confirmed.
+    /// The links are derived from the resend form's stamp and the address, so the button
+    /// pressed twice writes one mail; new links supersede those of the lost mail. At most
+    /// three mails an hour go to one address for one statement, and the join limits apply.
+    func resend(_ request: Request, slug: String) async throws -> Response {
+        let form = try await Form.read(request)
+        let (statement, current) = try await published(slug)
+        let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
+        func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
+            try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], status: status)
+        }
+        guard mailEnabled, statement.state == .published else { return try await refuse("join.closed", .conflict) }
+        guard let issued = try await servedAt(form["t"], slug: slug), Date().timeIntervalSince(issued) < 86_400 else {
+            return try await refuse("join.expired", .unprocessableContent)
+        }
+        var v = FormValidation(lang: lang)
+        guard let email = v.email(form["email"], label: lang.text("join.email")) else {
+            return try await joinPage(request, slug: slug, form: form, errors: v.errors, status: .unprocessableContent)
+        }
+        guard try await store.allow(bucket: "join-ip:\(address(of: request))", window: 3600, limit: policy.perAddressPerHour) else {
+            return try await refuse("join.rateLimited", .tooManyRequests)
+        }
+        guard try await store.allow(bucket: "resend:\(statement.id):\(Tokens.hash(email))", window: 3600, limit: 3) else {
+            return try await refuse("join.resendLimited", .tooManyRequests)
+        }
+        let signerToken = try await tokens.token("join-signer \(email)", from: form["t"], orderedAt: issued)
+        let confirmToken = try await tokens.token("join-confirm \(email)", from: form["t"], orderedAt: issued)
+        let base = Page.baseURL(of: request)
+        let mail = OutboxMessage(recipient: email, subject: "تأكيد تأييد البيان / Confirm your endorsement: \(current.title)",
+                                 body: Mail.confirmation(title: current.title, confirmURL: "\(base)/confirm/\(confirmToken)",
+                                                         privateURL: "\(base)/e/\(signerToken)"))
+        do {
+            _ = try await store.resendConfirmation(statementID: statement.id, emailKey: email, confirmTokenHash: Tokens.hash(confirmToken),
+                                                   signerTokenHash: Tokens.hash(signerToken), mail: mail)
+        } catch {
+            switch error {
+            case .join(.duplicateEmail): return try await refuse("join.duplicateEmail", .conflict)
+            case .notFound: return try await refuse("join.expired", .unprocessableContent)
+            default: throw error
+            }
+        }
+        let context: [String: Any] = ["heading": lang.text("join.pendingTitle"), "text": lang.text("join.resent"), "slug": slug]
+        var response = Page.html(Page.render("joined", context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     /// The page that answers a stored join (the same for its retries).

@@ -239,6 +239,66 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
     }
 }
 
+/// Issue 19: retried submissions on both databases.
+@Suite struct RetriedWrites {
+    @Test(arguments: TestDatabase.available)
+    func aFormKeyIsClaimedOnceAndRefusedWithOtherContent(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let first = Submission(keyHash: "k1", contentHash: "approve")
+            let outcomes = await withTaskGroup(of: SubmissionOutcome?.self) { group in
+                for _ in 0..<8 { group.addTask { try? await store.claimSubmission(first) } }
+                return await group.reduce(into: [SubmissionOutcome?]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .created }.count == 1 && outcomes.filter { $0 == .repeated }.count == 7)
+            await #expect(throws: StoreError.submissionReused) {
+                try await store.claimSubmission(Submission(keyHash: "k1", contentHash: "reject"))
+            }
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theSameTextOrTranslationAgainIsNotANewVersion(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.createStatement(slug: try Slug("draft"), language: "ar", title: "بيان", body: "نص", author: "a")
+            let events = try await store.events(of: record.id).count
+            let same = try await store.addVersion(statementID: record.id, title: "بيان", body: "نص", author: "a", reason: nil)
+            let versions = try await store.versions(of: record.id)
+            #expect(same.number == 1 && versions.count == 1)
+            let tr = try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "Text", author: "a")
+            #expect(try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "Text", author: "a") == tr)
+            #expect(try await store.events(of: record.id).count == events + 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aPendingJoinGetsItsMailAgainOnceAndAConfirmedOneIsRefused(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true, names: ["نقابة المعلمين"]))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            let mail = OutboxMessage(recipient: "p@example.org", subject: "s", body: "b")
+            _ = try await store.join(statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "سلمى", contact: "p@example.org",
+                                                                            versionHash: hash, visibility: .public),
+                                     emailKey: "p@example.org", confirmTokenHash: "c1", signerTokenHash: "s1", mail: mail)
+            #expect(try await store.joinState(statementID: record.id, emailKey: "p@example.org") == .pending)
+            let resend = { () async throws(StoreError) -> SubmissionOutcome in
+                try await store.resendConfirmation(statementID: record.id, emailKey: "p@example.org", confirmTokenHash: "c2",
+                                                   signerTokenHash: "s2", mail: mail)
+            }
+            #expect(try await resend() == .created)
+            #expect(try await resend() == .repeated)
+            #expect(try await store.outboxCounts().waiting == 2)
+            await #expect(throws: StoreError.self) { try await store.confirm(tokenHash: "c1") }
+            _ = try await store.confirm(tokenHash: "c2")
+            #expect(try await store.endorsement(signerTokenHash: "s2").1.state == .confirmed)
+            await #expect(throws: StoreError.join(.duplicateEmail)) {
+                try await store.resendConfirmation(statementID: record.id, emailKey: "p@example.org", confirmTokenHash: "c3",
+                                                   signerTokenHash: "s3", mail: mail)
+            }
+            await #expect(throws: StoreError.notFound("join")) { try await store.joinState(statementID: record.id, emailKey: "q@example.org") }
+        }
+    }
+}
+
 @Suite struct SQLiteFiles {
     @Test func dataDirectoryAndFileAreOwnerOnlyAndWALIsOn() async throws {
         let dir = TemporaryDirectory()

@@ -3,6 +3,7 @@ import BayanStore
 import BayanTestSupport
 import BayanWeb
 import Foundation
+import HTTPTypes
 import Testing
 
 /// Issue 19: on a poor connection a request reaches Bayan and its answer is lost, so people
@@ -97,44 +98,83 @@ import Testing
         }
     }
 
-    @Test func withdrawalReconfirmationApprovalAndPublicationPressedTwiceHaveOneEffect() async throws {
+    /// Sends `form` to `path` twice at once and once more: the three answers are the same.
+    static func thrice(_ b: Browser, _ path: String, _ form: [String: String]) async throws -> [(status: HTTPResponse.Status, body: String, location: String?)] {
+        async let x = b.request(path, method: .post, form: form)
+        async let y = b.request(path, method: .post, form: form)
+        let (first, second) = try await (x, y)
+        return [first, second, try await b.request(path, method: .post, form: form)]
+    }
+
+    /// The coordinator's statement page, freshly loaded: its CSRF token and one-use form key.
+    static func coordinatorForm(_ b: Browser, _ fields: [String: String] = [:]) async throws -> [String: String] {
+        try await b.request("/c/s/demo")
+        return ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!].merging(fields) { $1 }
+    }
+
+    @Test func everyCoordinatorAndSignerFormSentTwiceAtOnceHasOneEffect() async throws {
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
             let link = try await Fixture.circulating(b)
             let statement = try await store.statement(slug: "demo")
             let v1 = try await store.currentVersion(of: statement.id).contentHash.hex
             let privateLink = try #require(Self.privateLink(try await b.request(link, method: .post, form: Self.signOnForm(v1)).body))
             let e = try await store.endorsements(of: statement.id)[0]
-            try await b.request("/c/s/demo")
-            let csrf = b.field("_csrf")!
-            var events = try await counts(store)["events"]!
-            for _ in 0..<2 {
-                #expect(try await b.request("/c/s/demo/endorsements/\(e.id)/approve", method: .post, form: ["_csrf": csrf]).status == .seeOther)
+            func expectOneEffect(_ path: String, _ form: [String: String], status: HTTPResponse.Status,
+                                 sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                let events = try await counts(store)["events"]!
+                let answers = try await Self.thrice(b, path, form)
+                #expect(answers.allSatisfy { $0.status == status }, "\(answers.map(\.status))", sourceLocation: sourceLocation)
+                #expect(Set(answers.map(\.body)).count == 1, sourceLocation: sourceLocation)
+                #expect(try await counts(store)["events"] == events + 1, sourceLocation: sourceLocation)
             }
-            #expect(try await counts(store)["events"] == events + 1)
-            // A new text: re-confirming twice binds once.
-            let text = ["_csrf": csrf, "title": "بيان تجريبي", "body": "النص الثاني"]
-            #expect(try await b.request("/c/s/demo/text", method: .post, form: text).status == .seeOther)
+            // Moderation: one approval.
+            try await expectOneEffect("/c/s/demo/endorsements/\(e.id)/approve", try await Self.coordinatorForm(b), status: .seeOther)
+            // A new text sent twice is one version; re-confirming it twice binds once.
+            let text = try await Self.coordinatorForm(b, ["title": "بيان تجريبي", "body": "النص الثاني"])
+            try await expectOneEffect("/c/s/demo/text", text, status: .seeOther)
+            #expect(try await store.versions(of: statement.id).count == 2)
             let v2 = try await store.currentVersion(of: statement.id).contentHash.hex
-            events = try await counts(store)["events"]!
-            let r1 = try await b.request(privateLink + "/reconfirm", method: .post, form: ["version": v2])
-            let r2 = try await b.request(privateLink + "/reconfirm", method: .post, form: ["version": v2])
-            #expect(r1.status == .ok && r2.status == .ok && r1.body == r2.body)
-            #expect(try await counts(store)["events"] == events + 1)
-            // Publication pressed twice: one publication.
-            events = try await counts(store)["events"]!
-            for _ in 0..<2 {
-                let publish = ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"]
-                let r = try await b.request("/c/s/demo/state", method: .post, form: publish)
-                #expect(r.status == .seeOther)
-            }
-            #expect(try await counts(store)["events"] == events + 1)
-            // Withdrawal pressed twice: the same page, one event.
-            events = try await counts(store)["events"]!
-            let w1 = try await b.request(privateLink + "/withdraw", method: .post, form: ["confirm": "yes"])
-            let w2 = try await b.request(privateLink + "/withdraw", method: .post, form: ["confirm": "yes"])
-            #expect(w1.status == .ok && w2.status == .ok && w1.body == w2.body)
-            #expect(try await counts(store)["events"] == events + 1)
+            try await expectOneEffect(privateLink + "/reconfirm", ["version": v2], status: .ok)
+            // Renaming twice is one rename.
+            try await expectOneEffect("/c/s/demo/endorsements/\(e.id)/rename", try await Self.coordinatorForm(b, ["name": "نقابة معلمي حلب"]),
+                                      status: .seeOther)
+            // The same form key with other content (a stale page, another button) is refused
+            // in the coordinator's language and changes nothing.
+            let publish = try await Self.coordinatorForm(b, ["to": "published", "confirm": "yes", "order": "arabic"])
+            var other = publish
+            other["to"] = "closed"
+            try await expectOneEffect("/c/s/demo/state", publish, status: .seeOther)
+            let events = try await counts(store)["events"]!
+            let refused = try await b.request("/c/s/demo/state?lang=en", method: .post, form: other)
+            #expect(refused.status == .conflict && refused.body.contains("already sent with different content"))
+            #expect(try await counts(store)["events"] == events)
+            #expect(try await store.statement(slug: "demo").state == .published)
+            // Withdrawal pressed twice at once: the same page, one event.
+            try await expectOneEffect(privateLink + "/withdraw", ["confirm": "yes"], status: .ok)
             #expect(try await store.endorsements(of: statement.id)[0].state == .withdrawn)
+        }
+    }
+
+    @Test func invitationRevokedTwiceAndReinvitationSentTwiceHaveOneEffect() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let link = try await Fixture.circulating(b)
+            let statement = try await store.statement(slug: "demo")
+            let v1 = try await store.currentVersion(of: statement.id).contentHash.hex
+            _ = try await b.request(link, method: .post, form: Self.signOnForm(v1))
+            let unused = try #require(try await store.invitations(of: statement.id).first { $0.endorsementID == nil && !$0.revoked })
+            var events = try await counts(store)["events"]!
+            let revoked = try await Self.thrice(b, "/c/s/demo/invitations/\(unused.id)/revoke", try await Self.coordinatorForm(b))
+            #expect(revoked.allSatisfy { $0.status == .seeOther })
+            #expect(try await counts(store)["events"] == events + 1)
+            // The text changes; the links to re-confirm, asked for twice, are the same links.
+            let text = try await Self.coordinatorForm(b, ["title": "بيان تجريبي", "body": "نص آخر"])
+            #expect(try await b.request("/c/s/demo/text", method: .post, form: text).status == .seeOther)
+            events = try await counts(store)["events"]!
+            let reinvited = try await Self.thrice(b, "/c/s/demo/reinvite", try await Self.coordinatorForm(b))
+            #expect(reinvited.allSatisfy { $0.status == .ok } && Set(reinvited.map(\.body)).count == 1)
+            let fresh = try #require(Self.privateLink(reinvited[0].body))
+            #expect(try await b.request(fresh).status == .ok)
+            #expect(try await counts(store)["events"] == events)
         }
     }
 
@@ -166,10 +206,52 @@ import Testing
             // Confirmation pressed twice: the same page, one event.
             let token = try await confirmationToken(store, statementID: statement.id)
             let events = try await counts(store)["events"]!
-            let c1 = try await b.request("/confirm/\(token)", method: .post, form: [:])
-            let c2 = try await b.request("/confirm/\(token)", method: .post, form: [:])
-            #expect(c1.status == .ok && c2.status == .ok && c1.body == c2.body)
+            let confirmed = try await Self.thrice(b, "/confirm/\(token)", [:])
+            #expect(confirmed.allSatisfy { $0.status == .ok } && Set(confirmed.map(\.body)).count == 1)
             #expect(try await counts(store)["events"] == events + 1)
+        }
+    }
+
+    @Test func joiningAgainBeforeConfirmingSaysTheMailIsOnItsWayAndSendsItAgainOnce() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0; $0.mailEnabled = true }) { (b: Browser, store: SQLStore) async throws in
+            _ = try await store.importStatement(ImportPlan(
+                slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص",
+                author: "test", signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+            let statement = try await store.statement(slug: "pub")
+            func joinForm(name: String = "سلمى") async throws -> [String: String] {
+                try await b.request("/s/pub/join")
+                return ["t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": name,
+                        "email": "salma@example.org", "consent": "yes", "visibility": "public"]
+            }
+            #expect(try await b.request("/s/pub/join", method: .post, form: try await joinForm()).status == .ok)
+            let firstToken = try await confirmationToken(store, statementID: statement.id)
+            // The answer was lost; a new form with the same address (and a name spelled
+            // otherwise) says the confirmation is on its way and offers to send it again.
+            let again = try await b.request("/s/pub/join?lang=en", method: .post, form: try await joinForm(name: "سلمى ع."))
+            #expect(again.status == .ok && again.body.contains("Your confirmation is on its way"))
+            #expect(try await outbox(store) == 1)
+            let resend = ["t": try #require(b.field("t", in: again.body)), "email": try #require(b.field("email", in: again.body))]
+            // Pressed twice at once and once more: one more mail, the same page.
+            let answers = try await Self.thrice(b, "/s/pub/join/resend?lang=en", resend)
+            #expect(answers.allSatisfy { $0.status == .ok } && Set(answers.map(\.body)).count == 1)
+            #expect(answers[0].body.contains("We sent the confirmation email again"))
+            #expect(try await outbox(store) == 2)
+            #expect(try await store.endorsements(of: statement.id).filter { $0.signerKind == .individual }.count == 1)
+            // The new links replace the old: the lost mail's link no longer confirms.
+            let tokens = try await store.handle.read { db in
+                try await db.raw("SELECT body FROM outbox ORDER BY created_at, id").all().map { try $0.decode(column: "body", as: String.self) }
+            }.map { body in String(body[body.range(of: "/confirm/")!.upperBound...].prefix { !$0.isWhitespace }) }
+            let newToken = try #require(tokens.first { $0 != firstToken })
+            #expect(try await b.request("/confirm/\(firstToken)", method: .post, form: [:]).status == .notFound)
+            #expect(try await b.request("/confirm/\(newToken)", method: .post, form: [:]).status == .ok)
+            // A fourth resend within the hour is refused (three mails an hour to one address),
+            // and once confirmed, joining again says the address has already endorsed.
+            let confirmedAgain = try await b.request("/s/pub/join?lang=en", method: .post, form: try await joinForm())
+            #expect(confirmedAgain.status == .conflict && confirmedAgain.body.contains("already endorsed"))
+            let late = try await b.request("/s/pub/join/resend?lang=en", method: .post, form: resend)
+            #expect(late.status == .tooManyRequests && late.body.contains("Too many emails were sent to this address"))
+            #expect(try await outbox(store) == 2)
         }
     }
 

@@ -210,6 +210,28 @@ def main():
         time.sleep(1.2)
         check(individuals_count() == counted_before, "none of these counts")
 
+        print("joining again before confirming: the mail is on its way, and is sent again on request")
+        status, page = individual("رامي", "rami@example.org", aged()[0], version, ip="10.0.3.1")
+        check(status == 200 and "التأكيد في الطريق" in page and "/join/resend" in page,
+              "the same address before confirming: the confirmation is on its way, with a button to send it again")
+        fields = {"t": re.search(r'name="t" value="([^"]+)"', page).group(1),
+                  "email": re.search(r'name="email" value="([^"]+)"', page).group(1)}
+        to_rami = lambda: [m for m in relay.messages if m["To"] == "rami@example.org"]
+        before = len(to_rami())
+        first = post("/s/joint/join/resend", fields, {"X-Forwarded-For": "10.0.3.1"})
+        again = post("/s/joint/join/resend", fields, {"X-Forwarded-For": "10.0.3.1"})
+        check(first[0] == 200 and first == again and "أرسلنا رسالة التأكيد مرة أخرى" in first[1],
+              "the button pressed twice gives the same page")
+        check(wait_for(lambda: len(to_rami()) == before + 1), "one more confirmation email arrives")
+        time.sleep(2)
+        check(len(to_rami()) == before + 1, "and only one")
+        fresh_link = re.search(r"http://\S+/confirm/\S+", body_of(to_rami()[-1])).group(0)
+        status, page = post(urllib.parse.urlparse(fresh_link).path, {})
+        check(status == 200 and "تم تأكيد تأييدكم" in page, "the new link confirms")
+        time.sleep(1.2)
+        check(individuals_count() == counted_before + 1, "and the endorsement counts")
+        counted_before += 1
+
         print("withdrawal by the private link")
         link = re.search(r"http://\S+/e/\S+", text).group(0)
         status, page = post(urllib.parse.urlparse(link).path + "/withdraw", {"confirm": "yes"})

@@ -44,7 +44,8 @@ enum CoordinatorTemplates {
     <section><h2>{{t.admin_state}}</h2>
     {{#transitions}}
     <form method="post" action="/c/s/{{slug}}/state" class="inline">
-    <input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="to" value="{{to}}" />
+    <input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" />
+    <input type="hidden" name="to" value="{{to}}" />
     {{#isPublish}}<label>{{t.admin_order}} <select name="order"><option value="arabic">{{t.admin_orderArabic}}</option><option value="signing">{{t.admin_orderSigning}}</option></select></label>{{/isPublish}}
     <label><input type="checkbox" name="confirm" value="yes" /> {{t.admin_confirm}}</label>
     <button type="submit">{{label}}</button>
@@ -55,7 +56,7 @@ enum CoordinatorTemplates {
     <div class="preview body">{{{bodyHTML}}}</div>
     {{#editable}}
     <form method="post" action="/c/s/{{slug}}/text" class="stack">
-    <input type="hidden" name="_csrf" value="{{csrf}}" />
+    <input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" />
     <label>{{t.form_title}} <input type="text" name="title" value="{{editTitle}}" required="required" maxlength="500" /></label>
     <label>{{t.form_body}} <textarea name="body" rows="12" maxlength="200000">{{editBody}}</textarea></label>
     <button type="submit">{{t.admin_saveVersion}}</button>
@@ -68,7 +69,7 @@ enum CoordinatorTemplates {
     <h3>{{t.tr_title}}</h3>
     <ul>{{#translations}}<li lang="{{language}}"><code dir="ltr">{{language}}</code> #{{number}}: <bdi>{{title}}</bdi></li>{{/translations}}</ul>
     <form method="post" action="/c/s/{{slug}}/translation" class="stack">
-    <input type="hidden" name="_csrf" value="{{csrf}}" />
+    <input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" />
     <label>{{t.tr_language}} <input type="text" name="language" maxlength="8" dir="ltr" pattern="[a-zA-Z-]+" /></label>
     <label>{{t.form_title}} <input type="text" name="title" maxlength="500" /></label>
     <label>{{t.form_body}} <textarea name="body" rows="6" maxlength="200000"></textarea></label>
@@ -85,7 +86,7 @@ enum CoordinatorTemplates {
     <button type="submit">{{t.inv_create}}</button>
     </form>
     <table><thead><tr><th>{{t.inv_org}}</th><th>{{t.inv_status}}</th><th>{{t.inv_expires}}</th><th></th></tr></thead><tbody>
-    {{#invitations}}<tr><td><bdi>{{name}}</bdi></td><td>{{status}}</td><td><time>{{expires}}</time></td><td>{{#revocable}}<form method="post" action="/c/s/{{slug}}/invitations/{{id}}/revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><button type="submit">{{t.inv_revoke}}</button></form>{{/revocable}}</td></tr>{{/invitations}}
+    {{#invitations}}<tr><td><bdi>{{name}}</bdi></td><td>{{status}}</td><td><time>{{expires}}</time></td><td>{{#revocable}}<form method="post" action="/c/s/{{slug}}/invitations/{{id}}/revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" /><button type="submit">{{t.inv_revoke}}</button></form>{{/revocable}}</td></tr>{{/invitations}}
     </tbody></table>
     </section>
     <section id="moderation"><h2>{{t.mod_title}}</h2>
@@ -94,17 +95,17 @@ enum CoordinatorTemplates {
     <article class="pending">
     <p><strong><bdi>{{name}}</bdi></strong>{{#place}} · <bdi>{{place}}</bdi>{{/place}} — <bdi>{{signer}}</bdi>{{#role}} (<bdi>{{role}}</bdi>){{/role}} · <bdi dir="ltr">{{contact}}</bdi>{{#stale}} · <em>{{t.mod_stale}}</em>{{/stale}}</p>
     {{#warnings}}<p class="warning" role="alert">{{t.mod_duplicate}}: <bdi>{{other}}</bdi> ({{reason}})</p>{{/warnings}}
-    <form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/approve" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><button type="submit">{{t.mod_approve}}</button></form>
-    <form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/reject" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="text" name="reason" placeholder="{{t.mod_reason}}" maxlength="300" /><button type="submit">{{t.mod_reject}}</button></form>
-    {{#warnings}}<form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/merge" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="into" value="{{otherID}}" /><button type="submit">{{t.mod_merge}} <bdi>{{other}}</bdi></button></form>{{/warnings}}
+    <form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/approve" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" /><button type="submit">{{t.mod_approve}}</button></form>
+    <form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/reject" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" /><input type="text" name="reason" placeholder="{{t.mod_reason}}" maxlength="300" /><button type="submit">{{t.mod_reject}}</button></form>
+    {{#warnings}}<form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/merge" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" /><input type="hidden" name="into" value="{{otherID}}" /><button type="submit">{{t.mod_merge}} <bdi>{{other}}</bdi></button></form>{{/warnings}}
     </article>
     {{/pending}}
     </section>
     <section id="signatories"><h2>{{t.statement_signatories}} (<bdi>{{listedCount}}</bdi>)</h2>
     <p class="meta"><a href="?order=arabic#signatories">{{t.admin_orderArabic}}</a> · <a href="?order=signing#signatories">{{t.admin_orderSigning}}</a></p>
     <ol>{{#approved}}<li{{#number}} value="{{number}}"{{/number}}><bdi>{{name}}</bdi>{{#stale}} <em>({{t.mod_stale}})</em>{{/stale}}{{#withdrawn}} <em>({{t.statement_withdrawn}})</em>{{/withdrawn}}
-    <form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/rename" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="text" name="name" value="{{name}}" maxlength="300" /><button type="submit">{{t.mod_rename}}</button></form></li>{{/approved}}</ol>
-    {{#hasStale}}<form method="post" action="/c/s/{{slug}}/reinvite" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><button type="submit">{{t.mod_reinvite}} (<bdi>{{staleCount}}</bdi>)</button></form>{{/hasStale}}
+    <form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/rename" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" /><input type="text" name="name" value="{{name}}" maxlength="300" /><button type="submit">{{t.mod_rename}}</button></form></li>{{/approved}}</ol>
+    {{#hasStale}}<form method="post" action="/c/s/{{slug}}/reinvite" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" /><button type="submit">{{t.mod_reinvite}} (<bdi>{{staleCount}}</bdi>)</button></form>{{/hasStale}}
     </section>
     """
 
@@ -232,6 +233,10 @@ enum CoordinatorTemplates {
     <h1>{{heading}}</h1>
     <p class="notice">{{text}}</p>
     {{#privateURL}}<p class="meta">{{t.signer_private}}</p><p><code dir="ltr" class="link">{{privateURL}}</code></p>{{/privateURL}}
+    {{#resend}}<form method="post" action="/s/{{slug}}/join/resend" class="stack">
+    <input type="hidden" name="t" value="{{stamp}}" /><input type="hidden" name="email" value="{{email}}" />
+    <button type="submit">{{t.join_resend}}</button>
+    </form>{{/resend}}
     <p><a href="/s/{{slug}}">{{t.join_back}}</a></p>
     """
 
