@@ -17,6 +17,11 @@ struct PublicRoutes {
                 PublicCache.Rendered(text: try await homeHTML(lang), contentType: "text/html; charset=utf-8")
             }!
         }
+        router.get(RouterPath(Stylesheet.path)) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: Stylesheet.cacheControl],
+                     body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
+        }
+        // The unversioned address, for pages cached before the stylesheet was versioned.
         router.get("/static/bayan.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))

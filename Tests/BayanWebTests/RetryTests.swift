@@ -255,6 +255,52 @@ import Testing
         }
     }
 
+    /// Addresses a page makes the browser fetch: stylesheets, scripts, images, frames, fonts.
+    static func subresources(_ html: String) -> [String] {
+        let pattern = /<(?:link|script|img|iframe|source|video|audio)\b[^>]*?(?:href|src)="([^"]*)"/
+        return html.matches(of: pattern).map { String($0.output.1) }
+    }
+
+    @Test func everyPageOnTheSigningPathCostsOneRoundTripOnceTheStylesheetIsKept() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0; $0.mailEnabled = true }) { (b: Browser, store: SQLStore) async throws in
+            let link = try await Fixture.circulating(b)
+            let statement = try await store.statement(slug: "demo")
+            let version = try await store.currentVersion(of: statement.id).contentHash.hex
+            var pages: [String: String] = [:]
+            pages["invitation"] = try await b.request(link).body
+            pages["signed"] = try await b.request(link, method: .post, form: Self.signOnForm(version)).body
+            let privateLink = try #require(Self.privateLink(pages["signed"]!))
+            pages["signer"] = try await b.request(privateLink).body
+            pages["reopened"] = try await b.request(link).body
+            _ = try await store.importStatement(ImportPlan(slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "test",
+                                                           signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+            pages["join"] = try await b.request("/s/pub/join").body
+            let form = ["t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",
+                        "email": "salma@example.org", "consent": "yes", "visibility": "public"]
+            pages["joined"] = try await b.request("/s/pub/join", method: .post, form: form).body
+            let token = try await confirmationToken(store, statementID: try await store.statement(slug: "pub").id)
+            pages["confirm"] = try await b.request("/confirm/\(token)").body
+            pages["confirmed"] = try await b.request("/confirm/\(token)", method: .post, form: [:]).body
+            var stylesheets = Set<String>()
+            for (name, html) in pages {
+                let fetched = Self.subresources(html)
+                #expect(fetched.count == 1, "\(name): \(fetched)")
+                stylesheets.formUnion(fetched)
+                // A page and its stylesheet fit in a few seconds of a 2G connection.
+                #expect(html.utf8.count < 16_000, "\(name): \(html.utf8.count) bytes")
+            }
+            // The one stylesheet, named by its content, is kept by the browser for a year.
+            let css = try #require(stylesheets.count == 1 ? stylesheets.first : nil)
+            #expect(css.hasPrefix("/static/bayan.") && css.hasSuffix(".css") && css != "/static/bayan.css")
+            let answer = try await b.request(css)
+            #expect(answer.status == .ok && answer.body.utf8.count < 8_000)
+            try await b.client.execute(uri: css, method: .get) { response in
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            }
+        }
+    }
+
     func outbox(_ store: SQLStore) async throws -> Int {
         try await store.handle.read { db in try await db.raw("SELECT COUNT(*) AS n FROM outbox").first()!.decode(column: "n", as: Int.self) }
     }

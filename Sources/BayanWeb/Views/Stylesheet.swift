@@ -1,6 +1,13 @@
+import BayanCore
+
 /// The one stylesheet, served by Bayan itself (`/static/bayan.css`): system Arabic fonts
 /// only, readable line length, responsive, logical properties so RTL and LTR both work.
 enum Stylesheet {
+    /// The stylesheet's address carries its content hash, so a phone on 2G fetches it once
+    /// and keeps it (`immutable`): every later page costs one round trip, not two.
+    static let path = "/static/bayan.\(ContentHash.of(text: css).hex.prefix(12)).css"
+    static let cacheControl = "public, max-age=31536000, immutable"
+
     static let css = """
     :root { --ink: #1d1d1f; --muted: #5b5b66; --rule: #d9d9e0; --accent: #0b5c4a; --bg: #fdfdfb; }
     * { box-sizing: border-box; }

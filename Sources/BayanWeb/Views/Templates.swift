@@ -10,7 +10,7 @@ enum Templates {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>{{pageTitle}}</title>
-    <link rel="stylesheet" href="/static/bayan.css" />
+    <link rel="stylesheet" href="\(Stylesheet.path)" />
     {{{head}}}
     </head>
     <body>
