@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "BayanCore", targets: ["BayanCore"]),
         .library(name: "BayanDocument", targets: ["BayanDocument"]),
         .library(name: "BayanStore", targets: ["BayanStore"]),
+        .library(name: "BayanApp", targets: ["BayanApp"]),
         .library(name: "BayanWeb", targets: ["BayanWeb"]),
     ],
     dependencies: [
@@ -45,6 +46,11 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "BayanApp", dependencies: [
+            "BayanCore", "BayanStore", "BayanDocument", "ArabicText",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
         .target(name: "BayanMail", dependencies: [
             "BayanStore",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -54,16 +60,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BayanWeb", dependencies: [
-            "BayanCore", "BayanStore", "BayanDocument",
+            "BayanCore", "BayanStore", "BayanDocument", "BayanApp",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
-            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "bayan", dependencies: [
-            "BayanCore", "BayanStore", "BayanDocument", "BayanWeb", "BayanMail", "ArabicText",
+            "BayanCore", "BayanStore", "BayanDocument", "BayanApp", "BayanWeb", "BayanMail", "ArabicText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -79,8 +84,9 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "BayanStoreTests", dependencies: ["BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport"]),
+        .testTarget(name: "BayanAppTests", dependencies: ["BayanApp", "BayanStore", "BayanCore", "BayanTestSupport"]),
         .testTarget(name: "BayanWebTests", dependencies: [
-            "BayanWeb", "BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport",
+            "BayanWeb", "BayanApp", "BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "BayanCLITests", dependencies: ["BayanCore", "BayanDocument", "BayanStore", "BayanTestSupport"]),

@@ -49,6 +49,11 @@ public enum DuplicateFinder {
         return nil
     }
 
+    /// Indices of the names that have at least one duplicate candidate.
+    public static func flagged(in names: [String]) -> Set<Int> {
+        Set(candidates(in: names).flatMap { [$0.first, $0.second] })
+    }
+
     /// The candidate pairs among `names`, ordered by `(first, second)`.
     public static func candidates(in names: [String]) -> [Candidate] {
         let normalized = names.map(ArabicText.normalize)

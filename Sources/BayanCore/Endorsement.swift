@@ -86,9 +86,29 @@ public enum SignatoryRules {
         e.state == .approved && e.versionHash == currentHash
     }
 
-    /// Endorsements of an older text that need their signer to re-confirm.
-    public static func needingReconfirmation(_ all: [Endorsement], currentHash: ContentHash) -> [Endorsement] {
-        all.filter { ($0.state == .approved || $0.state == .confirmed) && $0.versionHash != currentHash }
+    /// Whether a signer must re-confirm: they signed (confirmed, or approved since) an older
+    /// text, and the text may still change, so their sign-on no longer counts until they
+    /// agree to the current one. After publication corrections carry a reason and ask
+    /// nobody to re-confirm. The one rule of the signer's page, the coordinator's page and
+    /// the re-invitation links (the signer's page used to offer it to pending sign-ons too).
+    public static func needsReconfirmation(_ e: Endorsement, currentHash: ContentHash, textIsEditable: Bool) -> Bool {
+        textIsEditable && (e.state == .approved || e.state == .confirmed) && e.versionHash != currentHash
+    }
+
+    /// The sign-ons that need their signer to re-confirm (`needsReconfirmation`).
+    public static func needingReconfirmation(_ all: [Endorsement], currentHash: ContentHash, textIsEditable: Bool) -> [Endorsement] {
+        all.filter { needsReconfirmation($0, currentHash: currentHash, textIsEditable: textIsEditable) }
+    }
+
+    /// Whether a sign-on waits for a coordinator: an organisation until approved or
+    /// rejected; an individual only until their email is confirmed (or a coordinator
+    /// confirms them by hand when no mail can be sent), since individuals are counted, not
+    /// reviewed one by one.
+    public static func awaitsReview(_ e: Endorsement) -> Bool {
+        switch e.signerKind {
+        case .organization: e.state == .pending || e.state == .confirmed
+        case .individual: e.state == .pending
+        }
     }
 
     /// Numbers the founding list at publication: the listed organisations, in Arabic order

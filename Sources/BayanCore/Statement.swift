@@ -24,8 +24,32 @@ public enum StatementState: String, Codable, Sendable, CaseIterable {
 
     /// Whether the authoritative text may still be replaced by a new version.
     public var textIsEditable: Bool { self == .draft || self == .circulating }
-    /// Whether organisations may sign on or join now.
+    /// Whether organisations may sign on through an invitation now.
     public var acceptsSignatures: Bool { self == .circulating || self == .published }
+    /// Whether organisations and individuals may join from the public page: only while
+    /// published (before publication, organisations sign through invitations).
+    public var acceptsJoins: Bool { self == .published }
+    /// The states in which joins are accepted, for the store's SQL that checks the rule
+    /// inside its write.
+    public static var joinable: [StatementState] { allCases.filter(\.acceptsJoins) }
+}
+
+/// How long invitation links stay valid: one rule for the web form and the CLI, which
+/// used to disagree (the web clamped silently, the CLI refused).
+public struct InvitationLifetime: Sendable, Equatable {
+    public static let allowedDays = 1...365
+    public static let defaultDays = 30
+    public let days: Int
+
+    public init(days: Int) throws(DomainError) {
+        guard Self.allowedDays.contains(days) else { throw .invalidInvitationLifetime(days) }
+        self.days = days
+    }
+
+    public static let standard = try! InvitationLifetime(days: defaultDays)
+
+    /// When links created at `date` stop working.
+    public func expiry(from date: Date) -> Date { date.addingTimeInterval(Double(days) * 86_400) }
 }
 
 /// How the founding list is numbered at publication.
@@ -49,6 +73,7 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidEndorsementTransition(from: EndorsementState, to: EndorsementState)
     case noVisibleLetter(field: String)
     case spoofingCharacter(field: String, InvisibleCharacter)
+    case invalidInvitationLifetime(Int)
 
     public var description: String {
         switch self {
@@ -72,6 +97,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
             "an endorsement cannot move from \(from.rawValue) to \(to.rawValue)"
         case let .noVisibleLetter(field):
             "\(field) has no visible letter"
+        case let .invalidInvitationLifetime(days):
+            "invitation links last \(InvitationLifetime.allowedDays.lowerBound) to \(InvitationLifetime.allowedDays.upperBound) days, not \(days)"
         case let .spoofingCharacter(field, character):
             "\(field) contains \(character), an invisible character that can change the order in which a list is displayed"
         }

@@ -419,7 +419,7 @@ extension SQLStore {
         Coordinator(id: try row.decode(column: "id", as: String.self),
                     email: try row.decode(column: "email", as: String.self),
                     passwordHash: try row.decode(column: "password_hash", as: String.self),
-                    role: CoordinatorRole(rawValue: try row.decode(column: "role", as: String.self)) ?? .coordinator,
+                    role: try Self.decodeValue(row, "role", as: CoordinatorRole.self),
                     disabled: try row.decode(column: "disabled", as: Int.self) == 1,
                     createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
     }

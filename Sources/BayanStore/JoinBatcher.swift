@@ -9,6 +9,10 @@ import Synchronization
 /// for the batch), instead of ~8 queries each. This is what keeps a burst of thousands of
 /// sign-ons near the HTTP stack's own speed.
 final class JoinBatcher: Sendable {
+    /// `StatementState.joinable` as an SQL list: the join rule restated inside the insert,
+    /// generated from the one predicate.
+    static let joinableStates = StatementState.joinable.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
     struct Request: Sendable {
         let statementID: String
         let endorsement: Endorsement
@@ -88,15 +92,9 @@ extension SQLStore {
                 let source: SQLQueryString = db.dialect.name == "postgresql"
                     ? "jsonb_array_elements(CAST(\(bind: String(decoding: json, as: UTF8.self)) AS jsonb)) AS j(value)"
                     : "jsonb_each(jsonb(\(bind: String(decoding: json, as: UTF8.self)))) AS j"
-                let insert: SQLQueryString = """
-                    INSERT INTO endorsements (id, statement_id, signer_kind, display_name, place, contact, version_hash, state, founding,
-                      visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash)
-                    SELECT j.value ->> 0, \(bind: statementID), 'individual', j.value ->> 1, j.value ->> 2, j.value ->> 3,
-                      j.value ->> 4, 'pending', 0, j.value ->> 5, 0, j.value ->> 6, CAST(j.value ->> 7 AS BIGINT),
-                      CAST(j.value ->> 7 AS BIGINT), j.value ->> 8, j.value ->> 9, j.value ->> 10
-                    FROM
-                    """ + " " + source + """
-                     WHERE (SELECT s.state = 'published' AND s.published_at IS NOT NULL FROM statements s WHERE s.id = \(bind: statementID))
+                let restQuery: SQLQueryString = """
+                     WHERE (SELECT s.state IN (\(unsafeRaw: JoinBatcher.joinableStates)) AND s.published_at IS NOT NULL
+                       FROM statements s WHERE s.id = \(bind: statementID))
                       AND j.value ->> 4 = (SELECT v.content_hash FROM statement_versions v
                         WHERE v.statement_id = \(bind: statementID) AND v.translation_of IS NULL ORDER BY v.number DESC LIMIT 1)
                     ON CONFLICT DO NOTHING
@@ -104,6 +102,14 @@ extension SQLStore {
                       (SELECT e.seq FROM events e WHERE e.statement_id = \(bind: statementID) ORDER BY e.seq DESC LIMIT 1) AS head_seq,
                       (SELECT e.hash FROM events e WHERE e.statement_id = \(bind: statementID) ORDER BY e.seq DESC LIMIT 1) AS head_hash
                     """
+                let insert: SQLQueryString = """
+                    INSERT INTO endorsements (id, statement_id, signer_kind, display_name, place, contact, version_hash, state, founding,
+                      visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash)
+                    SELECT j.value ->> 0, \(bind: statementID), 'individual', j.value ->> 1, j.value ->> 2, j.value ->> 3,
+                      j.value ->> 4, 'pending', 0, j.value ->> 5, 0, j.value ->> 6, CAST(j.value ->> 7 AS BIGINT),
+                      CAST(j.value ->> 7 AS BIGINT), j.value ->> 8, j.value ->> 9, j.value ->> 10
+                    FROM
+                    """ + " " + source + " " + restQuery
                 let returned = try await db.raw(insert).all()
                 let stored = Set(try returned.map { try $0.decode(column: "id", as: String.self) })
                 // Why the others were refused (rare: only then is this read).
@@ -116,8 +122,10 @@ extension SQLStore {
                              ORDER BY v.number DESC LIMIT 1) AS current_hash
                         FROM statements s WHERE s.id = \(bind: statementID)
                         """).first() else { throw StoreError.notFound("statement \(statementID)") }
-                    let published = try state.decode(column: "published_at", as: Int64?.self) != nil
-                        && StatementState(rawValue: try state.decode(column: "state", as: String.self)) == .published
+                    let record = StatementRecord(id: statementID, slug: "", state: try SQLStore.decodeValue(state, "state", as: StatementState.self), language: "",
+                                                 foundingOrder: .arabic, createdAt: Date(timeIntervalSince1970: 0),
+                                                 publishedAt: try state.decode(column: "published_at", as: Int64?.self).map(Date.init(millis:)))
+                    let published = record.acceptsJoins
                     currentHash = try state.decode(column: "current_hash", as: String?.self).map(ContentHash.init(hex:))
                     if !published || currentHash == nil { refusal = .join(.notPublished) }
                 }

@@ -51,7 +51,7 @@ extension SQLStore {
             return try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
-                guard statement.publishedAt != nil, statement.state == .published else { throw StoreError.join(.notPublished) }
+                guard statement.acceptsJoins else { throw StoreError.join(.notPublished) }
                 let current = try await Self.currentAuthoritative(db, statementID: statementID)
                 guard current.contentHash == new.versionHash else { throw StoreError.staleVersion }
                 let at = env.now()

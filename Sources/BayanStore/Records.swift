@@ -1,28 +1,6 @@
 import BayanCore
 import Foundation
 
-/// A statement row: identity and lifecycle. Texts live in versions.
-public struct StatementRecord: Sendable, Equatable, Codable {
-    public var id: String
-    public var slug: String
-    public var state: StatementState
-    public var language: String
-    public var foundingOrder: FoundingOrder
-    public var createdAt: Date
-    public var publishedAt: Date?
-
-    public init(id: String, slug: String, state: StatementState, language: String, foundingOrder: FoundingOrder,
-                createdAt: Date, publishedAt: Date?) {
-        self.id = id
-        self.slug = slug
-        self.state = state
-        self.language = language
-        self.foundingOrder = foundingOrder
-        self.createdAt = createdAt
-        self.publishedAt = publishedAt
-    }
-}
-
 /// One line of `bayan statements` and of the home page.
 public struct StatementSummary: Sendable, Equatable {
     public var statement: StatementRecord

@@ -3,6 +3,7 @@ import BayanCore
 import Foundation
 import PostgresNIO
 import SQLKit
+import SQLiteKit
 
 /// The queries behind `SQLStore`, as static functions over one `SQLDatabase` session so
 /// that a write transaction can compose them.
@@ -16,15 +17,21 @@ extension SQLStore {
         } catch let error as DomainError {
             throw .domain(error)
         } catch let error as PSQLError {
-            // PSQLError's description hides details on purpose; the SQLSTATE tells.
-            if error.serverInfo?[.sqlState] == "23505" { throw .conflict("a unique constraint refused the change") }
+            // PSQLError's description hides details on purpose; the SQLSTATE tells (class 23:
+            // integrity constraint violation, 23505 a unique one).
+            if error.serverInfo?[.sqlState]?.hasPrefix("23") == true { throw .conflict("a database constraint refused the change") }
             throw .database("PostgreSQL: \(error.serverInfo?[.message] ?? "\(error.code)")")
-        } catch {
-            let text = String(describing: error)
-            if text.contains("UNIQUE constraint") {
-                throw .conflict("a unique constraint refused the change")
+        } catch let error as SQLiteError {
+            // SQLite's result code: SQLITE_CONSTRAINT (unique, check, foreign key; sqlite-nio
+            // does not turn on the extended codes that would tell them apart).
+            switch error.reason {
+            case .constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed, .constraintCheckFailed, .constraintForeignKeyFailed,
+                .constraintNotNullFailed:
+                throw .conflict("a database constraint refused the change")
+            default: throw .database("SQLite: \(error.message)")
             }
-            throw .database(text)
+        } catch {
+            throw .database(String(describing: error))
         }
     }
 
@@ -187,7 +194,7 @@ extension SQLStore {
     static func decodeEndorsement(_ row: any SQLRow) throws -> Endorsement {
         return Endorsement(
                 id: try row.decode(column: "id", as: String.self),
-                signerKind: SignerKind(rawValue: try row.decode(column: "signer_kind", as: String.self)) ?? .organization,
+                signerKind: try Self.decodeValue(row, "signer_kind", as: SignerKind.self),
                 organizationID: try row.decode(column: "organization_id", as: String?.self),
                 displayName: try row.decode(column: "display_name", as: String.self),
                 place: try row.decode(column: "place", as: String?.self),
@@ -195,21 +202,30 @@ extension SQLStore {
                 signerRole: try row.decode(column: "signer_role", as: String?.self),
                 contact: try row.decode(column: "contact", as: String?.self),
                 versionHash: ContentHash(hex: try row.decode(column: "version_hash", as: String.self)),
-                state: EndorsementState(rawValue: try row.decode(column: "state", as: String.self)) ?? .pending,
+                state: try Self.decodeValue(row, "state", as: EndorsementState.self),
                 founding: try row.decode(column: "founding", as: Int.self) == 1,
                 number: try row.decode(column: "number", as: Int?.self),
-                visibility: Visibility(rawValue: try row.decode(column: "visibility", as: String.self)) ?? .public,
+                visibility: try Self.decodeValue(row, "visibility", as: Visibility.self),
                 imported: try row.decode(column: "imported", as: Int.self) == 1,
                 createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+    }
+
+    /// A stored enumeration value. An unknown one (a newer version's value, a hand edit) is
+    /// an error naming the column, never a silent default that would misstate a record.
+    static func decodeValue<T: RawRepresentable>(_ row: any SQLRow, _ column: String, as type: T.Type) throws -> T
+    where T.RawValue == String {
+        let raw = try row.decode(column: column, as: String.self)
+        guard let value = T(rawValue: raw) else { throw StoreError.database("unknown value '\(raw)' in column \(column)") }
+        return value
     }
 
     static func decodeStatement(_ row: any SQLRow) throws -> StatementRecord {
         StatementRecord(
             id: try row.decode(column: "id", as: String.self),
             slug: try row.decode(column: "slug", as: String.self),
-            state: StatementState(rawValue: try row.decode(column: "state", as: String.self)) ?? .draft,
+            state: try Self.decodeValue(row, "state", as: StatementState.self),
             language: try row.decode(column: "language", as: String.self),
-            foundingOrder: FoundingOrder(rawValue: try row.decode(column: "founding_order", as: String.self)) ?? .arabic,
+            foundingOrder: try Self.decodeValue(row, "founding_order", as: FoundingOrder.self),
             createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
             publishedAt: try row.decode(column: "published_at", as: Int64?.self).map(Date.init(millis:)))
     }

@@ -1,3 +1,4 @@
+import BayanApp
 import BayanStore
 import Foundation
 import Hummingbird
@@ -53,7 +54,8 @@ func buildRouter(store: any Store, logger: Logger, secureCookies: Bool, cache: P
     router.add(middleware: ErrorPageMiddleware(logger: logger))
     PublicRoutes(store: store, cache: cache).add(to: router)
     JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens).add(to: router)
-    CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies), tokens: tokens).add(to: router)
+    CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies), app: Coordination(store: store, tokens: tokens))
+        .add(to: router)
     SignOnRoutes(store: store, tokens: tokens).add(to: router)
     return router
 }

@@ -1,7 +1,8 @@
+import BayanCore
 import BayanStore
 import Foundation
 import Hummingbird
-import HummingbirdBcrypt
+import BayanApp
 import NIOPosix
 
 /// Coordinator login: bcrypt password hashes, server-side sessions stored (hashed) in
@@ -33,7 +34,7 @@ struct Auth: Sendable {
             return nil
         }
         guard !coordinator.disabled else { return nil }
-        let ok = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: coordinator.passwordHash) }
+        let ok = try await NIOThreadPool.singleton.runIfActive { Passwords.verify(password, hash: coordinator.passwordHash) }
         return ok ? coordinator : nil
     }
 
@@ -56,11 +57,4 @@ struct Auth: Sendable {
         return try await store.managedStatementIDs(coordinatorID: coordinator.id).contains(statementID)
     }
 
-}
-
-/// bcrypt password hashing, for the CLI that creates accounts.
-public enum Passwords {
-    public static func hash(_ password: String, cost: UInt8 = 12) -> String {
-        Bcrypt.hash(password, cost: max(cost, 4))
-    }
 }

@@ -1,3 +1,4 @@
+import BayanApp
 import ArabicText
 import BayanCore
 import BayanStore
@@ -11,8 +12,8 @@ import Hummingbird
 struct CoordinatorRoutes {
     let store: any Store
     let auth: Auth
-    /// Invitation links derived from the invitation form's one-use key (sent twice, one batch).
-    let tokens: DerivedTokens
+    /// Every coordinator action; this type turns forms into its calls and its answers into pages.
+    let app: Coordination
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/login") { request, _ in try await loginPage(request) }
@@ -23,24 +24,24 @@ struct CoordinatorRoutes {
         router.get("/c/directory") { request, _ in try await signedIn(request) { user, session in try await directory(request, user, session) } }
         router.post("/c/directory") { request, _ in try await signedIn(request) { user, session in try await saveOrganization(request, user, session) } }
         router.get("/c/s/:slug") { request, context in
-            try await managed(request, context) { user, session, s in try await statementPage(request, session, s) }
+            try await managed(request, context) { session, s in try await statementPage(request, session, s.record) }
         }
         router.get("/c/s/:slug/log") { request, context in
-            try await managed(request, context) { _, _, s in try await logPage(request, s) }
+            try await managed(request, context) { _, s in try await logPage(request, s.record) }
         }
         router.get("/c/s/:slug/export.csv") { request, context in
-            try await managed(request, context) { _, _, s in try await contactsExport(s) }
+            try await managed(request, context) { _, s in try await contactsExport(s.record) }
         }
         router.get("/c/s/:slug/diff") { request, context in
-            try await managed(request, context) { _, _, s in try await diffPage(request, s) }
+            try await managed(request, context) { _, s in try await diffPage(request, s.record) }
         }
         router.post("/c/s/:slug/:action") { request, context in
-            try await managedPost(request, context) { user, session, s, form in
-                try await statementAction(request, context.parameters.get("action") ?? "", user, session, s, form)
+            try await managedPost(request, context) { session, s, form in
+                try await statementAction(request, context.parameters.get("action") ?? "", session, s, form)
             }
         }
         router.post("/c/s/:slug/:action/:id/:op") { request, context in
-            try await managedPost(request, context) { user, session, s, form in
+            try await managedPost(request, context) { session, s, form in
                 try await itemAction(request, kind: context.parameters.get("action") ?? "", id: context.parameters.get("id") ?? "",
                                      action: context.parameters.get("op") ?? "", session, s, form)
             }
@@ -55,51 +56,59 @@ struct CoordinatorRoutes {
     }
 
     /// Loads a statement the signed-in coordinator manages: 404 when it does not exist,
-    /// 403 when it belongs to others.
+    /// 403 when it belongs to others (the access rule is `Coordination.manage`'s).
     func managed(_ request: Request, _ context: BasicRequestContext,
-                 _ body: (Coordinator, Session, StatementRecord) async throws -> Response) async throws -> Response {
+                 _ body: (Session, ManagedStatement) async throws -> Response) async throws -> Response {
         try await signedIn(request) { user, session in
             let slug = try context.parameters.require("slug")
-            guard let statement = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }) else {
+            do {
+                return try await body(session, try await app.manage(slug: slug, by: .coordinator(user)))
+            } catch let error as AppError where error.code == .notFound {
                 throw HTTPError(.notFound)
+            } catch let error as AppError where error.code == .forbidden {
+                throw HTTPError(.forbidden, message: Page.language(of: request).text(error.messageKey))
             }
-            guard try await auth.canManage(user, statementID: statement.id) else {
-                throw HTTPError(.forbidden, message: Page.language(of: request).text("error.forbidden"))
-            }
-            return try await body(user, session, statement)
         }
     }
 
-    /// As `managed`, for forms: the CSRF token must match the session's.
+    /// As `managed`, for forms: the CSRF token must match the session's, and a form sent
+    /// twice (an impatient thumb, a lost answer) has one effect. Its one-use key `_k` is
+    /// recorded with what the form said, and every action below is idempotent by state
+    /// (approving an approved sign-on, publishing a published statement, the same text
+    /// again change nothing); the same key with other content is refused. The invitation
+    /// form keeps its key in the same transaction as the batch it creates.
     func managedPost(_ request: Request, _ context: BasicRequestContext,
-                     _ body: (Coordinator, Session, StatementRecord, Form) async throws -> Response) async throws -> Response {
+                     _ body: (Session, ManagedStatement, Form) async throws -> Response) async throws -> Response {
         let form = try await Form.read(request)
-        return try await managed(request, context) { user, session, statement in
+        return try await managed(request, context) { session, statement in
             try checkCSRF(form, session, request)
-            if let refused = try await claim(form, request, session, statement) { return refused }
-            return try await body(user, session, statement, form)
+            let key = form["_k"]
+            if !key.isEmpty, !request.uri.path.hasSuffix("/invitations") {
+                do {
+                    try await app.claimForm(statement, action: request.uri.path, key: key,
+                                            fields: form.fields.filter { $0.key != "_csrf" && $0.key != "_k" })
+                } catch let error as AppError {
+                    return try await refused(error, request, session, statement.record)
+                }
+            }
+            return try await body(session, statement, form)
         }
     }
 
-    /// A coordinator form sent twice (an impatient thumb, a lost answer) has one effect: its
-    /// one-use key `_k` is recorded with what the form said, and the handler's store call is
-    /// idempotent by state (approving an approved sign-on, publishing a published statement,
-    /// the same text again change nothing). The same key with other content is refused.
-    /// The invitation form keeps its key in the same transaction as the batch it creates.
-    func claim(_ form: Form, _ request: Request, _ session: Session, _ s: StatementRecord) async throws -> Response? {
-        let key = form["_k"]
-        guard !key.isEmpty, !request.uri.path.hasSuffix("/invitations") else { return nil }
-        let content = form.fields.filter { $0.key != "_csrf" && $0.key != "_k" }.sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1F}")
-        let submission = Submission(keyHash: Tokens.hash("form|\(s.id)|\(request.uri.path)|\(key)"),
-                                    contentHash: ContentHash.of(text: content).hex)
-        do {
-            _ = try await store.claimSubmission(submission)
-            return nil
-        } catch {
-            let lang = Page.language(of: request)
-            let message = error == .submissionReused ? "form.keyReused" : "error.state"
-            return try await statementPage(request, session, s, errors: [lang.text(message)], status: .conflict)
+    /// The statement page with an application refusal in the coordinator's language; a
+    /// failure that is not theirs goes to the error page (and the log), and an unknown
+    /// item is a 404.
+    func refused(_ error: AppError, _ request: Request, _ session: Session, _ s: StatementRecord, edit: Form? = nil) async throws -> Response {
+        switch error.code {
+        case .notFound: throw HTTPError(.notFound)
+        case .failed: throw error
+        case .forbidden: throw HTTPError(.forbidden, message: Page.language(of: request).text(error.messageKey))
+        case .invalidInput:
+            return try await statementPage(request, session, s, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
+                                           status: .unprocessableContent)
+        case .conflict, .staleVersion, .formReused:
+            return try await statementPage(request, session, s, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
+                                           status: .conflict)
         }
     }
 
@@ -192,14 +201,11 @@ struct CoordinatorRoutes {
         }
         let language = form["language"] == "en" ? "en" : "ar"
         do {
-            let record = try await store.createStatement(slug: slug, language: language, title: title, body: body, author: user.email)
-            try await store.grant(statementID: record.id, to: user.id)
+            let record = try await app.createStatement(slug: slug, language: language, title: title, body: body, by: .coordinator(user))
             return Page.redirect("/c/s/\(record.slug)")
         } catch {
-            if case .slugTaken = error {
-                return try await dashboard(request, user, session, form: form, errors: [lang.text("error.slug")], status: .conflict)
-            }
-            throw error
+            guard let refusal = error as? AppError, refusal.code == .conflict else { throw error }
+            return try await dashboard(request, user, session, form: form, errors: [lang.text(refusal.messageKey)], status: .conflict)
         }
     }
 
@@ -243,7 +249,7 @@ struct CoordinatorRoutes {
         } else if order == .arabic {
             approved = ArabicText.sorted(approved, by: \.displayName)
         }
-        let stale = SignatoryRules.needingReconfirmation(all, currentHash: current.contentHash)
+        let stale = SignatoryRules.needingReconfirmation(all, currentHash: current.contentHash, textIsEditable: s.state.textIsEditable)
         let others = try await store.statementSummaries().filter { $0.statement.id != s.id && $0.statement.publishedAt != nil }
         let transitions: [[String: Any]] = StatementState.allowedTransitions[s.state, default: []]
             .sorted { $0.rawValue < $1.rawValue }
@@ -279,7 +285,7 @@ struct CoordinatorRoutes {
             "translations": versions.filter { !$0.isAuthoritative }.map { ["language": $0.language, "title": $0.title, "number": $0.number] },
             "otherStatements": others.map { ["slug": $0.statement.slug, "title": $0.title] },
             "hasOtherStatements": !others.isEmpty,
-            "staleCount": stale.count, "hasStale": s.state.textIsEditable && !stale.isEmpty,
+            "staleCount": stale.count, "hasStale": !stale.isEmpty,
         ]
         if let notice { context["notice"] = notice }
         return Page.html(Page.render("admin", context, lang: lang, title: current.title, path: "/c/s/\(s.slug)"), status: status)
@@ -291,116 +297,78 @@ struct CoordinatorRoutes {
 
     // MARK: - Statement actions
 
-    func statementAction(_ request: Request, _ action: String, _ user: Coordinator, _ session: Session,
-                         _ s: StatementRecord, _ form: Form) async throws -> Response {
+    func statementAction(_ request: Request, _ action: String, _ session: Session, _ m: ManagedStatement, _ form: Form) async throws -> Response {
         let lang = Page.language(of: request)
-        switch action {
-        case "text":
-            var v = FormValidation(lang: lang)
-            let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
-            let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
-            guard v.isValid, let title else {
-                return try await statementPage(request, session, s, errors: v.errors, edit: form, status: .unprocessableContent)
+        let s = m.record
+        do {
+            switch action {
+            case "text":
+                var v = FormValidation(lang: lang)
+                let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
+                let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
+                guard v.isValid, let title else {
+                    return try await statementPage(request, session, s, errors: v.errors, edit: form, status: .unprocessableContent)
+                }
+                do { _ = try await app.revise(m, title: title, body: body) } catch {
+                    return try await refused(error, request, session, s, edit: form)
+                }
+                return Page.redirect("/c/s/\(s.slug)")
+            case "state":
+                guard form["confirm"] == "yes" else {
+                    return try await statementPage(request, session, s, errors: [lang.text("error.confirm")], status: .unprocessableContent)
+                }
+                guard let to = StatementState(rawValue: form["to"]) else { throw HTTPError(.badRequest, message: lang.text("error.state")) }
+                _ = try await app.changeState(m, to: to, order: FoundingOrder(rawValue: form["order"]))
+                return Page.redirect("/c/s/\(s.slug)")
+            case "invitations":
+                return try await createInvitations(request, session, m, form)
+            case "translation":
+                var v = FormValidation(lang: lang)
+                let language = v.text(form["language"], label: lang.text("form.language"), limit: 8) ?? ""
+                let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
+                let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
+                guard v.isValid, let title else {
+                    return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
+                }
+                do { _ = try await app.translate(m, language: language, title: title, body: body) } catch {
+                    guard error.code == .conflict else { throw error }
+                    return try await statementPage(request, session, s, errors: [lang.text("error.translation")], status: .unprocessableContent)
+                }
+                return Page.redirect("/c/s/\(s.slug)")
+            case "reinvite":
+                // Links derived from the form's key: pressed twice, the second page shows
+                // the same links instead of silently replacing those on the first.
+                let links = try await app.reinvite(m, key: form["_k"].isEmpty ? nil : form["_k"])
+                let title = try await store.currentVersion(of: s.id).title
+                return linksPage(request, s, title, heading: lang.text("mod.reinvited"), links: links.map { ($0.name, "/e/\($0.token)") })
+            default:
+                throw HTTPError(.notFound)
             }
-            do {
-                _ = try await store.addVersion(statementID: s.id, title: title, body: body, author: user.email, reason: nil)
-            } catch {
-                return try await statementPage(request, session, s, errors: [lang.text("error.state")], edit: form, status: .conflict)
-            }
-            return Page.redirect("/c/s/\(s.slug)")
-        case "state":
-            guard form["confirm"] == "yes" else {
-                return try await statementPage(request, session, s, errors: [lang.text("error.confirm")], status: .unprocessableContent)
-            }
-            guard let to = StatementState(rawValue: form["to"]) else { throw HTTPError(.badRequest) }
-            do {
-                _ = try await store.changeState(statementID: s.id, to: to, foundingOrder: FoundingOrder(rawValue: form["order"]))
-            } catch {
-                return try await statementPage(request, session, s, errors: [lang.text("error.state")], status: .conflict)
-            }
-            return Page.redirect("/c/s/\(s.slug)")
-        case "invitations":
-            return try await createInvitations(request, session, s, form)
-        case "translation":
-            var v = FormValidation(lang: lang)
-            let language = v.text(form["language"], label: lang.text("form.language"), limit: 8) ?? ""
-            let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
-            let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
-            guard v.isValid, let title else {
-                return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
-            }
-            do {
-                _ = try await store.addTranslation(statementID: s.id, language: language, title: title, body: body, author: user.email)
-            } catch {
-                return try await statementPage(request, session, s, errors: [lang.text("error.translation")], status: .unprocessableContent)
-            }
-            return Page.redirect("/c/s/\(s.slug)")
-        case "reinvite":
-            let current = try await store.currentVersion(of: s.id)
-            let stale = SignatoryRules.needingReconfirmation(try await store.endorsements(of: s.id), currentHash: current.contentHash)
-            var links: [(String, String)] = []
-            // Links derived from the form's key: pressed twice, the second page shows the
-            // same links instead of silently replacing those on the first.
-            let key = form["_k"].isEmpty ? Tokens.make() : form["_k"]
-            for e in stale {
-                let token = try await tokens.token("reinvite \(e.id)", from: key)
-                try await store.setSignerToken(statementID: s.id, endorsementID: e.id, tokenHash: Tokens.hash(token))
-                links.append((e.displayName, "/e/\(token)"))
-            }
-            return linksPage(request, s, current.title, heading: lang.text("mod.reinvited"), links: links)
-        default:
-            throw HTTPError(.notFound)
+        } catch let error as AppError {
+            return try await refused(error, request, session, s)
         }
     }
 
-    func createInvitations(_ request: Request, _ session: Session, _ s: StatementRecord, _ form: Form) async throws -> Response {
+    func createInvitations(_ request: Request, _ session: Session, _ m: ManagedStatement, _ form: Form) async throws -> Response {
         let lang = Page.language(of: request)
         var v = FormValidation(lang: lang)
-        var names = v.pastedNames(form["names"], label: lang.text("inv.org"))
-        // Re-invite, in one step, the organisations that signed an earlier statement.
-        if !form["from"].isEmpty, let earlier = try await found({ () async throws(StoreError) in try await store.statement(slug: form["from"]) }) {
-            let invited = Set(try await store.invitations(of: s.id).map { ArabicText.normalize($0.organizationName) })
-            let signed = try await store.endorsements(of: earlier.id).filter { $0.state == .approved && $0.signerKind == .organization }
-            names += signed.map(\.displayName).filter { !invited.contains(ArabicText.normalize($0)) }
-        }
-        if names.isEmpty && v.isValid { v.fail(lang.text("inv.noNames")) }
-        let days = min(max(Int(form["days"]) ?? 30, 1), 365)
-        guard v.isValid else {
-            return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
-        }
-        // The form's one-use key: the links are derived from it, so the form sent twice
-        // makes one batch and the second answer shows the same links.
-        let key = form["_k"].isEmpty ? Tokens.make() : form["_k"]
-        let content = ContentHash.of(text: [form["names"], form["from"], form["days"]].joined(separator: "\u{1F}")).hex
-        var batch: [(name: String, tokenHash: String)] = []
-        var links: [(String, String)] = []
-        for (i, name) in names.enumerated() {
-            let token = try await tokens.token("invitation \(i) \(s.id)", from: key)
-            batch.append((name, Tokens.hash(token)))
-            links.append((name, "/i/\(token)"))
-        }
-        let outcome: SubmissionOutcome
+        let names = v.pastedNames(form["names"], label: lang.text("inv.org"))
+        if names.isEmpty && form["from"].isEmpty && v.isValid { v.fail(lang.text("inv.noNames")) }
+        var lifetime: InvitationLifetime?
         do {
-            outcome = try await store.createInvitations(
-                statementID: s.id, batch, expiresAt: Date().addingTimeInterval(Double(days) * 86_400),
-                submission: Submission(keyHash: Tokens.hash("invitations|" + s.id + "|" + key), contentHash: content))
-        } catch {
-            let message = error == .submissionReused ? "form.keyReused" : "error.state"
-            return try await statementPage(request, session, s, errors: [lang.text(message)], status: .conflict)
+            lifetime = try InvitationLifetime(days: Int(form["days"].trimmingCharacters(in: .whitespaces)) ?? InvitationLifetime.defaultDays)
+        } catch { v.fail(lang.text("inv.daysRange")) }
+        guard v.isValid, let lifetime else {
+            return try await statementPage(request, session, m.record, errors: v.errors, status: .unprocessableContent)
         }
-        if outcome == .repeated {
-            // The links of the first submission: its names may differ from a recomputation
-            // (re-inviting an earlier statement's signatories skips those now invited).
-            links = []
-            for i in 0... {
-                let token = try await tokens.token("invitation \(i) \(s.id)", from: key)
-                guard let inv = try await found({ () async throws(StoreError) in try await store.invitation(tokenHash: Tokens.hash(token)) })
-                else { break }
-                links.append((inv.organizationName, "/i/\(token)"))
-            }
+        do {
+            let (links, _) = try await app.invite(m, names: names, alsoSignatoriesOf: form["from"], lifetime: lifetime,
+                                                  key: form["_k"].isEmpty ? nil : form["_k"])
+            let title = try await store.currentVersion(of: m.id).title
+            return linksPage(request, m.record, title, heading: lang.text("inv.created"), links: links.map { ($0.name, "/i/\($0.token)") })
+        } catch let error as AppError {
+            return try await refused(error, request, session, m.record)
         }
-        let title = try await store.currentVersion(of: s.id).title
-        return linksPage(request, s, title, heading: lang.text("inv.created"), links: links)
     }
 
     /// The page that shows capability links once, with ready-to-paste messages.
@@ -420,35 +388,33 @@ struct CoordinatorRoutes {
     }
 
     func itemAction(_ request: Request, kind: String, id: String, action: String, _ session: Session,
-                    _ s: StatementRecord, _ form: Form) async throws -> Response {
+                    _ m: ManagedStatement, _ form: Form) async throws -> Response {
         let lang = Page.language(of: request)
+        var v = FormValidation(lang: lang)
         do {
             switch (kind, action) {
             case ("invitations", "revoke"):
-                try await store.revokeInvitation(statementID: s.id, invitationID: id)
+                try await app.revoke(m, invitationID: id)
             case ("endorsements", "approve"):
-                _ = try await store.setEndorsementState(statementID: s.id, endorsementID: id, to: .approved, reason: nil)
+                try await app.moderate(m, endorsementID: id, .approve)
             case ("endorsements", "reject"):
-                var v = FormValidation(lang: lang)
                 let reason = v.text(form["reason"], label: lang.text("mod.reason"), required: false, limit: 300)
-                guard v.isValid else { return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent) }
-                _ = try await store.setEndorsementState(statementID: s.id, endorsementID: id, to: .rejected, reason: reason)
+                guard v.isValid else { return try await statementPage(request, session, m.record, errors: v.errors, status: .unprocessableContent) }
+                try await app.moderate(m, endorsementID: id, .reject(reason: reason))
             case ("endorsements", "merge"):
-                try await store.merge(statementID: s.id, keep: form["into"], drop: id)
+                try await app.moderate(m, endorsementID: id, .merge(into: form["into"]))
             case ("endorsements", "rename"):
-                var v = FormValidation(lang: lang)
                 guard let name = v.name(form["name"], label: lang.text("dir.name")) else {
-                    return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
+                    return try await statementPage(request, session, m.record, errors: v.errors, status: .unprocessableContent)
                 }
-                _ = try await store.rename(statementID: s.id, endorsementID: id, to: name)
+                try await app.moderate(m, endorsementID: id, .rename(name))
             default:
                 throw HTTPError(.notFound)
             }
-        } catch let error as StoreError {
-            if case .notFound = error { throw HTTPError(.notFound) }
-            return try await statementPage(request, session, s, errors: [lang.text("error.state")], status: .conflict)
+        } catch let error as AppError {
+            return try await refused(error, request, session, m.record)
         }
-        return Page.redirect("/c/s/\(s.slug)#moderation")
+        return Page.redirect("/c/s/\(m.slug)#moderation")
     }
 
     /// Every sign-on with its private details, for the statement's coordinators only.

@@ -1,3 +1,4 @@
+import BayanApp
 import BayanCore
 import BayanStore
 import Crypto
@@ -39,7 +40,7 @@ struct JoinRoutes {
     func published(_ slug: String) async throws -> (StatementRecord, StatementVersion) {
         if let hit = recent.get(slug) { return hit }
         guard let statement = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }),
-              statement.publishedAt != nil else { throw HTTPError(.notFound) }
+              statement.isPublic else { throw HTTPError(.notFound) }
         let value = (statement, try await store.currentVersion(of: statement.id))
         recent.put(slug, value)
         return value
@@ -75,7 +76,7 @@ struct JoinRoutes {
         let selected = kind ?? request.uri.queryParameters.get("kind") ?? "individual"
         let context: [String: Any] = [
             "slug": slug, "title": version.title, "versionHash": version.contentHash.hex, "stamp": try await formStamp(slug: slug),
-            "errors": errors, "isOrganization": selected == "organization", "closed": statement.state != .published,
+            "errors": errors, "isOrganization": selected == "organization", "closed": !statement.acceptsJoins,
             "form": ["name": form?["name"] ?? "", "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
                      "role": form?["role"] ?? "", "email": form?["email"] ?? "", "hidden": form?["visibility"] == "counted-only"],
         ]
@@ -99,7 +100,7 @@ struct JoinRoutes {
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
             try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], kind: kind.rawValue, status: status)
         }
-        guard statement.state == .published else { return try await refuse("join.closed", .conflict) }
+        guard statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
         // A field hidden from people; bots fill it.
         guard form["website"].isEmpty else { return try await refuse("join.honeypot", .unprocessableContent) }
         guard let issued = try await servedAt(form["t"], slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
@@ -190,7 +191,7 @@ struct JoinRoutes {
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
             try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], status: status)
         }
-        guard mailEnabled, statement.state == .published else { return try await refuse("join.closed", .conflict) }
+        guard mailEnabled, statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
         guard let issued = try await servedAt(form["t"], slug: slug), Date().timeIntervalSince(issued) < 86_400 else {
             return try await refuse("join.expired", .unprocessableContent)
         }

@@ -1,3 +1,4 @@
+import BayanApp
 import Foundation
 import HTTPTypes
 import Hummingbird

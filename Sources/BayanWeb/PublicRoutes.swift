@@ -1,3 +1,4 @@
+import BayanApp
 import BayanCore
 import BayanStore
 import Foundation

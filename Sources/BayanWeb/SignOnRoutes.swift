@@ -1,3 +1,4 @@
+import BayanApp
 import BayanCore
 import BayanStore
 import Foundation
@@ -143,8 +144,7 @@ struct SignOnRoutes {
             throw HTTPError(.notFound, message: lang.text("invite.unknown"))
         }
         let current = try await store.currentVersion(of: statement.id)
-        let stale = e.versionHash != current.contentHash && statement.state.textIsEditable
-            && (e.state == .approved || e.state == .confirmed || e.state == .pending)
+        let stale = SignatoryRules.needsReconfirmation(e, currentHash: current.contentHash, textIsEditable: statement.state.textIsEditable)
         var context: [String: Any] = [
             "token": token, "name": e.displayName, "stateLabel": lang.text("endorsement.\(e.state.rawValue)"),
             "slug": statement.slug, "title": current.title, "stale": stale, "bodyHTML": SafeMarkdown.html(current.body),

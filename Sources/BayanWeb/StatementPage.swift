@@ -109,7 +109,7 @@ public struct StatementSnapshot: Sendable {
                 ["number": e.number ?? offset + 1, "name": e.displayName, "withdrawn": e.state == .withdrawn] as [String: Any]
             },
             "fingerprint": version.contentHash.fingerprint,
-            "open": statement.state == .published,
+            "open": statement.acceptsJoins,
             "hasLater": !later.isEmpty,
             "later": later.map { ["number": $0.number ?? 0, "name": $0.displayName, "withdrawn": $0.state == .withdrawn] as [String: Any] },
             "laterCount": later.filter { $0.state != .withdrawn }.count,

@@ -1,3 +1,4 @@
+import BayanApp
 import ArgumentParser
 import BayanStore
 import Configuration
@@ -41,6 +42,17 @@ struct DataOptions: ParsableArguments {
             throw error
         }
         await store.close()
+    }
+
+    /// Opens the store and runs `body` with the application layer over it, acting as the
+    /// server's operator on the statement `slug` (an unknown slug is a clear error).
+    func managing(_ slug: String, _ body: (Coordination, ManagedStatement) async throws -> Void) async throws {
+        try await withStore { store in
+            let app = Coordination(store: store, tokens: DerivedTokens(store: store))
+            let statement: ManagedStatement
+            do { statement = try await app.manage(slug: slug, by: .serverOperator) } catch { throw CLIError("\(slug): \(error)") }
+            do { try await body(app, statement) } catch let error as AppError { throw CLIError("\(slug): \(error)") }
+        }
     }
 
     func openStore() async throws -> SQLStore {

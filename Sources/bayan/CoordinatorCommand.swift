@@ -1,3 +1,5 @@
+import BayanCore
+import BayanApp
 import ArgumentParser
 import BayanStore
 import BayanWeb

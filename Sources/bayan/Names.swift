@@ -47,10 +47,3 @@ func readNames(_ file: String?) throws -> [(line: Int, text: String)] {
         return line.allSatisfy(\.isWhitespace) ? nil : (i + 1, line)
     }
 }
-
-/// Indices of names that have at least one duplicate candidate.
-enum ArabicTextDuplicates {
-    static func flagged(_ names: [String]) -> Set<Int> {
-        Set(DuplicateFinder.candidates(in: names).flatMap { [$0.first, $0.second] })
-    }
-}

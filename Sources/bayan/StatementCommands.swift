@@ -1,7 +1,7 @@
+import BayanApp
 import ArgumentParser
 import BayanCore
 import BayanStore
-import BayanWeb
 import Foundation
 
 /// `bayan invite`: invitation links from the command line, for large coalitions that keep
@@ -17,21 +17,11 @@ struct Invite: AsyncParsableCommand {
 
     func run() async throws {
         let names = try readNames(file).map(\.text)
-        guard (1...365).contains(days) else { throw CLIError("--days must be between 1 and 365") }
-        try await dataOptions.withStore { store in
-            do {
-                let statement = try await store.statement(slug: slug)
-                var out = ""
-                for name in names {
-                    let token = Tokens.make()
-                    _ = try await store.createInvitation(statementID: statement.id, organizationName: name, tokenHash: Tokens.hash(token),
-                                                         expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
-                    out += "\(name)\t/i/\(token)\n"
-                }
-                FileHandle.standardOutput.write(Data(out.utf8))
-            } catch {
-                throw CLIError("\(error)")
-            }
+        let lifetime: InvitationLifetime
+        do { lifetime = try InvitationLifetime(days: days) } catch { throw CLIError("--days: \(error)") }
+        try await dataOptions.managing(slug) { app, statement in
+            let (links, _) = try await app.invite(statement, names: names, lifetime: lifetime)
+            FileHandle.standardOutput.write(Data(links.map { "\($0.name)\t/i/\($0.token)\n" }.joined().utf8))
         }
     }
 }
@@ -46,14 +36,14 @@ struct State: AsyncParsableCommand {
 
     func run() async throws {
         guard let next = StatementState(rawValue: to) else { throw CLIError("unknown state '\(to)'") }
-        try await dataOptions.withStore { store in
-            do {
-                let statement = try await store.statement(slug: slug)
-                let record = try await store.changeState(statementID: statement.id, to: next, foundingOrder: order.flatMap(FoundingOrder.init(rawValue:)))
-                print("\(slug): \(record.state.rawValue)")
-            } catch {
-                throw CLIError("\(error)")
-            }
+        let foundingOrder: FoundingOrder?
+        if let order {
+            guard let known = FoundingOrder(rawValue: order) else { throw CLIError("unknown order '\(order)': arabic or signing") }
+            foundingOrder = known
+        } else { foundingOrder = nil }
+        try await dataOptions.managing(slug) { app, statement in
+            let record = try await app.changeState(statement, to: next, order: foundingOrder)
+            print("\(slug): \(record.state.rawValue)")
         }
     }
 }
@@ -67,20 +57,9 @@ struct Approve: AsyncParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
-        try await dataOptions.withStore { store in
-            do {
-                let statement = try await store.statement(slug: slug)
-                let all = try await store.endorsements(of: statement.id).filter { $0.state != .rejected }
-                let flagged = Set(ArabicTextDuplicates.flagged(all.map(\.displayName)).map { all[$0].id })
-                var approved = 0
-                for e in all where e.state == .confirmed && !flagged.contains(e.id) {
-                    _ = try await store.setEndorsementState(statementID: statement.id, endorsementID: e.id, to: .approved, reason: nil)
-                    approved += 1
-                }
-                print("approved \(approved); held back for review \(all.filter { $0.state == .confirmed && flagged.contains($0.id) }.count)")
-            } catch {
-                throw CLIError("\(error)")
-            }
+        try await dataOptions.managing(slug) { app, statement in
+            let (approved, heldBack) = try await app.approveUnambiguous(statement)
+            print("approved \(approved); held back for review \(heldBack)")
         }
     }
 }

@@ -73,10 +73,56 @@ import Testing
     @Test func endorsementsOfAnOlderTextDropOutUntilReconfirmed() {
         let all = [e("a", "رابطة", v1), e("b", "نقابة", v2)]
         #expect(all.filter { SignatoryRules.isListed($0, currentHash: v2) }.map(\.id) == ["b"])
-        #expect(SignatoryRules.needingReconfirmation(all, currentHash: v2).map(\.id) == ["a"])
+        #expect(SignatoryRules.needingReconfirmation(all, currentHash: v2, textIsEditable: true).map(\.id) == ["a"])
         var reconfirmed = all[0]
         reconfirmed.versionHash = v2
         #expect(SignatoryRules.isListed(reconfirmed, currentHash: v2))
+    }
+
+    /// Issue 11: one rule for "needs re-confirmation". The signer's page used to offer it to
+    /// pending sign-ons as well; the coordinator's page did not.
+    @Test func onlyConfirmedOrApprovedSignOnsOfAnOlderEditableTextNeedReconfirmation() {
+        for state in EndorsementState.allCases {
+            let old = e("a", "رابطة", v1, state)
+            #expect(SignatoryRules.needsReconfirmation(old, currentHash: v2, textIsEditable: true) == [.approved, .confirmed].contains(state),
+                    "\(state)")
+            // After publication a correction asks nobody to re-confirm.
+            #expect(!SignatoryRules.needsReconfirmation(old, currentHash: v2, textIsEditable: false))
+            #expect(!SignatoryRules.needsReconfirmation(e("b", "نقابة", v2, state), currentHash: v2, textIsEditable: true))
+        }
+    }
+
+    @Test func organisationsAwaitReviewUntilDecidedAndIndividualsUntilConfirmed() {
+        for state in EndorsementState.allCases {
+            var org = e("a", "رابطة", v1, state)
+            #expect(SignatoryRules.awaitsReview(org) == [.pending, .confirmed].contains(state), "\(state)")
+            org.signerKind = .individual
+            #expect(SignatoryRules.awaitsReview(org) == (state == .pending), "\(state)")
+        }
+    }
+
+    /// Issue 11: joining is decided by one predicate; before, the join page, the route, the
+    /// store and the batched insert each restated it.
+    @Test func onlyAPublishedStatementAcceptsJoins() {
+        for state in StatementState.allCases {
+            let published = StatementRecord(id: "s", slug: "s", state: state, language: "ar", foundingOrder: .arabic, createdAt: t0,
+                                            publishedAt: t0)
+            #expect(published.acceptsJoins == (state == .published))
+            var never = published
+            never.publishedAt = nil
+            #expect(!never.acceptsJoins)
+        }
+        #expect(StatementState.joinable == [.published])
+    }
+
+    /// Issue 11: the web clamped an invitation lifetime silently into 1-365 days while the
+    /// CLI refused; both now refuse, by this one rule.
+    @Test func invitationLifetimesOutsideOneToThreeHundredSixtyFiveDaysAreRefused() throws {
+        for days in [-1, 0, 366, 10_000] {
+            #expect(throws: DomainError.invalidInvitationLifetime(days)) { try InvitationLifetime(days: days) }
+        }
+        #expect(try InvitationLifetime(days: 1).expiry(from: t0) == t0.addingTimeInterval(86_400))
+        #expect(try InvitationLifetime(days: 365).days == 365 && InvitationLifetime.standard.days == 30)
     }
 
     @Test func onlyApprovedEndorsementsAreListed() {

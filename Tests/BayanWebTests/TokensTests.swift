@@ -1,3 +1,4 @@
+import BayanApp
 import BayanStore
 @testable import BayanWeb
 import Foundation

@@ -72,6 +72,7 @@ let arabicStrings: [String: String] = [
     "inv.status.signed": "وقّعت",
     "inv.status.revoked": "ملغاة",
     "inv.status.expired": "منتهية",
+    "inv.daysRange": "مدة صلاحية الروابط بين يوم واحد و٣٦٥ يوماً.",
     "inv.noNames": "اكتب اسم جهة واحدة على الأقل.",
     "mod.title": "بانتظار المراجعة",
     "mod.empty": "لا توجد توقيعات بانتظار المراجعة.",

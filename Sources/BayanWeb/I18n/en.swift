@@ -72,6 +72,7 @@ let englishStrings: [String: String] = [
     "inv.status.signed": "signed",
     "inv.status.revoked": "revoked",
     "inv.status.expired": "expired",
+    "inv.daysRange": "Links last between 1 and 365 days.",
     "inv.noNames": "Enter at least one organisation.",
     "mod.title": "Awaiting review",
     "mod.empty": "No sign-on awaits review.",

@@ -9,14 +9,14 @@ import Synchronization
 /// lost on a poor connection, recomputes exactly the links that answer carried, while the
 /// database still keeps only their hashes. Holding the key is what made the first
 /// submission possible, so it grants nothing more.
-final class DerivedTokens: Sendable {
+public final class DerivedTokens: Sendable {
     let store: any Store
     private let cached = Mutex<(String, SymmetricKey)?>(nil)
 
-    init(store: any Store) { self.store = store }
+    public init(store: any Store) { self.store = store }
 
     /// The HMAC key made from the store's secret, derived once per secret.
-    func key() async throws -> SymmetricKey {
+    public func key() async throws -> SymmetricKey {
         let secret = try await store.secret()
         return cached.withLock { cached in
             if let cached, cached.0 == secret { return cached.1 }
@@ -29,7 +29,7 @@ final class DerivedTokens: Sendable {
     /// `purpose` keeps tokens made from one key for different uses apart ("signer",
     /// "confirm", "invitation 3"). With `orderedAt`, the token carries the time prefix of
     /// `Tokens.makeOrdered`, so the token indexes still grow at their end in a burst.
-    func token(_ purpose: String, from submissionKey: String, orderedAt: Date? = nil) async throws -> String {
+    public func token(_ purpose: String, from submissionKey: String, orderedAt: Date? = nil) async throws -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data("\(purpose)|\(submissionKey)".utf8), using: try await key())
         let random = Tokens.base64url(Array(code))
         guard let orderedAt else { return random }

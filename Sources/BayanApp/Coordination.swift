@@ -1,0 +1,206 @@
+import ArabicText
+import BayanCore
+import BayanStore
+import Foundation
+
+/// A capability link made for a name: the token is shown once and only its hash stored.
+public struct IssuedLink: Sendable, Equatable {
+    public let name: String
+    public let token: String
+}
+
+/// What a coordinator decides about one sign-on.
+public enum Moderation: Sendable, Equatable {
+    case approve
+    case reject(reason: String?)
+    /// The sign-on is the same organisation as `into`: it is rejected as merged.
+    case merge(into: String)
+    case rename(String)
+}
+
+/// Everything a coordinator (or the operator at the command line) does to a statement:
+/// one function each, taking typed input and the statement they may manage, enforcing the
+/// rules of BayanCore through the store, and answering a typed result or an `AppError`.
+/// The web, the CLI and the tests call these; none restates a rule.
+public struct Coordination: Sendable {
+    let store: any Store
+    let tokens: DerivedTokens
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, tokens: DerivedTokens, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.tokens = tokens
+        self.now = now
+    }
+
+    /// The statement `slug` if `actor` may manage it: `.notFound`, else `.forbidden`.
+    public func manage(slug: String, by actor: Actor) async throws(AppError) -> ManagedStatement {
+        let store = self.store
+        let record = try await attempt { () async throws(StoreError) in try await store.statement(slug: slug) }
+        let allowed = try await attempt { () async throws(StoreError) in
+            try await AccessRules.mayManage(actor, statementID: record.id) { () async throws(StoreError) in
+                guard case let .coordinator(c) = actor else { return [] }
+                return try await store.managedStatementIDs(coordinatorID: c.id)
+            }
+        }
+        guard allowed else { throw AppError(.forbidden, "error.forbidden", "\(actor.name) does not manage \(slug)") }
+        return ManagedStatement(record: record, actor: actor)
+    }
+
+    /// A new draft, granted to the coordinator who wrote it.
+    public func createStatement(slug: Slug, language: String, title: String, body: String, by actor: Actor)
+        async throws(AppError) -> StatementRecord
+    {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            let record = try await store.createStatement(slug: slug, language: language, title: title, body: body, author: actor.name)
+            if case let .coordinator(c) = actor { try await store.grant(statementID: record.id, to: c.id) }
+            return record
+        }
+    }
+
+    /// A new version of the authoritative text (the same text again is no new version).
+    public func revise(_ s: ManagedStatement, title: String, body: String) async throws(AppError) -> StatementVersion {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            try await store.addVersion(statementID: s.id, title: title, body: body, author: s.actor.name, reason: nil)
+        }
+    }
+
+    public func translate(_ s: ManagedStatement, language: String, title: String, body: String) async throws(AppError) -> StatementVersion {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            try await store.addTranslation(statementID: s.id, language: language, title: title, body: body, author: s.actor.name)
+        }
+    }
+
+    /// Moves the statement along its lifecycle; publishing numbers the founding list in `order`.
+    public func changeState(_ s: ManagedStatement, to next: StatementState, order: FoundingOrder?) async throws(AppError) -> StatementRecord {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            try await store.changeState(statementID: s.id, to: next, foundingOrder: order)
+        }
+    }
+
+    /// Records a form's one-use key with what the form said (see `SQLStore.claimSubmission`):
+    /// the same key with other content is refused.
+    public func claimForm(_ s: ManagedStatement, action: String, key: String, fields: [String: String]) async throws(AppError) {
+        let content = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1F}")
+        let submission = Submission(keyHash: Tokens.hash("form|\(s.id)|\(action)|\(key)"), contentHash: ContentHash.of(text: content).hex)
+        let store = self.store
+        _ = try await attempt { () async throws(StoreError) in try await store.claimSubmission(submission) }
+    }
+
+    /// Invitation links for `names` (and, with `alsoSignatoriesOf`, the organisations that
+    /// signed that earlier statement and are not invited yet), valid for `lifetime`. The
+    /// links are derived from `key`, the form's one-use key: sent twice, one batch, and the
+    /// second answer shows the same links. Without a key (the CLI) a fresh one is made.
+    public func invite(_ s: ManagedStatement, names: [String], alsoSignatoriesOf earlierSlug: String? = nil,
+                       lifetime: InvitationLifetime, key: String? = nil) async throws(AppError) -> (links: [IssuedLink], repeated: Bool)
+    {
+        let store = self.store
+        var all = names
+        if let earlierSlug, !earlierSlug.isEmpty {
+            all += try await attempt { () async throws(StoreError) in
+                let earlier = try await store.statement(slug: earlierSlug)
+                let invited = Set(try await store.invitations(of: s.id).map { ArabicText.normalize($0.organizationName) })
+                return try await store.endorsements(of: earlier.id)
+                    .filter { $0.state == .approved && $0.signerKind == .organization && !invited.contains(ArabicText.normalize($0.displayName)) }
+                    .map(\.displayName)
+            }
+        }
+        guard !all.isEmpty else { throw AppError(.invalidInput, "inv.noNames", "no organisation to invite") }
+        let key = key ?? Tokens.make()
+        // What the form said, not what it resolved to: a retry resolves the earlier
+        // statement's signatories again, and those invited the first time are skipped.
+        let content = ContentHash.of(text: (names + [earlierSlug ?? "", String(lifetime.days)]).joined(separator: "\u{1F}")).hex
+        var batch: [(name: String, tokenHash: String)] = []
+        var links: [IssuedLink] = []
+        for (i, name) in all.enumerated() {
+            let token = try await derived("invitation \(i) \(s.id)", from: key)
+            batch.append((name, Tokens.hash(token)))
+            links.append(IssuedLink(name: name, token: token))
+        }
+        let expiry = lifetime.expiry(from: now())
+        let outcome = try await attempt { () async throws(StoreError) in
+            try await store.createInvitations(statementID: s.id, batch, expiresAt: expiry,
+                                              submission: Submission(keyHash: Tokens.hash("invitations|" + s.id + "|" + key), contentHash: content))
+        }
+        guard outcome == .repeated else { return (links, false) }
+        // The links of the first submission, which may name fewer organisations.
+        var first: [IssuedLink] = []
+        for i in 0... {
+            let token = try await derived("invitation \(i) \(s.id)", from: key)
+            do {
+                first.append(IssuedLink(name: try await store.invitation(tokenHash: Tokens.hash(token)).organizationName, token: token))
+            } catch {
+                if case .notFound = error { break }
+                throw AppError(error)
+            }
+        }
+        return (first, true)
+    }
+
+    public func revoke(_ s: ManagedStatement, invitationID: String) async throws(AppError) {
+        let store = self.store
+        try await attempt { () async throws(StoreError) in try await store.revokeInvitation(statementID: s.id, invitationID: invitationID) }
+    }
+
+    /// Approves, rejects, merges or renames one sign-on. Each is idempotent: the same
+    /// decision again changes nothing.
+    public func moderate(_ s: ManagedStatement, endorsementID: String, _ decision: Moderation) async throws(AppError) {
+        let store = self.store
+        try await attempt { () async throws(StoreError) in
+            switch decision {
+            case .approve: _ = try await store.setEndorsementState(statementID: s.id, endorsementID: endorsementID, to: .approved, reason: nil)
+            case let .reject(reason):
+                _ = try await store.setEndorsementState(statementID: s.id, endorsementID: endorsementID, to: .rejected, reason: reason)
+            case let .merge(into): try await store.merge(statementID: s.id, keep: into, drop: endorsementID)
+            case let .rename(name): _ = try await store.rename(statementID: s.id, endorsementID: endorsementID, to: name)
+            }
+        }
+    }
+
+    /// Approves every organisation's sign-on awaiting review that has no probable
+    /// duplicate; those with a candidate stay for a person to decide.
+    public func approveUnambiguous(_ s: ManagedStatement) async throws(AppError) -> (approved: Int, heldBack: Int) {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            let all = try await store.endorsements(of: s.id).filter { $0.state != .rejected }
+            let flagged = Set(DuplicateFinder.flagged(in: all.map(\.displayName)).map { all[$0].id })
+            // Organisations only: individuals are confirmed by their email, not approved in bulk.
+            let waiting = all.filter { $0.signerKind == .organization && SignatoryRules.awaitsReview($0) }
+            var approved = 0
+            for e in waiting where !flagged.contains(e.id) {
+                _ = try await store.setEndorsementState(statementID: s.id, endorsementID: e.id, to: .approved, reason: nil)
+                approved += 1
+            }
+            return (approved, waiting.filter { flagged.contains($0.id) }.count)
+        }
+    }
+
+    /// New private links for the signers who must re-confirm a changed text, derived from
+    /// `key` (sent twice, the same links; the earlier ones stop working).
+    public func reinvite(_ s: ManagedStatement, key: String? = nil) async throws(AppError) -> [IssuedLink] {
+        let store = self.store
+        let (all, current) = try await attempt { () async throws(StoreError) in
+            (try await store.endorsements(of: s.id), try await store.currentVersion(of: s.id))
+        }
+        let key = key ?? Tokens.make()
+        var links: [IssuedLink] = []
+        for e in SignatoryRules.needingReconfirmation(all, currentHash: current.contentHash, textIsEditable: s.record.state.textIsEditable) {
+            let token = try await derived("reinvite \(e.id)", from: key)
+            try await attempt { () async throws(StoreError) in
+                try await store.setSignerToken(statementID: s.id, endorsementID: e.id, tokenHash: Tokens.hash(token))
+            }
+            links.append(IssuedLink(name: e.displayName, token: token))
+        }
+        return links
+    }
+
+    func derived(_ purpose: String, from key: String) async throws(AppError) -> String {
+        do { return try await tokens.token(purpose, from: key) } catch let error as StoreError { throw AppError(error) } catch {
+            throw AppError(.failed, "error.body", "deriving a token: \(error)")
+        }
+    }
+}

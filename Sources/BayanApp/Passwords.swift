@@ -1,0 +1,12 @@
+import HummingbirdBcrypt
+
+/// bcrypt password hashing: accounts are created by the CLI and checked at login.
+public enum Passwords {
+    public static func hash(_ password: String, cost: UInt8 = 12) -> String {
+        Bcrypt.hash(password, cost: max(cost, 4))
+    }
+
+    public static func verify(_ password: String, hash: String) -> Bool {
+        Bcrypt.verify(password, hash: hash)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+public enum CoordinatorRole: String, Sendable, Codable, CaseIterable {
+    /// Sees and manages every statement and the directory, creates statements.
+    case admin
+    /// Manages only the statements granted to them (and statements they create).
+    case coordinator
+}
+
+/// A person who runs statements: an admin, or a coordinator of the statements granted to them.
+public struct Coordinator: Sendable, Equatable {
+    public var id: String
+    public var email: String
+    public var passwordHash: String
+    public var role: CoordinatorRole
+    public var disabled: Bool
+    public var createdAt: Date
+
+    public init(id: String, email: String, passwordHash: String, role: CoordinatorRole, disabled: Bool, createdAt: Date) {
+        self.id = id
+        self.email = email
+        self.passwordHash = passwordHash
+        self.role = role
+        self.disabled = disabled
+        self.createdAt = createdAt
+    }
+}
+
+/// A server-side login session. Only the SHA-256 of the cookie value is stored, so a
+/// database dump does not hand out live sessions.
+public struct Session: Sendable, Equatable {
+    public var tokenHash: String
+    public var coordinatorID: String
+    public var csrfToken: String
+    public var expiresAt: Date
+
+    public init(tokenHash: String, coordinatorID: String, csrfToken: String, expiresAt: Date) {
+        self.tokenHash = tokenHash
+        self.coordinatorID = coordinatorID
+        self.csrfToken = csrfToken
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A capability link for one organisation to sign one statement. The token itself is
+/// shown once to the coordinator and never stored; only its hash is.
+public struct Invitation: Sendable, Equatable {
+    public var id: String
+    public var statementID: String
+    public var organizationName: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var revoked: Bool
+    public var openedAt: Date?
+    public var uses: Int
+    public var endorsementID: String?
+
+    public init(id: String, statementID: String, organizationName: String, createdAt: Date, expiresAt: Date, revoked: Bool,
+                openedAt: Date?, uses: Int, endorsementID: String?) {
+        self.id = id
+        self.statementID = statementID
+        self.organizationName = organizationName
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revoked = revoked
+        self.openedAt = openedAt
+        self.uses = uses
+        self.endorsementID = endorsementID
+    }
+
+    /// Why an invitation cannot be used now, or nil when it can.
+    public func refusal(at now: Date) -> InvitationRefusal? {
+        if revoked { return .revoked }
+        if now >= expiresAt { return .expired }
+        if endorsementID != nil { return .used }
+        return nil
+    }
+}
+
+/// Why an invitation link cannot be used.
+public enum InvitationRefusal: String, Sendable, Error {
+    case revoked, expired, used, unknown
+}
+
+/// A statement row: identity and lifecycle. Texts live in versions.
+public struct StatementRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var slug: String
+    public var state: StatementState
+    public var language: String
+    public var foundingOrder: FoundingOrder
+    public var createdAt: Date
+    public var publishedAt: Date?
+
+    public init(id: String, slug: String, state: StatementState, language: String, foundingOrder: FoundingOrder,
+                createdAt: Date, publishedAt: Date?) {
+        self.id = id
+        self.slug = slug
+        self.state = state
+        self.language = language
+        self.foundingOrder = foundingOrder
+        self.createdAt = createdAt
+        self.publishedAt = publishedAt
+    }
+
+    /// Whether anyone may join from the public page now: the one rule the join page, the
+    /// join route and the store all ask (the store's batched insert restates it in SQL from
+    /// `StatementState.joinable`, inside the write).
+    public var acceptsJoins: Bool { state.acceptsJoins && publishedAt != nil }
+    /// Whether the statement has a public page (it was published, and may be closed since).
+    public var isPublic: Bool { publishedAt != nil }
+}

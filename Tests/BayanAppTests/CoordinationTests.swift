@@ -1,0 +1,99 @@
+import BayanApp
+import BayanCore
+import BayanStore
+import BayanTestSupport
+import Foundation
+import Testing
+
+/// The application layer on a real SQLite store: the access rule, retried forms, the
+/// bulk approval and the translation of store failures.
+@Suite struct CoordinationActions {
+    func withApp(_ body: (Coordination, SQLStore) async throws -> Void) async throws {
+        let dir = TemporaryDirectory()
+        let store = try await SQLStore.openSQLite(directory: dir.path)
+        do { try await body(Coordination(store: store, tokens: DerivedTokens(store: store)), store) } catch {
+            await store.close(); dir.remove(); throw error
+        }
+        await store.close()
+        dir.remove()
+    }
+
+    /// The refusal an action ends with, or nil if it succeeded.
+    func refusal<T>(_ op: () async throws(AppError) -> T) async -> AppError? {
+        do {
+            _ = try await op()
+            return nil
+        } catch { return error }
+    }
+
+    @Test func onlyAdminsGrantedCoordinatorsAndTheServerOperatorManageAStatement() async throws {
+        try await withApp { app, store in
+            let admin = try await store.createCoordinator(email: "a@example.org", passwordHash: "x", role: .admin)
+            let granted = try await store.createCoordinator(email: "g@example.org", passwordHash: "x", role: .coordinator)
+            let other = try await store.createCoordinator(email: "o@example.org", passwordHash: "x", role: .coordinator)
+            let record = try await app.createStatement(slug: try Slug("s"), language: "ar", title: "بيان", body: "نص", by: .coordinator(granted))
+            #expect(try await app.manage(slug: "s", by: .coordinator(admin)).id == record.id)
+            #expect(try await app.manage(slug: "s", by: .coordinator(granted)).id == record.id)
+            #expect(try await app.manage(slug: "s", by: .serverOperator).id == record.id)
+            let refusedOther = await refusal { () async throws(AppError) in try await app.manage(slug: "s", by: .coordinator(other)) }
+            #expect(refusedOther?.code == .forbidden)
+            var disabled = granted
+            disabled.disabled = true
+            let refusedDisabled = await refusal { () async throws(AppError) in try await app.manage(slug: "s", by: .coordinator(disabled)) }
+            #expect(refusedDisabled?.code == .forbidden)
+            let missing = await refusal { () async throws(AppError) in try await app.manage(slug: "missing", by: .coordinator(admin)) }
+            #expect(missing?.code == .notFound)
+            // The creator is recorded as the version's author.
+            #expect(try await store.versions(of: record.id)[0].author == "g@example.org")
+        }
+    }
+
+    @Test func anInvitationFormSentTwiceIsOneBatchAndOtherContentUnderItsKeyIsRefused() async throws {
+        try await withApp { app, store in
+            _ = try await app.createStatement(slug: try Slug("s"), language: "ar", title: "بيان", body: "نص", by: .serverOperator)
+            let s = try await app.manage(slug: "s", by: .serverOperator)
+            let first = try await app.invite(s, names: ["مجلس حلب", "جمعية الهلال"], lifetime: try InvitationLifetime(days: 7), key: "k")
+            let again = try await app.invite(s, names: ["مجلس حلب", "جمعية الهلال"], lifetime: try InvitationLifetime(days: 7), key: "k")
+            #expect(!first.repeated && again.repeated && first.links == again.links)
+            let week = try InvitationLifetime(days: 7)
+            let reused = await refusal { () async throws(AppError) in try await app.invite(s, names: ["منظمة أخرى"], lifetime: week, key: "k") }
+            #expect(reused?.code == .formReused && reused?.messageKey == "form.keyReused")
+            let empty = await refusal { () async throws(AppError) in try await app.invite(s, names: [], lifetime: .standard) }
+            #expect(empty?.code == .invalidInput)
+            #expect(try await store.invitations(of: s.id).count == 2)
+            let expiry = try await store.invitations(of: s.id)[0]
+            #expect(abs(expiry.expiresAt.timeIntervalSince(expiry.createdAt) - 7 * 86_400) < 5)
+        }
+    }
+
+    @Test func bulkApprovalTakesOrganisationsWithoutProbableDuplicatesOnly() async throws {
+        try await withApp { app, store in
+            _ = try await app.createStatement(slug: try Slug("s"), language: "ar", title: "بيان", body: "نص", by: .serverOperator)
+            let s = try await app.manage(slug: "s", by: .serverOperator)
+            _ = try await app.changeState(s, to: .circulating, order: nil)
+            let hash = try await store.currentVersion(of: s.id).contentHash
+            for name in ["نقابة المعلمين", "النقابة المعلمين", "رابطة الكتاب"] {
+                _ = try await store.addEndorsement(statementID: s.id, NewEndorsement(displayName: name, versionHash: hash, state: .confirmed))
+            }
+            let (approved, heldBack) = try await app.approveUnambiguous(s)
+            #expect(approved == 1 && heldBack == 2)
+            #expect(try await store.endorsements(of: s.id).filter { $0.state == .approved }.map(\.displayName) == ["رابطة الكتاب"])
+        }
+    }
+
+    @Test func everyStoreRefusalHasAStableCodeAndAMessageKeyAndDatabaseFailuresAreNotTheUsers() {
+        let cases: [(StoreError, AppError.Code)] = [
+            (.notFound("x"), .notFound), (.slugTaken("x"), .conflict), (.staleVersion, .staleVersion),
+            (.invitation(.used), .conflict), (.join(.duplicateEmail), .conflict), (.submissionReused, .formReused),
+            (.domain(.invalidInvitationLifetime(0)), .invalidInput), (.domain(.illegalTransition(from: .draft, to: .closed)), .conflict),
+            (.database("disk I/O error"), .failed),
+        ]
+        for (store, code) in cases {
+            let error = AppError(store)
+            #expect(error.code == code, "\(store)")
+            #expect(!error.messageKey.isEmpty && !error.messageKey.contains(" "))
+        }
+        // A database failure's message names no internals: the detail stays for the log.
+        #expect(AppError(StoreError.database("disk I/O error")).messageKey == "error.body")
+    }
+}
