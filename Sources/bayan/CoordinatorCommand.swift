@@ -2,7 +2,6 @@ import BayanCore
 import BayanApp
 import ArgumentParser
 import BayanStore
-import BayanWeb
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,9 +1,9 @@
+import BayanApp
 import ArabicText
 import ArgumentParser
 import BayanCore
 import BayanDocument
 import BayanStore
-import BayanWeb
 import Foundation
 
 struct Import: AsyncParsableCommand {
