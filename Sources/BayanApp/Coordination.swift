@@ -166,10 +166,11 @@ public struct Coordination: Sendable {
     public func approveUnambiguous(_ s: ManagedStatement) async throws(AppError) -> (approved: Int, heldBack: Int) {
         let store = self.store
         return try await attempt { () async throws(StoreError) in
-            let all = try await store.endorsements(of: s.id).filter { $0.state != .rejected }
+            // Organisations only: individuals are confirmed by their email, not approved in
+            // bulk (and a million of them are never loaded for this).
+            let all = try await store.organizationEndorsements(of: s.id).filter { $0.state != .rejected }
             let flagged = Set(DuplicateFinder.flagged(in: all.map(\.displayName)).map { all[$0].id })
-            // Organisations only: individuals are confirmed by their email, not approved in bulk.
-            let waiting = all.filter { $0.signerKind == .organization && SignatoryRules.awaitsReview($0) }
+            let waiting = all.filter(SignatoryRules.awaitsReview)
             var approved = 0
             for e in waiting where !flagged.contains(e.id) {
                 _ = try await store.setEndorsementState(statementID: s.id, endorsementID: e.id, to: .approved, reason: nil)

@@ -83,8 +83,11 @@ public enum SignatoryRules {
     /// Before publication, an approved endorsement counts only while it agrees to the
     /// current authoritative text; after a text change it drops out until re-confirmed.
     public static func isListed(_ e: Endorsement, currentHash: ContentHash) -> Bool {
-        e.state == .approved && e.versionHash == currentHash
+        e.state == listedState && e.versionHash == currentHash
     }
+
+    /// The state in which a sign-on is on the list (`isListed`), for queries that count.
+    public static let listedState = EndorsementState.approved
 
     /// Whether a signer must re-confirm: they signed (confirmed, or approved since) an older
     /// text, and the text may still change, so their sign-on no longer counts until they
@@ -105,9 +108,15 @@ public enum SignatoryRules {
     /// confirms them by hand when no mail can be sent), since individuals are counted, not
     /// reviewed one by one.
     public static func awaitsReview(_ e: Endorsement) -> Bool {
-        switch e.signerKind {
-        case .organization: e.state == .pending || e.state == .confirmed
-        case .individual: e.state == .pending
+        reviewStates(of: e.signerKind).contains(e.state)
+    }
+
+    /// The states in which a sign-on of this kind awaits review (`awaitsReview`), for the
+    /// store's paginated moderation queue.
+    public static func reviewStates(of kind: SignerKind) -> Set<EndorsementState> {
+        switch kind {
+        case .organization: [.pending, .confirmed]
+        case .individual: [.pending]
         }
     }
 

@@ -395,13 +395,21 @@ extension SQLStore {
         }
     }
 
-    public func statementsSigned(organizationID: String) async throws(StoreError) -> [String] {
+    public func statementsSignedByOrganization() async throws(StoreError) -> [String: [String]] {
         try await Self.wrap {
             try await self.handle.read { db in
-                try await db.raw("""
-                    SELECT DISTINCT s.slug FROM endorsements e JOIN statements s ON s.id = e.statement_id
-                    WHERE e.organization_id = \(bind: organizationID) ORDER BY s.slug
-                    """).all().map { try $0.decode(column: "slug", as: String.self) }
+                // One range of endorsements_list per statement: organisations only, so a
+                // million individuals are never read.
+                var signed: [String: [String]] = [:]
+                for row in try await db.raw("""
+                    SELECT DISTINCT e.organization_id, s.slug FROM statements s
+                    JOIN endorsements e ON e.statement_id = s.id AND e.signer_kind = 'organization'
+                    WHERE e.organization_id IS NOT NULL ORDER BY s.slug
+                    """).all() {
+                    signed[try row.decode(column: "organization_id", as: String.self), default: []]
+                        .append(try row.decode(column: "slug", as: String.self))
+                }
+                return signed
             }
         }
     }

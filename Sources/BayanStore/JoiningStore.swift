@@ -289,9 +289,11 @@ extension SQLStore {
 }
 
 extension SQLStore {
-    /// Adds `count` confirmed individual endorsers in large batches: for benchmarks and
-    /// load tests (`bayan dev seed-individuals`), never for real data.
-    public func seedIndividuals(statementID: String, count: Int, batch: Int = 1000) async throws(StoreError) {
+    /// Adds `count` individual endorsers (confirmed, or pending to fill the moderation
+    /// queue) in large batches: for benchmarks and load tests (`bayan dev seed-individuals`),
+    /// never for real data.
+    public func seedIndividuals(statementID: String, count: Int, state: EndorsementState = .confirmed,
+                                batch: Int = 1000) async throws(StoreError) {
         let env = self.env
         try await Self.wrap {
             let hash = try await self.currentVersion(of: statementID).contentHash.hex
@@ -309,7 +311,7 @@ extension SQLStore {
                     for i in start..<(start + n) {
                         let values: [any Encodable & Sendable] = [
                             "seed-\(run)-\(i)", statementID, "individual", "مؤيد تجريبي \(i)", "مدينة \(i % 50)",
-                            "seed-\(run)-\(i)@example.org", hash, "confirmed", i % 10 == 0 ? "counted-only" : "public", "", at + Int64(i), at,
+                            "seed-\(run)-\(i)@example.org", hash, state.rawValue, i % 10 == 0 ? "counted-only" : "public", "", at + Int64(i), at,
                             "seed-\(run)-\(i)@example.org",
                         ]
                         insert = insert.values(values.map { SQLBind($0) as any SQLExpression })

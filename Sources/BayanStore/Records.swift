@@ -175,3 +175,20 @@ public struct IndividualPage: Sendable {
         self.items = items
     }
 }
+
+/// How many individuals a statement has in each state: what a coordinator needs to see
+/// of a million endorsers, without loading them.
+public struct IndividualTally: Sendable, Equatable {
+    public var byState: [EndorsementState: Int]
+    /// Approved individuals who agreed to the current text (`SignatoryRules.isListed`).
+    public var listed: Int
+
+    public init(byState: [EndorsementState: Int], listed: Int) {
+        self.byState = byState
+        self.listed = listed
+    }
+
+    public func count(_ state: EndorsementState) -> Int { byState[state, default: 0] }
+    /// Every individual who has not been rejected.
+    public var live: Int { byState.filter { $0.key != .rejected }.values.reduce(0, +) }
+}

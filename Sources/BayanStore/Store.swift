@@ -20,6 +20,13 @@ public protocol Store: Sendable {
     /// Individuals who count (confirmed or approved), a page at a time in signing order,
     /// with the totals: all who count, and those who chose to be shown.
     func individuals(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> IndividualPage
+    /// Individuals by state, from the index alone (the coordinator's counts at any size).
+    func individualTally(of statementID: String, currentHash: ContentHash) async throws(StoreError) -> IndividualTally
+    /// Individuals waiting for a coordinator (`SignatoryRules.awaitsReview`), a page at a
+    /// time, oldest first: the moderation queue.
+    func individualsAwaitingReview(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> [Endorsement]
+    /// Sign-ons that are not rejected, per statement id, in one pass over an index (the dashboard).
+    func liveEndorsementCounts() async throws(StoreError) -> [String: Int]
     func events(of statementID: String) async throws(StoreError) -> [Event]
     func organizations() async throws(StoreError) -> [Organization]
     func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion
@@ -63,7 +70,9 @@ public protocol Store: Sendable {
     func rename(statementID: String, endorsementID: String, to name: String) async throws(StoreError) -> Endorsement
     func merge(statementID: String, keep: String, drop: String) async throws(StoreError)
     func saveOrganization(name: String, latinName: String?, place: String?, kind: String?, contact: String?) async throws(StoreError) -> Organization
-    func statementsSigned(organizationID: String) async throws(StoreError) -> [String]
+    /// The slugs of the statements each organisation has signed, for every organisation at
+    /// once (the directory, without a query per row).
+    func statementsSignedByOrganization() async throws(StoreError) -> [String: [String]]
 
     // Joining after publication, email, shared counters
     func join(statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
@@ -409,6 +418,54 @@ public final class SQLStore: Store {
                     """).all().map(Self.decodeEndorsement)
                 return IndividualPage(total: try counts.decode(column: "total", as: Int.self),
                                       shown: try counts.decode(column: "shown", as: Int.self), offset: offset, items: rows)
+            }
+        }
+    }
+
+    public func individualTally(of statementID: String, currentHash: ContentHash) async throws(StoreError) -> IndividualTally {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                // Covered by endorsements_list (statement_id, signer_kind, state, ...).
+                var byState: [EndorsementState: Int] = [:]
+                for row in try await db.raw("""
+                    SELECT state, COUNT(*) AS n FROM endorsements
+                    WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' GROUP BY state
+                    """).all() {
+                    byState[try Self.decodeValue(row, "state", as: EndorsementState.self)] = try row.decode(column: "n", as: Int.self)
+                }
+                // The index narrows this to approved individuals, who are few (hand-confirmed).
+                let listed = try await db.raw("""
+                    SELECT COUNT(*) AS n FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
+                      AND state = \(bind: SignatoryRules.listedState.rawValue) AND version_hash = \(bind: currentHash.hex)
+                    """).first()!.decode(column: "n", as: Int.self)
+                return IndividualTally(byState: byState, listed: listed)
+            }
+        }
+    }
+
+    public func individualsAwaitingReview(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> [Endorsement] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                let states = SignatoryRules.reviewStates(of: .individual).map { SQLBind($0.rawValue) }
+                return try await db.raw("""
+                    SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
+                      AND state IN (\(SQLList(states))) ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: offset)
+                    """).all().map(Self.decodeEndorsement)
+            }
+        }
+    }
+
+    public func liveEndorsementCounts() async throws(StoreError) -> [String: Int] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                // Covered by endorsements_statement (statement_id, state).
+                var counts: [String: Int] = [:]
+                for row in try await db.raw("""
+                    SELECT statement_id, COUNT(*) AS n FROM endorsements WHERE state <> 'rejected' GROUP BY statement_id
+                    """).all() {
+                    counts[try row.decode(column: "statement_id", as: String.self)] = try row.decode(column: "n", as: Int.self)
+                }
+                return counts
             }
         }
     }

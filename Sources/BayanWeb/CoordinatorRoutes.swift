@@ -24,7 +24,7 @@ struct CoordinatorRoutes {
         router.get("/c/directory") { request, _ in try await signedIn(request) { user, session in try await directory(request, user, session) } }
         router.post("/c/directory") { request, _ in try await signedIn(request) { user, session in try await saveOrganization(request, user, session) } }
         router.get("/c/s/:slug") { request, context in
-            try await managed(request, context) { session, s in try await statementPage(request, session, s.record) }
+            try await managed(request, context) { session, s in try await statementPage(request, session, s) }
         }
         router.get("/c/s/:slug/log") { request, context in
             try await managed(request, context) { _, s in try await logPage(request, s.record) }
@@ -88,7 +88,7 @@ struct CoordinatorRoutes {
                     try await app.claimForm(statement, action: request.uri.path, key: key,
                                             fields: form.fields.filter { $0.key != "_csrf" && $0.key != "_k" })
                 } catch let error as AppError {
-                    return try await refused(error, request, session, statement.record)
+                    return try await refused(error, request, session, statement)
                 }
             }
             return try await body(session, statement, form)
@@ -98,27 +98,18 @@ struct CoordinatorRoutes {
     /// The statement page with an application refusal in the coordinator's language; a
     /// failure that is not theirs goes to the error page (and the log), and an unknown
     /// item is a 404.
-    func refused(_ error: AppError, _ request: Request, _ session: Session, _ s: StatementRecord, edit: Form? = nil) async throws -> Response {
+    func refused(_ error: AppError, _ request: Request, _ session: Session, _ m: ManagedStatement, edit: Form? = nil) async throws -> Response {
         switch error.code {
         case .notFound: throw HTTPError(.notFound)
         case .failed: throw error
         case .forbidden: throw HTTPError(.forbidden, message: Page.language(of: request).text(error.messageKey))
         case .invalidInput:
-            return try await statementPage(request, session, s, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
+            return try await statementPage(request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
                                            status: .unprocessableContent)
         case .conflict, .staleVersion, .formReused:
-            return try await statementPage(request, session, s, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
+            return try await statementPage(request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
                                            status: .conflict)
         }
-    }
-
-    /// The statements a coordinator may see: all for admins, the granted ones otherwise
-    /// (the same rule as `Auth.canManage`, for lists).
-    func visibleStatements(for user: Coordinator) async throws -> [StatementSummary] {
-        let all = try await store.statementSummaries()
-        if user.role == .admin { return all }
-        let managed = try await store.managedStatementIDs(coordinatorID: user.id)
-        return all.filter { managed.contains($0.statement.id) }
     }
 
     func checkCSRF(_ form: Form, _ session: Session, _ request: Request) throws {
@@ -169,12 +160,9 @@ struct CoordinatorRoutes {
     func dashboard(_ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
                    status: HTTPResponse.Status = .ok) async throws -> Response {
         let lang = Page.language(of: request)
-        let summaries = try await visibleStatements(for: user)
-        var counts: [String: Int] = [:]
-        for s in summaries { counts[s.statement.id] = try await store.endorsements(of: s.statement.id).filter { $0.state != .rejected }.count }
-        let rows: [[String: Any]] = summaries.map { s in
-            ["slug": s.statement.slug, "title": s.title, "stateLabel": lang.text("state.\(s.statement.state.rawValue)"),
-             "count": counts[s.statement.id] ?? 0]
+        let rows: [[String: Any]] = try await app.dashboard(by: .coordinator(user)).map { row in
+            ["slug": row.summary.statement.slug, "title": row.summary.title,
+             "stateLabel": lang.text("state.\(row.summary.statement.state.rawValue)"), "count": row.liveCount]
         }
         let context: [String: Any] = [
             "csrf": session.csrfToken, "email": user.email, "statements": rows, "errors": errors,
@@ -211,25 +199,19 @@ struct CoordinatorRoutes {
 
     // MARK: - The statement page
 
-    func statementPage(_ request: Request, _ session: Session, _ s: StatementRecord, errors: [String] = [],
+    func statementPage(_ request: Request, _ session: Session, _ m: ManagedStatement, errors: [String] = [],
                        notice: String? = nil, edit: Form? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let lang = Page.language(of: request)
-        let versions = try await store.versions(of: s.id)
-        let current = versions.last(where: \.isAuthoritative)!
-        let all = try await store.endorsements(of: s.id)
-        let invitations = try await store.invitations(of: s.id)
+        let s = m.record
+        let queuePage = request.uri.queryParameters.get("queue").flatMap { Int($0) } ?? 1
+        let view = try await app.overview(m, queuePage: queuePage)
+        let current = view.current
         let now = Date()
         let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
 
-        // Organisations await review until approved; individuals only until their email is
-        // confirmed (or a coordinator confirms them by hand when no mail can be sent).
-        let open = all.filter {
-            $0.signerKind == .organization ? ($0.state == .pending || $0.state == .confirmed) : $0.state == .pending
-        }
-        let live = all.filter { $0.state != .rejected }
-        let names = live.map(\.displayName)
-        let candidates = DuplicateFinder.candidates(in: names)
-        let pending: [[String: Any]] = open.map { e in
+        let live = view.comparable
+        let candidates = DuplicateFinder.candidates(in: live.map(\.displayName))
+        let pending: [[String: Any]] = view.awaitingReview.map { e in
             let index = live.firstIndex { $0.id == e.id }!
             let warnings: [[String: Any]] = candidates.compactMap { c in
                 guard c.first == index || c.second == index else { return nil }
@@ -243,48 +225,56 @@ struct CoordinatorRoutes {
             if let role = e.signerRole, !role.isEmpty { row["role"] = role }
             return row
         }
-        var approved = all.filter { $0.state == .approved || ($0.state == .withdrawn && $0.number != nil) }
+        var approved = view.organizations.filter { $0.state == .approved || ($0.state == .withdrawn && $0.number != nil) }
         if s.publishedAt != nil {
             approved.sort { ($0.number ?? .max, $0.createdAt) < ($1.number ?? .max, $1.createdAt) }
         } else if order == .arabic {
             approved = ArabicText.sorted(approved, by: \.displayName)
         }
-        let stale = SignatoryRules.needingReconfirmation(all, currentHash: current.contentHash, textIsEditable: s.state.textIsEditable)
-        let others = try await store.statementSummaries().filter { $0.statement.id != s.id && $0.statement.publishedAt != nil }
+        let stale = view.needingReconfirmation
+        let window = view.queueWindow
         let transitions: [[String: Any]] = StatementState.allowedTransitions[s.state, default: []]
             .sorted { $0.rawValue < $1.rawValue }
             .filter { !(s.state == .closed && $0 == .published && s.publishedAt == nil) }
             .map { ["to": $0.rawValue, "label": lang.text("to.\($0.rawValue)"), "isPublish": $0 == .published && s.publishedAt == nil] }
+        var queue: [String: Any] = ["waiting": window.total, "page": window.number,
+                                    "pages": max(1, (window.total + window.size - 1) / window.size)]
+        if let previous = window.previous { queue["previous"] = previous }
+        if let next = window.next { queue["next"] = next }
         var context: [String: Any] = [
             "csrf": session.csrfToken, "slug": s.slug, "title": current.title, "stateLabel": lang.text("state.\(s.state.rawValue)"),
             "formKey": Tokens.make(), "fingerprint": current.contentHash.fingerprint, "isPublic": s.publishedAt != nil,
             "bodyHTML": SafeMarkdown.html(current.body), "editable": s.state.textIsEditable,
             "editTitle": edit?["title"] ?? current.title, "editBody": edit?["body"] ?? current.body,
             "errors": errors, "transitions": transitions,
-            "versions": versions.filter(\.isAuthoritative).reversed().map { v -> [String: Any] in
+            "versions": view.versions.filter(\.isAuthoritative).reversed().map { v -> [String: Any] in
                 var row: [String: Any] = ["number": v.number, "author": v.author, "when": Self.time(v.createdAt),
                                           "fingerprint": v.contentHash.fingerprint, "slug": s.slug]
                 if v.number > 1 { row["previous"] = v.number - 1 }
                 return row
             },
-            "invitations": invitations.reversed().map { inv -> [String: Any] in
+            "invitations": view.invitations.reversed().map { inv -> [String: Any] in
                 let status: String = if inv.endorsementID != nil { "signed" }
                     else if inv.revoked { "revoked" } else if inv.expiresAt <= now { "expired" }
                     else if inv.openedAt != nil { "opened" } else { "waiting" }
                 return ["id": inv.id, "name": inv.organizationName, "status": lang.text("inv.status.\(status)"),
                         "expires": Self.time(inv.expiresAt), "revocable": inv.refusal(at: now) == nil, "slug": s.slug]
             },
-            "pending": pending,
+            "pending": pending, "queue": queue, "hasQueuePages": window.total > window.size,
             "approved": approved.map { e -> [String: Any] in
                 var row: [String: Any] = ["id": e.id, "name": e.displayName, "withdrawn": e.state == .withdrawn,
                                           "stale": s.publishedAt == nil && e.versionHash != current.contentHash]
                 if let n = e.number { row["number"] = n }
                 return row
             },
-            "listedCount": all.filter { SignatoryRules.isListed($0, currentHash: current.contentHash) }.count,
-            "translations": versions.filter { !$0.isAuthoritative }.map { ["language": $0.language, "title": $0.title, "number": $0.number] },
-            "otherStatements": others.map { ["slug": $0.statement.slug, "title": $0.title] },
-            "hasOtherStatements": !others.isEmpty,
+            "listedCount": view.listedCount,
+            "individuals": ["counted": view.individuals.count(.confirmed) + view.individuals.count(.approved),
+                            "waiting": view.individuals.count(.pending), "withdrawn": view.individuals.count(.withdrawn),
+                            "rejected": view.individuals.count(.rejected)],
+            "hasIndividuals": view.individuals.live + view.individuals.count(.rejected) > 0,
+            "translations": view.versions.filter { !$0.isAuthoritative }.map { ["language": $0.language, "title": $0.title, "number": $0.number] },
+            "otherStatements": view.otherPublished.map { ["slug": $0.statement.slug, "title": $0.title] },
+            "hasOtherStatements": !view.otherPublished.isEmpty,
             "staleCount": stale.count, "hasStale": !stale.isEmpty,
         ]
         if let notice { context["notice"] = notice }
@@ -307,15 +297,15 @@ struct CoordinatorRoutes {
                 let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
                 let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
                 guard v.isValid, let title else {
-                    return try await statementPage(request, session, s, errors: v.errors, edit: form, status: .unprocessableContent)
+                    return try await statementPage(request, session, m, errors: v.errors, edit: form, status: .unprocessableContent)
                 }
                 do { _ = try await app.revise(m, title: title, body: body) } catch {
-                    return try await refused(error, request, session, s, edit: form)
+                    return try await refused(error, request, session, m, edit: form)
                 }
                 return Page.redirect("/c/s/\(s.slug)")
             case "state":
                 guard form["confirm"] == "yes" else {
-                    return try await statementPage(request, session, s, errors: [lang.text("error.confirm")], status: .unprocessableContent)
+                    return try await statementPage(request, session, m, errors: [lang.text("error.confirm")], status: .unprocessableContent)
                 }
                 guard let to = StatementState(rawValue: form["to"]) else { throw HTTPError(.badRequest, message: lang.text("error.state")) }
                 _ = try await app.changeState(m, to: to, order: FoundingOrder(rawValue: form["order"]))
@@ -328,11 +318,11 @@ struct CoordinatorRoutes {
                 let title = v.name(form["title"], label: lang.text("form.title"), limit: Limits.titleLength)
                 let body = v.text(form["body"], label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
                 guard v.isValid, let title else {
-                    return try await statementPage(request, session, s, errors: v.errors, status: .unprocessableContent)
+                    return try await statementPage(request, session, m, errors: v.errors, status: .unprocessableContent)
                 }
                 do { _ = try await app.translate(m, language: language, title: title, body: body) } catch {
                     guard error.code == .conflict else { throw error }
-                    return try await statementPage(request, session, s, errors: [lang.text("error.translation")], status: .unprocessableContent)
+                    return try await statementPage(request, session, m, errors: [lang.text("error.translation")], status: .unprocessableContent)
                 }
                 return Page.redirect("/c/s/\(s.slug)")
             case "reinvite":
@@ -345,7 +335,7 @@ struct CoordinatorRoutes {
                 throw HTTPError(.notFound)
             }
         } catch let error as AppError {
-            return try await refused(error, request, session, s)
+            return try await refused(error, request, session, m)
         }
     }
 
@@ -359,7 +349,7 @@ struct CoordinatorRoutes {
             lifetime = try InvitationLifetime(days: Int(form["days"].trimmingCharacters(in: .whitespaces)) ?? InvitationLifetime.defaultDays)
         } catch { v.fail(lang.text("inv.daysRange")) }
         guard v.isValid, let lifetime else {
-            return try await statementPage(request, session, m.record, errors: v.errors, status: .unprocessableContent)
+            return try await statementPage(request, session, m, errors: v.errors, status: .unprocessableContent)
         }
         do {
             let (links, _) = try await app.invite(m, names: names, alsoSignatoriesOf: form["from"], lifetime: lifetime,
@@ -367,7 +357,7 @@ struct CoordinatorRoutes {
             let title = try await store.currentVersion(of: m.id).title
             return linksPage(request, m.record, title, heading: lang.text("inv.created"), links: links.map { ($0.name, "/i/\($0.token)") })
         } catch let error as AppError {
-            return try await refused(error, request, session, m.record)
+            return try await refused(error, request, session, m)
         }
     }
 
@@ -399,20 +389,20 @@ struct CoordinatorRoutes {
                 try await app.moderate(m, endorsementID: id, .approve)
             case ("endorsements", "reject"):
                 let reason = v.text(form["reason"], label: lang.text("mod.reason"), required: false, limit: 300)
-                guard v.isValid else { return try await statementPage(request, session, m.record, errors: v.errors, status: .unprocessableContent) }
+                guard v.isValid else { return try await statementPage(request, session, m, errors: v.errors, status: .unprocessableContent) }
                 try await app.moderate(m, endorsementID: id, .reject(reason: reason))
             case ("endorsements", "merge"):
                 try await app.moderate(m, endorsementID: id, .merge(into: form["into"]))
             case ("endorsements", "rename"):
                 guard let name = v.name(form["name"], label: lang.text("dir.name")) else {
-                    return try await statementPage(request, session, m.record, errors: v.errors, status: .unprocessableContent)
+                    return try await statementPage(request, session, m, errors: v.errors, status: .unprocessableContent)
                 }
                 try await app.moderate(m, endorsementID: id, .rename(name))
             default:
                 throw HTTPError(.notFound)
             }
         } catch let error as AppError {
-            return try await refused(error, request, session, m.record)
+            return try await refused(error, request, session, m)
         }
         return Page.redirect("/c/s/\(m.slug)#moderation")
     }
@@ -475,16 +465,10 @@ struct CoordinatorRoutes {
                    status: HTTPResponse.Status = .ok) async throws -> Response {
         let lang = Page.language(of: request)
         let q = request.uri.queryParameters.get("q") ?? ""
-        let needle = ArabicText.normalize(q)
-        let orgs = try await store.organizations().filter {
-            needle.isEmpty || ArabicText.normalize($0.displayName).contains(needle)
-                || ArabicText.normalize($0.latinName ?? "").contains(needle)
-        }
-        let visible = Set(try await visibleStatements(for: user).map(\.statement.slug))
-        var rows: [[String: Any]] = []
-        for o in orgs.prefix(500) {
-            rows.append(["name": o.displayName, "latin": o.latinName ?? "", "place": o.place ?? "", "kind": o.kind ?? "",
-                         "statements": try await store.statementsSigned(organizationID: o.id).filter(visible.contains)])
+        let rows: [[String: Any]] = try await app.directory(matching: q, by: .coordinator(user)).map { row in
+            let o = row.organization
+            return ["name": o.displayName, "latin": o.latinName ?? "", "place": o.place ?? "", "kind": o.kind ?? "",
+                    "statements": row.signed]
         }
         let context: [String: Any] = [
             "csrf": session.csrfToken, "q": q, "organizations": rows, "errors": errors,

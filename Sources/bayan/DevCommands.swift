@@ -1,4 +1,5 @@
 import ArgumentParser
+import BayanCore
 import BayanStore
 import Foundation
 
@@ -9,19 +10,23 @@ struct Dev: AsyncParsableCommand {
 
     struct SeedIndividuals: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "seed-individuals", abstract: "Add N generated, confirmed individual endorsers to a statement.")
+            commandName: "seed-individuals", abstract: "Add N generated individual endorsers (confirmed, or pending) to a statement.")
         @Argument(help: "The statement's slug.") var slug: String
         @Option(help: "How many.") var count: Int
+        @Option(help: "confirmed (counted on the page) or pending (waiting in the moderation queue).") var state: String = "confirmed"
         @OptionGroup var dataOptions: DataOptions
 
         func run() async throws {
             guard count > 0 && count <= 5_000_000 else { throw CLIError("--count must be between 1 and 5,000,000") }
+            guard let seeded = EndorsementState(rawValue: state), seeded == .confirmed || seeded == .pending else {
+                throw CLIError("--state must be confirmed or pending")
+            }
             try await dataOptions.withStore { store in
                 do {
                     let statement = try await store.statement(slug: slug)
                     let start = ContinuousClock.now
-                    try await store.seedIndividuals(statementID: statement.id, count: count)
-                    print("seeded \(count) individuals in \(ContinuousClock.now - start)")
+                    try await store.seedIndividuals(statementID: statement.id, count: count, state: seeded)
+                    print("seeded \(count) \(seeded.rawValue) individuals in \(ContinuousClock.now - start)")
                 } catch { throw CLIError("\(error)") }
             }
         }

@@ -97,3 +97,42 @@ import Testing
         #expect(AppError(StoreError.database("disk I/O error")).messageKey == "error.body")
     }
 }
+
+/// Issue 11: the coordinator's views at scale, from counts and pages.
+@Suite struct CoordinatorViews {
+    @Test func aPageWindowStaysWithinThePagesThatExist() {
+        let w = PageWindow(requested: 3, size: 100, total: 250)
+        #expect(w.number == 3 && w.offset == 200 && w.previous == 2 && w.next == nil)
+        #expect(PageWindow(requested: 1, size: 100, total: 250).next == 2)
+        #expect(PageWindow(requested: 99, size: 100, total: 250).number == 3)
+        #expect(PageWindow(requested: -4, size: 100, total: 250).number == 1)
+        let empty = PageWindow(requested: 2, size: 100, total: 0)
+        #expect(empty.number == 1 && empty.offset == 0 && empty.previous == nil && empty.next == nil)
+        #expect(PageWindow(requested: 2, size: 100, total: 200).next == nil)
+    }
+
+    @Test func theOverviewPagesIndividualsAndCountsTheRestAndTheDashboardCountsEveryone() async throws {
+        try await CoordinationActions().withApp { app, store in
+            let plan = ImportPlan(slug: try Slug("s"), title: "بيان", body: "نص", author: "t",
+                                  signatories: [(name: "نقابة المعلمين", number: 1), (name: "رابطة الكتاب", number: 2)],
+                                  publish: true, at: Date())
+            let record = try await store.importStatement(plan)
+            try await store.seedIndividuals(statementID: record.id, count: 30, state: .confirmed)
+            try await store.seedIndividuals(statementID: record.id, count: 250, state: .pending)
+            let s = try await app.manage(slug: "s", by: .serverOperator)
+
+            let first = try await app.overview(s)
+            #expect(first.organizations.count == 2)
+            #expect(first.queue.count == Coordination.queuePageSize && first.queueWindow.total == 250)
+            #expect(first.awaitingReview.count == Coordination.queuePageSize)  // published organisations await nothing
+            #expect(first.individuals.count(.confirmed) == 30)
+            #expect(first.listedCount == 2)
+            let last = try await app.overview(s, queuePage: 3)
+            #expect(last.queue.count == 50 && last.queueWindow.next == nil)
+            #expect(Set(first.queue.map(\.id)).isDisjoint(with: last.queue.map(\.id)))
+
+            let rows = try await app.dashboard(by: .serverOperator)
+            #expect(rows.map(\.liveCount) == [2 + 30 + 250])
+        }
+    }
+}

@@ -235,6 +235,45 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
             _ = try await store.importStatement(try samplePlan(publish: true, slug: "second", names: ["نقابة المعلّمين", "مجلس حلب"]))
             let orgs = try await store.organizations()
             #expect(orgs.count == 3)
+            // The directory's one query: every organisation's statements at once.
+            let signed = try await store.statementsSignedByOrganization()
+            let byName = Dictionary(uniqueKeysWithValues: orgs.map { ($0.displayName, signed[$0.id, default: []]) })
+            #expect(byName["نقابة المعلمين"] == ["first", "second"])
+            #expect(byName["رابطة الكتاب"] == ["first"])
+            #expect(byName["مجلس حلب"] == ["second"])
+        }
+    }
+
+    /// Issue 11: what the coordinator's pages read of a statement with many individuals,
+    /// counted from the index and paged, never loaded whole.
+    @Test(arguments: TestDatabase.available)
+    func individualsAreCountedByStateAndTheirQueueIsPaged(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true, names: ["نقابة المعلمين", "رابطة الكتاب"]))
+            let other = try await store.importStatement(try samplePlan(publish: true, slug: "other", names: ["مجلس حلب"]))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            try await store.seedIndividuals(statementID: record.id, count: 5, state: .confirmed, batch: 2)
+            try await store.seedIndividuals(statementID: record.id, count: 7, state: .pending, batch: 3)
+            let firstPage = try await store.individualsAwaitingReview(of: record.id, offset: 0, limit: 4)
+            _ = try await store.setEndorsementState(statementID: record.id, endorsementID: firstPage[0].id, to: .rejected, reason: nil)
+            _ = try await store.setEndorsementState(statementID: record.id, endorsementID: firstPage[1].id, to: .approved, reason: nil)
+
+            let tally = try await store.individualTally(of: record.id, currentHash: hash)
+            #expect(tally.byState == [.confirmed: 5, .pending: 5, .rejected: 1, .approved: 1])
+            #expect(tally.listed == 1)
+            #expect(tally.live == 11)
+            #expect(try await store.individualTally(of: other.id, currentHash: hash) == IndividualTally(byState: [:], listed: 0))
+
+            let pageOne = try await store.individualsAwaitingReview(of: record.id, offset: 0, limit: 3)
+            let pageTwo = try await store.individualsAwaitingReview(of: record.id, offset: 3, limit: 3)
+            #expect(pageOne.count == 3 && pageTwo.count == 2)
+            #expect(Set(pageOne.map(\.id)).isDisjoint(with: pageTwo.map(\.id)))
+            #expect((pageOne + pageTwo).allSatisfy { $0.state == .pending && $0.signerKind == .individual })
+            #expect((pageOne + pageTwo).map(\.createdAt) == (pageOne + pageTwo).map(\.createdAt).sorted())
+
+            let live = try await store.liveEndorsementCounts()
+            #expect(live[record.id] == 2 + 11)
+            #expect(live[other.id] == 1)
         }
     }
 }

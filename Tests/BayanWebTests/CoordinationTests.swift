@@ -428,3 +428,44 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 }
+
+/// Issue 11: a statement with many individuals keeps its coordinator pages short: the
+/// moderation queue is paged, individuals are counted, organisations are shown in full.
+@Suite struct CoordinatorPagesAtScale {
+    @Test func theModerationQueueIsPagedAndTheDashboardCountsEveryone() async throws {
+        let fixture = try await Fixture.make()
+        let plan = ImportPlan(slug: try Slug("big"), title: Samples.title, body: Samples.body, author: "test",
+                              signatories: Samples.organizations.prefix(5).enumerated().map { (name: $0.element, number: $0.offset + 1) },
+                              publish: true, at: Date())
+        let record = try await fixture.store.importStatement(plan)
+        try await fixture.store.seedIndividuals(statementID: record.id, count: 40, state: .confirmed)
+        try await fixture.store.seedIndividuals(statementID: record.id, count: 250, state: .pending)
+        try await fixture.run { (b: Browser, store: SQLStore) async throws in
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            let approveForm = #/endorsements/[^/"]+/approve/#
+            let first = try await b.request("/c/s/big")
+            #expect(first.status == .ok)
+            #expect(first.body.matches(of: approveForm).count == 100)
+            #expect(first.body.contains("?queue=2#moderation\" rel=\"next\""))
+            #expect(!first.body.contains("rel=\"prev\""))
+            #expect(first.body.contains("<bdi>1</bdi> / <bdi>3</bdi>"))
+            #expect(first.body.contains("<bdi>40</bdi>"))  // counted individuals
+            let last = try await b.request("/c/s/big?queue=3")
+            #expect(last.body.matches(of: approveForm).count == 50)
+            #expect(last.body.contains("?queue=2#moderation\" rel=\"prev\"") && !last.body.contains("rel=\"next\""))
+            // A page past the end shows the last one, not an empty queue.
+            #expect(try await b.request("/c/s/big?queue=999").body.matches(of: approveForm).count == 50)
+
+            // Confirming one by hand from a later page takes it out of the queue.
+            let id = String(last.body.firstMatch(of: #/endorsements/([^/"]+)/approve/#)!.output.1)
+            let csrf = b.field("_csrf")!
+            #expect(try await b.request("/c/s/big/endorsements/\(id)/approve", method: .post, form: ["_csrf": csrf]).status == .seeOther)
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            #expect(try await store.individualTally(of: record.id, currentHash: hash).count(.pending) == 249)
+
+            let dashboard = try await b.request("/c")
+            #expect(dashboard.body.contains("295"))  // 5 organisations + 40 + 250 individuals
+            #expect(try await b.request("/c/directory").status == .ok)
+        }
+    }
+}

@@ -90,6 +90,7 @@ enum CoordinatorTemplates {
     </tbody></table>
     </section>
     <section id="moderation"><h2>{{t.mod_title}}</h2>
+    {{#hasIndividuals}}{{#individuals}}<p class="meta">{{t.mod_individuals}}: {{t.mod_counted}} <bdi>{{counted}}</bdi> · {{t.mod_waiting}} <bdi>{{waiting}}</bdi> · {{t.statement_withdrawn}} <bdi>{{withdrawn}}</bdi> · {{t.mod_rejected}} <bdi>{{rejected}}</bdi></p>{{/individuals}}{{/hasIndividuals}}
     {{^pending}}<p>{{t.mod_empty}}</p>{{/pending}}
     {{#pending}}
     <article class="pending">
@@ -100,6 +101,7 @@ enum CoordinatorTemplates {
     {{#warnings}}<form method="post" action="/c/s/{{slug}}/endorsements/{{id}}/merge" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}" /><input type="hidden" name="_k" value="{{formKey}}" /><input type="hidden" name="into" value="{{otherID}}" /><button type="submit">{{t.mod_merge}} <bdi>{{other}}</bdi></button></form>{{/warnings}}
     </article>
     {{/pending}}
+    {{#hasQueuePages}}{{#queue}}<nav class="pages" aria-label="{{t.mod_queue}}">{{#previous}}<a href="/c/s/{{slug}}?queue={{previous}}#moderation" rel="prev">{{t.page_previous}}</a> {{/previous}}<span>{{t.mod_queue}} <bdi>{{page}}</bdi> / <bdi>{{pages}}</bdi></span>{{#next}} <a href="/c/s/{{slug}}?queue={{next}}#moderation" rel="next">{{t.page_next}}</a>{{/next}}</nav>{{/queue}}{{/hasQueuePages}}
     </section>
     <section id="signatories"><h2>{{t.statement_signatories}} (<bdi>{{listedCount}}</bdi>)</h2>
     <p class="meta"><a href="?order=arabic#signatories">{{t.admin_orderArabic}}</a> · <a href="?order=signing#signatories">{{t.admin_orderSigning}}</a></p>

@@ -1,0 +1,146 @@
+import ArabicText
+import BayanCore
+import BayanStore
+import Foundation
+
+/// One page of a long list: which page, how many per page, how many in all.
+public struct PageWindow: Sendable, Equatable {
+    public let number: Int
+    public let size: Int
+    public let total: Int
+
+    /// Page `requested` (1-based) of `total` items; out-of-range requests land on the
+    /// nearest page that exists, so a stale link never shows an empty queue by mistake.
+    public init(requested: Int, size: Int, total: Int) {
+        self.size = max(1, size)
+        self.total = max(0, total)
+        let last = max(1, (self.total + self.size - 1) / self.size)
+        self.number = min(max(1, requested), last)
+    }
+
+    public var offset: Int { (number - 1) * size }
+    public var previous: Int? { number > 1 ? number - 1 : nil }
+    public var next: Int? { offset + size < total ? number + 1 : nil }
+}
+
+/// Everything the coordinator's statement page shows, read without loading individual
+/// endorsers: organisations are few and shown in full; individuals are counted by state
+/// and their moderation queue is read a page at a time, so a statement with a million
+/// endorsers answers as fast as one with sixty-five.
+public struct StatementOverview: Sendable {
+    public let record: StatementRecord
+    public let versions: [StatementVersion]
+    public let current: StatementVersion
+    /// Every organisation's sign-on, rejected ones included.
+    public let organizations: [Endorsement]
+    public let individuals: IndividualTally
+    /// This page of the individuals awaiting review.
+    public let queue: [Endorsement]
+    public let queueWindow: PageWindow
+    public let invitations: [Invitation]
+    /// Published statements other than this one (to invite their signatories).
+    public let otherPublished: [StatementSummary]
+
+    /// Organisations awaiting review, then this page of individuals.
+    public var awaitingReview: [Endorsement] { organizations.filter(SignatoryRules.awaitsReview) + queue }
+
+    /// Sign-ons that may name the same signer: among the organisations that are not
+    /// rejected and the individuals on this page of the queue.
+    public var comparable: [Endorsement] { organizations.filter { $0.state != .rejected } + queue }
+
+    /// Who must re-confirm a changed text. Individuals join only once the statement is
+    /// published, and a published text is never editable again, so only organisations can.
+    public var needingReconfirmation: [Endorsement] {
+        SignatoryRules.needingReconfirmation(organizations, currentHash: current.contentHash, textIsEditable: record.state.textIsEditable)
+    }
+
+    /// How many are on the list now (`SignatoryRules.isListed`).
+    public var listedCount: Int {
+        organizations.filter { SignatoryRules.isListed($0, currentHash: current.contentHash) }.count + individuals.listed
+    }
+}
+
+/// One coordinator's row on the dashboard.
+public struct DashboardRow: Sendable {
+    public let summary: StatementSummary
+    /// Sign-ons that are not rejected, organisations and individuals.
+    public let liveCount: Int
+}
+
+/// One organisation in the directory, with the visible statements it signed.
+public struct DirectoryRow: Sendable {
+    public let organization: Organization
+    public let signed: [String]
+}
+
+extension Coordination {
+    /// How many individuals the moderation queue shows at a time.
+    public static let queuePageSize = 100
+
+    /// The statement page's data, the queue at page `queuePage` (1-based).
+    public func overview(_ s: ManagedStatement, queuePage: Int = 1) async throws(AppError) -> StatementOverview {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            let versions = try await store.versions(of: s.id)
+            guard let current = versions.last(where: \.isAuthoritative) else { throw StoreError.notFound("version") }
+            let tally = try await store.individualTally(of: s.id, currentHash: current.contentHash)
+            let waiting = SignatoryRules.reviewStates(of: .individual).map(tally.count).reduce(0, +)
+            let window = PageWindow(requested: queuePage, size: Self.queuePageSize, total: waiting)
+            return StatementOverview(
+                record: s.record, versions: versions, current: current,
+                organizations: try await store.organizationEndorsements(of: s.id),
+                individuals: tally,
+                queue: try await store.individualsAwaitingReview(of: s.id, offset: window.offset, limit: window.size),
+                queueWindow: window,
+                invitations: try await store.invitations(of: s.id),
+                otherPublished: try await store.statementSummaries().filter { $0.statement.id != s.id && $0.statement.isPublic })
+        }
+    }
+
+    /// The statements `actor` may manage with their counts: two queries, whatever the size.
+    public func dashboard(by actor: Actor) async throws(AppError) -> [DashboardRow] {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            let visible = try await Self.visible(store, to: actor)
+            let counts = try await store.liveEndorsementCounts()
+            return visible.map { DashboardRow(summary: $0, liveCount: counts[$0.statement.id, default: 0]) }
+        }
+    }
+
+    /// The organisation directory, filtered by `query` (Arabic-folded, either name), with the
+    /// statements each signed among those `actor` may see; at most `limit` rows.
+    public func directory(matching query: String, by actor: Actor, limit: Int = 500) async throws(AppError) -> [DirectoryRow] {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            let needle = ArabicText.normalize(query)
+            let visible = Set(try await Self.visible(store, to: actor).map(\.statement.slug))
+            let signed = try await store.statementsSignedByOrganization()
+            return try await store.organizations()
+                .filter {
+                    needle.isEmpty || ArabicText.normalize($0.displayName).contains(needle)
+                        || ArabicText.normalize($0.latinName ?? "").contains(needle)
+                }
+                .prefix(limit)
+                .map { DirectoryRow(organization: $0, signed: signed[$0.id, default: []].filter(visible.contains)) }
+        }
+    }
+
+    /// The statements an actor may see: all for admins and the operator, the granted ones
+    /// otherwise (`AccessRules.mayManage`, for lists).
+    static func visible(_ store: any Store, to actor: Actor) async throws(StoreError) -> [StatementSummary] {
+        let all = try await store.statementSummaries()
+        var granted: Set<String>?
+        var visible: [StatementSummary] = []
+        for summary in all {
+            let allowed = try await AccessRules.mayManage(actor, statementID: summary.statement.id) { () async throws(StoreError) in
+                if let granted { return granted }
+                guard case let .coordinator(c) = actor else { return [] }
+                let ids = try await store.managedStatementIDs(coordinatorID: c.id)
+                granted = ids
+                return ids
+            }
+            if allowed { visible.append(summary) }
+        }
+        return visible
+    }
+}
