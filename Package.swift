@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], resources: [.copy("Templates"), .copy("Translations")]),
         .executableTarget(name: "bayan", dependencies: [
             "BayanCore", "BayanStore", "BayanDocument", "BayanApp", "BayanWeb", "BayanMail", "ArabicText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

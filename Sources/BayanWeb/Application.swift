@@ -31,11 +31,15 @@ public struct AppConfiguration: Sendable {
 }
 
 /// Assembles router, middleware and routes from a configuration and a store: the one
-/// place where the web app is put together, used by `bayan serve` and by the tests.
+/// place where the web app is put together, used by `bayan serve` and by the tests. Throws
+/// when the templates or translations shipped with the binary cannot be used.
 public func buildApplication(
     _ configuration: AppConfiguration, store: any Store, logger: Logger = Logger(label: "bayan"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
+    // A missing or broken template or translation file stops the start, not a later page.
+    _ = try Templates.library()
+    _ = try Translations.loaded.get()
     let router = buildRouter(store: store, logger: logger, secureCookies: configuration.secureCookies,
                              cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
                              joining: configuration.joining, mailEnabled: configuration.mailEnabled)
@@ -51,7 +55,7 @@ func buildRouter(store: any Store, logger: Logger, secureCookies: Bool, cache: P
     let router = Router(context: BasicRequestContext.self)
     let tokens = DerivedTokens(store: store)
     router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: ErrorPageMiddleware(logger: logger))
+    router.add(middleware: ErrorPageMiddleware())
     PublicRoutes(store: store, cache: cache).add(to: router)
     JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens).add(to: router)
     CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies), app: Coordination(store: store, tokens: tokens))

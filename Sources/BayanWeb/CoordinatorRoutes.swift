@@ -123,7 +123,7 @@ struct CoordinatorRoutes {
     func loginPage(_ request: Request, email: String = "", errors: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
         let lang = Page.language(of: request)
         let csrf = Tokens.make()
-        var response = Page.html(Page.render("login", ["csrf": csrf, "email": email, "errors": errors], lang: lang,
+        var response = Page.html(try Page.render(.login, ["csrf": csrf, "email": email, "errors": errors], lang: lang,
                                              title: lang.text("login.title"), path: "/login"), status: status)
         response.setCookie(auth.cookie(Auth.loginCSRFCookie, csrf, maxAge: 3600))
         return response
@@ -168,7 +168,7 @@ struct CoordinatorRoutes {
             "csrf": session.csrfToken, "email": user.email, "statements": rows, "errors": errors,
             "form": ["title": form?["title"] ?? "", "slug": form?["slug"] ?? "", "body": form?["body"] ?? ""],
         ]
-        return Page.html(Page.render("dashboard", context, lang: lang, title: lang.text("dash.title"), path: "/c"), status: status)
+        return Page.html(try Page.render(.dashboard, context, lang: lang, title: lang.text("dash.title"), path: "/c"), status: status)
     }
 
     func createStatement(_ request: Request, _ user: Coordinator, _ session: Session) async throws -> Response {
@@ -278,7 +278,7 @@ struct CoordinatorRoutes {
             "staleCount": stale.count, "hasStale": !stale.isEmpty,
         ]
         if let notice { context["notice"] = notice }
-        return Page.html(Page.render("admin", context, lang: lang, title: current.title, path: "/c/s/\(s.slug)"), status: status)
+        return Page.html(try Page.render(.admin, context, lang: lang, title: current.title, path: "/c/s/\(s.slug)"), status: status)
     }
 
     static func time(_ date: Date) -> String {
@@ -330,7 +330,7 @@ struct CoordinatorRoutes {
                 // the same links instead of silently replacing those on the first.
                 let links = try await app.reinvite(m, key: form["_k"].isEmpty ? nil : form["_k"])
                 let title = try await store.currentVersion(of: s.id).title
-                return linksPage(request, s, title, heading: lang.text("mod.reinvited"), links: links.map { ($0.name, "/e/\($0.token)") })
+                return try linksPage(request, s, title, heading: lang.text("mod.reinvited"), links: links.map { ($0.name, "/e/\($0.token)") })
             default:
                 throw HTTPError(.notFound)
             }
@@ -355,24 +355,28 @@ struct CoordinatorRoutes {
             let (links, _) = try await app.invite(m, names: names, alsoSignatoriesOf: form["from"], lifetime: lifetime,
                                                   key: form["_k"].isEmpty ? nil : form["_k"])
             let title = try await store.currentVersion(of: m.id).title
-            return linksPage(request, m.record, title, heading: lang.text("inv.created"), links: links.map { ($0.name, "/i/\($0.token)") })
+            return try linksPage(request, m.record, title, heading: lang.text("inv.created"), links: links.map { ($0.name, "/i/\($0.token)") })
         } catch let error as AppError {
             return try await refused(error, request, session, m)
         }
     }
 
     /// The page that shows capability links once, with ready-to-paste messages.
-    func linksPage(_ request: Request, _ s: StatementRecord, _ title: String, heading: String, links: [(String, String)]) -> Response {
+    func linksPage(_ request: Request, _ s: StatementRecord, _ title: String, heading: String, links: [(String, String)]) throws -> Response {
         let lang = Page.language(of: request)
         let base = Page.baseURL(of: request)
+        // A ready message in every interface language, the coordinator's first.
+        let languages = [lang] + UILanguage.allCases.filter { $0 != lang }
         let items: [[String: Any]] = links.map { name, path in
             let url = base + path
-            return ["name": name, "url": url,
-                    "messageAr": "تحية طيبة،\nندعو \(name) إلى التوقيع على البيان «\(title)». اقرؤوا النص ووقّعوا عبر الرابط التالي (خاص بكم، لا تشاركوه):\n\(url)",
-                    "messageEn": "Dear colleagues,\nwe invite \(name) to sign the statement “\(title)”. Please read the text and sign through this link (it is yours alone, do not share it):\n\(url)"]
+            let messages = languages.map { l -> [String: String] in
+                ["code": l.rawValue, "dir": l.direction, "name": l.name,
+                 "text": l.text("inv.message", ["name": name, "title": title, "url": url])]
+            }
+            return ["name": name, "url": url, "messages": messages]
         }
-        var response = Page.html(Page.render("links", ["slug": s.slug, "title": title, "heading": heading, "links": items],
-                                             lang: lang, title: heading, path: "/c/s/\(s.slug)"))
+        var response = Page.html(try Page.render(.links, ["slug": s.slug, "title": title, "heading": heading, "links": items],
+                                                 lang: lang, title: heading, path: "/c/s/\(s.slug)"))
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -440,7 +444,7 @@ struct CoordinatorRoutes {
                  "hash": String(e.hash.prefix(12))]
             },
         ]
-        return Page.html(Page.render("log", context, lang: lang, title: lang.text("log.title"), path: "/c/s/\(s.slug)/log"))
+        return Page.html(try Page.render(.log, context, lang: lang, title: lang.text("log.title"), path: "/c/s/\(s.slug)/log"))
     }
 
     func diffPage(_ request: Request, _ s: StatementRecord) async throws -> Response {
@@ -458,7 +462,7 @@ struct CoordinatorRoutes {
             }
         }
         let context: [String: Any] = ["slug": s.slug, "title": b.title, "from": from, "to": to, "words": words]
-        return Page.html(Page.render("diff", context, lang: lang, title: lang.text("admin.diff"), path: "/c/s/\(s.slug)/diff"))
+        return Page.html(try Page.render(.diff, context, lang: lang, title: lang.text("admin.diff"), path: "/c/s/\(s.slug)/diff"))
     }
 
     func directory(_ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
@@ -475,7 +479,7 @@ struct CoordinatorRoutes {
             "form": ["name": form?["name"] ?? "", "latin": form?["latin"] ?? "", "place": form?["place"] ?? "",
                      "kind": form?["kind"] ?? "", "contact": form?["contact"] ?? ""],
         ]
-        return Page.html(Page.render("directory", context, lang: lang, title: lang.text("dir.title"), path: "/c/directory"), status: status)
+        return Page.html(try Page.render(.directory, context, lang: lang, title: lang.text("dir.title"), path: "/c/directory"), status: status)
     }
 
     func saveOrganization(_ request: Request, _ user: Coordinator, _ session: Session) async throws -> Response {

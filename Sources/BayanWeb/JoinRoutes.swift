@@ -80,7 +80,7 @@ struct JoinRoutes {
             "form": ["name": form?["name"] ?? "", "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
                      "role": form?["role"] ?? "", "email": form?["email"] ?? "", "hidden": form?["visibility"] == "counted-only"],
         ]
-        var response = Page.html(Page.render("join", context, lang: lang, title: version.title, path: "/s/\(slug)/join"), status: status)
+        var response = Page.html(try Page.render(.join, context, lang: lang, title: version.title, path: "/s/\(slug)/join"), status: status)
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -134,8 +134,8 @@ struct JoinRoutes {
         // The confirmation mail is only written when there is a relay to send it.
         var mail: OutboxMessage?
         if mailEnabled, let token = confirmToken {
-            mail = OutboxMessage(recipient: email, subject: "تأكيد تأييد البيان / Confirm your endorsement: \(title)",
-                                 body: Mail.confirmation(title: title, confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)"))
+            mail = Mail.confirmationMessage(to: email, lang: lang, statement: statement, title: title,
+                                            confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)")
         }
         do {
             _ = try await store.join(
@@ -152,7 +152,7 @@ struct JoinRoutes {
                     && e.signerName == signer && e.signerRole == role && e.versionHash == version
                     && e.visibility == (form["visibility"] == "counted-only" ? .countedOnly : .public)
                 guard same else { return try await refuse("join.differentRetry", .conflict) }
-                return answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
+                return try answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
             }
             switch error {
             case .join(.duplicateEmail):
@@ -168,14 +168,14 @@ struct JoinRoutes {
             default: return try await refuse("error.state", .conflict)
             }
         }
-        return answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
+        return try answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
     }
 
     /// "Your confirmation is on its way", with a button that sends it again.
     func pendingPage(_ lang: UILanguage, slug: String, email: String) async throws -> Response {
         let context: [String: Any] = ["heading": lang.text("join.pendingTitle"), "text": lang.text("join.pending"), "slug": slug,
                                       "resend": true, "stamp": try await formStamp(slug: slug), "email": email]
-        var response = Page.html(Page.render("joined", context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
+        var response = Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -208,9 +208,8 @@ struct JoinRoutes {
         let signerToken = try await tokens.token("join-signer \(email)", from: form["t"], orderedAt: issued)
         let confirmToken = try await tokens.token("join-confirm \(email)", from: form["t"], orderedAt: issued)
         let base = Page.baseURL(of: request)
-        let mail = OutboxMessage(recipient: email, subject: "تأكيد تأييد البيان / Confirm your endorsement: \(current.title)",
-                                 body: Mail.confirmation(title: current.title, confirmURL: "\(base)/confirm/\(confirmToken)",
-                                                         privateURL: "\(base)/e/\(signerToken)"))
+        let mail = Mail.confirmationMessage(to: email, lang: lang, statement: statement, title: current.title,
+                                            confirmURL: "\(base)/confirm/\(confirmToken)", privateURL: "\(base)/e/\(signerToken)")
         do {
             _ = try await store.resendConfirmation(statementID: statement.id, emailKey: email, confirmTokenHash: Tokens.hash(confirmToken),
                                                    signerTokenHash: Tokens.hash(signerToken), mail: mail)
@@ -222,23 +221,23 @@ struct JoinRoutes {
             }
         }
         let context: [String: Any] = ["heading": lang.text("join.pendingTitle"), "text": lang.text("join.resent"), "slug": slug]
-        var response = Page.html(Page.render("joined", context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
+        var response = Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
         response.headers[.cacheControl] = "no-store"
         return response
     }
 
     /// The page that answers a stored join (the same for its retries).
-    func answer(lang: UILanguage, kind: SignerKind, slug: String, privateURL: String) -> Response {
+    func answer(lang: UILanguage, kind: SignerKind, slug: String, privateURL: String) throws -> Response {
         let key = kind == .organization ? "join.orgThanks" : (mailEnabled ? "join.checkMail" : "join.reviewByHand")
         let html: String
         if kind == .organization {
             let context: [String: Any] = ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug,
                                           "privateURL": privateURL]
-            html = Page.render("joined", context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
+            html = try Page.render(.joined, context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
         } else {
             // The same page for every individual of a statement: rendered once per language.
-            html = answers.page("\(lang.rawValue)|\(key)|\(slug)") {
-                Page.render("joined", ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug],
+            html = try answers.page("\(lang.rawValue)|\(key)|\(slug)") {
+                try Page.render(.joined, ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug],
                             lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
             }
         }
@@ -255,7 +254,7 @@ struct JoinRoutes {
         let title = try await store.currentVersion(of: statement.id).title
         let context: [String: Any] = ["token": token, "title": title, "slug": statement.slug, "name": e.displayName,
                                       "done": e.state != .pending]
-        var response = Page.html(Page.render("confirm", context, lang: lang, title: title, path: "/confirm/\(token)"))
+        var response = Page.html(try Page.render(.confirm, context, lang: lang, title: title, path: "/confirm/\(token)"))
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -267,36 +266,28 @@ struct JoinRoutes {
             throw HTTPError(.notFound, message: lang.text("invite.unknown"))
         }
         let context: [String: Any] = ["heading": lang.text("join.confirmedTitle"), "text": lang.text("join.confirmed"), "slug": statement.slug]
-        return Page.html(Page.render("joined", context, lang: lang, title: lang.text("join.confirmedTitle"), path: "/s/\(statement.slug)"))
+        return Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.confirmedTitle"), path: "/s/\(statement.slug)"))
     }
 }
 
 /// The text of Bayan's emails.
+/// The mails Bayan sends, from the translation files: in the language the person used,
+/// then in the statement's own language when that is another one.
 enum Mail {
-    static func confirmation(title: String, confirmURL: String, privateURL: String) -> String {
-        """
-        تحية طيبة،
+    static func confirmation(lang: UILanguage, statementLanguage: UILanguage, title: String, confirmURL: String,
+                             privateURL: String) -> (subject: String, body: String) {
+        let languages = lang == statementLanguage ? [lang] : [lang, statementLanguage]
+        let values = ["title": title, "confirmURL": confirmURL, "privateURL": privateURL]
+        return (languages.map { $0.text("mail.confirm.subject", values) }.joined(separator: " / "),
+                languages.map { $0.text("mail.confirm.body", values) }.joined(separator: "\n\n---\n\n"))
+    }
 
-        تلقّينا تأييدكم للبيان «\(title)». لإتمام التأييد افتحوا الرابط التالي واضغطوا زر التأكيد:
-        \(confirmURL)
-
-        ولسحب تأييدكم لاحقاً استخدموا رابطكم الخاص:
-        \(privateURL)
-
-        إن لم تطلبوا ذلك فتجاهلوا هذه الرسالة.
-
-        ---
-
-        Hello,
-
-        we received your endorsement of the statement "\(title)". To complete it, open this link and press the confirmation button:
-        \(confirmURL)
-
-        To withdraw later, use your private link:
-        \(privateURL)
-
-        If you did not ask for this, ignore this message.
-        """
+    /// The confirmation mail as the outbox keeps it.
+    static func confirmationMessage(to recipient: String, lang: UILanguage, statement: StatementRecord, title: String,
+                                    confirmURL: String, privateURL: String) -> OutboxMessage {
+        let mail = confirmation(lang: lang, statementLanguage: UILanguage(statementLanguage: statement.language), title: title,
+                                confirmURL: confirmURL, privateURL: privateURL)
+        return OutboxMessage(recipient: recipient, subject: mail.subject, body: mail.body)
     }
 }
 
@@ -319,9 +310,9 @@ final class RecentStatements: Sendable {
 /// Answer pages that are the same for everyone, rendered once.
 final class RenderedAnswers: Sendable {
     private let pages = Mutex<[String: String]>([:])
-    func page(_ key: String, render: () -> String) -> String {
+    func page(_ key: String, render: () throws -> String) rethrows -> String {
         if let hit = pages.withLock({ $0[key] }) { return hit }
-        let html = render()
+        let html = try render()
         pages.withLock { if $0.count < 10_000 { $0[key] = html } }
         return html
     }

@@ -19,23 +19,35 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Turns errors into real pages in the visitor's language: a 404 page for unknown
-/// addresses, a generic 500 page (details go to the log, never to the visitor).
+/// addresses, the message of a refusal that is the visitor's, and for every other failure
+/// a generic page that names no internals but gives the request's reference, which the
+/// log line carries with the whole error (`hb.request.id`).
 struct ErrorPageMiddleware<Context: RequestContext>: RouterMiddleware {
-    let logger: Logger
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status.code < 500 {
             let lang = Page.language(of: request)
             if error.status == .notFound {
-                return Page.message(status: .notFound, heading: lang.text("notFound.title"), text: error.body ?? lang.text("notFound.body"), lang: lang)
+                return try Self.page(status: .notFound, heading: lang.text("notFound.title"), text: error.body ?? lang.text("notFound.body"),
+                                     lang: lang)
             }
-            return Page.message(status: error.status, heading: lang.text("error.title"), text: error.body ?? lang.text("error.body"), lang: lang)
+            return try Self.page(status: error.status, heading: lang.text("error.title"), text: error.body ?? lang.text("error.body"), lang: lang)
         } catch {
-            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(type(of: error))"])
+            context.logger.error("request failed", metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
+            ])
             let lang = Page.language(of: request)
-            return Page.message(status: .internalServerError, heading: lang.text("error.title"), text: lang.text("error.body"), lang: lang)
+            return try Self.page(status: .internalServerError, heading: lang.text("error.title"), text: lang.text("error.body"), lang: lang,
+                                 reference: context.id)
+        }
+    }
+
+    /// The message page, or plain text when even the templates fail.
+    static func page(status: HTTPResponse.Status, heading: String, text: String, lang: UILanguage, reference: String? = nil) throws -> Response {
+        do { return try Page.message(status: status, heading: heading, text: text, lang: lang, reference: reference) } catch {
+            let body = [heading, text, reference.map { "\(lang.text("error.reference")): \($0)" }].compactMap(\.self).joined(separator: "\n")
+            return Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
     }
 }

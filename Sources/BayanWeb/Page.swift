@@ -28,18 +28,23 @@ enum Page {
         return "\(scheme)://\(host)"
     }
 
-    /// A full page: `content` rendered, then wrapped in the layout for `lang`.
-    static func render(_ template: String, _ context: [String: Any], lang: UILanguage, title: String,
-                       path: String, head: String = "") -> String {
+    /// A full page: `content` rendered, then wrapped in the layout for `lang`. A template
+    /// that cannot be rendered is an error (the error page and the log), never an empty page.
+    static func render(_ template: TemplateName, _ context: [String: Any], lang: UILanguage, title: String,
+                       path: String, head: String = "") throws(TemplateError) -> String {
+        let library = try Templates.library()
         var ctx = context
         ctx["t"] = lang.templateStrings
-        let content = Templates.library.render(ctx, withTemplate: template) ?? ""
-        let other: UILanguage = lang == .ar ? .en : .ar
+        guard let content = library.render(ctx, withTemplate: template.rawValue) else { throw .notRendered(template) }
+        let others = UILanguage.allCases.filter { $0 != lang }.map { other -> [String: String] in
+            ["url": "\(path)?lang=\(other.rawValue)", "code": other.rawValue, "name": other.name]
+        }
         let layout: [String: Any] = [
             "lang": lang.rawValue, "dir": lang.direction, "pageTitle": title, "content": content, "head": head,
-            "t": lang.templateStrings, "switchURL": "\(path)?lang=\(other.rawValue)", "switchLang": other.rawValue,
+            "t": lang.templateStrings, "otherLanguages": others, "stylesheet": Stylesheet.path,
         ]
-        return Templates.library.render(layout, withTemplate: "layout") ?? ""
+        guard let page = library.render(layout, withTemplate: TemplateName.layout.rawValue) else { throw .notRendered(.layout) }
+        return page
     }
 
     static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -47,7 +52,10 @@ enum Page {
                  body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    static func message(status: HTTPResponse.Status, heading: String, text: String, lang: UILanguage) -> Response {
-        html(render("message", ["heading": heading, "text": text], lang: lang, title: heading, path: "/"), status: status)
+    static func message(status: HTTPResponse.Status, heading: String, text: String, lang: UILanguage,
+                        reference: String? = nil) throws(TemplateError) -> Response {
+        var context: [String: Any] = ["heading": heading, "text": text]
+        if let reference { context["reference"] = reference }
+        return html(try render(.message, context, lang: lang, title: heading, path: "/"), status: status)
     }
 }

@@ -79,7 +79,7 @@ struct PublicRoutes {
             return item
         }
         let context: [String: Any] = items.isEmpty ? [:] : ["statements": items]
-        return Page.render("home", context, lang: lang, title: lang.text("site.name"), path: "/")
+        return try Page.render(.home, context, lang: lang, title: lang.text("site.name"), path: "/")
     }
 
     func statement(_ request: Request, slugWithExtension: String) async throws -> Response {
@@ -113,7 +113,7 @@ struct PublicRoutes {
             return .init(text: String(decoding: snapshot.publicData.json(), as: UTF8.self), contentType: "application/json")
         case "versions":
             let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
-            return .init(text: Page.render("versions", snapshot.versionsContext(), lang: pageLang, title: snapshot.version.title,
+            return .init(text: try Page.render(.versions, snapshot.versionsContext(), lang: pageLang, title: snapshot.version.title,
                                            path: "/s/\(slug)/versions"), contentType: "text/html; charset=utf-8")
         case "csv":
             return .init(text: snapshot.publicData.csv(), contentType: "text/csv; charset=utf-8",
@@ -134,7 +134,7 @@ struct PublicRoutes {
                 <meta name="twitter:description" content="\(e(summary))" />
                 <link rel="alternate" type="application/json" href="/s/\(slug).json" />
                 """
-            let html = Page.render("statement", snapshot.pageContext(textLanguage: text), lang: pageLang, title: snapshot.version.title,
+            let html = try Page.render(.statement, snapshot.pageContext(textLanguage: text), lang: pageLang, title: snapshot.version.title,
                                    path: "/s/\(slug)", head: head)
             return .init(text: html, contentType: "text/html; charset=utf-8")
         }

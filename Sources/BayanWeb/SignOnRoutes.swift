@@ -71,7 +71,7 @@ struct SignOnRoutes {
             "form": ["name": form?["name"] ?? invitation.organizationName, "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
                      "role": form?["role"] ?? "", "contact": form?["contact"] ?? ""],
         ]
-        var response = Page.html(Page.render("signon", context, lang: lang, title: version.title, path: "/i/\(token)"), status: status)
+        var response = Page.html(try Page.render(.signon, context, lang: lang, title: version.title, path: "/i/\(token)"), status: status)
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -103,6 +103,7 @@ struct SignOnRoutes {
                                versionHash: ContentHash(hex: form["version"])),
                 signerTokenHash: Tokens.hash(signerToken))
         } catch {
+            guard error.isRefusal else { throw error }
             // The same form sent twice at once: the other request signed first.
             if case .invitation(.used) = error, let earlier = try await earlierSignOn(invitationToken: token) {
                 return try await repeated(request, form: form, earlier: earlier)
@@ -153,7 +154,7 @@ struct SignOnRoutes {
         ]
         if let notice { context["notice"] = notice }
         if showLink { context["privateURL"] = Page.baseURL(of: request) + "/e/\(token)" }
-        var response = Page.html(Page.render("signer", context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
+        var response = Page.html(try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -169,7 +170,9 @@ struct SignOnRoutes {
             do {
                 _ = try await store.reconfirm(statementID: statement.id, endorsementID: e.id, versionHash: ContentHash(hex: form["version"]))
             } catch {
-                return try await signerPage(request, token: token, errors: [lang.text(error == .staleVersion ? "error.stale" : "error.state")], status: .conflict)
+                guard error.isRefusal else { throw error }
+                return try await signerPage(request, token: token, errors: [lang.text(error == .staleVersion ? "error.stale" : "error.state")],
+                                            status: .conflict)
             }
             return try await signerPage(request, token: token, notice: lang.text("signer.reconfirmed"))
         case "withdraw":
@@ -182,6 +185,7 @@ struct SignOnRoutes {
             do {
                 _ = try await store.setEndorsementState(statementID: statement.id, endorsementID: e.id, to: .withdrawn, reason: "signer")
             } catch {
+                guard error.isRefusal else { throw error }
                 return try await signerPage(request, token: token, errors: [lang.text("error.state")], status: .conflict)
             }
             return try await signerPage(request, token: token, notice: lang.text("signer.withdrawn"))

@@ -21,12 +21,6 @@ extension StatementSnapshot {
         ]
     }
 
-    /// The public page as HTML (what `GET /s/SLUG` serves, before caching).
-    public func renderHTML(lang: UILanguage? = nil) -> String {
-        Page.render("statement", pageContext(), lang: lang ?? UILanguage(statementLanguage: statement.language),
-                    title: version.title, path: "/s/\(statement.slug)")
-    }
-
     /// The view model of the public page; `textLanguage` shows a translation instead of
     /// the authoritative text (which stays the one signed).
     func pageContext(textLanguage: String? = nil) -> [String: Any] {

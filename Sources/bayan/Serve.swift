@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
             perAddressPerHour: Settings.reader.int(forKey: "bayan.join.per.address.per.hour", default: 20),
             perStatementPerMinute: Settings.reader.int(forKey: "bayan.join.per.statement.per.minute", default: 600),
             benchmarkFloorRoute: Settings.reader.bool(forKey: "bayan.bench.routes", default: false))
-        let app = buildApplication(
+        let app = try buildApplication(
             configuration, store: store, logger: logger,
             onServerRunning: { boundPort in
                 FileHandle.standardOutput.write(Data("""

@@ -17,7 +17,7 @@ import Testing
         _ = try await store.importStatement(ImportPlan(slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
                                                        signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
                                                        publish: true, at: Date()))
-        let app = buildApplication(AppConfiguration(port: 0, cacheRevalidateAfter: .milliseconds(100)), store: store, logger: Logger(label: "t"))
+        let app = try buildApplication(AppConfiguration(port: 0, cacheRevalidateAfter: .milliseconds(100)), store: store, logger: Logger(label: "t"))
         do { try await app.test(.router) { client in try await body(client, store, dir.path) } } catch {
             await store.close(); dir.remove(); throw error
         }
@@ -86,7 +86,7 @@ import Testing
                                                                 signatories: [(name: "نقابة", number: 1)], publish: true, at: Date()))
         _ = try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "The English text", author: "t")
         let hash = try await store.currentVersion(of: record.id).contentHash.hex
-        let app = buildApplication(AppConfiguration(port: 0), store: store, logger: Logger(label: "t"))
+        let app = try buildApplication(AppConfiguration(port: 0), store: store, logger: Logger(label: "t"))
         try await app.test(.router) { client in
             let original = try await client.execute(uri: "/s/joint", method: .get) { String(buffer: $0.body) }
             #expect(original.contains("النص العربي") && original.contains("href=\"/s/joint?text=en\""))

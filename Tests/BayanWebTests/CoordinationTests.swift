@@ -73,7 +73,7 @@ struct Fixture {
              _ body: @escaping @Sendable (Browser, SQLStore) async throws -> Void) async throws {
         var configuration = AppConfiguration(port: 0, secureCookies: false)
         configure(&configuration)
-        let app = buildApplication(configuration, store: store, logger: Logger(label: "test"))
+        let app = try buildApplication(configuration, store: store, logger: Logger(label: "test"))
         let store = self.store
         do { try await app.test(.router) { client in try await body(Browser(client), store) } } catch {
             await store.close(); dir.remove(); throw error

@@ -20,7 +20,7 @@ func withApp(publish: Bool = true, _ body: @escaping @Sendable (any TestClientPr
         slug: try Slug("joint"), title: Samples.title, body: Samples.body + "\n\n<script>alert('x')</script>", author: "test",
         signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
         publish: publish, at: Date()))
-    let app = buildApplication(AppConfiguration(port: 0), store: store, logger: Logger(label: "test"))
+    let app = try buildApplication(AppConfiguration(port: 0), store: store, logger: Logger(label: "test"))
     do {
         try await app.test(.router, body)
     } catch {
@@ -156,7 +156,58 @@ func isWellFormed(_ html: String) -> (Bool, String) {
         #expect(UILanguage.negotiate(query: "xx", acceptLanguage: "de") == .ar)
     }
 
-    @Test func everyEnglishKeyExistsInArabicAndViceVersa() {
-        #expect(Set(UILanguage.ar.templateKeys) == Set(UILanguage.en.templateKeys))
+    @Test func turkishIsChosenByItsTagAndStatementsInItsLanguage() {
+        #expect(UILanguage.negotiate(query: nil, acceptLanguage: "tr-TR,tr;q=0.9,en;q=0.5") == .tr)
+        #expect(UILanguage(statementLanguage: "tr") == .tr && UILanguage(statementLanguage: "en-GB") == .en)
+        #expect(UILanguage(statementLanguage: "ku") == .ar)
+        #expect(UILanguage.tr.direction == "ltr" && UILanguage.ar.direction == "rtl")
+    }
+}
+
+/// Issue 11: translations live in one JSON file a language, outside the code, and every
+/// language is complete.
+@Suite struct TranslationFiles {
+    static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources/BayanWeb/Translations")
+
+    @Test func everyLanguageDefinesTheSameKeys() throws {
+        let tables = try Translations.load(from: Self.shipped)
+        #expect(Set(tables.keys) == Set(UILanguage.allCases))
+        #expect(tables.values.allSatisfy { $0.count == tables[.ar]!.count })
+        #expect(tables[.tr]?["join.submit"] == "Katıl")
+    }
+
+    @Test func aKeyRemovedFromOneLanguageIsAnError() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let copy = URL(fileURLWithPath: dir.path).appendingPathComponent("Translations")
+        try FileManager.default.copyItem(at: Self.shipped, to: copy)
+        let file = copy.appendingPathComponent("tr.json")
+        var turkish = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: file))
+        turkish.removeValue(forKey: "join.submit")
+        try JSONEncoder().encode(turkish).write(to: file)
+        #expect(throws: TranslationError.missingKeys(.tr, ["join.submit"])) { try Translations.load(from: copy) }
+        try Data("{ not json".utf8).write(to: file)
+        #expect(throws: TranslationError.self) { try Translations.load(from: copy) }
+    }
+
+    /// Every `{{t.key}}` of the templates and every `text("key")` of the code has a translation.
+    @Test func everyKeyTheTemplatesAndTheCodeUseIsTranslated() throws {
+        let keys = try Translations.load(from: Self.shipped)[.ar]!.keys
+        let root = Self.shipped.deletingLastPathComponent()
+        var used: Set<String> = []
+        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
+        for url in files where url.pathExtension == "mustache" {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for m in text.matches(of: #/\{\{[#^/]?t\.(\w+)\}\}/#) { used.insert(String(m.output.1)) }
+        }
+        for url in files where url.pathExtension == "swift" {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for m in text.matches(of: #/text\("([a-zA-Z]+(?:\.[a-zA-Z]+)+)"/#) { used.insert(String(m.output.1)) }
+        }
+        let underscored = Set(keys.map { $0.replacingOccurrences(of: ".", with: "_") })
+        let missing = used.filter { !keys.contains($0) && !underscored.contains($0) }
+        #expect(used.count > 100)
+        #expect(missing.isEmpty, "untranslated: \(missing.sorted())")
     }
 }

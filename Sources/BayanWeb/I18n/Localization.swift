@@ -1,67 +1,52 @@
-/// Interface languages. Arabic is the default; English is complete; a new language is a
-/// new file with the same keys, registered here.
+import Foundation
+
+/// Interface languages. Arabic is the default. Each language's strings are one JSON file,
+/// `Translations/<code>.json`, a flat object of key to text that translators' tools read;
+/// a new language is a new file with the same keys, and a case here.
 public enum UILanguage: String, Sendable, CaseIterable {
-    case ar, en
+    case ar, en, tr
 
     public var direction: String { self == .ar ? "rtl" : "ltr" }
 
-    var strings: [String: String] {
-        switch self {
-        case .ar: arabicStrings
-        case .en: englishStrings
-        }
-    }
+    /// The language's name in itself, for the language switch.
+    public var name: String { text("language.name") }
+
+    var strings: [String: String] { Translations.tables[self] ?? [:] }
 
     /// The string for `key`, falling back to Arabic, then to the key itself so a missing
-    /// translation is visible rather than blank.
+    /// translation is visible rather than blank (the server refuses to start with one, and
+    /// a test fails).
     public func text(_ key: String) -> String {
-        strings[key] ?? arabicStrings[key] ?? key
+        strings[key] ?? Translations.tables[.ar]?[key] ?? key
+    }
+
+    /// `text(key)` with each `{name}` replaced by its value: a translator moves the
+    /// placeholders, the code never concatenates sentences.
+    public func text(_ key: String, _ values: [String: String]) -> String {
+        values.reduce(text(key)) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
     }
 
     /// All strings as a dictionary for templates (`{{t.home.title}}` is not valid Mustache,
     /// so keys are exposed with `_` instead of `.`: `{{t.home_title}}`).
-    var templateStrings: [String: String] {
-        switch self {
-        case .ar: Self.arabicTemplateStrings
-        case .en: Self.englishTemplateStrings
-        }
-    }
-
-    // Built once: every page render needs them.
-    private static let arabicTemplateStrings = UILanguage.ar.buildTemplateStrings()
-    private static let englishTemplateStrings = UILanguage.en.buildTemplateStrings()
-
-    private func buildTemplateStrings() -> [String: String] {
-        var out: [String: String] = [:]
-        for (k, _) in arabicStrings { out[k.replacingOccurrences(of: ".", with: "_")] = text(k) }
-        return out
-    }
-
-    /// The keys this language defines (tests check both files define the same set).
-    public var templateKeys: [String] { Array(strings.keys) }
+    var templateStrings: [String: String] { Translations.templateTables[self] ?? [:] }
 
     /// A duplicate-candidate reason from ArabicText (English, `; `-separated) in this
-    /// language.
+    /// language; an unknown reason is shown as ArabicText wrote it.
     public func duplicateReason(_ reason: String) -> String {
-        guard self == .ar else { return reason }
-        let arabic: [String: String] = [
-            "same after normalization": "متطابقان بعد توحيد الكتابة",
-            "one letter apart (possible typo)": "يختلفان بحرف واحد (خطأ كتابي محتمل)",
-            "abbreviation in brackets": "اختصار بين قوسين",
-            "definite article ال added or dropped": "إضافة «ال» التعريف أو حذفها",
-            "spelling variant ة/ه": "اختلاف كتابة ة/ه",
-            "spelling variant ى/ي": "اختلاف كتابة ى/ي",
-            "spelling variant ية/يا": "اختلاف كتابة ية/يا",
-            "spelling variant of hamza (ؤ ئ ء)": "اختلاف كتابة الهمزة",
-            "spacing or punctuation": "مسافات أو علامات ترقيم",
-            "spelling variants": "اختلافات في الكتابة",
+        let keys: [String: String] = [
+            "same after normalization": "dup.normalized", "one letter apart (possible typo)": "dup.typo",
+            "abbreviation in brackets": "dup.abbreviation", "definite article ال added or dropped": "dup.article",
+            "spelling variant ة/ه": "dup.taMarbuta", "spelling variant ى/ي": "dup.alifMaqsura", "spelling variant ية/يا": "dup.iyya",
+            "spelling variant of hamza (ؤ ئ ء)": "dup.hamza", "spacing or punctuation": "dup.spacing", "spelling variants": "dup.variants",
         ]
-        return reason.components(separatedBy: "; ").map { arabic[$0] ?? $0 }.joined(separator: "؛ ")
+        return reason.components(separatedBy: "; ").map { keys[$0].map(text) ?? $0 }.joined(separator: text("dup.separator"))
     }
 
-    /// The language for a statement's own language code: Arabic unless it is English.
+    /// The language for a statement's own language code: Arabic unless it is another
+    /// interface language.
     public init(statementLanguage code: String) {
-        self = code.lowercased().hasPrefix("en") ? .en : .ar
+        let primary = code.lowercased().prefix { $0 != "-" && $0 != "_" }
+        self = UILanguage(rawValue: String(primary)) ?? .ar
     }
 
     /// Picks the language from `?lang=`, else `Accept-Language`, else Arabic.
@@ -76,4 +61,58 @@ public enum UILanguage: String, Sendable, CaseIterable {
         }.sorted { $0.1 > $1.1 }
         return ranked.lazy.compactMap { UILanguage(rawValue: $0.0) }.first ?? .ar
     }
+}
+
+/// Why the translation files cannot be used; the server does not start with one.
+public enum TranslationError: Error, Equatable, CustomStringConvertible {
+    case unreadable(UILanguage, String)
+    case missingKeys(UILanguage, [String])
+
+    public var description: String {
+        switch self {
+        case let .unreadable(lang, reason): "Translations/\(lang.rawValue).json cannot be read: \(reason)"
+        case let .missingKeys(lang, keys): "Translations/\(lang.rawValue).json lacks \(keys.count) key(s): \(keys.joined(separator: ", "))"
+        }
+    }
+}
+
+/// The translation tables, read once from the package's resources.
+public enum Translations {
+    static let loaded: Result<[UILanguage: [String: String]], TranslationError> = {
+        do throws(TranslationError) { return .success(try load()) } catch { return .failure(error) }
+    }()
+
+    static let tables: [UILanguage: [String: String]] = (try? loaded.get()) ?? [:]
+
+    // Built once: every page render needs them.
+    static let templateTables: [UILanguage: [String: String]] = Dictionary(uniqueKeysWithValues: UILanguage.allCases.map { lang in
+        let keys = Set(tables.values.flatMap(\.keys))
+        return (lang, Dictionary(uniqueKeysWithValues: keys.map { ($0.replacingOccurrences(of: ".", with: "_"), lang.text($0)) }))
+    })
+
+    /// Every language's table, checked to define the same keys: a key missing from one
+    /// language is an error, not a silent fallback.
+    static func load() throws(TranslationError) -> [UILanguage: [String: String]] {
+        try load(from: Bundle.module.url(forResource: "Translations", withExtension: nil))
+    }
+
+    /// The tables in `directory` (the shipped ones, or a copy a test altered).
+    public static func load(from directory: URL?) throws(TranslationError) -> [UILanguage: [String: String]] {
+        var tables: [UILanguage: [String: String]] = [:]
+        for lang in UILanguage.allCases {
+            guard let url = directory?.appendingPathComponent("\(lang.rawValue).json") else { throw .unreadable(lang, "no Translations resource") }
+            do {
+                tables[lang] = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: url))
+            } catch { throw .unreadable(lang, "\(error)") }
+        }
+        let all = Set(tables.values.flatMap(\.keys))
+        for lang in UILanguage.allCases {
+            let missing = all.subtracting(tables[lang, default: [:]].keys).sorted()
+            if !missing.isEmpty { throw .missingKeys(lang, missing) }
+        }
+        return tables
+    }
+
+    /// The keys every language defines.
+    public static var keys: Set<String> { Set(tables[.ar, default: [:]].keys) }
 }

@@ -1,0 +1,40 @@
+import BayanCore
+import BayanStore
+import BayanTestSupport
+@testable import BayanWeb
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Issue 11: a failure that is not the visitor's is a localized page with a reference and
+/// no internals; a template that is missing or broken stops the start.
+@Suite struct ServerFailures {
+    @Test func aDatabaseFailureIsAPageWithAReferenceAndNoInternals() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run { (b: Browser, store: SQLStore) async throws in
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            await store.close()
+            for lang in ["en", "tr", "ar"] {
+                let page = try await b.request("/c?lang=\(lang)")
+                #expect(page.status == .internalServerError)
+                #expect(page.body.contains(UILanguage(rawValue: lang)!.text("error.body")))
+                #expect(page.body.contains(UILanguage(rawValue: lang)!.text("error.reference")))
+                for word in ["SQLite", "sqlite", "database", "StoreError", "Error("] { #expect(!page.body.contains(word)) }
+            }
+        }
+    }
+
+    @Test func aMissingOrBrokenTemplateIsAnErrorNotAnEmptyPage() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/BayanWeb/Templates")
+        #expect(throws: Never.self) { try Templates.load(from: shipped) }
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let copy = URL(fileURLWithPath: dir.path).appendingPathComponent("Templates")
+        try FileManager.default.copyItem(at: shipped, to: copy)
+        try FileManager.default.removeItem(at: copy.appendingPathComponent("join.mustache"))
+        #expect { try Templates.load(from: copy) } throws: { "\($0)".contains("join.mustache not found") }
+        try Data("{{#open}} never closed".utf8).write(to: copy.appendingPathComponent("join.mustache"))
+        #expect { try Templates.load(from: copy) } throws: { "\($0)".contains("join.mustache does not parse") }
+    }
+}

@@ -1,0 +1,79 @@
+import BayanCore
+import BayanStore
+import BayanTestSupport
+@testable import BayanWeb
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Issue 11: the public join route's defences, each refusing in the visitor's language and
+/// storing nothing; and the confirmation mail, composed from the translation files.
+@Suite struct JoinRoute {
+    static func published(_ store: SQLStore, language: String = "ar") async throws -> String {
+        let record = try await store.importStatement(ImportPlan(
+            slug: try Slug("pub"), language: language, title: "بيان", body: "نص", author: "test",
+            signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+        return record.id
+    }
+
+    static func form(_ b: Browser, email: String = "salma@example.org") async throws -> [String: String] {
+        try await b.request("/s/pub/join")
+        return ["t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",
+                "email": email, "consent": "yes", "visibility": "public"]
+    }
+
+    static func individuals(_ store: SQLStore, _ id: String) async throws -> Int {
+        try await store.endorsements(of: id).filter { $0.signerKind == .individual }.count
+    }
+
+    @Test func aFilledHoneypotAForgedStampAndAHastyFormAreRefusedAndStoreNothing() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 30 }) { (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            var bot = try await Self.form(b)
+            bot["website"] = "http://spam.example"
+            let honeypot = try await b.request("/s/pub/join?lang=en", method: .post, form: bot)
+            #expect(honeypot.status == .unprocessableContent && honeypot.body.contains("could not be accepted"))
+
+            var forged = try await Self.form(b)
+            forged["t"] = "1700000000.deadbeef"
+            let stamp = try await b.request("/s/pub/join?lang=en", method: .post, form: forged)
+            #expect(stamp.status == .unprocessableContent && stamp.body.contains("The form has expired"))
+
+            let hasty = try await b.request("/s/pub/join?lang=tr", method: .post, form: try await Self.form(b))
+            #expect(hasty.status == .unprocessableContent && hasty.body.contains("Form çok hızlı gönderildi"))
+            #expect(hasty.body.contains("<html lang=\"tr\" dir=\"ltr\">"))
+            #expect(try await Self.individuals(store, id) == 0)
+        }
+    }
+
+    @Test func tooManyJoinsFromOneAddressAre429AndTheSameEmailTwiceIsOneEndorsement() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0; $0.joining.perAddressPerHour = 3 }) {
+            (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            #expect(try await b.request("/s/pub/join", method: .post, form: try await Self.form(b, email: "a@example.org")).status == .ok)
+            // The same address from a new form: refused as already endorsed, nothing stored.
+            let again = try await b.request("/s/pub/join?lang=en", method: .post, form: try await Self.form(b, email: "a@example.org"))
+            #expect(again.status == .conflict && again.body.contains("already endorsed"))
+            #expect(try await b.request("/s/pub/join", method: .post, form: try await Self.form(b, email: "b@example.org")).status == .ok)
+            let limited = try await b.request("/s/pub/join?lang=en", method: .post, form: try await Self.form(b, email: "c@example.org"))
+            #expect(limited.status == .tooManyRequests && limited.body.contains("Too many requests"))
+            let arabic = try await b.request("/s/pub/join", method: .post, form: try await Self.form(b, email: "d@example.org"))
+            #expect(arabic.status == .tooManyRequests && arabic.body.contains("dir=\"rtl\""))
+            #expect(try await Self.individuals(store, id) == 2)
+        }
+    }
+
+    @Test func theConfirmationMailIsInTheJoinersLanguageThenTheStatementsOwn() {
+        let urls = (confirm: "https://bayan.example/confirm/abc", own: "https://bayan.example/e/xyz")
+        let english = Mail.confirmation(lang: .en, statementLanguage: .ar, title: "بيان", confirmURL: urls.confirm, privateURL: urls.own)
+        #expect(english.subject == "Confirm your endorsement: بيان / تأكيد تأييد البيان: بيان")
+        let parts = english.body.components(separatedBy: "\n\n---\n\n")
+        #expect(parts.count == 2 && parts[0].hasPrefix("Hello,") && parts[1].hasPrefix("تحية طيبة"))
+        #expect(parts.allSatisfy { $0.contains(urls.confirm) && $0.contains(urls.own) && $0.contains("بيان") && !$0.contains("{") })
+        let turkish = Mail.confirmation(lang: .tr, statementLanguage: .tr, title: "Açıklama", confirmURL: urls.confirm, privateURL: urls.own)
+        #expect(turkish.subject == "Desteğinizi onaylayın: Açıklama")
+        #expect(!turkish.body.contains("---") && turkish.body.hasPrefix("Merhaba"))
+    }
+}
