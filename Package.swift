@@ -33,62 +33,80 @@ let package = Package(
     ],
     targets: [
         .target(name: "ArabicText"),
-        .target(name: "BayanCore", dependencies: [
-            "ArabicText",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "BayanCore",
+            dependencies: [
+                "ArabicText",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "BayanDocument", dependencies: ["BayanCore", "ArabicText"]),
-        .target(name: "BayanStore", dependencies: [
-            "BayanCore",
-            .product(name: "SQLKit", package: "sql-kit"),
-            .product(name: "SQLiteKit", package: "sqlite-kit"),
-            .product(name: "PostgresKit", package: "postgres-kit"),
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "BayanApp", dependencies: [
-            "BayanCore", "BayanStore", "BayanDocument", "ArabicText",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-        ]),
-        .target(name: "BayanMail", dependencies: [
-            "BayanStore",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "BayanWeb", dependencies: [
-            "BayanCore", "BayanStore", "BayanDocument", "BayanApp",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Mustache", package: "swift-mustache"),
-            .product(name: "CompressNIO", package: "compress-nio"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-        ], resources: [.copy("Templates"), .copy("Translations")]),
-        .executableTarget(name: "bayan", dependencies: [
-            "BayanCore", "BayanStore", "BayanDocument", "BayanApp", "BayanWeb", "BayanMail", "ArabicText",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Configuration", package: "swift-configuration"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
+        .target(
+            name: "BayanStore",
+            dependencies: [
+                "BayanCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "BayanApp",
+            dependencies: [
+                "BayanCore", "BayanStore", "BayanDocument", "ArabicText",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]),
+        .target(
+            name: "BayanMail",
+            dependencies: [
+                "BayanStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "BayanWeb",
+            dependencies: [
+                "BayanCore", "BayanStore", "BayanDocument", "BayanApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ], resources: [.copy("Templates"), .copy("Translations"), .copy("Static")]),
+        .executableTarget(
+            name: "bayan",
+            dependencies: [
+                "BayanCore", "BayanStore", "BayanDocument", "BayanApp", "BayanWeb", "BayanMail", "ArabicText",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .target(name: "BayanTestSupport", path: "Tests/Support"),
-        .testTarget(name: "ArabicTextTests", dependencies: [
-            "ArabicText",
-            .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
+        .testTarget(
+            name: "ArabicTextTests",
+            dependencies: [
+                "ArabicText",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
         .testTarget(name: "BayanCoreTests", dependencies: ["BayanCore", "ArabicText"]),
-        .testTarget(name: "BayanDocumentTests", dependencies: [
-            "BayanDocument", "BayanCore", "BayanTestSupport",
-            .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
+        .testTarget(
+            name: "BayanDocumentTests",
+            dependencies: [
+                "BayanDocument", "BayanCore", "BayanTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
         .testTarget(name: "BayanStoreTests", dependencies: ["BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport"]),
         .testTarget(name: "BayanAppTests", dependencies: ["BayanApp", "BayanStore", "BayanCore", "BayanTestSupport"]),
-        .testTarget(name: "BayanWebTests", dependencies: [
-            "BayanWeb", "BayanApp", "BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ]),
+        .testTarget(
+            name: "BayanWebTests",
+            dependencies: [
+                "BayanWeb", "BayanApp", "BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "BayanCLITests", dependencies: ["BayanCore", "BayanDocument", "BayanStore", "BayanTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -22,7 +22,7 @@ let package = Package(
                 .product(name: "BayanWeb", package: "Bayan"),
             ],
             path: "Benchmarks/NameBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")])
     ],
     swiftLanguageModes: [.v6]
 )

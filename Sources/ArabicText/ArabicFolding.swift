@@ -11,7 +11,7 @@ enum ArabicFolding {
     static func isIgnorable(_ v: UInt32) -> Bool {
         switch v {
         case 0x0610...0x061A, 0x064B...0x065F, 0x0670, 0x06D6...0x06DC, 0x06DF...0x06E8,
-             0x06EA...0x06ED, 0x08D3...0x08FF:
+            0x06EA...0x06ED, 0x08D3...0x08FF:
             return true  // Arabic marks
         case 0x0640: return true  // tatweel
         default: return isInvisibleFormat(v)
@@ -23,7 +23,7 @@ enum ArabicFolding {
     static func isInvisibleFormat(_ v: UInt32) -> Bool {
         switch v {
         case 0x00AD, 0x061C, 0x180E, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064,
-             0x2066...0x206F, 0xFEFF, 0xFFF9...0xFFFB:
+            0x2066...0x206F, 0xFEFF, 0xFFF9...0xFFFB:
             return true
         default: return false
         }

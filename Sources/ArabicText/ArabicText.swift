@@ -25,7 +25,10 @@ public enum ArabicText {
                 pendingSpace = !out.isEmpty
                 continue
             }
-            if pendingSpace { out.append(" "); pendingSpace = false }
+            if pendingSpace {
+                out.append(" ")
+                pendingSpace = false
+            }
             let folded = ArabicFolding.foldLetter(v)
             if ArabicFolding.isLatinLetter(folded) {
                 for f in LatinFolding.fold(Unicode.Scalar(folded)!) { out.append(Unicode.Scalar(f)!) }
@@ -77,7 +80,10 @@ public enum ArabicText {
         for scalar in prepared(text).unicodeScalars {
             if ArabicFolding.isIgnorable(scalar.value) { continue }
             if scalar.properties.isWhitespace {
-                if !current.isEmpty { words.append(current); current = [] }
+                if !current.isEmpty {
+                    words.append(current)
+                    current = []
+                }
             } else {
                 current.append(scalar)
             }
@@ -91,7 +97,8 @@ public enum ArabicText {
     /// not the article; `الحراك` is.
     static func hasDefiniteArticle(_ word: [Unicode.Scalar]) -> Bool {
         guard word.count >= 4, word[0].value == 0x0627 || word[0].value == 0x0671,
-              word[1].value == 0x0644 else { return false }
+            word[1].value == 0x0644
+        else { return false }
         var folded = String.UnicodeScalarView()
         for s in word { folded.append(Unicode.Scalar(ArabicFolding.foldLetter(s.value))!) }
         return !articleExceptions.contains(String(folded))

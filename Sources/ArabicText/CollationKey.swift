@@ -56,7 +56,10 @@ public struct CollationKey: Comparable, Hashable, Sendable {
 
     static func appendWeights(of scalar: Unicode.Scalar, to weights: inout [UInt32]) {
         let v = ArabicFolding.foldLetter(scalar.value)
-        if (0x30...0x39).contains(v) { weights.append(digitBase + v - 0x30); return }
+        if (0x30...0x39).contains(v) {
+            weights.append(digitBase + v - 0x30)
+            return
+        }
         if ArabicFolding.isArabicLetter(v) {
             let base: UInt32
             switch v {
@@ -75,7 +78,10 @@ public struct CollationKey: Comparable, Hashable, Sendable {
             weights.append(arabicBase + base - 0x0600)
             return
         }
-        if (0x61...0x7A).contains(v) { weights.append(latinBase + v); return }
+        if (0x61...0x7A).contains(v) {
+            weights.append(latinBase + v)
+            return
+        }
         if ArabicFolding.isLatinLetter(v) {
             for f in LatinFolding.fold(Unicode.Scalar(v)!) { weights.append(latinBase + f) }
             return
@@ -83,9 +89,9 @@ public struct CollationKey: Comparable, Hashable, Sendable {
         let props = scalar.properties
         switch props.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol,
-             .currencySymbol, .modifierSymbol, .otherSymbol, .nonspacingMark, .enclosingMark,
-             .spacingMark, .control, .format:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol,
+            .currencySymbol, .modifierSymbol, .otherSymbol, .nonspacingMark, .enclosingMark,
+            .spacingMark, .control, .format:
             return
         default:
             weights.append(otherBase + v)

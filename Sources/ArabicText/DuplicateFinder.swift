@@ -39,7 +39,8 @@ public enum DuplicateFinder {
 
     /// Why two names match, or nil when they do not.
     public static func reason(_ a: String, _ b: String) -> String? {
-        let na = ArabicText.normalize(a), nb = ArabicText.normalize(b)
+        let na = ArabicText.normalize(a)
+        let nb = ArabicText.normalize(b)
         if na == nb { return sameAfterNormalization }
         let all = Set(Rule.allCases)
         if key(na, rules: all) == key(nb, rules: all) { return explain(na, nb) }
@@ -67,8 +68,10 @@ public enum DuplicateFinder {
         for (_, members) in groups where members.count > 1 {
             for x in 0..<members.count {
                 for y in (x + 1)..<members.count {
-                    let i = members[x], j = members[y]
-                    let why = normalized[i] == normalized[j]
+                    let i = members[x]
+                    let j = members[y]
+                    let why =
+                        normalized[i] == normalized[j]
                         ? sameAfterNormalization : explain(normalized[i], normalized[j])
                     result.append(Candidate(first: i, second: j, reason: why))
                 }
@@ -95,7 +98,8 @@ public enum DuplicateFinder {
             if runEnd - runStart > 1 {
                 for x in runStart..<runEnd {
                     for y in (x + 1)..<runEnd where entries[x].key != entries[y].key {
-                        let a = Int(min(entries[x].key, entries[y].key)), b = Int(max(entries[x].key, entries[y].key))
+                        let a = Int(min(entries[x].key, entries[y].key))
+                        let b = Int(max(entries[x].key, entries[y].key))
                         let id = Int64(a) << 32 | Int64(b)
                         guard !nearPairs.contains(id), isOneLetterApart(scalarKeys[a], scalarKeys[b]) else { continue }
                         nearPairs.insert(id)
@@ -105,7 +109,8 @@ public enum DuplicateFinder {
             runStart = runEnd
         }
         for id in nearPairs {
-            let a = Int(id >> 32), b = Int(id & 0xFFFF_FFFF)
+            let a = Int(id >> 32)
+            let b = Int(id & 0xFFFF_FFFF)
             for i in groups[keys[a]]! {
                 for j in groups[keys[b]]! {
                     result.append(Candidate(first: min(i, j), second: max(i, j), reason: oneLetterApart))
@@ -122,7 +127,7 @@ public enum DuplicateFinder {
     /// Calls `emit` with the hash of the key itself and of each deletion of one
     /// non-digit letter (a polynomial hash, computed from prefix and suffix sums).
     static func deletionHashes(_ s: [UInt32], _ emit: (UInt64) -> Void) {
-        let base: UInt64 = 0x100000001B3
+        let base: UInt64 = 0x100_0000_01B3
         let n = s.count
         var prefix = [UInt64](repeating: 0, count: n + 1)
         for i in 0..<n { prefix[i + 1] = prefix[i] &* base &+ UInt64(s[i]) &+ 1 }
@@ -151,8 +156,12 @@ public enum DuplicateFinder {
         if a == b || abs(a.count - b.count) > 1 { return false }
         var i = 0
         while i < min(a.count, b.count) && a[i] == b[i] { i += 1 }
-        var ja = a.count - 1, jb = b.count - 1
-        while ja >= i && jb >= i && a[ja] == b[jb] { ja -= 1; jb -= 1 }
+        var ja = a.count - 1
+        var jb = b.count - 1
+        while ja >= i && jb >= i && a[ja] == b[jb] {
+            ja -= 1
+            jb -= 1
+        }
         // Differing segments a[i...ja], b[i...jb] must be at most one scalar each.
         guard ja - i < 1 && jb - i < 1 else { return false }
         let differing = (ja >= i ? [a[i]] : []) + (jb >= i ? [b[i]] : [])
@@ -205,7 +214,8 @@ public enum DuplicateFinder {
                 }
             }
             if rules.contains(.finalYa), word.count >= 3, word[word.count - 2] == "ي",
-               ["ة", "ه"].contains(word[word.count - 1]) {
+                ["ة", "ه"].contains(word[word.count - 1])
+            {
                 word[word.count - 1] = "ا"
             }
             out.append(String(String.UnicodeScalarView(word)))

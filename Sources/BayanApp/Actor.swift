@@ -11,7 +11,7 @@ public enum Actor: Sendable, Equatable {
     /// The author recorded with a version or an event.
     public var name: String {
         switch self {
-        case let .coordinator(c): c.email
+        case .coordinator(let c): c.email
         case .serverOperator: "cli"
         }
     }
@@ -39,7 +39,7 @@ public enum AccessRules {
     {
         switch actor {
         case .serverOperator: return true
-        case let .coordinator(c):
+        case .coordinator(let c):
             if c.disabled { return false }
             if c.role == .admin { return true }
             return try await granted().contains(statementID)

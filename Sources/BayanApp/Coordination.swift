@@ -39,7 +39,7 @@ public struct Coordination: Sendable {
         let record = try await attempt { () async throws(StoreError) in try await store.statement(slug: slug) }
         let allowed = try await attempt { () async throws(StoreError) in
             try await AccessRules.mayManage(actor, statementID: record.id) { () async throws(StoreError) in
-                guard case let .coordinator(c) = actor else { return [] }
+                guard case .coordinator(let c) = actor else { return [] }
                 return try await store.managedStatementIDs(coordinatorID: c.id)
             }
         }
@@ -54,7 +54,7 @@ public struct Coordination: Sendable {
         let store = self.store
         return try await attempt { () async throws(StoreError) in
             let record = try await store.createStatement(slug: slug, language: language, title: title, body: body, author: actor.name)
-            if case let .coordinator(c) = actor { try await store.grant(statementID: record.id, to: c.id) }
+            if case .coordinator(let c) = actor { try await store.grant(statementID: record.id, to: c.id) }
             return record
         }
     }
@@ -95,9 +95,10 @@ public struct Coordination: Sendable {
     /// signed that earlier statement and are not invited yet), valid for `lifetime`. The
     /// links are derived from `key`, the form's one-use key: sent twice, one batch, and the
     /// second answer shows the same links. Without a key (the CLI) a fresh one is made.
-    public func invite(_ s: ManagedStatement, names: [String], alsoSignatoriesOf earlierSlug: String? = nil,
-                       lifetime: InvitationLifetime, key: String? = nil) async throws(AppError) -> (links: [IssuedLink], repeated: Bool)
-    {
+    public func invite(
+        _ s: ManagedStatement, names: [String], alsoSignatoriesOf earlierSlug: String? = nil,
+        lifetime: InvitationLifetime, key: String? = nil
+    ) async throws(AppError) -> (links: [IssuedLink], repeated: Bool) {
         let store = self.store
         var all = names
         if let earlierSlug, !earlierSlug.isEmpty {
@@ -123,8 +124,9 @@ public struct Coordination: Sendable {
         }
         let expiry = lifetime.expiry(from: now())
         let outcome = try await attempt { () async throws(StoreError) in
-            try await store.createInvitations(statementID: s.id, batch, expiresAt: expiry,
-                                              submission: Submission(keyHash: Tokens.hash("invitations|" + s.id + "|" + key), contentHash: content))
+            try await store.createInvitations(
+                statementID: s.id, batch, expiresAt: expiry,
+                submission: Submission(keyHash: Tokens.hash("invitations|" + s.id + "|" + key), contentHash: content))
         }
         guard outcome == .repeated else { return (links, false) }
         // The links of the first submission, which may name fewer organisations.
@@ -153,10 +155,10 @@ public struct Coordination: Sendable {
         try await attempt { () async throws(StoreError) in
             switch decision {
             case .approve: _ = try await store.setEndorsementState(statementID: s.id, endorsementID: endorsementID, to: .approved, reason: nil)
-            case let .reject(reason):
+            case .reject(let reason):
                 _ = try await store.setEndorsementState(statementID: s.id, endorsementID: endorsementID, to: .rejected, reason: reason)
-            case let .merge(into): try await store.merge(statementID: s.id, keep: into, drop: endorsementID)
-            case let .rename(name): _ = try await store.rename(statementID: s.id, endorsementID: endorsementID, to: name)
+            case .merge(let into): try await store.merge(statementID: s.id, keep: into, drop: endorsementID)
+            case .rename(let name): _ = try await store.rename(statementID: s.id, endorsementID: endorsementID, to: name)
             }
         }
     }

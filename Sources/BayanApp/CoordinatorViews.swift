@@ -134,7 +134,7 @@ extension Coordination {
         for summary in all {
             let allowed = try await AccessRules.mayManage(actor, statementID: summary.statement.id) { () async throws(StoreError) in
                 if let granted { return granted }
-                guard case let .coordinator(c) = actor else { return [] }
+                guard case .coordinator(let c) = actor else { return [] }
                 let ids = try await store.managedStatementIDs(coordinatorID: c.id)
                 granted = ids
                 return ids

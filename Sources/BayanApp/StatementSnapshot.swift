@@ -19,8 +19,10 @@ public struct StatementSnapshot: Sendable {
 
     public static let individualsPerPage = 500
 
-    public init(statement: StatementRecord, version: StatementVersion, signatories: [Endorsement], later: [Endorsement],
-                individuals: IndividualPage) {
+    public init(
+        statement: StatementRecord, version: StatementVersion, signatories: [Endorsement], later: [Endorsement],
+        individuals: IndividualPage
+    ) {
         self.statement = statement
         self.version = version
         self.signatories = signatories
@@ -40,8 +42,9 @@ public struct StatementSnapshot: Sendable {
         }
         let later = all.filter { !$0.founding && $0.number != nil && ($0.state == .approved || $0.state == .withdrawn) }
             .sorted { $0.number! < $1.number! }
-        let individuals = try await store.individuals(of: statement.id, offset: max(0, page - 1) * individualsPerPage,
-                                                      limit: individualsPerPage)
+        let individuals = try await store.individuals(
+            of: statement.id, offset: max(0, page - 1) * individualsPerPage,
+            limit: individualsPerPage)
         var snapshot = StatementSnapshot(statement: statement, version: version, signatories: list, later: later, individuals: individuals)
         snapshot.versions = try await store.versions(of: statement.id)
         return snapshot
@@ -55,12 +58,15 @@ public struct StatementSnapshot: Sendable {
             version: .init(number: version.number, hash: version.contentHash.hex),
             publishedAt: statement.publishedAt.map { $0.formatted(Date.ISO8601FormatStyle()) },
             signatories: signatories.enumerated().map { offset, e in
-                .init(number: e.number ?? offset + 1, name: e.displayName, place: e.place,
-                      kind: e.signerKind.rawValue, list: "founding", status: e.state == .withdrawn ? "withdrawn" : "signed")
-            } + later.map { e in
-                .init(number: e.number, name: e.displayName, place: e.place, kind: "organization", list: "later",
-                      status: e.state == .withdrawn ? "withdrawn" : "signed")
-            })
+                .init(
+                    number: e.number ?? offset + 1, name: e.displayName, place: e.place,
+                    kind: e.signerKind.rawValue, list: "founding", status: e.state == .withdrawn ? "withdrawn" : "signed")
+            }
+                + later.map { e in
+                    .init(
+                        number: e.number, name: e.displayName, place: e.place, kind: "organization", list: "later",
+                        status: e.state == .withdrawn ? "withdrawn" : "signed")
+                })
     }
 
     /// The translation of the current text into `language`, if there is one.

@@ -33,7 +33,8 @@ public struct ContentHash: Hashable, Sendable, Codable, CustomStringConvertible 
             while let last = l.last, last == " " || last == "\t" { l = l.dropLast() }
             return String(l)
         }
-        var start = 0, end = lines.count
+        var start = 0
+        var end = lines.count
         while start < end && lines[start].isEmpty { start += 1 }
         while end > start && lines[end - 1].isEmpty { end -= 1 }
         return lines[start..<end].joined(separator: "\n")
@@ -105,8 +106,10 @@ public struct StatementVersion: Sendable, Codable, Equatable {
     /// For a correction after publication: why the text changed.
     public var reason: String?
 
-    public init(number: Int, language: String, title: String, body: String, author: String,
-                createdAt: Date, translationOf: ContentHash? = nil, reason: String? = nil) {
+    public init(
+        number: Int, language: String, title: String, body: String, author: String,
+        createdAt: Date, translationOf: ContentHash? = nil, reason: String? = nil
+    ) {
         self.number = number
         self.language = language
         self.title = ContentHash.canonical(title)
@@ -120,8 +123,10 @@ public struct StatementVersion: Sendable, Codable, Equatable {
 
     /// A version read back from storage: its fields and hash as stored, not recomputed
     /// (re-hashing every version on every read cost 3% of a sign-on burst).
-    public init(stored number: Int, language: String, title: String, body: String, contentHash: ContentHash, author: String,
-                createdAt: Date, translationOf: ContentHash?, reason: String?) {
+    public init(
+        stored number: Int, language: String, title: String, body: String, contentHash: ContentHash, author: String,
+        createdAt: Date, translationOf: ContentHash?, reason: String?
+    ) {
         self.number = number
         self.language = language
         self.title = title

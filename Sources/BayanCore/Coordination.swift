@@ -55,8 +55,10 @@ public struct Invitation: Sendable, Equatable {
     public var uses: Int
     public var endorsementID: String?
 
-    public init(id: String, statementID: String, organizationName: String, createdAt: Date, expiresAt: Date, revoked: Bool,
-                openedAt: Date?, uses: Int, endorsementID: String?) {
+    public init(
+        id: String, statementID: String, organizationName: String, createdAt: Date, expiresAt: Date, revoked: Bool,
+        openedAt: Date?, uses: Int, endorsementID: String?
+    ) {
         self.id = id
         self.statementID = statementID
         self.organizationName = organizationName
@@ -92,8 +94,10 @@ public struct StatementRecord: Sendable, Equatable, Codable {
     public var createdAt: Date
     public var publishedAt: Date?
 
-    public init(id: String, slug: String, state: StatementState, language: String, foundingOrder: FoundingOrder,
-                createdAt: Date, publishedAt: Date?) {
+    public init(
+        id: String, slug: String, state: StatementState, language: String, foundingOrder: FoundingOrder,
+        createdAt: Date, publishedAt: Date?
+    ) {
         self.id = id
         self.slug = slug
         self.state = state

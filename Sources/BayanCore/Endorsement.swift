@@ -55,11 +55,13 @@ public struct Endorsement: Sendable, Codable, Equatable, Identifiable {
     public var imported: Bool
     public var createdAt: Date
 
-    public init(id: String, signerKind: SignerKind = .organization, organizationID: String? = nil,
-                displayName: String, place: String? = nil, signerName: String? = nil,
-                signerRole: String? = nil, contact: String? = nil, versionHash: ContentHash,
-                state: EndorsementState = .pending, founding: Bool = false, number: Int? = nil,
-                visibility: Visibility = .public, imported: Bool = false, createdAt: Date) {
+    public init(
+        id: String, signerKind: SignerKind = .organization, organizationID: String? = nil,
+        displayName: String, place: String? = nil, signerName: String? = nil,
+        signerRole: String? = nil, contact: String? = nil, versionHash: ContentHash,
+        state: EndorsementState = .pending, founding: Bool = false, number: Int? = nil,
+        visibility: Visibility = .public, imported: Bool = false, createdAt: Date
+    ) {
         self.id = id
         self.signerKind = signerKind
         self.organizationID = organizationID
@@ -128,10 +130,11 @@ public enum SignatoryRules {
     ) throws(DomainError) -> [(id: String, number: Int)] {
         guard !all.contains(where: { $0.founding || $0.number != nil }) else { throw .alreadyNumbered }
         let listed = all.filter { isListed($0, currentHash: currentHash) && $0.signerKind == .organization }
-        let ordered: [Endorsement] = switch order {
-        case .arabic: ArabicText.sorted(listed, by: \.displayName)
-        case .signing: listed.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        }
+        let ordered: [Endorsement] =
+            switch order {
+            case .arabic: ArabicText.sorted(listed, by: \.displayName)
+            case .signing: listed.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+            }
         return ordered.enumerated().map { (id: $0.element.id, number: $0.offset + 1) }
     }
 

@@ -15,8 +15,10 @@ public struct Event: Sendable, Codable, Equatable {
 
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    public init(sequence: Int, kind: String, atMillis: Int64, payload: [String: String],
-                prevHash: String, hash: String) {
+    public init(
+        sequence: Int, kind: String, atMillis: Int64, payload: [String: String],
+        prevHash: String, hash: String
+    ) {
         self.sequence = sequence
         self.kind = kind
         self.atMillis = atMillis
@@ -26,15 +28,19 @@ public struct Event: Sendable, Codable, Equatable {
     }
 
     /// The next event after `previous` (nil for the first one), with its hash computed.
-    public static func next(after previous: Event?, kind: EventKind, at date: Date,
-                            payload: [String: String]) -> Event {
+    public static func next(
+        after previous: Event?, kind: EventKind, at date: Date,
+        payload: [String: String]
+    ) -> Event {
         next(afterSequence: previous?.sequence ?? 0, hash: previous?.hash ?? genesisHash, kind: kind, at: date, payload: payload)
     }
 
     /// The next event after the one with `sequence` and `hash` (0 and the genesis hash
     /// for the first): all a writer needs to know of the head to extend the chain.
-    public static func next(afterSequence previousSequence: Int, hash prev: String, kind: EventKind, at date: Date,
-                            payload: [String: String]) -> Event {
+    public static func next(
+        afterSequence previousSequence: Int, hash prev: String, kind: EventKind, at date: Date,
+        payload: [String: String]
+    ) -> Event {
         let sequence = previousSequence + 1
         let at = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let hash = computeHash(prevHash: prev, sequence: sequence, kind: kind.rawValue, atMillis: at, payload: payload)
@@ -58,8 +64,10 @@ public struct Event: Sendable, Codable, Equatable {
         return out
     }
 
-    public static func computeHash(prevHash: String, sequence: Int, kind: String, atMillis: Int64,
-                                   payload: [String: String]) -> String {
+    public static func computeHash(
+        prevHash: String, sequence: Int, kind: String, atMillis: Int64,
+        payload: [String: String]
+    ) -> String {
         var data = Array(prevHash.utf8)
         data.append(contentsOf: canonical(sequence: sequence, kind: kind, atMillis: atMillis, payload: payload))
         return ContentHash.sha256Hex(data)
@@ -104,8 +112,8 @@ public enum ChainVerification: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .valid(count, head): "valid: \(count) events, head \(head.prefix(16))"
-        case let .broken(sequence, reason): "broken at event \(sequence): \(reason)"
+        case .valid(let count, let head): "valid: \(count) events, head \(head.prefix(16))"
+        case .broken(let sequence, let reason): "broken at event \(sequence): \(reason)"
         }
     }
 }
@@ -121,8 +129,9 @@ public enum EventChain {
             if e.prevHash != prev {
                 return .broken(sequence: e.sequence, reason: "its previous-hash does not match the event before it")
             }
-            let expected = Event.computeHash(prevHash: e.prevHash, sequence: e.sequence, kind: e.kind,
-                                             atMillis: e.atMillis, payload: e.payload)
+            let expected = Event.computeHash(
+                prevHash: e.prevHash, sequence: e.sequence, kind: e.kind,
+                atMillis: e.atMillis, payload: e.payload)
             if expected != e.hash {
                 return .broken(sequence: e.sequence, reason: "its content does not match its hash (altered)")
             }

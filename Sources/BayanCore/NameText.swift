@@ -148,8 +148,8 @@ public enum NameProblem: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .empty: "the name is empty"
         case .noVisibleLetter: "the name has no visible letter"
-        case let .tooLong(limit): "the name is longer than \(limit) characters"
-        case let .spoofingControl(c):
+        case .tooLong(let limit): "the name is longer than \(limit) characters"
+        case .spoofingControl(let c):
             "the name contains \(c), an invisible character that can change the order in which a list is displayed"
         }
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Cryptographically secure random bytes in one call (glibc's `arc4random_buf`, one
@@ -10,12 +10,12 @@ public enum SecureRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         #if canImport(Glibc)
-        out.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, count) }
-        return out
+            out.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, count) }
+            return out
         #else
-        var rng = SystemRandomNumberGenerator()
-        for i in 0..<count { out[i] = UInt8.random(in: 0...255, using: &rng) }
-        return out
+            var rng = SystemRandomNumberGenerator()
+            for i in 0..<count { out[i] = UInt8.random(in: 0...255, using: &rng) }
+            return out
         #endif
     }
 }

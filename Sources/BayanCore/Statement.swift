@@ -77,29 +77,29 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .illegalTransition(from, to):
+        case .illegalTransition(let from, let to):
             "a statement cannot move from \(from.rawValue) to \(to.rawValue)"
-        case let .textFrozen(state):
+        case .textFrozen(let state):
             "the text of a \(state.rawValue) statement is frozen; corrections are new versions with a reason"
-        case let .notAcceptingSignatures(state):
+        case .notAcceptingSignatures(let state):
             "a \(state.rawValue) statement does not accept signatures"
         case .alreadyNumbered:
             "the founding list is already numbered; its numbers never change"
-        case let .emptyName(field):
+        case .emptyName(let field):
             "\(field) must not be empty"
-        case let .fieldTooLong(field, limit):
+        case .fieldTooLong(let field, let limit):
             "\(field) is longer than \(limit) characters"
-        case let .invalidSlug(slug):
+        case .invalidSlug(let slug):
             "'\(slug)' is not a valid slug: use 1-80 lower-case Latin letters, digits and hyphens"
         case .alreadyWithdrawn:
             "this endorsement is already withdrawn"
-        case let .invalidEndorsementTransition(from, to):
+        case .invalidEndorsementTransition(let from, let to):
             "an endorsement cannot move from \(from.rawValue) to \(to.rawValue)"
-        case let .noVisibleLetter(field):
+        case .noVisibleLetter(let field):
             "\(field) has no visible letter"
-        case let .invalidInvitationLifetime(days):
+        case .invalidInvitationLifetime(let days):
             "invitation links last \(InvitationLifetime.allowedDays.lowerBound) to \(InvitationLifetime.allowedDays.upperBound) days, not \(days)"
-        case let .spoofingCharacter(field, character):
+        case .spoofingCharacter(let field, let character):
             "\(field) contains \(character), an invisible character that can change the order in which a list is displayed"
         }
     }
@@ -109,9 +109,11 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
 public struct Slug: Hashable, Sendable, Codable, CustomStringConvertible {
     public let value: String
     public init(_ value: String) throws(DomainError) {
-        let ok = (1...80).contains(value.count) && value.utf8.allSatisfy {
-            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D
-        } && !value.hasPrefix("-") && !value.hasSuffix("-")
+        let ok =
+            (1...80).contains(value.count)
+            && value.utf8.allSatisfy {
+                ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D
+            } && !value.hasPrefix("-") && !value.hasSuffix("-")
         guard ok else { throw .invalidSlug(value) }
         self.value = value
     }
@@ -148,8 +150,8 @@ public enum Limits {
             switch error {
             case .empty: throw .emptyName(field: field)
             case .noVisibleLetter: throw .noVisibleLetter(field: field)
-            case let .tooLong(limit): throw .fieldTooLong(field: field, limit: limit)
-            case let .spoofingControl(c): throw .spoofingCharacter(field: field, c)
+            case .tooLong(let limit): throw .fieldTooLong(field: field, limit: limit)
+            case .spoofingControl(let c): throw .spoofingCharacter(field: field, c)
             }
         }
     }
@@ -161,9 +163,11 @@ public enum Limits {
     }
 
     static func cleanedBySplitting(_ raw: String) -> String {
-        let stripped = String(String.UnicodeScalarView(raw.unicodeScalars.filter { s in
-            !ArabicText.isInvisibleFormat(s) && !(s.properties.generalCategory == .control)
-        }))
+        let stripped = String(
+            String.UnicodeScalarView(
+                raw.unicodeScalars.filter { s in
+                    !ArabicText.isInvisibleFormat(s) && !(s.properties.generalCategory == .control)
+                }))
         return stripped.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
@@ -179,7 +183,7 @@ public enum Limits {
                 continue
             }
             if previousWasSpace, s.value >= 0x300, s.properties.isGraphemeExtend || s.properties.generalCategory == .spacingMark {
-                return false   // a mark after a space makes one whitespace character with it
+                return false  // a mark after a space makes one whitespace character with it
             }
             previousWasSpace = false
             if s.value < 0x20 || (s.value >= 0x7F && (NameText.isInvisible(s) || s.properties.isWhitespace)) {

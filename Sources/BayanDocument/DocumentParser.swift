@@ -73,7 +73,8 @@ public enum DocumentParser {
         // A numbered line in the text is refused: it is usually a signatory cut off from
         // the list by a line that could not be read (the line named as the separator).
         if !options.numberedLinesInText,
-           let numbered = ((titleIndex + 1)..<listStart).last(where: { lines[$0].item != nil }) {
+            let numbered = ((titleIndex + 1)..<listStart).last(where: { lines[$0].item != nil })
+        {
             let separator = ((numbered + 1)..<listStart).first(where: { !lines[$0].isBlank && !lines[$0].isBullet })
             throw .numberedLineInText(
                 line: numbered + 1, listStart: listStart < lines.count ? listStart + 1 : nil,
@@ -99,7 +100,7 @@ public enum DocumentParser {
                 case .empty: throw .emptyName(line: lineNo)
                 case .noVisibleLetter: throw .noVisibleLetter(line: lineNo, text: line.text)
                 case .tooLong: throw .nameTooLong(line: lineNo, limit: Limits.nameLength)
-                case let .spoofingControl(c):
+                case .spoofingControl(let c):
                     throw .spoofingCharacter(line: lineNo, c.shifted(by: prefix.nameStart), cleanedLine: line.cleanedForDisplay)
                 }
             }
@@ -122,8 +123,9 @@ public enum DocumentParser {
         let body = paragraphs(lines[(titleIndex + 1)..<listStart].map { $0.isBlank ? "" : $0.text })
         guard body.count <= Limits.bodyLength else { throw .bodyTooLong(limit: Limits.bodyLength) }
         let paragraphCount = body.isEmpty ? 0 : body.components(separatedBy: "\n\n").count
-        return ParsedDocument(document: StatementDocument(title: title, body: body, signatories: items),
-                              warnings: warnings, paragraphCount: paragraphCount)
+        return ParsedDocument(
+            document: StatementDocument(title: title, body: body, signatories: items),
+            warnings: warnings, paragraphCount: paragraphCount)
     }
 
     // MARK: - Lines

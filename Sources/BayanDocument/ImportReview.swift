@@ -33,10 +33,12 @@ public enum ImportReview {
 
         /// The lines printed before storing (or instead of storing, in a dry run).
         public var lines: [String] {
-            var out = ["read: the title, \(paragraphs) paragraph\(paragraphs == 1 ? "" : "s") of text, "
-                + "\(signatories.count) signator\(signatories.count == 1 ? "y" : "ies")"
-                + (firstNumber.map { " numbered \($0)–\(lastNumber ?? $0)" } ?? "")
-                + (signatories.isEmpty ? "" : " (the document numbers them \(declaredNumbering))")]
+            var out = [
+                "read: the title, \(paragraphs) paragraph\(paragraphs == 1 ? "" : "s") of text, "
+                    + "\(signatories.count) signator\(signatories.count == 1 ? "y" : "ies")"
+                    + (firstNumber.map { " numbered \($0)–\(lastNumber ?? $0)" } ?? "")
+                    + (signatories.isEmpty ? "" : " (the document numbers them \(declaredNumbering))")
+            ]
             out += changes
             out += notes
             return out
@@ -50,15 +52,15 @@ public enum ImportReview {
 
         public var description: String {
             switch self {
-            case let .repeatedNumbers(count, numbering, lines):
+            case .repeatedNumbers(let count, let numbering, let lines):
                 "the list repeats numbers (\(count) signatories read, numbered \(numbering); repeated at line "
                     + lines.map(String.init).joined(separator: ", ")
                     + "); check for a doubled organisation, or pass --renumber to number them 1..\(count) in document order"
-            case let .numberingNeedsRepair(count, numbering, firstLine):
+            case .numberingNeedsRepair(let count, let numbering, let firstLine):
                 "the list does not run 1..\(count): \(count) signatories read from line \(firstLine) on, numbered \(numbering). "
                     + "Publishing would renumber them; check that no signatory was lost or moved into the text above line \(firstLine), "
                     + "then pass --renumber to number them 1..\(count) in document order"
-            case let .sameOrganisation(a, b, name):
+            case .sameOrganisation(let a, let b, let name):
                 "lines \(a) and \(b) name the same organisation ('\(name)')"
             }
         }
@@ -77,7 +79,8 @@ public enum ImportReview {
         }
         var notes: [String] = []
         for candidate in DuplicateFinder.candidates(in: items.map(\.name)) {
-            let a = items[candidate.first], b = items[candidate.second]
+            let a = items[candidate.first]
+            let b = items[candidate.second]
             if candidate.reason == DuplicateFinder.sameAfterNormalization {
                 throw .sameOrganisation(lineA: a.line, lineB: b.line, name: a.name)
             }
@@ -99,8 +102,9 @@ public enum ImportReview {
             }
         }
         let ordered = changes.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element.text)
-        return Summary(paragraphs: parsed.paragraphCount, signatories: signatories, declaredNumbering: numbering,
-                       changes: ordered, notes: notes)
+        return Summary(
+            paragraphs: parsed.paragraphCount, signatories: signatories, declaredNumbering: numbering,
+            changes: ordered, notes: notes)
     }
 
     /// Numbers as runs of consecutive values: `[1, 2, 3, 5, 6]` → `1–3, 5–6`.
@@ -109,7 +113,10 @@ public enum ImportReview {
         var runs: [String] = []
         var previous = start
         for n in numbers.dropFirst() {
-            if n == previous + 1 { previous = n; continue }
+            if n == previous + 1 {
+                previous = n
+                continue
+            }
             runs.append(start == previous ? "\(start)" : "\(start)–\(previous)")
             start = n
             previous = n

@@ -28,7 +28,10 @@ public struct PublicStatement: Codable, Equatable, Sendable {
     public struct Version: Codable, Equatable, Sendable {
         public var number: Int
         public var hash: String
-        public init(number: Int, hash: String) { self.number = number; self.hash = hash }
+        public init(number: Int, hash: String) {
+            self.number = number
+            self.hash = hash
+        }
     }
 
     public struct Signatory: Codable, Equatable, Sendable {
@@ -48,8 +51,10 @@ public struct PublicStatement: Codable, Equatable, Sendable {
         }
     }
 
-    public init(slug: String, state: String, language: String, title: String, body: String,
-                version: Version, publishedAt: String?, signatories: [Signatory]) {
+    public init(
+        slug: String, state: String, language: String, title: String, body: String,
+        version: Version, publishedAt: String?, signatories: [Signatory]
+    ) {
         self.slug = slug
         self.state = state
         self.language = language

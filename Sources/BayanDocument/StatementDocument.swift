@@ -58,12 +58,15 @@ public struct DocumentWarning: Equatable, Sendable, CustomStringConvertible {
     }
     public let line: Int
     public let kind: Kind
-    public init(line: Int, kind: Kind) { self.line = line; self.kind = kind }
+    public init(line: Int, kind: Kind) {
+        self.line = line
+        self.kind = kind
+    }
     public var description: String {
         switch kind {
-        case let .skippedNumber(expected, found): "line \(line): numbering skips from \(expected) to \(found)"
-        case let .repeatedNumber(n): "line \(line): number \(n) is repeated"
-        case let .removedInvisible(characters):
+        case .skippedNumber(let expected, let found): "line \(line): numbering skips from \(expected) to \(found)"
+        case .repeatedNumber(let n): "line \(line): number \(n) is repeated"
+        case .removedInvisible(let characters):
             "line \(line): removed \(characters.map(\.description).joined(separator: ", "))"
         }
     }
@@ -91,9 +94,9 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
     public var line: Int? {
         switch self {
         case .empty, .notUTF8, .tooLarge, .bodyTooLong: nil
-        case let .missingTitle(line), let .titleTooLong(line, _), let .nameTooLong(line, _), let .emptyName(line),
-             let .unnumberedItem(line), let .unreadableLine(line, _), let .noVisibleLetter(line, _),
-             let .spoofingCharacter(line, _, _), let .numberedLineInText(line, _, _):
+        case .missingTitle(let line), .titleTooLong(let line, _), .nameTooLong(let line, _), .emptyName(let line),
+            .unnumberedItem(let line), .unreadableLine(let line, _), .noVisibleLetter(let line, _),
+            .spoofingCharacter(let line, _, _), .numberedLineInText(let line, _, _):
             line
         }
     }
@@ -101,20 +104,20 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .empty: "the document is empty"
-        case let .notUTF8(offset): "the document is not valid UTF-8 (first bad byte at offset \(offset)); save it as UTF-8 and try again"
-        case let .tooLarge(bytes, limit): "the document is \(bytes) bytes; the limit is \(limit) bytes"
-        case let .missingTitle(line): "line \(line): expected the title, a line starting with '# '"
-        case let .titleTooLong(line, limit): "line \(line): the title is longer than \(limit) characters"
-        case let .nameTooLong(line, limit): "line \(line): the organisation name is longer than \(limit) characters"
-        case let .emptyName(line): "line \(line): a list item without an organisation name"
-        case let .unnumberedItem(line): "line \(line): a list item without a number (write it as '- N - Name')"
-        case let .unreadableLine(line, text): "line \(line): cannot read '\(text.prefix(40))' after the signatory list began"
-        case let .bodyTooLong(limit): "the body is longer than \(limit) characters"
-        case let .noVisibleLetter(line, text): "line \(line): the signatory '\(text.prefix(40))' has no visible letter"
-        case let .spoofingCharacter(line, character, cleaned):
+        case .notUTF8(let offset): "the document is not valid UTF-8 (first bad byte at offset \(offset)); save it as UTF-8 and try again"
+        case .tooLarge(let bytes, let limit): "the document is \(bytes) bytes; the limit is \(limit) bytes"
+        case .missingTitle(let line): "line \(line): expected the title, a line starting with '# '"
+        case .titleTooLong(let line, let limit): "line \(line): the title is longer than \(limit) characters"
+        case .nameTooLong(let line, let limit): "line \(line): the organisation name is longer than \(limit) characters"
+        case .emptyName(let line): "line \(line): a list item without an organisation name"
+        case .unnumberedItem(let line): "line \(line): a list item without a number (write it as '- N - Name')"
+        case .unreadableLine(let line, let text): "line \(line): cannot read '\(text.prefix(40))' after the signatory list began"
+        case .bodyTooLong(let limit): "the body is longer than \(limit) characters"
+        case .noVisibleLetter(let line, let text): "line \(line): the signatory '\(text.prefix(40))' has no visible letter"
+        case .spoofingCharacter(let line, let character, let cleaned):
             "line \(line): \(character) is an invisible character that can change the order in which the list is displayed; "
                 + "remove it (the line then reads '\(cleaned.prefix(80))'), or import with --strip-controls to remove every such character"
-        case let .numberedLineInText(line, listStart, separator):
+        case .numberedLineInText(let line, let listStart, let separator):
             "line \(line): a numbered line in the statement's text, before the signatory list"
                 + (listStart.map { " (which starts at line \($0))" } ?? "")
                 + (separator.map { "; line \($0.line) ('\($0.text.prefix(40))') separates it from the list: if it is a signatory, number it" } ?? "")
@@ -127,7 +130,10 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible {
 public struct TextLine: Equatable, Sendable {
     public let line: Int
     public let text: String
-    public init(line: Int, text: String) { self.line = line; self.text = text }
+    public init(line: Int, text: String) {
+        self.line = line
+        self.text = text
+    }
 }
 
 public struct ParsedDocument: Sendable {

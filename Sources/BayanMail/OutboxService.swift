@@ -15,8 +15,10 @@ public struct OutboxService: Service {
     let retryBase: TimeInterval
     let maximumAttempts: Int
 
-    public init(store: any Store, client: SMTPClient, logger: Logger = Logger(label: "bayan.mail"),
-                pollInterval: Duration = .seconds(1), retryBase: TimeInterval = 30, maximumAttempts: Int = 10) {
+    public init(
+        store: any Store, client: SMTPClient, logger: Logger = Logger(label: "bayan.mail"),
+        pollInterval: Duration = .seconds(1), retryBase: TimeInterval = 30, maximumAttempts: Int = 10
+    ) {
         self.store = store
         self.client = client
         self.logger = logger
@@ -57,8 +59,12 @@ public struct OutboxService: Service {
                 let permanent = error.isPermanent || attempts >= maximumAttempts
                 let retryAfter = min(retryBase * pow(2, Double(attempts - 1)), 3600)
                 // The recipient is contact data: it stays out of the log.
-                logger.warning("mail not delivered", metadata: ["message": "\(message.id)", "attempt": "\(attempts)",
-                                                                "permanent": "\(permanent)", "error": "\(error)"])
+                logger.warning(
+                    "mail not delivered",
+                    metadata: [
+                        "message": "\(message.id)", "attempt": "\(attempts)",
+                        "permanent": "\(permanent)", "error": "\(error)",
+                    ])
                 try await store.recordDelivery(id: message.id, .failed(error: error.description, retryAfter: retryAfter, permanent: permanent))
             }
         }

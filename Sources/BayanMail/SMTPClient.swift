@@ -20,7 +20,8 @@ public struct SMTPConfiguration: Sendable {
 
     public init(url: String, from: String, trustedCertificatePath: String? = nil) throws(SMTPError) {
         guard let c = URLComponents(string: url), let scheme = c.scheme, ["smtp", "smtps"].contains(scheme),
-              let host = c.host, !host.isEmpty else { throw .configuration("BAYAN_SMTP_URL must look like smtp://user:password@host:587") }
+            let host = c.host, !host.isEmpty
+        else { throw .configuration("BAYAN_SMTP_URL must look like smtp://user:password@host:587") }
         self.host = host
         let implicit = scheme == "smtps"
         port = c.port ?? (implicit ? 465 : 587)
@@ -44,10 +45,10 @@ public enum SMTPError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .configuration(m): "SMTP configuration: \(m)"
-        case let .connection(m): "SMTP connection: \(m)"
-        case let .transient(code, m): "SMTP \(code) (temporary): \(m)"
-        case let .permanent(code, m): "SMTP \(code): \(m)"
+        case .configuration(let m): "SMTP configuration: \(m)"
+        case .connection(let m): "SMTP connection: \(m)"
+        case .transient(let code, let m): "SMTP \(code) (temporary): \(m)"
+        case .permanent(let code, let m): "SMTP \(code): \(m)"
         }
     }
 
@@ -187,7 +188,8 @@ public struct SMTPClient: Sendable {
         switch configuration.security {
         case .startTLSRequired where !offersTLS:
             throw SMTPError.permanent(code: 0, message: "the relay does not offer STARTTLS, which BAYAN_SMTP_URL requires")
-        case .startTLSRequired, .startTLSIfOffered where offersTLS:
+        case .startTLSRequired,
+            .startTLSIfOffered where offersTLS:
             _ = try await command("STARTTLS", expect: [220])
             let configuration = self
             try await loop.submit {
@@ -219,9 +221,13 @@ public struct SMTPClient: Sendable {
             let b = base64.index(a, offsetBy: min(76, base64.count - start))
             return String(base64[a..<b])
         }.joined(separator: "\r\n")
-        let date = Date().formatted(Date.VerbatimFormatStyle(
-            format: "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) +0000",
-            locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
+        let date = Date().formatted(
+            Date.VerbatimFormatStyle(
+                format: """
+                    \(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \
+                    \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) +0000
+                    """,
+                locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
         return [
             "From: \(from)", "To: \(to)", "Subject: \(encodedSubject)", "Date: \(date)",
             "Message-ID: <\(UUID().uuidString.lowercased())@bayan>", "MIME-Version: 1.0",

@@ -28,8 +28,10 @@ actor Checkpointer {
         let threads = NIOThreadPool(numberOfThreads: 1)
         threads.start()
         do {
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: .init(label: "bayan.checkpoint"),
-                                                             on: MultiThreadedEventLoopGroup.singleton.any()).get()
+            let connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threads, logger: .init(label: "bayan.checkpoint"),
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            ).get()
             try await connection.sql().raw("PRAGMA busy_timeout=10000").run()
             return Checkpointer(connection: connection, threads: threads, every: every)
         } catch {

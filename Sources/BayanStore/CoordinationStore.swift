@@ -17,17 +17,21 @@ extension SQLStore {
                     throw StoreError.conflict("a coordinator with the email \(email) already exists")
                 }
                 let c = Coordinator(id: env.newID(), email: email, passwordHash: passwordHash, role: role, disabled: false, createdAt: env.now())
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO coordinators (id, email, password_hash, role, disabled, created_at)
                     VALUES (\(bind: c.id), \(bind: email), \(bind: passwordHash), \(bind: role.rawValue), 0, \(bind: c.createdAt.millis))
-                    """).run()
+                    """
+                ).run()
                 return c
             }
         }
     }
 
     public func coordinators() async throws(StoreError) -> [Coordinator] {
-        try await Self.wrap { try await self.handle.read { db in try await db.raw("SELECT * FROM coordinators ORDER BY email").all().map(Self.decodeCoordinator) } }
+        try await Self.wrap {
+            try await self.handle.read { db in try await db.raw("SELECT * FROM coordinators ORDER BY email").all().map(Self.decodeCoordinator) }
+        }
     }
 
     public func coordinator(email: String) async throws(StoreError) -> Coordinator {
@@ -60,7 +64,9 @@ extension SQLStore {
                 }
                 try await db.raw("UPDATE coordinators SET disabled = \(bind: disabled ? 1 : 0) WHERE email = \(bind: email.lowercased())").run()
                 if disabled {
-                    try await db.raw("DELETE FROM sessions WHERE coordinator_id IN (SELECT id FROM coordinators WHERE email = \(bind: email.lowercased()))").run()
+                    try await db.raw(
+                        "DELETE FROM sessions WHERE coordinator_id IN (SELECT id FROM coordinators WHERE email = \(bind: email.lowercased()))"
+                    ).run()
                 }
             }
         }
@@ -69,8 +75,15 @@ extension SQLStore {
     public func grant(statementID: String, to coordinatorID: String) async throws(StoreError) {
         try await Self.wrap {
             try await self.write { db in
-                if try await db.raw("SELECT statement_id FROM statement_coordinators WHERE statement_id = \(bind: statementID) AND coordinator_id = \(bind: coordinatorID)").first() == nil {
-                    try await db.raw("INSERT INTO statement_coordinators (statement_id, coordinator_id) VALUES (\(bind: statementID), \(bind: coordinatorID))").run()
+                if try await db.raw(
+                    """
+                    SELECT statement_id FROM statement_coordinators
+                    WHERE statement_id = \(bind: statementID) AND coordinator_id = \(bind: coordinatorID)
+                    """
+                ).first() == nil {
+                    try await db.raw(
+                        "INSERT INTO statement_coordinators (statement_id, coordinator_id) VALUES (\(bind: statementID), \(bind: coordinatorID))"
+                    ).run()
                 }
             }
         }
@@ -79,8 +92,9 @@ extension SQLStore {
     public func managedStatementIDs(coordinatorID: String) async throws(StoreError) -> Set<String> {
         try await Self.wrap {
             try await self.handle.read { db in
-                Set(try await db.raw("SELECT statement_id FROM statement_coordinators WHERE coordinator_id = \(bind: coordinatorID)").all()
-                    .map { try $0.decode(column: "statement_id", as: String.self) })
+                Set(
+                    try await db.raw("SELECT statement_id FROM statement_coordinators WHERE coordinator_id = \(bind: coordinatorID)").all()
+                        .map { try $0.decode(column: "statement_id", as: String.self) })
             }
         }
     }
@@ -92,10 +106,12 @@ extension SQLStore {
         try await Self.wrap {
             try await self.write { db in
                 try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: now.millis)").run()
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO sessions (token_hash, coordinator_id, csrf_token, created_at, expires_at)
                     VALUES (\(bind: s.tokenHash), \(bind: s.coordinatorID), \(bind: s.csrfToken), \(bind: now.millis), \(bind: s.expiresAt.millis))
-                    """).run()
+                    """
+                ).run()
             }
         }
     }
@@ -104,14 +120,19 @@ extension SQLStore {
         let now = env.now()
         return try await Self.wrap {
             try await self.handle.read { db in
-                guard let row = try await db.raw("""
-                    SELECT s.* FROM sessions s JOIN coordinators c ON c.id = s.coordinator_id
-                    WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(bind: now.millis) AND c.disabled = 0
-                    """).first() else { throw StoreError.notFound("session") }
-                return Session(tokenHash: try row.decode(column: "token_hash", as: String.self),
-                               coordinatorID: try row.decode(column: "coordinator_id", as: String.self),
-                               csrfToken: try row.decode(column: "csrf_token", as: String.self),
-                               expiresAt: Date(millis: try row.decode(column: "expires_at", as: Int64.self)))
+                guard
+                    let row = try await db.raw(
+                        """
+                        SELECT s.* FROM sessions s JOIN coordinators c ON c.id = s.coordinator_id
+                        WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(bind: now.millis) AND c.disabled = 0
+                        """
+                    ).first()
+                else { throw StoreError.notFound("session") }
+                return Session(
+                    tokenHash: try row.decode(column: "token_hash", as: String.self),
+                    coordinatorID: try row.decode(column: "coordinator_id", as: String.self),
+                    csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                    expiresAt: Date(millis: try row.decode(column: "expires_at", as: Int64.self)))
             }
         }
     }
@@ -122,14 +143,17 @@ extension SQLStore {
 
     // MARK: Invitations and sign-on
 
-    public func createInvitation(statementID: String, organizationName: String, tokenHash: String, expiresAt: Date) async throws(StoreError) -> Invitation {
+    public func createInvitation(statementID: String, organizationName: String, tokenHash: String, expiresAt: Date) async throws(StoreError)
+        -> Invitation
+    {
         let env = self.env
         return try await Self.wrap {
             let name = try Limits.displayName(organizationName)
             return try await self.write { db in
                 try await Self.checkInvitable(db, statementID: statementID)
-                return try await Self.insertInvitation(db, env: env, statementID: statementID, name: name, tokenHash: tokenHash,
-                                                       expiresAt: expiresAt, at: env.now())
+                return try await Self.insertInvitation(
+                    db, env: env, statementID: statementID, name: name, tokenHash: tokenHash,
+                    expiresAt: expiresAt, at: env.now())
             }
         }
     }
@@ -143,27 +167,36 @@ extension SQLStore {
     }
 
     /// One invitation row, its directory entry and its event.
-    static func insertInvitation(_ db: any SQLDatabase, env: StoreEnvironment, statementID: String, name: String, tokenHash: String,
-                                 expiresAt: Date, at: Date) async throws -> Invitation {
+    static func insertInvitation(
+        _ db: any SQLDatabase, env: StoreEnvironment, statementID: String, name: String, tokenHash: String,
+        expiresAt: Date, at: Date
+    ) async throws -> Invitation {
         let org = try await findOrCreateOrganization(db, env: env, name: name, latinName: nil, place: nil, at: at)
-        let inv = Invitation(id: env.newID(), statementID: statementID, organizationName: name, createdAt: at,
-                             expiresAt: expiresAt, revoked: false, openedAt: nil, uses: 0, endorsementID: nil)
-        try await db.raw("""
+        let inv = Invitation(
+            id: env.newID(), statementID: statementID, organizationName: name, createdAt: at,
+            expiresAt: expiresAt, revoked: false, openedAt: nil, uses: 0, endorsementID: nil)
+        try await db.raw(
+            """
             INSERT INTO invitations (id, statement_id, organization_id, organization_name, token_hash, created_at, expires_at)
             VALUES (\(bind: inv.id), \(bind: statementID), \(bind: org.id), \(bind: name), \(bind: tokenHash), \(bind: at.millis),
                     \(bind: expiresAt.millis))
-            """).run()
-        try await appendEvent(db, statementID: statementID, kind: .invitationCreated, at: at, payload: [
-            "id": inv.id, "organization": name, "expires": String(expiresAt.millis),
-        ])
+            """
+        ).run()
+        try await appendEvent(
+            db, statementID: statementID, kind: .invitationCreated, at: at,
+            payload: [
+                "id": inv.id, "organization": name, "expires": String(expiresAt.millis),
+            ])
         return inv
     }
 
     /// Creates a batch of invitations as one submission of the invitation form: with the
     /// same key and content again it creates nothing and says so (`.repeated`); with the
     /// same key and other content it refuses. One transaction, under the statement's lock.
-    public func createInvitations(statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
-                                  submission: Submission) async throws(StoreError) -> SubmissionOutcome {
+    public func createInvitations(
+        statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
+        submission: Submission
+    ) async throws(StoreError) -> SubmissionOutcome {
         let env = self.env
         return try await Self.wrap {
             let names = try batch.map { try Limits.displayName($0.name) }
@@ -173,8 +206,9 @@ extension SQLStore {
                 if try await Self.claim(db, submission, at: at) == .repeated { return .repeated }
                 try await Self.checkInvitable(db, statementID: statementID)
                 for (item, name) in zip(batch, names) {
-                    _ = try await Self.insertInvitation(db, env: env, statementID: statementID, name: name, tokenHash: item.tokenHash,
-                                                        expiresAt: expiresAt, at: at)
+                    _ = try await Self.insertInvitation(
+                        db, env: env, statementID: statementID, name: name, tokenHash: item.tokenHash,
+                        expiresAt: expiresAt, at: at)
                 }
                 return .created
             }
@@ -195,11 +229,14 @@ extension SQLStore {
     /// Keys live as long as a form is worth retrying: two days.
     static func claim(_ db: any SQLDatabase, _ submission: Submission, at: Date) async throws -> SubmissionOutcome {
         try await db.raw("DELETE FROM submissions WHERE created_at < \(bind: at.millis - 2 * 86_400_000)").run()
-        let claimed = try await db.raw("""
-            INSERT INTO submissions (key_hash, content_hash, created_at)
-            VALUES (\(bind: submission.keyHash), \(bind: submission.contentHash), \(bind: at.millis))
-            ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash
-            """).first() != nil
+        let claimed =
+            try await db.raw(
+                """
+                INSERT INTO submissions (key_hash, content_hash, created_at)
+                VALUES (\(bind: submission.keyHash), \(bind: submission.contentHash), \(bind: at.millis))
+                ON CONFLICT (key_hash) DO NOTHING RETURNING key_hash
+                """
+            ).first() != nil
         if claimed { return .created }
         let earlier = try await db.raw("SELECT content_hash FROM submissions WHERE key_hash = \(bind: submission.keyHash)").first()?
             .decode(column: "content_hash", as: String.self)
@@ -210,7 +247,8 @@ extension SQLStore {
     public func invitations(of statementID: String) async throws(StoreError) -> [Invitation] {
         try await Self.wrap {
             try await self.handle.read { db in
-                try await db.raw("SELECT * FROM invitations WHERE statement_id = \(bind: statementID) ORDER BY created_at, id").all().map(Self.decodeInvitation)
+                try await db.raw("SELECT * FROM invitations WHERE statement_id = \(bind: statementID) ORDER BY created_at, id").all().map(
+                    Self.decodeInvitation)
             }
         }
     }
@@ -230,7 +268,8 @@ extension SQLStore {
         let now = env.now()
         try await Self.wrap {
             try await self.write { db in
-                try await db.raw("UPDATE invitations SET opened_at = \(bind: now.millis) WHERE id = \(bind: invitationID) AND opened_at IS NULL").run()
+                try await db.raw("UPDATE invitations SET opened_at = \(bind: now.millis) WHERE id = \(bind: invitationID) AND opened_at IS NULL")
+                    .run()
             }
         }
     }
@@ -240,9 +279,13 @@ extension SQLStore {
         try await Self.wrap {
             try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
-                guard let row = try await db.raw("""
-                    SELECT revoked FROM invitations WHERE id = \(bind: invitationID) AND statement_id = \(bind: statementID)
-                    """).first() else {
+                guard
+                    let row = try await db.raw(
+                        """
+                        SELECT revoked FROM invitations WHERE id = \(bind: invitationID) AND statement_id = \(bind: statementID)
+                        """
+                    ).first()
+                else {
                     throw StoreError.notFound("invitation")
                 }
                 // Pressed twice: revoked once.
@@ -274,19 +317,24 @@ extension SQLStore {
                 let current = try await Self.currentAuthoritative(db, statementID: statementID)
                 guard current.contentHash == new.versionHash else { throw StoreError.staleVersion }
                 let org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: new.latinName, place: new.place, at: at)
-                if try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND organization_id = \(bind: org.id)").first() != nil {
+                if try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND organization_id = \(bind: org.id)")
+                    .first() != nil
+                {
                     throw StoreError.duplicateOrganization(name: name)
                 }
-                let e = Endorsement(id: env.newID(), signerKind: .organization, organizationID: org.id, displayName: name,
-                                    place: new.place, signerName: new.signerName, signerRole: new.signerRole, contact: new.contact,
-                                    versionHash: new.versionHash, state: .confirmed, visibility: .public, createdAt: at)
+                let e = Endorsement(
+                    id: env.newID(), signerKind: .organization, organizationID: org.id, displayName: name,
+                    place: new.place, signerName: new.signerName, signerRole: new.signerRole, contact: new.contact,
+                    versionHash: new.versionHash, state: .confirmed, visibility: .public, createdAt: at)
                 try await Self.insertEndorsement(db, statementID: statementID, e)
                 try await db.raw("UPDATE endorsements SET signer_token_hash = \(bind: signerTokenHash) WHERE id = \(bind: e.id)").run()
                 try await db.raw("UPDATE invitations SET uses = uses + 1, endorsement_id = \(bind: e.id) WHERE id = \(bind: invitationID)").run()
-                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementAdded, at: at, payload: [
-                    "id": e.id, "kind": "organization", "name": name, "versionHash": e.versionHash.hex, "state": "confirmed",
-                    "invitation": invitationID,
-                ])
+                try await Self.appendEvent(
+                    db, statementID: statementID, kind: .endorsementAdded, at: at,
+                    payload: [
+                        "id": e.id, "kind": "organization", "name": name, "versionHash": e.versionHash.hex, "state": "confirmed",
+                        "invitation": invitationID,
+                    ])
                 return e
             }
         }
@@ -312,15 +360,21 @@ extension SQLStore {
                 guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("sign-on")
                 }
-                guard e.state != .withdrawn && e.state != .rejected else { throw StoreError.domain(.invalidEndorsementTransition(from: e.state, to: .confirmed)) }
+                guard e.state != .withdrawn && e.state != .rejected else {
+                    throw StoreError.domain(.invalidEndorsementTransition(from: e.state, to: .confirmed))
+                }
                 // Already bound to this text (the button pressed twice): nothing to record.
                 if e.versionHash == versionHash { return e }
                 let at = env.now()
                 e.versionHash = versionHash
-                try await db.raw("UPDATE endorsements SET version_hash = \(bind: versionHash.hex), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
-                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementReconfirmed, at: at, payload: [
-                    "id": e.id, "versionHash": versionHash.hex,
-                ])
+                try await db.raw(
+                    "UPDATE endorsements SET version_hash = \(bind: versionHash.hex), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)"
+                ).run()
+                try await Self.appendEvent(
+                    db, statementID: statementID, kind: .endorsementReconfirmed, at: at,
+                    payload: [
+                        "id": e.id, "versionHash": versionHash.hex,
+                    ])
                 return e
             }
         }
@@ -329,7 +383,12 @@ extension SQLStore {
     public func setSignerToken(statementID: String, endorsementID: String, tokenHash: String) async throws(StoreError) {
         try await Self.wrap {
             try await self.write { db in
-                try await db.raw("UPDATE endorsements SET signer_token_hash = \(bind: tokenHash) WHERE id = \(bind: endorsementID) AND statement_id = \(bind: statementID)").run()
+                try await db.raw(
+                    """
+                    UPDATE endorsements SET signer_token_hash = \(bind: tokenHash)
+                    WHERE id = \(bind: endorsementID) AND statement_id = \(bind: statementID)
+                    """
+                ).run()
             }
         }
     }
@@ -347,8 +406,15 @@ extension SQLStore {
                 let at = env.now()
                 let old = e.displayName
                 e.displayName = name
-                try await db.raw("UPDATE endorsements SET display_name = \(bind: name), name_key = \(bind: CollationKey(name).storageKey), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
-                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementRenamed, at: at, payload: ["id": e.id, "from": old, "to": name])
+                try await db.raw(
+                    """
+                    UPDATE endorsements SET display_name = \(bind: name), name_key = \(bind: CollationKey(name).storageKey),
+                      updated_at = \(bind: at.millis)
+                    WHERE id = \(bind: e.id)
+                    """
+                ).run()
+                try await Self.appendEvent(
+                    db, statementID: statementID, kind: .endorsementRenamed, at: at, payload: ["id": e.id, "from": old, "to": name])
                 return e
             }
         }
@@ -370,23 +436,29 @@ extension SQLStore {
                 _ = try d.state.transition(to: .rejected)
                 let at = env.now()
                 try await db.raw("UPDATE endorsements SET state = 'rejected', updated_at = \(bind: at.millis) WHERE id = \(bind: d.id)").run()
-                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementsMerged, at: at, payload: [
-                    "kept": k.id, "merged": d.id, "keptName": k.displayName, "mergedName": d.displayName,
-                ])
+                try await Self.appendEvent(
+                    db, statementID: statementID, kind: .endorsementsMerged, at: at,
+                    payload: [
+                        "kept": k.id, "merged": d.id, "keptName": k.displayName, "mergedName": d.displayName,
+                    ])
             }
         }
     }
 
-    public func saveOrganization(name: String, latinName: String?, place: String?, kind: String?, contact: String?) async throws(StoreError) -> Organization {
+    public func saveOrganization(name: String, latinName: String?, place: String?, kind: String?, contact: String?) async throws(StoreError)
+        -> Organization
+    {
         let env = self.env
         return try await Self.wrap {
             let name = try Limits.displayName(name)
             return try await self.write { db in
                 var org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: latinName, place: place, at: env.now())
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE organizations SET latin_name = \(bind: latinName), place = \(bind: place), kind = \(bind: kind), contact = \(bind: contact)
                     WHERE id = \(bind: org.id)
-                    """).run()
+                    """
+                ).run()
                 org.latinName = latinName
                 org.place = place
                 org.kind = kind
@@ -401,11 +473,13 @@ extension SQLStore {
                 // One range of endorsements_list per statement: organisations only, so a
                 // million individuals are never read.
                 var signed: [String: [String]] = [:]
-                for row in try await db.raw("""
+                for row in try await db.raw(
+                    """
                     SELECT DISTINCT e.organization_id, s.slug FROM statements s
                     JOIN endorsements e ON e.statement_id = s.id AND e.signer_kind = 'organization'
                     WHERE e.organization_id IS NOT NULL ORDER BY s.slug
-                    """).all() {
+                    """
+                ).all() {
                     signed[try row.decode(column: "organization_id", as: String.self), default: []]
                         .append(try row.decode(column: "slug", as: String.self))
                 }
@@ -424,23 +498,25 @@ extension SQLStore {
     }
 
     static func decodeCoordinator(_ row: any SQLRow) throws -> Coordinator {
-        Coordinator(id: try row.decode(column: "id", as: String.self),
-                    email: try row.decode(column: "email", as: String.self),
-                    passwordHash: try row.decode(column: "password_hash", as: String.self),
-                    role: try Self.decodeValue(row, "role", as: CoordinatorRole.self),
-                    disabled: try row.decode(column: "disabled", as: Int.self) == 1,
-                    createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+        Coordinator(
+            id: try row.decode(column: "id", as: String.self),
+            email: try row.decode(column: "email", as: String.self),
+            passwordHash: try row.decode(column: "password_hash", as: String.self),
+            role: try Self.decodeValue(row, "role", as: CoordinatorRole.self),
+            disabled: try row.decode(column: "disabled", as: Int.self) == 1,
+            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
     }
 
     static func decodeInvitation(_ row: any SQLRow) throws -> Invitation {
-        Invitation(id: try row.decode(column: "id", as: String.self),
-                   statementID: try row.decode(column: "statement_id", as: String.self),
-                   organizationName: try row.decode(column: "organization_name", as: String.self),
-                   createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
-                   expiresAt: Date(millis: try row.decode(column: "expires_at", as: Int64.self)),
-                   revoked: try row.decode(column: "revoked", as: Int.self) == 1,
-                   openedAt: try row.decode(column: "opened_at", as: Int64?.self).map(Date.init(millis:)),
-                   uses: try row.decode(column: "uses", as: Int.self),
-                   endorsementID: try row.decode(column: "endorsement_id", as: String?.self))
+        Invitation(
+            id: try row.decode(column: "id", as: String.self),
+            statementID: try row.decode(column: "statement_id", as: String.self),
+            organizationName: try row.decode(column: "organization_name", as: String.self),
+            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
+            expiresAt: Date(millis: try row.decode(column: "expires_at", as: Int64.self)),
+            revoked: try row.decode(column: "revoked", as: Int.self) == 1,
+            openedAt: try row.decode(column: "opened_at", as: Int64?.self).map(Date.init(millis:)),
+            uses: try row.decode(column: "uses", as: Int.self),
+            endorsementID: try row.decode(column: "endorsement_id", as: String?.self))
     }
 }

@@ -17,26 +17,61 @@ public enum DataMigration {
 
     /// Columns of each table, `true` for integer columns. Order matters: parents first.
     static let tables: [(name: String, columns: [(String, Bool)], order: String)] = [
-        ("statements", [("id", false), ("slug", false), ("state", false), ("language", false), ("founding_order", false),
-                        ("created_at", true), ("published_at", true)], "id"),
-        ("statement_versions", [("id", false), ("statement_id", false), ("number", true), ("language", false), ("title", false),
-                                ("body", false), ("content_hash", false), ("author", false), ("created_at", true),
-                                ("translation_of", false), ("reason", false)], "id"),
-        ("organizations", [("id", false), ("display_name", false), ("latin_name", false), ("place", false), ("kind", false),
-                           ("contact", false), ("name_key", false), ("match_key", false), ("created_at", true)], "id"),
-        ("coordinators", [("id", false), ("email", false), ("password_hash", false), ("role", false), ("disabled", true),
-                          ("created_at", true)], "id"),
+        (
+            "statements",
+            [
+                ("id", false), ("slug", false), ("state", false), ("language", false), ("founding_order", false),
+                ("created_at", true), ("published_at", true),
+            ], "id"
+        ),
+        (
+            "statement_versions",
+            [
+                ("id", false), ("statement_id", false), ("number", true), ("language", false), ("title", false),
+                ("body", false), ("content_hash", false), ("author", false), ("created_at", true),
+                ("translation_of", false), ("reason", false),
+            ], "id"
+        ),
+        (
+            "organizations",
+            [
+                ("id", false), ("display_name", false), ("latin_name", false), ("place", false), ("kind", false),
+                ("contact", false), ("name_key", false), ("match_key", false), ("created_at", true),
+            ], "id"
+        ),
+        (
+            "coordinators",
+            [
+                ("id", false), ("email", false), ("password_hash", false), ("role", false), ("disabled", true),
+                ("created_at", true),
+            ], "id"
+        ),
         ("statement_coordinators", [("statement_id", false), ("coordinator_id", false)], "statement_id, coordinator_id"),
-        ("endorsements", [("id", false), ("statement_id", false), ("signer_kind", false), ("organization_id", false),
-                          ("display_name", false), ("place", false), ("signer_name", false), ("signer_role", false),
-                          ("contact", false), ("version_hash", false), ("state", false), ("founding", true), ("number", true),
-                          ("visibility", false), ("imported", true), ("name_key", false), ("created_at", true),
-                          ("updated_at", true), ("signer_token_hash", false)], "id"),
-        ("invitations", [("id", false), ("statement_id", false), ("organization_id", false), ("organization_name", false),
-                         ("token_hash", false), ("created_at", true), ("expires_at", true), ("revoked", true),
-                         ("opened_at", true), ("uses", true), ("endorsement_id", false)], "id"),
-        ("events", [("statement_id", false), ("seq", true), ("kind", false), ("at", true), ("payload", false),
-                    ("prev_hash", false), ("hash", false)], "statement_id, seq"),
+        (
+            "endorsements",
+            [
+                ("id", false), ("statement_id", false), ("signer_kind", false), ("organization_id", false),
+                ("display_name", false), ("place", false), ("signer_name", false), ("signer_role", false),
+                ("contact", false), ("version_hash", false), ("state", false), ("founding", true), ("number", true),
+                ("visibility", false), ("imported", true), ("name_key", false), ("created_at", true),
+                ("updated_at", true), ("signer_token_hash", false),
+            ], "id"
+        ),
+        (
+            "invitations",
+            [
+                ("id", false), ("statement_id", false), ("organization_id", false), ("organization_name", false),
+                ("token_hash", false), ("created_at", true), ("expires_at", true), ("revoked", true),
+                ("opened_at", true), ("uses", true), ("endorsement_id", false),
+            ], "id"
+        ),
+        (
+            "events",
+            [
+                ("statement_id", false), ("seq", true), ("kind", false), ("at", true), ("payload", false),
+                ("prev_hash", false), ("hash", false),
+            ], "statement_id, seq"
+        ),
     ]
 
     public enum Failure: Error, CustomStringConvertible {
@@ -45,9 +80,9 @@ public enum DataMigration {
         case brokenChain(slug: String, ChainVerification)
         public var description: String {
             switch self {
-            case let .targetNotEmpty(table): "the target database is not empty (table \(table) has rows); migrate into an empty database"
-            case let .countMismatch(table, source, target): "after the move \(table) has \(target) rows, the source \(source)"
-            case let .brokenChain(slug, result): "the event chain of \(slug) does not verify on the target: \(result)"
+            case .targetNotEmpty(let table): "the target database is not empty (table \(table) has rows); migrate into an empty database"
+            case .countMismatch(let table, let source, let target): "after the move \(table) has \(target) rows, the source \(source)"
+            case .brokenChain(let slug, let result): "the event chain of \(slug) does not verify on the target: \(result)"
             }
         }
     }
@@ -61,7 +96,8 @@ public enum DataMigration {
             let columns = table.columns
             sourceRows[table.name] = try await source.handle.read { db in
                 let list = columns.map(\.0).joined(separator: ", ")
-                return try await db.raw("SELECT \(unsafeRaw: list) FROM \(unsafeRaw: table.name) ORDER BY \(unsafeRaw: table.order)").all().map { row in
+                return try await db.raw("SELECT \(unsafeRaw: list) FROM \(unsafeRaw: table.name) ORDER BY \(unsafeRaw: table.order)").all().map {
+                    row in
                     try columns.map { column, isInt -> any Encodable & Sendable in
                         isInt ? try row.decode(column: column, as: Int64?.self) : try row.decode(column: column, as: String?.self)
                     }
@@ -83,7 +119,8 @@ public enum DataMigration {
         }
         var report: [(String, Int)] = []
         for table in tables {
-            let s = try await count(table.name, in: source), t = try await count(table.name, in: target)
+            let s = try await count(table.name, in: source)
+            let t = try await count(table.name, in: target)
             guard s == t else { throw Failure.countMismatch(table: table.name, source: s, target: t) }
             report.append((table.name, t))
         }

@@ -49,29 +49,35 @@ public final class SQLiteHandle: DatabaseHandle {
 
     let syncer: WALSyncer?
 
-    init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, writerExecutor: WriterExecutor, checkpointer: Checkpointer,
-         syncer: WALSyncer?) {
+    init(
+        path: String, writer: SQLiteConnection, reader: SQLiteConnection, writerExecutor: WriterExecutor, checkpointer: Checkpointer,
+        syncer: WALSyncer?
+    ) {
         self.path = path
         self.syncer = syncer
         self.checkpointer = checkpointer
         self.writer = writer
         self.reader = reader
         self.writerExecutor = writerExecutor
-        self.committer = GroupCommitter(database: writer.sql(), executor: writerExecutor, syncer: syncer,
-                                        committed: { await checkpointer.committed() })
+        self.committer = GroupCommitter(
+            database: writer.sql(), executor: writerExecutor, syncer: syncer,
+            committed: { await checkpointer.committed() })
     }
 
     public static let fileName = "bayan.sqlite"
 
     /// Opens (creating if needed) `DIR/bayan.sqlite`. The directory is created owner-only
     /// (0700) and the file 0600: it holds signers' private contacts.
-    public static func open(directory: String, synchronous: SQLiteSynchronous = .full,
-                            logger: Logger = Logger(label: "bayan.sqlite")) async throws -> SQLiteHandle {
+    public static func open(
+        directory: String, synchronous: SQLiteSynchronous = .full,
+        logger: Logger = Logger(label: "bayan.sqlite")
+    ) async throws -> SQLiteHandle {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if !fm.fileExists(atPath: directory, isDirectory: &isDir) {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                   attributes: [.posixPermissions: 0o700])
+            try fm.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } else if !isDir.boolValue {
             throw StoreError.database("\(directory) exists and is not a directory")
         }
@@ -79,22 +85,26 @@ public final class SQLiteHandle: DatabaseHandle {
         let writerExecutor = WriterExecutor()
         let writer: SQLiteConnection
         do {
-            writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerExecutor.sqliteThread, logger: logger,
-                                                     on: writerExecutor.loop).get()
+            writer = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: writerExecutor.sqliteThread, logger: logger,
+                on: writerExecutor.loop
+            ).get()
         } catch {
             await writerExecutor.shutdown()
             throw error
         }
         do {
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-                           "PRAGMA busy_timeout=10000",
-                           // Statement journals of multi-row inserts stay in memory, and the
-                           // writer keeps the hot index pages of a burst cached (32 MB at most).
-                           "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-32768",
-                           // The checkpointer below does this, off the commit path.
-                           "PRAGMA wal_autocheckpoint=0",
-                           // A WAL that grew in a burst is cut back to 64 MB when it restarts.
-                           "PRAGMA journal_size_limit=67108864"] {
+            for pragma in [
+                "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+                "PRAGMA busy_timeout=10000",
+                // Statement journals of multi-row inserts stay in memory, and the
+                // writer keeps the hot index pages of a burst cached (32 MB at most).
+                "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-32768",
+                // The checkpointer below does this, off the commit path.
+                "PRAGMA wal_autocheckpoint=0",
+                // A WAL that grew in a burst is cut back to 64 MB when it restarts.
+                "PRAGMA journal_size_limit=67108864",
+            ] {
                 try await writer.sql().raw(SQLQueryString(pragma)).run()
             }
             try? fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
@@ -107,8 +117,9 @@ public final class SQLiteHandle: DatabaseHandle {
                 try? await reader.close()
                 throw error
             }
-            return SQLiteHandle(path: path, writer: writer, reader: reader, writerExecutor: writerExecutor, checkpointer: checkpointer,
-                                syncer: synchronous == .full ? WALSyncer(databasePath: path, executor: writerExecutor) : nil)
+            return SQLiteHandle(
+                path: path, writer: writer, reader: reader, writerExecutor: writerExecutor, checkpointer: checkpointer,
+                syncer: synchronous == .full ? WALSyncer(databasePath: path, executor: writerExecutor) : nil)
         } catch {
             try? await writer.close()
             await writerExecutor.shutdown()

@@ -17,8 +17,10 @@ final class GroupCommitter: Sendable {
     private let queue: BatchQueue<Job>
     private let counts = CommitCounts()
 
-    init(database: any SQLDatabase, executor: any TaskExecutor, syncer: WALSyncer? = nil, maximumBatch: Int = 512,
-         committed: @escaping @Sendable () async -> Bool = { false }) {
+    init(
+        database: any SQLDatabase, executor: any TaskExecutor, syncer: WALSyncer? = nil, maximumBatch: Int = 512,
+        committed: @escaping @Sendable () async -> Bool = { false }
+    ) {
         let runner = CommitRunner(database: database, syncer: syncer, committed: committed, counts: counts)
         queue = BatchQueue(maximumBatch: maximumBatch, executor: executor) { batch in await runner.run(batch) }
     }

@@ -35,8 +35,13 @@ final class JoinBatcher: Sendable {
             }
             let outcomes: [Result<Endorsement, any Error>]
             do {
-                outcomes = try await store.writeJoins(batch.map { ($0.statementID, $0.endorsement, $0.nameKey, $0.emailKey, $0.confirmTokenHash,
-                                                                   $0.signerTokenHash, $0.mail) })
+                outcomes = try await store.writeJoins(
+                    batch.map {
+                        (
+                            $0.statementID, $0.endorsement, $0.nameKey, $0.emailKey, $0.confirmTokenHash,
+                            $0.signerTokenHash, $0.mail
+                        )
+                    })
             } catch {
                 outcomes = batch.map { _ in .failure(error) }
             }
@@ -44,18 +49,24 @@ final class JoinBatcher: Sendable {
         }
     }
 
-    func submit(statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
-                signerTokenHash: String, mail: OutboxMessage?) async throws -> Endorsement {
+    func submit(
+        statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
+        signerTokenHash: String, mail: OutboxMessage?
+    ) async throws -> Endorsement {
         try await withCheckedThrowingContinuation { continuation in
-            queue.add(Request(statementID: statementID, endorsement: endorsement, nameKey: nameKey, emailKey: emailKey,
-                              confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail, done: continuation))
+            queue.add(
+                Request(
+                    statementID: statementID, endorsement: endorsement, nameKey: nameKey, emailKey: emailKey,
+                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail, done: continuation))
         }
     }
 }
 
 extension SQLStore {
-    typealias JoinRow = (statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
-                         signerTokenHash: String, mail: OutboxMessage?)
+    typealias JoinRow = (
+        statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
+        signerTokenHash: String, mail: OutboxMessage?
+    )
 
     /// Writes a batch of individual joins in one transaction; each gets its own outcome
     /// (a refused one does not stop the others).
@@ -83,13 +94,15 @@ extension SQLStore {
                     if n > 0 { json.append(UInt8(ascii: ",")) }
                     // One row: a JSON array in column order (read by position below, cheaper
                     // than by key), null for a missing value.
-                    CanonicalJSON.array([
-                        e.id, e.displayName, e.place, e.contact, e.versionHash.hex, e.visibility.rawValue, rows[i].nameKey,
-                        String(e.createdAt.millis), rows[i].signerTokenHash, rows[i].emailKey, rows[i].confirmTokenHash,
-                    ], into: &json)
+                    CanonicalJSON.array(
+                        [
+                            e.id, e.displayName, e.place, e.contact, e.versionHash.hex, e.visibility.rawValue, rows[i].nameKey,
+                            String(e.createdAt.millis), rows[i].signerTokenHash, rows[i].emailKey, rows[i].confirmTokenHash,
+                        ], into: &json)
                 }
                 json.append(UInt8(ascii: "]"))
-                let source: SQLQueryString = db.dialect.name == "postgresql"
+                let source: SQLQueryString =
+                    db.dialect.name == "postgresql"
                     ? "jsonb_array_elements(CAST(\(bind: String(decoding: json, as: UTF8.self)) AS jsonb)) AS j(value)"
                     : "jsonb_each(jsonb(\(bind: String(decoding: json, as: UTF8.self)))) AS j"
                 let restQuery: SQLQueryString = """
@@ -116,24 +129,33 @@ extension SQLStore {
                 var refusal = StoreError.join(.duplicateEmail)
                 var currentHash: ContentHash?
                 if stored.count < indices.count {
-                    guard let state = try await db.raw("""
-                        SELECT s.state, s.published_at,
-                          (SELECT v.content_hash FROM statement_versions v WHERE v.statement_id = s.id AND v.translation_of IS NULL
-                             ORDER BY v.number DESC LIMIT 1) AS current_hash
-                        FROM statements s WHERE s.id = \(bind: statementID)
-                        """).first() else { throw StoreError.notFound("statement \(statementID)") }
-                    let record = StatementRecord(id: statementID, slug: "", state: try SQLStore.decodeValue(state, "state", as: StatementState.self), language: "",
-                                                 foundingOrder: .arabic, createdAt: Date(timeIntervalSince1970: 0),
-                                                 publishedAt: try state.decode(column: "published_at", as: Int64?.self).map(Date.init(millis:)))
+                    guard
+                        let state = try await db.raw(
+                            """
+                            SELECT s.state, s.published_at,
+                              (SELECT v.content_hash FROM statement_versions v WHERE v.statement_id = s.id AND v.translation_of IS NULL
+                                 ORDER BY v.number DESC LIMIT 1) AS current_hash
+                            FROM statements s WHERE s.id = \(bind: statementID)
+                            """
+                        ).first()
+                    else { throw StoreError.notFound("statement \(statementID)") }
+                    let record = StatementRecord(
+                        id: statementID, slug: "", state: try SQLStore.decodeValue(state, "state", as: StatementState.self), language: "",
+                        foundingOrder: .arabic, createdAt: Date(timeIntervalSince1970: 0),
+                        publishedAt: try state.decode(column: "published_at", as: Int64?.self).map(Date.init(millis:)))
                     let published = record.acceptsJoins
                     currentHash = try state.decode(column: "current_hash", as: String?.self).map(ContentHash.init(hex:))
                     if !published || currentHash == nil { refusal = .join(.notPublished) }
                 }
                 let joined = indices.filter { i in
                     guard !stored.contains(rows[i].endorsement.id) else { return true }
-                    if case .join(.notPublished) = refusal { outcomes[i] = .failure(refusal) }
-                    else if rows[i].endorsement.versionHash != currentHash { outcomes[i] = .failure(StoreError.staleVersion) }
-                    else { outcomes[i] = .failure(refusal) }
+                    if case .join(.notPublished) = refusal {
+                        outcomes[i] = .failure(refusal)
+                    } else if rows[i].endorsement.versionHash != currentHash {
+                        outcomes[i] = .failure(StoreError.staleVersion)
+                    } else {
+                        outcomes[i] = .failure(refusal)
+                    }
                     return false
                 }
                 guard let head = returned.first, let first = joined.first else { continue }
@@ -147,22 +169,28 @@ extension SQLStore {
                     }
                 }
                 if !mails.isEmpty {
-                    try await db.raw("INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at) VALUES "
-                                     + mails.joined(separator: ", ")).run()
+                    try await db.raw(
+                        "INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at) VALUES "
+                            + mails.joined(separator: ", ")
+                    ).run()
                 }
                 // One event records the whole batch: every id that joined, bound to the
                 // text they agreed to. (One event per person was a third of the writer's
                 // work in a burst; the log still names each endorsement exactly once.)
-                let event = Event.next(afterSequence: headSequence, hash: headHash, kind: .endorsementAdded, at: at, payload: [
-                    "ids": joined.map { rows[$0].endorsement.id }.joined(separator: " "), "count": String(joined.count),
-                    "kind": "individual", "versionHash": versionHash, "state": "pending", "via": "join",
-                ])
+                let event = Event.next(
+                    afterSequence: headSequence, hash: headHash, kind: .endorsementAdded, at: at,
+                    payload: [
+                        "ids": joined.map { rows[$0].endorsement.id }.joined(separator: " "), "count": String(joined.count),
+                        "kind": "individual", "versionHash": versionHash, "state": "pending", "via": "join",
+                    ])
                 for i in joined { outcomes[i] = .success(rows[i].endorsement) }
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO events (statement_id, seq, kind, at, payload, prev_hash, hash) VALUES
                     (\(bind: statementID), \(bind: event.sequence), \(bind: event.kind), \(bind: event.atMillis), \(bind: event.payloadJSON),
                      \(bind: event.prevHash), \(bind: event.hash))
-                    """).run()
+                    """
+                ).run()
             }
             return outcomes.map { $0 ?? .failure(StoreError.database("join not processed")) }
         }

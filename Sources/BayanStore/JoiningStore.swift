@@ -31,19 +31,23 @@ public enum JoinRefusal: String, Sendable, Error {
 extension SQLStore {
     /// Records a join: an organisation (awaiting moderation) or an individual (awaiting
     /// email confirmation), with its confirmation mail in the outbox.
-    public func join(statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
-                     signerTokenHash: String, mail: OutboxMessage?) async throws(StoreError) -> Endorsement {
+    public func join(
+        statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
+        signerTokenHash: String, mail: OutboxMessage?
+    ) async throws(StoreError) -> Endorsement {
         let env = self.env
         // Individuals, the bulk of a burst, go through the batcher.
         if new.signerKind == .individual, let emailKey {
             return try await Self.wrap {
                 let name = try Limits.displayName(new.displayName)
-                let e = Endorsement(id: env.newID(), signerKind: .individual, displayName: name, place: new.place,
-                                    contact: new.contact, versionHash: new.versionHash, state: .pending,
-                                    visibility: new.visibility, createdAt: env.now())
-                return try await joinBatcher.submit(statementID: statementID, endorsement: e, nameKey: CollationKey(name).storageKey,
-                                                    emailKey: emailKey,
-                                                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail)
+                let e = Endorsement(
+                    id: env.newID(), signerKind: .individual, displayName: name, place: new.place,
+                    contact: new.contact, versionHash: new.versionHash, state: .pending,
+                    visibility: new.visibility, createdAt: env.now())
+                return try await joinBatcher.submit(
+                    statementID: statementID, endorsement: e, nameKey: CollationKey(name).storageKey,
+                    emailKey: emailKey,
+                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail)
             }
         }
         return try await Self.wrap {
@@ -55,36 +59,49 @@ extension SQLStore {
                 let current = try await Self.currentAuthoritative(db, statementID: statementID)
                 guard current.contentHash == new.versionHash else { throw StoreError.staleVersion }
                 let at = env.now()
-                if let emailKey, try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey)").first() != nil {
+                if let emailKey,
+                    try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey)")
+                        .first() != nil
+                {
                     throw StoreError.join(.duplicateEmail)
                 }
                 var orgID: String?
                 if new.signerKind == .organization {
                     let org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: new.latinName, place: new.place, at: at)
-                    if try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND organization_id = \(bind: org.id)").first() != nil {
+                    if try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND organization_id = \(bind: org.id)")
+                        .first() != nil
+                    {
                         throw StoreError.join(.duplicateOrganization)
                     }
                     orgID = org.id
                 }
-                let e = Endorsement(id: env.newID(), signerKind: new.signerKind, organizationID: orgID, displayName: name, place: new.place,
-                                    signerName: new.signerName, signerRole: new.signerRole, contact: new.contact,
-                                    versionHash: new.versionHash, state: .pending, visibility: new.visibility, createdAt: at)
+                let e = Endorsement(
+                    id: env.newID(), signerKind: new.signerKind, organizationID: orgID, displayName: name, place: new.place,
+                    signerName: new.signerName, signerRole: new.signerRole, contact: new.contact,
+                    versionHash: new.versionHash, state: .pending, visibility: new.visibility, createdAt: at)
                 try await Self.insertEndorsement(db, statementID: statementID, e)
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE endorsements SET signer_token_hash = \(bind: signerTokenHash), email_key = \(bind: emailKey),
                       confirm_token_hash = \(bind: confirmTokenHash) WHERE id = \(bind: e.id)
-                    """).run()
+                    """
+                ).run()
                 if let mail {
-                    try await db.raw("""
+                    try await db.raw(
+                        """
                         INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
-                        VALUES (\(bind: env.newID()), \(bind: mail.recipient), \(bind: mail.subject), \(bind: mail.body), \(bind: at.millis), 0, \(bind: at.millis))
-                        """).run()
+                        VALUES (\(bind: env.newID()), \(bind: mail.recipient), \(bind: mail.subject), \(bind: mail.body),
+                          \(bind: at.millis), 0, \(bind: at.millis))
+                        """
+                    ).run()
                 }
                 // The log names organisations; individuals appear by id only.
-                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementAdded, at: at, payload: [
-                    "id": e.id, "kind": e.signerKind.rawValue, "name": e.signerKind == .organization ? name : "",
-                    "versionHash": e.versionHash.hex, "state": "pending", "via": "join",
-                ])
+                try await Self.appendEvent(
+                    db, statementID: statementID, kind: .endorsementAdded, at: at,
+                    payload: [
+                        "id": e.id, "kind": e.signerKind.rawValue, "name": e.signerKind == .organization ? name : "",
+                        "versionHash": e.versionHash.hex, "state": "pending", "via": "join",
+                    ])
                 return e
             }
         }
@@ -94,9 +111,13 @@ extension SQLStore {
     public func joinState(statementID: String, emailKey: String) async throws(StoreError) -> EndorsementState {
         try await Self.wrap {
             try await self.handle.read { db in
-                guard let row = try await db.raw("""
-                    SELECT state FROM endorsements WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey)
-                    """).first() else { throw StoreError.notFound("join") }
+                guard
+                    let row = try await db.raw(
+                        """
+                        SELECT state FROM endorsements WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey)
+                        """
+                    ).first()
+                else { throw StoreError.notFound("join") }
                 let raw = try row.decode(column: "state", as: String.self)
                 guard let state = EndorsementState(rawValue: raw) else { throw StoreError.database("unknown endorsement state '\(raw)'") }
                 return state
@@ -109,29 +130,40 @@ extension SQLStore {
     /// the ones in `mail`, which supersede the old; the same links again (a retried resend)
     /// change nothing and write no second mail. Refused with `.join(.duplicateEmail)` when
     /// the address has already confirmed, `.notFound` when it never joined.
-    public func resendConfirmation(statementID: String, emailKey: String, confirmTokenHash: String, signerTokenHash: String,
-                                   mail: OutboxMessage) async throws(StoreError) -> SubmissionOutcome {
+    public func resendConfirmation(
+        statementID: String, emailKey: String, confirmTokenHash: String, signerTokenHash: String,
+        mail: OutboxMessage
+    ) async throws(StoreError) -> SubmissionOutcome {
         let env = self.env
         return try await Self.wrap {
             try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
-                guard let row = try await db.raw("""
-                    SELECT id, state, confirm_token_hash FROM endorsements
-                    WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey) AND signer_kind = 'individual'
-                    """).first() else { throw StoreError.notFound("join") }
+                guard
+                    let row = try await db.raw(
+                        """
+                        SELECT id, state, confirm_token_hash FROM endorsements
+                        WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey) AND signer_kind = 'individual'
+                        """
+                    ).first()
+                else { throw StoreError.notFound("join") }
                 guard try row.decode(column: "state", as: String.self) == EndorsementState.pending.rawValue else {
                     throw StoreError.join(.duplicateEmail)
                 }
                 if try row.decode(column: "confirm_token_hash", as: String?.self) == confirmTokenHash { return .repeated }
                 let at = env.now()
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE endorsements SET confirm_token_hash = \(bind: confirmTokenHash), signer_token_hash = \(bind: signerTokenHash),
                       updated_at = \(bind: at.millis) WHERE id = \(bind: try row.decode(column: "id", as: String.self))
-                    """).run()
-                try await db.raw("""
+                    """
+                ).run()
+                try await db.raw(
+                    """
                     INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
-                    VALUES (\(bind: env.newID()), \(bind: mail.recipient), \(bind: mail.subject), \(bind: mail.body), \(bind: at.millis), 0, \(bind: at.millis))
-                    """).run()
+                    VALUES (\(bind: env.newID()), \(bind: mail.recipient), \(bind: mail.subject), \(bind: mail.body),
+                          \(bind: at.millis), 0, \(bind: at.millis))
+                    """
+                ).run()
                 return .created
             }
         }
@@ -142,15 +174,18 @@ extension SQLStore {
         let env = self.env
         return try await Self.wrap {
             try await self.write { db in
-                var (statementID, e) = try await Self.endorsement(db, by: .confirmation, hash: tokenHash, what: "confirmation",
-                                                                  lockingStatement: true)
+                var (statementID, e) = try await Self.endorsement(
+                    db, by: .confirmation, hash: tokenHash, what: "confirmation",
+                    lockingStatement: true)
                 if e.state == .pending {
                     e.state = .confirmed
                     let at = env.now()
                     try await db.raw("UPDATE endorsements SET state = 'confirmed', updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
-                    try await Self.appendEvent(db, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: [
-                        "id": e.id, "state": "confirmed", "reason": "email",
-                    ])
+                    try await Self.appendEvent(
+                        db, statementID: statementID, kind: .endorsementStateChanged, at: at,
+                        payload: [
+                            "id": e.id, "state": "confirmed", "reason": "email",
+                        ])
                 }
                 return (try await Self.fetchStatement(db, id: statementID), e)
             }
@@ -184,10 +219,12 @@ extension SQLStore {
         }
         return try await Self.wrap {
             try await self.write { db in
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO rate_limits (bucket, window_start, hits) VALUES (\(bind: bucket), \(bind: start), 1)
                     ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-                    """).run()
+                    """
+                ).run()
                 try await db.raw("DELETE FROM rate_limits WHERE bucket = \(bind: bucket) AND window_start < \(bind: start)").run()
                 let hits = try await db.raw("SELECT hits FROM rate_limits WHERE bucket = \(bind: bucket) AND window_start = \(bind: start)").first()!
                     .decode(column: "hits", as: Int.self)
@@ -227,20 +264,24 @@ extension SQLStore {
         let now = env.now().millis
         return try await Self.wrap {
             try await self.write { db in
-                let rows = try await db.raw("""
+                let rows = try await db.raw(
+                    """
                     SELECT id, recipient, subject, body, attempts FROM outbox
                     WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= \(bind: now)
                       AND (claimed_until IS NULL OR claimed_until < \(bind: now))
                     ORDER BY next_attempt_at LIMIT \(bind: limit)
-                    """).all()
+                    """
+                ).all()
                 var out: [OutboxMessage] = []
                 for row in rows {
                     let id = try row.decode(column: "id", as: String.self)
                     try await db.raw("UPDATE outbox SET claimed_until = \(bind: now + Int64(lease * 1000)) WHERE id = \(bind: id)").run()
-                    out.append(OutboxMessage(id: id, recipient: try row.decode(column: "recipient", as: String.self),
-                                             subject: try row.decode(column: "subject", as: String.self),
-                                             body: try row.decode(column: "body", as: String.self),
-                                             attempts: try row.decode(column: "attempts", as: Int.self)))
+                    out.append(
+                        OutboxMessage(
+                            id: id, recipient: try row.decode(column: "recipient", as: String.self),
+                            subject: try row.decode(column: "subject", as: String.self),
+                            body: try row.decode(column: "body", as: String.self),
+                            attempts: try row.decode(column: "attempts", as: Int.self)))
                 }
                 return out
             }
@@ -259,14 +300,17 @@ extension SQLStore {
             try await self.write { db in
                 switch outcome {
                 case .sent:
-                    try await db.raw("UPDATE outbox SET sent_at = \(bind: now), attempts = attempts + 1, claimed_until = NULL WHERE id = \(bind: id)").run()
-                case let .failed(error, retryAfter, permanent):
+                    try await db.raw("UPDATE outbox SET sent_at = \(bind: now), attempts = attempts + 1, claimed_until = NULL WHERE id = \(bind: id)")
+                        .run()
+                case .failed(let error, let retryAfter, let permanent):
                     let next = now + Int64(retryAfter * 1000)
-                    try await db.raw("""
+                    try await db.raw(
+                        """
                         UPDATE outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = \(bind: String(error.prefix(500))),
                           next_attempt_at = \(bind: next), failed_at = \(bind: permanent ? now : nil)
                         WHERE id = \(bind: id)
-                        """).run()
+                        """
+                    ).run()
                 }
             }
         }
@@ -275,14 +319,18 @@ extension SQLStore {
     public func outboxCounts() async throws(StoreError) -> (waiting: Int, sent: Int, failed: Int) {
         try await Self.wrap {
             try await self.handle.read { db in
-                let row = try await db.raw("""
+                let row = try await db.raw(
+                    """
                     SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS waiting,
                            COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent,
                            COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed
                     FROM outbox
-                    """).first()!
-                return (try row.decode(column: "waiting", as: Int.self), try row.decode(column: "sent", as: Int.self),
-                        try row.decode(column: "failed", as: Int.self))
+                    """
+                ).first()!
+                return (
+                    try row.decode(column: "waiting", as: Int.self), try row.decode(column: "sent", as: Int.self),
+                    try row.decode(column: "failed", as: Int.self)
+                )
             }
         }
     }
@@ -292,8 +340,10 @@ extension SQLStore {
     /// Adds `count` individual endorsers (confirmed, or pending to fill the moderation
     /// queue) in large batches: for benchmarks and load tests (`bayan dev seed-individuals`),
     /// never for real data.
-    public func seedIndividuals(statementID: String, count: Int, state: EndorsementState = .confirmed,
-                                batch: Int = 1000) async throws(StoreError) {
+    public func seedIndividuals(
+        statementID: String, count: Int, state: EndorsementState = .confirmed,
+        batch: Int = 1000
+    ) async throws(StoreError) {
         let env = self.env
         try await Self.wrap {
             let hash = try await self.currentVersion(of: statementID).contentHash.hex
@@ -317,9 +367,11 @@ extension SQLStore {
                         insert = insert.values(values.map { SQLBind($0) as any SQLExpression })
                     }
                     try await insert.run()
-                    try await Self.appendEvent(db, statementID: statementID, kind: .endorsementAdded, at: Date(millis: at), payload: [
-                        "seeded": String(n), "kind": "individual",
-                    ])
+                    try await Self.appendEvent(
+                        db, statementID: statementID, kind: .endorsementAdded, at: Date(millis: at),
+                        payload: [
+                            "seeded": String(n), "kind": "individual",
+                        ])
                 }
                 done += n
             }

@@ -14,191 +14,203 @@ public struct Migration: Sendable {
 
 public enum Migrations {
     public static let all: [Migration] = [
-        Migration(name: "0001_initial", statements: [
-            """
-            CREATE TABLE statements (
-              id TEXT PRIMARY KEY,
-              slug TEXT NOT NULL UNIQUE,
-              state TEXT NOT NULL CHECK (state IN ('draft', 'circulating', 'published', 'closed')),
-              language TEXT NOT NULL,
-              founding_order TEXT NOT NULL DEFAULT 'arabic' CHECK (founding_order IN ('arabic', 'signing')),
-              created_at BIGINT NOT NULL,
-              published_at BIGINT
-            )
-            """,
-            """
-            CREATE TABLE statement_versions (
-              id TEXT PRIMARY KEY,
-              statement_id TEXT NOT NULL REFERENCES statements(id),
-              number BIGINT NOT NULL,
-              language TEXT NOT NULL,
-              title TEXT NOT NULL,
-              body TEXT NOT NULL,
-              content_hash TEXT NOT NULL,
-              author TEXT NOT NULL,
-              created_at BIGINT NOT NULL,
-              translation_of TEXT,
-              reason TEXT,
-              UNIQUE (statement_id, number)
-            )
-            """,
-            """
-            CREATE TABLE organizations (
-              id TEXT PRIMARY KEY,
-              display_name TEXT NOT NULL,
-              latin_name TEXT,
-              place TEXT,
-              kind TEXT,
-              contact TEXT,
-              name_key TEXT NOT NULL,
-              match_key TEXT NOT NULL,
-              created_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX organizations_match_key ON organizations (match_key)",
-            """
-            CREATE TABLE endorsements (
-              id TEXT PRIMARY KEY,
-              statement_id TEXT NOT NULL REFERENCES statements(id),
-              signer_kind TEXT NOT NULL CHECK (signer_kind IN ('organization', 'individual')),
-              organization_id TEXT REFERENCES organizations(id),
-              display_name TEXT NOT NULL,
-              place TEXT,
-              signer_name TEXT,
-              signer_role TEXT,
-              contact TEXT,
-              version_hash TEXT NOT NULL,
-              state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'approved', 'rejected', 'withdrawn')),
-              founding BIGINT NOT NULL DEFAULT 0 CHECK (founding IN (0, 1)),
-              number BIGINT,
-              visibility TEXT NOT NULL CHECK (visibility IN ('public', 'counted-only')),
-              imported BIGINT NOT NULL DEFAULT 0 CHECK (imported IN (0, 1)),
-              name_key TEXT NOT NULL,
-              created_at BIGINT NOT NULL,
-              updated_at BIGINT NOT NULL,
-              UNIQUE (statement_id, organization_id),
-              UNIQUE (statement_id, founding, number),
-              CHECK (founding = 0 OR number IS NOT NULL),
-              CHECK (signer_kind = 'individual' OR organization_id IS NOT NULL)
-            )
-            """,
-            "CREATE INDEX endorsements_statement ON endorsements (statement_id, state)",
-            """
-            CREATE TABLE events (
-              statement_id TEXT NOT NULL REFERENCES statements(id),
-              seq BIGINT NOT NULL,
-              kind TEXT NOT NULL,
-              at BIGINT NOT NULL,
-              payload TEXT NOT NULL,
-              prev_hash TEXT NOT NULL,
-              hash TEXT NOT NULL,
-              PRIMARY KEY (statement_id, seq)
-            )
-            """,
-        ]),
-        Migration(name: "0002_coordination", statements: [
-            """
-            CREATE TABLE coordinators (
-              id TEXT PRIMARY KEY,
-              email TEXT NOT NULL UNIQUE,
-              password_hash TEXT NOT NULL,
-              role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator')),
-              disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
-              created_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE statement_coordinators (
-              statement_id TEXT NOT NULL REFERENCES statements(id),
-              coordinator_id TEXT NOT NULL REFERENCES coordinators(id),
-              PRIMARY KEY (statement_id, coordinator_id)
-            )
-            """,
-            """
-            CREATE TABLE sessions (
-              token_hash TEXT PRIMARY KEY,
-              coordinator_id TEXT NOT NULL REFERENCES coordinators(id),
-              csrf_token TEXT NOT NULL,
-              created_at BIGINT NOT NULL,
-              expires_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE invitations (
-              id TEXT PRIMARY KEY,
-              statement_id TEXT NOT NULL REFERENCES statements(id),
-              organization_id TEXT REFERENCES organizations(id),
-              organization_name TEXT NOT NULL,
-              token_hash TEXT NOT NULL UNIQUE,
-              created_at BIGINT NOT NULL,
-              expires_at BIGINT NOT NULL,
-              revoked BIGINT NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
-              opened_at BIGINT,
-              uses BIGINT NOT NULL DEFAULT 0,
-              endorsement_id TEXT REFERENCES endorsements(id)
-            )
-            """,
-            "CREATE INDEX invitations_statement ON invitations (statement_id)",
-            "ALTER TABLE endorsements ADD COLUMN signer_token_hash TEXT",
-            "CREATE UNIQUE INDEX endorsements_signer_token ON endorsements (signer_token_hash)",
-        ]),
-        Migration(name: "0003_joining", statements: [
-            "ALTER TABLE endorsements ADD COLUMN email_key TEXT",
-            // One endorsement per (normalized) email address per statement.
-            "CREATE UNIQUE INDEX endorsements_email ON endorsements (statement_id, email_key) WHERE email_key IS NOT NULL",
-            "ALTER TABLE endorsements ADD COLUMN confirm_token_hash TEXT",
-            "CREATE UNIQUE INDEX endorsements_confirm_token ON endorsements (confirm_token_hash)",
-            "CREATE INDEX endorsements_list ON endorsements (statement_id, signer_kind, state, created_at)",
-            """
-            CREATE TABLE outbox (
-              id TEXT PRIMARY KEY,
-              recipient TEXT NOT NULL,
-              subject TEXT NOT NULL,
-              body TEXT NOT NULL,
-              created_at BIGINT NOT NULL,
-              attempts BIGINT NOT NULL DEFAULT 0,
-              next_attempt_at BIGINT NOT NULL,
-              claimed_until BIGINT,
-              sent_at BIGINT,
-              failed_at BIGINT,
-              last_error TEXT
-            )
-            """,
-            "CREATE INDEX outbox_due ON outbox (sent_at, failed_at, next_attempt_at)",
-            """
-            CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)
-            """,
-            """
-            CREATE TABLE rate_limits (
-              bucket TEXT NOT NULL,
-              window_start BIGINT NOT NULL,
-              hits BIGINT NOT NULL,
-              PRIMARY KEY (bucket, window_start)
-            )
-            """,
-        ]),
+        Migration(
+            name: "0001_initial",
+            statements: [
+                """
+                CREATE TABLE statements (
+                  id TEXT PRIMARY KEY,
+                  slug TEXT NOT NULL UNIQUE,
+                  state TEXT NOT NULL CHECK (state IN ('draft', 'circulating', 'published', 'closed')),
+                  language TEXT NOT NULL,
+                  founding_order TEXT NOT NULL DEFAULT 'arabic' CHECK (founding_order IN ('arabic', 'signing')),
+                  created_at BIGINT NOT NULL,
+                  published_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE statement_versions (
+                  id TEXT PRIMARY KEY,
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  number BIGINT NOT NULL,
+                  language TEXT NOT NULL,
+                  title TEXT NOT NULL,
+                  body TEXT NOT NULL,
+                  content_hash TEXT NOT NULL,
+                  author TEXT NOT NULL,
+                  created_at BIGINT NOT NULL,
+                  translation_of TEXT,
+                  reason TEXT,
+                  UNIQUE (statement_id, number)
+                )
+                """,
+                """
+                CREATE TABLE organizations (
+                  id TEXT PRIMARY KEY,
+                  display_name TEXT NOT NULL,
+                  latin_name TEXT,
+                  place TEXT,
+                  kind TEXT,
+                  contact TEXT,
+                  name_key TEXT NOT NULL,
+                  match_key TEXT NOT NULL,
+                  created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX organizations_match_key ON organizations (match_key)",
+                """
+                CREATE TABLE endorsements (
+                  id TEXT PRIMARY KEY,
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  signer_kind TEXT NOT NULL CHECK (signer_kind IN ('organization', 'individual')),
+                  organization_id TEXT REFERENCES organizations(id),
+                  display_name TEXT NOT NULL,
+                  place TEXT,
+                  signer_name TEXT,
+                  signer_role TEXT,
+                  contact TEXT,
+                  version_hash TEXT NOT NULL,
+                  state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'approved', 'rejected', 'withdrawn')),
+                  founding BIGINT NOT NULL DEFAULT 0 CHECK (founding IN (0, 1)),
+                  number BIGINT,
+                  visibility TEXT NOT NULL CHECK (visibility IN ('public', 'counted-only')),
+                  imported BIGINT NOT NULL DEFAULT 0 CHECK (imported IN (0, 1)),
+                  name_key TEXT NOT NULL,
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL,
+                  UNIQUE (statement_id, organization_id),
+                  UNIQUE (statement_id, founding, number),
+                  CHECK (founding = 0 OR number IS NOT NULL),
+                  CHECK (signer_kind = 'individual' OR organization_id IS NOT NULL)
+                )
+                """,
+                "CREATE INDEX endorsements_statement ON endorsements (statement_id, state)",
+                """
+                CREATE TABLE events (
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  seq BIGINT NOT NULL,
+                  kind TEXT NOT NULL,
+                  at BIGINT NOT NULL,
+                  payload TEXT NOT NULL,
+                  prev_hash TEXT NOT NULL,
+                  hash TEXT NOT NULL,
+                  PRIMARY KEY (statement_id, seq)
+                )
+                """,
+            ]),
+        Migration(
+            name: "0002_coordination",
+            statements: [
+                """
+                CREATE TABLE coordinators (
+                  id TEXT PRIMARY KEY,
+                  email TEXT NOT NULL UNIQUE,
+                  password_hash TEXT NOT NULL,
+                  role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator')),
+                  disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+                  created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE statement_coordinators (
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  coordinator_id TEXT NOT NULL REFERENCES coordinators(id),
+                  PRIMARY KEY (statement_id, coordinator_id)
+                )
+                """,
+                """
+                CREATE TABLE sessions (
+                  token_hash TEXT PRIMARY KEY,
+                  coordinator_id TEXT NOT NULL REFERENCES coordinators(id),
+                  csrf_token TEXT NOT NULL,
+                  created_at BIGINT NOT NULL,
+                  expires_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE invitations (
+                  id TEXT PRIMARY KEY,
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  organization_id TEXT REFERENCES organizations(id),
+                  organization_name TEXT NOT NULL,
+                  token_hash TEXT NOT NULL UNIQUE,
+                  created_at BIGINT NOT NULL,
+                  expires_at BIGINT NOT NULL,
+                  revoked BIGINT NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+                  opened_at BIGINT,
+                  uses BIGINT NOT NULL DEFAULT 0,
+                  endorsement_id TEXT REFERENCES endorsements(id)
+                )
+                """,
+                "CREATE INDEX invitations_statement ON invitations (statement_id)",
+                "ALTER TABLE endorsements ADD COLUMN signer_token_hash TEXT",
+                "CREATE UNIQUE INDEX endorsements_signer_token ON endorsements (signer_token_hash)",
+            ]),
+        Migration(
+            name: "0003_joining",
+            statements: [
+                "ALTER TABLE endorsements ADD COLUMN email_key TEXT",
+                // One endorsement per (normalized) email address per statement.
+                "CREATE UNIQUE INDEX endorsements_email ON endorsements (statement_id, email_key) WHERE email_key IS NOT NULL",
+                "ALTER TABLE endorsements ADD COLUMN confirm_token_hash TEXT",
+                "CREATE UNIQUE INDEX endorsements_confirm_token ON endorsements (confirm_token_hash)",
+                "CREATE INDEX endorsements_list ON endorsements (statement_id, signer_kind, state, created_at)",
+                """
+                CREATE TABLE outbox (
+                  id TEXT PRIMARY KEY,
+                  recipient TEXT NOT NULL,
+                  subject TEXT NOT NULL,
+                  body TEXT NOT NULL,
+                  created_at BIGINT NOT NULL,
+                  attempts BIGINT NOT NULL DEFAULT 0,
+                  next_attempt_at BIGINT NOT NULL,
+                  claimed_until BIGINT,
+                  sent_at BIGINT,
+                  failed_at BIGINT,
+                  last_error TEXT
+                )
+                """,
+                "CREATE INDEX outbox_due ON outbox (sent_at, failed_at, next_attempt_at)",
+                """
+                CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE rate_limits (
+                  bucket TEXT NOT NULL,
+                  window_start BIGINT NOT NULL,
+                  hits BIGINT NOT NULL,
+                  PRIMARY KEY (bucket, window_start)
+                )
+                """,
+            ]),
         // endorsements_list (statement_id, signer_kind, state, created_at) serves every
         // query the older (statement_id, state) index did; one index fewer per sign-on.
-        Migration(name: "0004_fewer_endorsement_indexes", statements: [
-            "DROP INDEX endorsements_statement",
-        ]),
+        Migration(
+            name: "0004_fewer_endorsement_indexes",
+            statements: [
+                "DROP INDEX endorsements_statement"
+            ]),
         // The public list of individuals, in signing order, with the counts beside it:
         // only counted endorsements are in it (a pending join adds nothing to it), and it
         // covers the count and lets a deep page skip entries without a sort. Measured with
         // 1,000,000 endorsers: page 1,800 went from ~1.4 s (sorting all of them) to a walk
         // of the index.
-        Migration(name: "0005_public_individuals_index", statements: [
-            """
-            CREATE INDEX endorsements_public_individuals ON endorsements (statement_id, signer_kind, visibility, created_at, id, state)
-            WHERE state IN ('confirmed', 'approved')
-            """,
-        ]),
+        Migration(
+            name: "0005_public_individuals_index",
+            statements: [
+                """
+                CREATE INDEX endorsements_public_individuals ON endorsements (statement_id, signer_kind, visibility, created_at, id, state)
+                WHERE state IN ('confirmed', 'approved')
+                """
+            ]),
         // One-use keys of coordinator forms (issue 19): a form sent twice, because its
         // answer was lost or a thumb pressed twice, has one effect. The content hash tells a
         // retry from a different form that reused the key.
-        Migration(name: "0006_submissions", statements: [
-            "CREATE TABLE submissions (key_hash TEXT PRIMARY KEY, content_hash TEXT NOT NULL, created_at BIGINT NOT NULL)",
-        ]),
+        Migration(
+            name: "0006_submissions",
+            statements: [
+                "CREATE TABLE submissions (key_hash TEXT PRIMARY KEY, content_hash TEXT NOT NULL, created_at BIGINT NOT NULL)"
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

@@ -31,15 +31,17 @@ public final class PostgresHandle: DatabaseHandle {
     /// Opens a pool for `postgres://user:password@host:port/database[?sslmode=require]`.
     public static func open(url: String, logger: Logger = PostgresHandle.quietLogger) throws -> PostgresHandle {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-              let host = components.host, !host.isEmpty else {
+            let host = components.host, !host.isEmpty
+        else {
             throw StoreError.database("not a PostgreSQL URL (postgres://user:password@host:port/database)")
         }
         let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
-        let tls: PostgresClient.Configuration.TLS = switch sslmode {
-        case "require", "verify-full": .require(.makeClientConfiguration())
-        case "prefer": .prefer(.makeClientConfiguration())
-        default: .disable
-        }
+        let tls: PostgresClient.Configuration.TLS =
+            switch sslmode {
+            case "require", "verify-full": .require(.makeClientConfiguration())
+            case "prefer": .prefer(.makeClientConfiguration())
+            default: .disable
+            }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
@@ -88,7 +90,10 @@ public enum StoreLocation: Sendable, Equatable {
         case .sqlite(let directory): return "SQLite \((directory as NSString).appendingPathComponent(SQLiteHandle.fileName))"
         case .postgres(let url):
             // Never print the password.
-            if var c = URLComponents(string: url) { c.password = c.password == nil ? nil : "***"; return "PostgreSQL \(c.string ?? "")" }
+            if var c = URLComponents(string: url) {
+                c.password = c.password == nil ? nil : "***"
+                return "PostgreSQL \(c.string ?? "")"
+            }
             return "PostgreSQL"
         }
     }
@@ -97,8 +102,10 @@ public enum StoreLocation: Sendable, Equatable {
 extension SQLStore {
     /// Opens the store at `location` and applies pending migrations (under an advisory
     /// lock on PostgreSQL, so instances starting together do not race).
-    public static func open(_ location: StoreLocation, environment: StoreEnvironment = .init(),
-                            synchronous: SQLiteSynchronous = .full) async throws(StoreError) -> SQLStore {
+    public static func open(
+        _ location: StoreLocation, environment: StoreEnvironment = .init(),
+        synchronous: SQLiteSynchronous = .full
+    ) async throws(StoreError) -> SQLStore {
         switch location {
         case .sqlite(let directory):
             return try await openSQLite(directory: directory, environment: environment, synchronous: synchronous)

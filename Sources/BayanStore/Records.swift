@@ -32,8 +32,10 @@ public struct ImportPlan: Sendable {
     public var publish: Bool
     public var at: Date
 
-    public init(slug: Slug, language: String = "ar", title: String, body: String, author: String,
-                signatories: [(name: String, number: Int)], publish: Bool, at: Date) {
+    public init(
+        slug: Slug, language: String = "ar", title: String, body: String, author: String,
+        signatories: [(name: String, number: Int)], publish: Bool, at: Date
+    ) {
         self.slug = slug
         self.language = language
         self.title = title
@@ -59,10 +61,12 @@ public struct NewEndorsement: Sendable {
     public var state: EndorsementState
     public var visibility: Visibility
 
-    public init(signerKind: SignerKind = .organization, displayName: String, latinName: String? = nil,
-                place: String? = nil, signerName: String? = nil, signerRole: String? = nil,
-                contact: String? = nil, versionHash: ContentHash, state: EndorsementState = .pending,
-                visibility: Visibility = .public) {
+    public init(
+        signerKind: SignerKind = .organization, displayName: String, latinName: String? = nil,
+        place: String? = nil, signerName: String? = nil, signerRole: String? = nil,
+        contact: String? = nil, versionHash: ContentHash, state: EndorsementState = .pending,
+        visibility: Visibility = .public
+    ) {
         self.signerKind = signerKind
         self.displayName = displayName
         self.latinName = latinName
@@ -99,15 +103,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .notFound(what): "not found: \(what)"
-        case let .slugTaken(slug): "a statement with the slug '\(slug)' already exists"
-        case let .duplicateOrganization(name): "the organisation '\(name)' has already signed this statement"
+        case .notFound(let what): "not found: \(what)"
+        case .slugTaken(let slug): "a statement with the slug '\(slug)' already exists"
+        case .duplicateOrganization(let name): "the organisation '\(name)' has already signed this statement"
         case .staleVersion: "the text changed since it was read; read the current version and sign again"
-        case let .invitation(refusal): "this invitation link is \(refusal.rawValue)"
-        case let .join(refusal): "cannot join: \(refusal.rawValue)"
-        case let .domain(error): error.description
-        case let .conflict(message): "conflicting change: \(message)"
-        case let .database(message): "database error: \(message)"
+        case .invitation(let refusal): "this invitation link is \(refusal.rawValue)"
+        case .join(let refusal): "cannot join: \(refusal.rawValue)"
+        case .domain(let error): error.description
+        case .conflict(let message): "conflicting change: \(message)"
+        case .database(let message): "database error: \(message)"
         case .submissionReused: "this form was already sent with different content"
         }
     }
@@ -132,8 +136,10 @@ public enum SubmissionOutcome: Sendable, Equatable {
 public struct StoreEnvironment: Sendable {
     public var now: @Sendable () -> Date
     public var newID: @Sendable () -> String
-    public init(now: @escaping @Sendable () -> Date = { Date() },
-                newID: @escaping @Sendable () -> String = { TimeOrderedID.make() }) {
+    public init(
+        now: @escaping @Sendable () -> Date = { Date() },
+        newID: @escaping @Sendable () -> String = { TimeOrderedID.make() }
+    ) {
         self.now = now
         self.newID = newID
     }
@@ -147,8 +153,8 @@ public enum TimeOrderedID {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         var bytes = SecureRandom.bytes(16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
-        bytes[6] = 0x70 | (bytes[6] & 0x0F)   // version 7
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)   // RFC 9562 variant
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)  // version 7
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)  // RFC 9562 variant
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(36)

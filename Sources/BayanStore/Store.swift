@@ -30,9 +30,11 @@ public protocol Store: Sendable {
     func events(of statementID: String) async throws(StoreError) -> [Event]
     func organizations() async throws(StoreError) -> [Organization]
     func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion
-    func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementVersion
+    func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError)
+        -> StatementVersion
     func addEndorsement(statementID: String, _ new: NewEndorsement) async throws(StoreError) -> Endorsement
-    func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError) -> Endorsement
+    func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError)
+        -> Endorsement
     func changeState(statementID: String, to state: StatementState, foundingOrder: FoundingOrder?) async throws(StoreError) -> StatementRecord
 
     /// Bumped after every write this process commits: a cache that saw the same count has
@@ -57,8 +59,10 @@ public protocol Store: Sendable {
     // Invitations and sign-on
     func createInvitation(statementID: String, organizationName: String, tokenHash: String, expiresAt: Date) async throws(StoreError) -> Invitation
     func invitations(of statementID: String) async throws(StoreError) -> [Invitation]
-    func createInvitations(statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
-                           submission: Submission) async throws(StoreError) -> SubmissionOutcome
+    func createInvitations(
+        statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
+        submission: Submission
+    ) async throws(StoreError) -> SubmissionOutcome
     func claimSubmission(_ submission: Submission) async throws(StoreError) -> SubmissionOutcome
     func invitation(tokenHash: String) async throws(StoreError) -> Invitation
     func markOpened(invitationID: String) async throws(StoreError)
@@ -75,13 +79,17 @@ public protocol Store: Sendable {
     func statementsSignedByOrganization() async throws(StoreError) -> [String: [String]]
 
     // Joining after publication, email, shared counters
-    func join(statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
-              signerTokenHash: String, mail: OutboxMessage?) async throws(StoreError) -> Endorsement
+    func join(
+        statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
+        signerTokenHash: String, mail: OutboxMessage?
+    ) async throws(StoreError) -> Endorsement
     func confirm(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func joinState(statementID: String, emailKey: String) async throws(StoreError) -> EndorsementState
-    func resendConfirmation(statementID: String, emailKey: String, confirmTokenHash: String, signerTokenHash: String,
-                            mail: OutboxMessage) async throws(StoreError) -> SubmissionOutcome
+    func resendConfirmation(
+        statementID: String, emailKey: String, confirmTokenHash: String, signerTokenHash: String,
+        mail: OutboxMessage
+    ) async throws(StoreError) -> SubmissionOutcome
     func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool
     func secret() async throws(StoreError) -> String
     func claimOutbox(limit: Int, lease: TimeInterval) async throws(StoreError) -> [OutboxMessage]
@@ -119,10 +127,14 @@ public final class SQLStore: Store {
     public func revision(slug: String) async throws(StoreError) -> String {
         try await Self.wrap {
             try await self.handle.read { db in
-                guard let row = try await db.raw("""
-                    SELECT s.id, (SELECT MAX(e.seq) FROM events e WHERE e.statement_id = s.id) AS head
-                    FROM statements s WHERE s.slug = \(bind: slug)
-                    """).first() else { throw StoreError.notFound("statement '\(slug)'") }
+                guard
+                    let row = try await db.raw(
+                        """
+                        SELECT s.id, (SELECT MAX(e.seq) FROM events e WHERE e.statement_id = s.id) AS head
+                        FROM statements s WHERE s.slug = \(bind: slug)
+                        """
+                    ).first()
+                else { throw StoreError.notFound("statement '\(slug)'") }
                 return "\(try row.decode(column: "id", as: String.self)):\(try row.decode(column: "head", as: Int?.self) ?? 0)"
             }
         }
@@ -134,8 +146,10 @@ public final class SQLStore: Store {
     }
 
     /// Opens the SQLite store in `directory` and applies pending migrations.
-    public static func openSQLite(directory: String, environment: StoreEnvironment = .init(),
-                                  synchronous: SQLiteSynchronous = .full) async throws(StoreError) -> SQLStore {
+    public static func openSQLite(
+        directory: String, environment: StoreEnvironment = .init(),
+        synchronous: SQLiteSynchronous = .full
+    ) async throws(StoreError) -> SQLStore {
         try await wrap {
             let handle = try await SQLiteHandle.open(directory: directory, synchronous: synchronous)
             try await Migrations.run(on: handle)
@@ -154,8 +168,9 @@ public final class SQLStore: Store {
         return try await Self.wrap {
             try await self.write { db in
                 let at = plan.at
-                let record = try await Self.insertStatement(db, env: env, slug: plan.slug, language: plan.language,
-                                                            title: plan.title, body: plan.body, author: plan.author, at: at)
+                let record = try await Self.insertStatement(
+                    db, env: env, slug: plan.slug, language: plan.language,
+                    title: plan.title, body: plan.body, author: plan.author, at: at)
                 let hash = ContentHash.of(title: plan.title, body: plan.body)
                 for item in plan.signatories {
                     let org = try await Self.findOrCreateOrganization(db, env: env, name: item.name, latinName: nil, place: nil, at: at)
@@ -165,32 +180,40 @@ public final class SQLStore: Store {
                         number: plan.publish ? item.number : nil, imported: true, createdAt: at)
                     try await Self.insertEndorsement(db, statementID: record.id, e)
                 }
-                try await Self.appendEvent(db, statementID: record.id, kind: .imported, at: at, payload: [
-                    "signatories": String(plan.signatories.count), "published": plan.publish ? "elsewhere" : "no",
-                    "versionHash": hash.hex,
-                ])
+                try await Self.appendEvent(
+                    db, statementID: record.id, kind: .imported, at: at,
+                    payload: [
+                        "signatories": String(plan.signatories.count), "published": plan.publish ? "elsewhere" : "no",
+                        "versionHash": hash.hex,
+                    ])
                 guard plan.publish else { return record }
                 try await db.raw("UPDATE statements SET state = 'published', published_at = \(bind: at.millis) WHERE id = \(bind: record.id)").run()
-                try await Self.appendEvent(db, statementID: record.id, kind: .published, at: at, payload: [
-                    "founding": String(plan.signatories.count), "order": "document", "versionHash": hash.hex,
-                    "listHash": Self.listHash(plan.signatories.map { ($0.number, $0.name) }),
-                ])
+                try await Self.appendEvent(
+                    db, statementID: record.id, kind: .published, at: at,
+                    payload: [
+                        "founding": String(plan.signatories.count), "order": "document", "versionHash": hash.hex,
+                        "listHash": Self.listHash(plan.signatories.map { ($0.number, $0.name) }),
+                    ])
                 return try await Self.fetchStatement(db, id: record.id)
             }
         }
     }
 
-    public func createStatement(slug: Slug, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementRecord {
+    public func createStatement(slug: Slug, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementRecord
+    {
         let env = self.env
         return try await Self.wrap {
             try await self.write { db in
-                try await Self.insertStatement(db, env: env, slug: slug, language: language, title: title,
-                                               body: body, author: author, at: env.now())
+                try await Self.insertStatement(
+                    db, env: env, slug: slug, language: language, title: title,
+                    body: body, author: author, at: env.now())
             }
         }
     }
 
-    public func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion {
+    public func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError)
+        -> StatementVersion
+    {
         let env = self.env
         return try await Self.wrap {
             try await self.write { db in
@@ -206,13 +229,16 @@ public final class SQLStore: Store {
                     return authoritative
                 }
                 let current = all.last
-                let version = StatementVersion(number: (current?.number ?? 0) + 1, language: statement.language,
-                                               title: title, body: body, author: author, createdAt: env.now(), reason: reason)
+                let version = StatementVersion(
+                    number: (current?.number ?? 0) + 1, language: statement.language,
+                    title: title, body: body, author: author, createdAt: env.now(), reason: reason)
                 try await Self.insertVersion(db, env: env, statementID: statementID, version)
-                try await Self.appendEvent(db, statementID: statementID, kind: .versionAdded, at: version.createdAt, payload: [
-                    "number": String(version.number), "hash": version.contentHash.hex, "author": author,
-                    "reason": reason ?? "",
-                ])
+                try await Self.appendEvent(
+                    db, statementID: statementID, kind: .versionAdded, at: version.createdAt,
+                    payload: [
+                        "number": String(version.number), "hash": version.contentHash.hex, "author": author,
+                        "reason": reason ?? "",
+                    ])
                 return version
             }
         }
@@ -220,28 +246,36 @@ public final class SQLStore: Store {
 
     /// A translation of the current authoritative text. It never changes what signers
     /// agreed to, so it may be added in any state, also after publication.
-    public func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError) -> StatementVersion {
+    public func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError)
+        -> StatementVersion
+    {
         let env = self.env
         return try await Self.wrap {
             try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
                 let statement = try await Self.fetchStatement(db, id: statementID)
-                guard language != statement.language, (2...8).contains(language.count), language.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
+                guard language != statement.language, (2...8).contains(language.count),
+                    language.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") })
+                else {
                     throw StoreError.conflict("a translation needs a language code other than the statement's own")
                 }
                 let all = try await Self.fetchVersions(db, statementID: statementID)
                 let current = all.last(where: \.isAuthoritative)!
                 if let same = all.last(where: { $0.language == language && $0.translationOf == current.contentHash }),
-                    same.title == title, same.body == body {
+                    same.title == title, same.body == body
+                {
                     return same
                 }
-                let version = StatementVersion(number: (all.last?.number ?? 0) + 1, language: language, title: title, body: body,
-                                               author: author, createdAt: env.now(), translationOf: current.contentHash)
+                let version = StatementVersion(
+                    number: (all.last?.number ?? 0) + 1, language: language, title: title, body: body,
+                    author: author, createdAt: env.now(), translationOf: current.contentHash)
                 try await Self.insertVersion(db, env: env, statementID: statementID, version)
-                try await Self.appendEvent(db, statementID: statementID, kind: .translationAdded, at: version.createdAt, payload: [
-                    "number": String(version.number), "language": language, "hash": version.contentHash.hex,
-                    "translates": current.contentHash.hex, "author": author,
-                ])
+                try await Self.appendEvent(
+                    db, statementID: statementID, kind: .translationAdded, at: version.createdAt,
+                    payload: [
+                        "number": String(version.number), "language": language, "hash": version.contentHash.hex,
+                        "translates": current.contentHash.hex, "author": author,
+                    ])
                 return version
             }
         }
@@ -262,27 +296,35 @@ public final class SQLStore: Store {
                 let at = env.now()
                 var orgID: String?
                 if new.signerKind == .organization {
-                    let org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: new.latinName,
-                                                                      place: new.place, at: at)
-                    let existing = try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND organization_id = \(bind: org.id)").first()
+                    let org = try await Self.findOrCreateOrganization(
+                        db, env: env, name: name, latinName: new.latinName,
+                        place: new.place, at: at)
+                    let existing = try await db.raw(
+                        "SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND organization_id = \(bind: org.id)"
+                    ).first()
                     if existing != nil { throw StoreError.duplicateOrganization(name: name) }
                     orgID = org.id
                 }
-                let e = Endorsement(id: env.newID(), signerKind: new.signerKind, organizationID: orgID, displayName: name,
-                                    place: new.place, signerName: new.signerName, signerRole: new.signerRole,
-                                    contact: new.contact, versionHash: new.versionHash, state: new.state,
-                                    visibility: new.visibility, createdAt: at)
+                let e = Endorsement(
+                    id: env.newID(), signerKind: new.signerKind, organizationID: orgID, displayName: name,
+                    place: new.place, signerName: new.signerName, signerRole: new.signerRole,
+                    contact: new.contact, versionHash: new.versionHash, state: new.state,
+                    visibility: new.visibility, createdAt: at)
                 try await Self.insertEndorsement(db, statementID: statementID, e)
-                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementAdded, at: at, payload: [
-                    "id": e.id, "kind": e.signerKind.rawValue, "name": name, "versionHash": e.versionHash.hex,
-                    "state": e.state.rawValue,
-                ])
+                try await Self.appendEvent(
+                    db, statementID: statementID, kind: .endorsementAdded, at: at,
+                    payload: [
+                        "id": e.id, "kind": e.signerKind.rawValue, "name": name, "versionHash": e.versionHash.hex,
+                        "state": e.state.rawValue,
+                    ])
                 return e
             }
         }
     }
 
-    public func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError) -> Endorsement {
+    public func setEndorsementState(statementID: String, endorsementID: String, to state: EndorsementState, reason: String?) async throws(StoreError)
+        -> Endorsement
+    {
         let env = self.env
         return try await Self.wrap {
             try await self.write { db in
@@ -294,14 +336,19 @@ public final class SQLStore: Store {
                 if e.state == state { return e }
                 e.state = try e.state.transition(to: state)
                 let at = env.now()
-                try await db.raw("UPDATE endorsements SET state = \(bind: state.rawValue), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
+                try await db.raw("UPDATE endorsements SET state = \(bind: state.rawValue), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)")
+                    .run()
                 // An organisation approved after publication joins the later list with the
                 // next number of that list; numbers are never reused.
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 if state == .approved, statement.publishedAt != nil, e.signerKind == .organization, !e.founding, e.number == nil {
-                    let last = try await db.raw("""
-                        SELECT MAX(number) AS n FROM endorsements WHERE statement_id = \(bind: statementID) AND founding = 0 AND signer_kind = 'organization'
-                        """).first()?.decode(column: "n", as: Int?.self) ?? nil
+                    let last =
+                        try await db.raw(
+                            """
+                            SELECT MAX(number) AS n FROM endorsements
+                            WHERE statement_id = \(bind: statementID) AND founding = 0 AND signer_kind = 'organization'
+                            """
+                        ).first()?.decode(column: "n", as: Int?.self) ?? nil
                     e.number = (last ?? 0) + 1
                     try await db.raw("UPDATE endorsements SET number = \(bind: e.number!) WHERE id = \(bind: e.id)").run()
                 }
@@ -329,19 +376,30 @@ public final class SQLStore: Store {
                     let all = try await Self.fetchEndorsements(db, statementID: statementID)
                     let numbers = try SignatoryRules.foundingNumbers(all, currentHash: current.contentHash, order: order)
                     for (id, number) in numbers {
-                        try await db.raw("UPDATE endorsements SET founding = 1, number = \(bind: number), updated_at = \(bind: at.millis) WHERE id = \(bind: id)").run()
+                        try await db.raw(
+                            "UPDATE endorsements SET founding = 1, number = \(bind: number), updated_at = \(bind: at.millis) WHERE id = \(bind: id)"
+                        ).run()
                     }
-                    try await db.raw("UPDATE statements SET state = 'published', published_at = \(bind: at.millis), founding_order = \(bind: order.rawValue) WHERE id = \(bind: statementID)").run()
+                    try await db.raw(
+                        """
+                        UPDATE statements SET state = 'published', published_at = \(bind: at.millis), founding_order = \(bind: order.rawValue)
+                        WHERE id = \(bind: statementID)
+                        """
+                    ).run()
                     let names = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.displayName) })
-                    try await Self.appendEvent(db, statementID: statementID, kind: .published, at: at, payload: [
-                        "founding": String(numbers.count), "order": order.rawValue, "versionHash": current.contentHash.hex,
-                        "listHash": Self.listHash(numbers.map { ($0.number, names[$0.id] ?? "") }),
-                    ])
+                    try await Self.appendEvent(
+                        db, statementID: statementID, kind: .published, at: at,
+                        payload: [
+                            "founding": String(numbers.count), "order": order.rawValue, "versionHash": current.contentHash.hex,
+                            "listHash": Self.listHash(numbers.map { ($0.number, names[$0.id] ?? "") }),
+                        ])
                 } else {
                     try await db.raw("UPDATE statements SET state = \(bind: next.rawValue) WHERE id = \(bind: statementID)").run()
-                    try await Self.appendEvent(db, statementID: statementID, kind: .stateChanged, at: at, payload: [
-                        "from": statement.state.rawValue, "to": next.rawValue,
-                    ])
+                    try await Self.appendEvent(
+                        db, statementID: statementID, kind: .stateChanged, at: at,
+                        payload: [
+                            "from": statement.state.rawValue, "to": next.rawValue,
+                        ])
                 }
                 return try await Self.fetchStatement(db, id: statementID)
             }
@@ -353,18 +411,21 @@ public final class SQLStore: Store {
     public func statementSummaries() async throws(StoreError) -> [StatementSummary] {
         try await Self.wrap {
             try await self.handle.read { db in
-                let rows = try await db.raw("""
+                let rows = try await db.raw(
+                    """
                     SELECT s.id, s.slug, s.state, s.language, s.founding_order, s.created_at, s.published_at,
                       (SELECT v.title FROM statement_versions v WHERE v.statement_id = s.id AND v.translation_of IS NULL
                          ORDER BY v.number DESC LIMIT 1) AS title,
                       (SELECT COUNT(*) FROM endorsements e WHERE e.statement_id = s.id AND e.founding = 1
                          AND e.state <> 'withdrawn') AS signatories
                     FROM statements s ORDER BY s.created_at DESC, s.slug
-                    """).all()
+                    """
+                ).all()
                 return try rows.map { row in
-                    StatementSummary(statement: try Self.decodeStatement(row),
-                                     title: try row.decode(column: "title", as: String?.self) ?? "",
-                                     signatoryCount: try row.decode(column: "signatories", as: Int.self))
+                    StatementSummary(
+                        statement: try Self.decodeStatement(row),
+                        title: try row.decode(column: "title", as: String?.self) ?? "",
+                        signatoryCount: try row.decode(column: "signatories", as: Int.self))
                 }
             }
         }
@@ -398,7 +459,9 @@ public final class SQLStore: Store {
     }
 
     public func organizationEndorsements(of statementID: String) async throws(StoreError) -> [Endorsement] {
-        try await Self.wrap { try await self.handle.read { db in try await Self.fetchEndorsements(db, statementID: statementID, kind: .organization) } }
+        try await Self.wrap {
+            try await self.handle.read { db in try await Self.fetchEndorsements(db, statementID: statementID, kind: .organization) }
+        }
     }
 
     public func individuals(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> IndividualPage {
@@ -406,18 +469,23 @@ public final class SQLStore: Store {
             try await self.handle.read { db in
                 // Both read only the endorsements_public_individuals index (the visibility
                 // condition, always true, lets the planner see that it covers the count).
-                let counts = try await db.raw("""
+                let counts = try await db.raw(
+                    """
                     SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN visibility = 'public' THEN 1 ELSE 0 END), 0) AS shown
                     FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' AND state IN ('confirmed', 'approved')
                       AND visibility IN ('public', 'counted-only')
-                    """).first()!
-                let rows = try await db.raw("""
+                    """
+                ).first()!
+                let rows = try await db.raw(
+                    """
                     SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
                       AND state IN ('confirmed', 'approved') AND visibility = 'public'
                     ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: offset)
-                    """).all().map(Self.decodeEndorsement)
-                return IndividualPage(total: try counts.decode(column: "total", as: Int.self),
-                                      shown: try counts.decode(column: "shown", as: Int.self), offset: offset, items: rows)
+                    """
+                ).all().map(Self.decodeEndorsement)
+                return IndividualPage(
+                    total: try counts.decode(column: "total", as: Int.self),
+                    shown: try counts.decode(column: "shown", as: Int.self), offset: offset, items: rows)
             }
         }
     }
@@ -427,17 +495,21 @@ public final class SQLStore: Store {
             try await self.handle.read { db in
                 // Covered by endorsements_list (statement_id, signer_kind, state, ...).
                 var byState: [EndorsementState: Int] = [:]
-                for row in try await db.raw("""
+                for row in try await db.raw(
+                    """
                     SELECT state, COUNT(*) AS n FROM endorsements
                     WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' GROUP BY state
-                    """).all() {
+                    """
+                ).all() {
                     byState[try Self.decodeValue(row, "state", as: EndorsementState.self)] = try row.decode(column: "n", as: Int.self)
                 }
                 // The index narrows this to approved individuals, who are few (hand-confirmed).
-                let listed = try await db.raw("""
+                let listed = try await db.raw(
+                    """
                     SELECT COUNT(*) AS n FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
                       AND state = \(bind: SignatoryRules.listedState.rawValue) AND version_hash = \(bind: currentHash.hex)
-                    """).first()!.decode(column: "n", as: Int.self)
+                    """
+                ).first()!.decode(column: "n", as: Int.self)
                 return IndividualTally(byState: byState, listed: listed)
             }
         }
@@ -447,10 +519,12 @@ public final class SQLStore: Store {
         try await Self.wrap {
             try await self.handle.read { db in
                 let states = SignatoryRules.reviewStates(of: .individual).map { SQLBind($0.rawValue) }
-                return try await db.raw("""
+                return try await db.raw(
+                    """
                     SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
                       AND state IN (\(SQLList(states))) ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: offset)
-                    """).all().map(Self.decodeEndorsement)
+                    """
+                ).all().map(Self.decodeEndorsement)
             }
         }
     }
@@ -460,9 +534,11 @@ public final class SQLStore: Store {
             try await self.handle.read { db in
                 // Covered by endorsements_statement (statement_id, state).
                 var counts: [String: Int] = [:]
-                for row in try await db.raw("""
+                for row in try await db.raw(
+                    """
                     SELECT statement_id, COUNT(*) AS n FROM endorsements WHERE state <> 'rejected' GROUP BY statement_id
-                    """).all() {
+                    """
+                ).all() {
                     counts[try row.decode(column: "statement_id", as: String.self)] = try row.decode(column: "n", as: Int.self)
                 }
                 return counts
@@ -482,12 +558,13 @@ public final class SQLStore: Store {
         try await Self.wrap {
             try await self.handle.read { db in
                 try await db.raw("SELECT * FROM organizations ORDER BY name_key, display_name").all().map { row in
-                    Organization(id: try row.decode(column: "id", as: String.self),
-                                 displayName: try row.decode(column: "display_name", as: String.self),
-                                 latinName: try row.decode(column: "latin_name", as: String?.self),
-                                 place: try row.decode(column: "place", as: String?.self),
-                                 kind: try row.decode(column: "kind", as: String?.self),
-                                 createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+                    Organization(
+                        id: try row.decode(column: "id", as: String.self),
+                        displayName: try row.decode(column: "display_name", as: String.self),
+                        latinName: try row.decode(column: "latin_name", as: String?.self),
+                        place: try row.decode(column: "place", as: String?.self),
+                        kind: try row.decode(column: "kind", as: String?.self),
+                        createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
                 }
             }
         }

@@ -35,8 +35,10 @@ extension SQLStore {
         }
     }
 
-    static func insertStatement(_ db: any SQLDatabase, env: StoreEnvironment, slug: Slug, language: String,
-                                title: String, body: String, author: String, at: Date) async throws -> StatementRecord {
+    static func insertStatement(
+        _ db: any SQLDatabase, env: StoreEnvironment, slug: Slug, language: String,
+        title: String, body: String, author: String, at: Date
+    ) async throws -> StatementRecord {
         if try await db.raw("SELECT id FROM statements WHERE slug = \(bind: slug.value)").first() != nil {
             throw StoreError.slugTaken(slug.value)
         }
@@ -44,61 +46,78 @@ extension SQLStore {
         guard !title.isEmpty else { throw StoreError.domain(.emptyName(field: "title")) }
         guard title.count <= Limits.titleLength else { throw StoreError.domain(.fieldTooLong(field: "title", limit: Limits.titleLength)) }
         guard body.count <= Limits.bodyLength else { throw StoreError.domain(.fieldTooLong(field: "body", limit: Limits.bodyLength)) }
-        let record = StatementRecord(id: env.newID(), slug: slug.value, state: .draft, language: language,
-                                     foundingOrder: .arabic, createdAt: at, publishedAt: nil)
-        try await db.raw("""
+        let record = StatementRecord(
+            id: env.newID(), slug: slug.value, state: .draft, language: language,
+            foundingOrder: .arabic, createdAt: at, publishedAt: nil)
+        try await db.raw(
+            """
             INSERT INTO statements (id, slug, state, language, founding_order, created_at)
             VALUES (\(bind: record.id), \(bind: record.slug), 'draft', \(bind: language), 'arabic', \(bind: at.millis))
-            """).run()
-        try await appendEvent(db, statementID: record.id, kind: .statementCreated, at: at, payload: [
-            "slug": slug.value, "language": language, "author": author,
-        ])
+            """
+        ).run()
+        try await appendEvent(
+            db, statementID: record.id, kind: .statementCreated, at: at,
+            payload: [
+                "slug": slug.value, "language": language, "author": author,
+            ])
         let version = StatementVersion(number: 1, language: language, title: title, body: body, author: author, createdAt: at)
         try await insertVersion(db, env: env, statementID: record.id, version)
-        try await appendEvent(db, statementID: record.id, kind: .versionAdded, at: at, payload: [
-            "number": "1", "hash": version.contentHash.hex, "author": author, "reason": "",
-        ])
+        try await appendEvent(
+            db, statementID: record.id, kind: .versionAdded, at: at,
+            payload: [
+                "number": "1", "hash": version.contentHash.hex, "author": author, "reason": "",
+            ])
         return record
     }
 
     static func insertVersion(_ db: any SQLDatabase, env: StoreEnvironment, statementID: String, _ v: StatementVersion) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO statement_versions (id, statement_id, number, language, title, body, content_hash, author, created_at, translation_of, reason)
             VALUES (\(bind: env.newID()), \(bind: statementID), \(bind: v.number), \(bind: v.language), \(bind: v.title),
                     \(bind: v.body), \(bind: v.contentHash.hex), \(bind: v.author), \(bind: v.createdAt.millis),
                     \(bind: v.translationOf?.hex), \(bind: v.reason))
-            """).run()
+            """
+        ).run()
     }
 
     /// The directory entry for a name: an existing one when the names are the same after
     /// normalization (diacritics, hamza, spacing), otherwise a new one. Spelling variants
     /// are *not* linked here: they are offered to a person as duplicate candidates.
-    static func findOrCreateOrganization(_ db: any SQLDatabase, env: StoreEnvironment, name: String, latinName: String?,
-                                         place: String?, at: Date) async throws -> Organization {
+    static func findOrCreateOrganization(
+        _ db: any SQLDatabase, env: StoreEnvironment, name: String, latinName: String?,
+        place: String?, at: Date
+    ) async throws -> Organization {
         let matchKey = DuplicateFinder.matchingKey(name)
         let normalized = ArabicText.normalize(name)
-        let rows = try await db.raw("SELECT id, display_name, latin_name, place, kind, created_at FROM organizations WHERE match_key = \(bind: matchKey)").all()
+        let rows = try await db.raw(
+            "SELECT id, display_name, latin_name, place, kind, created_at FROM organizations WHERE match_key = \(bind: matchKey)"
+        ).all()
         for row in rows {
             let display = try row.decode(column: "display_name", as: String.self)
             if ArabicText.normalize(display) == normalized {
-                return Organization(id: try row.decode(column: "id", as: String.self), displayName: display,
-                                    latinName: try row.decode(column: "latin_name", as: String?.self),
-                                    place: try row.decode(column: "place", as: String?.self),
-                                    kind: try row.decode(column: "kind", as: String?.self),
-                                    createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+                return Organization(
+                    id: try row.decode(column: "id", as: String.self), displayName: display,
+                    latinName: try row.decode(column: "latin_name", as: String?.self),
+                    place: try row.decode(column: "place", as: String?.self),
+                    kind: try row.decode(column: "kind", as: String?.self),
+                    createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
             }
         }
         let org = Organization(id: env.newID(), displayName: name, latinName: latinName, place: place, kind: nil, createdAt: at)
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO organizations (id, display_name, latin_name, place, kind, name_key, match_key, created_at)
             VALUES (\(bind: org.id), \(bind: name), \(bind: latinName), \(bind: place), NULL,
                     \(bind: CollationKey(name).storageKey), \(bind: matchKey), \(bind: at.millis))
-            """).run()
+            """
+        ).run()
         return org
     }
 
     static func insertEndorsement(_ db: any SQLDatabase, statementID: String, _ e: Endorsement) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO endorsements (id, statement_id, signer_kind, organization_id, display_name, place, signer_name,
               signer_role, contact, version_hash, state, founding, number, visibility, imported, name_key, created_at, updated_at)
             VALUES (\(bind: e.id), \(bind: statementID), \(bind: e.signerKind.rawValue), \(bind: e.organizationID),
@@ -106,23 +125,28 @@ extension SQLStore {
               \(bind: e.versionHash.hex), \(bind: e.state.rawValue), \(bind: e.founding ? 1 : 0), \(bind: e.number),
               \(bind: e.visibility.rawValue), \(bind: e.imported ? 1 : 0), \(bind: CollationKey(e.displayName).storageKey),
               \(bind: e.createdAt.millis), \(bind: e.createdAt.millis))
-            """).run()
+            """
+        ).run()
     }
 
     /// Appends to the statement's hash chain. Callers hold the write transaction, so the
     /// read of the head and the insert cannot interleave with another writer's on SQLite;
     /// the primary key (statement_id, seq) refuses a fork on any database.
     @discardableResult
-    static func appendEvent(_ db: any SQLDatabase, statementID: String, kind: EventKind, at: Date,
-                            payload: [String: String]) async throws -> Event {
+    static func appendEvent(
+        _ db: any SQLDatabase, statementID: String, kind: EventKind, at: Date,
+        payload: [String: String]
+    ) async throws -> Event {
         let head = try await db.raw("SELECT * FROM events WHERE statement_id = \(bind: statementID) ORDER BY seq DESC LIMIT 1").first()
         let previous = try head.map(decodeEvent)
         let event = Event.next(after: previous, kind: kind, at: at, payload: payload)
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO events (statement_id, seq, kind, at, payload, prev_hash, hash)
             VALUES (\(bind: statementID), \(bind: event.sequence), \(bind: event.kind), \(bind: event.atMillis),
                     \(bind: event.payloadJSON), \(bind: event.prevHash), \(bind: event.hash))
-            """).run()
+            """
+        ).run()
         return event
     }
 
@@ -160,8 +184,10 @@ extension SQLStore {
     /// The endorsement a link's token stands for, found by the token's stored hash in
     /// `column`; `what` names it in the not-found error. With `lockingStatement` its
     /// statement is locked (PostgreSQL) before the endorsement is read, for a change to it.
-    static func endorsement(_ db: any SQLDatabase, by column: TokenColumn, hash: String, what: String,
-                            lockingStatement: Bool = false) async throws -> (statementID: String, endorsement: Endorsement) {
+    static func endorsement(
+        _ db: any SQLDatabase, by column: TokenColumn, hash: String, what: String,
+        lockingStatement: Bool = false
+    ) async throws -> (statementID: String, endorsement: Endorsement) {
         guard let row = try await db.raw("SELECT id, statement_id FROM endorsements WHERE \(ident: column.rawValue) = \(bind: hash)").first() else {
             throw StoreError.notFound(what)
         }
@@ -179,12 +205,18 @@ extension SQLStore {
         case confirmation = "confirm_token_hash"
     }
 
-    static func fetchEndorsements(_ db: any SQLDatabase, statementID: String, id: String? = nil, kind: SignerKind? = nil) async throws -> [Endorsement] {
+    static func fetchEndorsements(_ db: any SQLDatabase, statementID: String, id: String? = nil, kind: SignerKind? = nil) async throws
+        -> [Endorsement]
+    {
         let query: SQLQueryString
         if let id {
             query = "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND id = \(bind: id)"
         } else if let kind {
-            query = "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = \(bind: kind.rawValue) ORDER BY created_at, id"
+            query =
+                """
+                SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = \(bind: kind.rawValue)
+                ORDER BY created_at, id
+                """
         } else {
             query = "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) ORDER BY created_at, id"
         }
@@ -193,21 +225,21 @@ extension SQLStore {
 
     static func decodeEndorsement(_ row: any SQLRow) throws -> Endorsement {
         return Endorsement(
-                id: try row.decode(column: "id", as: String.self),
-                signerKind: try Self.decodeValue(row, "signer_kind", as: SignerKind.self),
-                organizationID: try row.decode(column: "organization_id", as: String?.self),
-                displayName: try row.decode(column: "display_name", as: String.self),
-                place: try row.decode(column: "place", as: String?.self),
-                signerName: try row.decode(column: "signer_name", as: String?.self),
-                signerRole: try row.decode(column: "signer_role", as: String?.self),
-                contact: try row.decode(column: "contact", as: String?.self),
-                versionHash: ContentHash(hex: try row.decode(column: "version_hash", as: String.self)),
-                state: try Self.decodeValue(row, "state", as: EndorsementState.self),
-                founding: try row.decode(column: "founding", as: Int.self) == 1,
-                number: try row.decode(column: "number", as: Int?.self),
-                visibility: try Self.decodeValue(row, "visibility", as: Visibility.self),
-                imported: try row.decode(column: "imported", as: Int.self) == 1,
-                createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+            id: try row.decode(column: "id", as: String.self),
+            signerKind: try Self.decodeValue(row, "signer_kind", as: SignerKind.self),
+            organizationID: try row.decode(column: "organization_id", as: String?.self),
+            displayName: try row.decode(column: "display_name", as: String.self),
+            place: try row.decode(column: "place", as: String?.self),
+            signerName: try row.decode(column: "signer_name", as: String?.self),
+            signerRole: try row.decode(column: "signer_role", as: String?.self),
+            contact: try row.decode(column: "contact", as: String?.self),
+            versionHash: ContentHash(hex: try row.decode(column: "version_hash", as: String.self)),
+            state: try Self.decodeValue(row, "state", as: EndorsementState.self),
+            founding: try row.decode(column: "founding", as: Int.self) == 1,
+            number: try row.decode(column: "number", as: Int?.self),
+            visibility: try Self.decodeValue(row, "visibility", as: Visibility.self),
+            imported: try row.decode(column: "imported", as: Int.self) == 1,
+            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
     }
 
     /// A stored enumeration value. An unknown one (a newer version's value, a hand edit) is
@@ -232,13 +264,14 @@ extension SQLStore {
 
     static func decodeEvent(_ row: any SQLRow) throws -> Event {
         let json = try row.decode(column: "payload", as: String.self)
-        return Event(sequence: try row.decode(column: "seq", as: Int.self),
-                     kind: try row.decode(column: "kind", as: String.self),
-                     atMillis: try row.decode(column: "at", as: Int64.self),
-                     // An unreadable payload is kept visible as such, so verification fails on it.
-                     payload: Event.payload(fromJSON: json) ?? ["unreadable": json],
-                     prevHash: try row.decode(column: "prev_hash", as: String.self),
-                     hash: try row.decode(column: "hash", as: String.self))
+        return Event(
+            sequence: try row.decode(column: "seq", as: Int.self),
+            kind: try row.decode(column: "kind", as: String.self),
+            atMillis: try row.decode(column: "at", as: Int64.self),
+            // An unreadable payload is kept visible as such, so verification fails on it.
+            payload: Event.payload(fromJSON: json) ?? ["unreadable": json],
+            prevHash: try row.decode(column: "prev_hash", as: String.self),
+            hash: try row.decode(column: "hash", as: String.self))
     }
 
     /// SHA-256 over the numbered list (`N\tname\n` per line): the published list in one

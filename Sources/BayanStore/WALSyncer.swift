@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOPosix
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Group commit's durability step, taken out of the writer's way. SQLite commits with
 /// `synchronous=NORMAL` (the WAL is written, not yet fsynced) and the writer goes on with
@@ -84,7 +85,10 @@ final class WALFile: Sendable {
     }
 
     func shutdown() async {
-        let fd = descriptor.withLock { fd in defer { fd = -1 }; return fd }
+        let fd = descriptor.withLock { fd in
+            defer { fd = -1 }
+            return fd
+        }
         if fd >= 0 { _ = close(fd) }
         try? await thread.shutdownGracefully()
     }

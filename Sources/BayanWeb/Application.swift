@@ -20,8 +20,10 @@ public struct AppConfiguration: Sendable {
     /// Whether an SMTP relay is configured; without one, individuals are approved by hand.
     public var mailEnabled = false
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
-                cacheRevalidateAfter: Duration = .seconds(1)) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
+        cacheRevalidateAfter: Duration = .seconds(1)
+    ) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -39,10 +41,12 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     // A missing or broken template or translation file stops the start, not a later page.
     _ = try Templates.library()
+    _ = try Stylesheet.loaded.get()
     _ = try Translations.loaded.get()
-    let router = buildRouter(store: store, logger: logger, secureCookies: configuration.secureCookies,
-                             cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
-                             joining: configuration.joining, mailEnabled: configuration.mailEnabled)
+    let router = buildRouter(
+        store: store, logger: logger, secureCookies: configuration.secureCookies,
+        cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
+        joining: configuration.joining, mailEnabled: configuration.mailEnabled)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
@@ -50,8 +54,10 @@ public func buildApplication(
         logger: logger)
 }
 
-func buildRouter(store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
-                 joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false) -> Router<BasicRequestContext> {
+func buildRouter(
+    store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
+    joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false
+) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     let tokens = DerivedTokens(store: store)
     router.add(middleware: SecurityHeadersMiddleware())
@@ -73,8 +79,10 @@ public struct JoinPolicy: Sendable {
     public var perStatementPerMinute: Int = 600
     /// Adds `POST /s/SLUG/join-floor` (parses the join form, stores nothing) for scripts/bench.
     public var benchmarkFloorRoute = false
-    public init(minimumFillSeconds: Double = 3, perAddressPerHour: Int = 20, perStatementPerMinute: Int = 600,
-                benchmarkFloorRoute: Bool = false) {
+    public init(
+        minimumFillSeconds: Double = 3, perAddressPerHour: Int = 20, perStatementPerMinute: Int = 600,
+        benchmarkFloorRoute: Bool = false
+    ) {
         self.minimumFillSeconds = minimumFillSeconds
         self.perAddressPerHour = perAddressPerHour
         self.perStatementPerMinute = perStatementPerMinute

@@ -1,8 +1,8 @@
+import BayanApp
 import BayanCore
 import BayanStore
 import Foundation
 import Hummingbird
-import BayanApp
 import NIOPosix
 
 /// Coordinator login: bcrypt password hashes, server-side sessions stored (hashed) in
@@ -40,8 +40,9 @@ struct Auth: Sendable {
 
     func startSession(for coordinator: Coordinator) async throws -> (token: String, session: Session) {
         let token = Tokens.make()
-        let session = Session(tokenHash: Tokens.hash(token), coordinatorID: coordinator.id, csrfToken: Tokens.make(),
-                              expiresAt: Date().addingTimeInterval(Self.sessionLifetime))
+        let session = Session(
+            tokenHash: Tokens.hash(token), coordinatorID: coordinator.id, csrfToken: Tokens.make(),
+            expiresAt: Date().addingTimeInterval(Self.sessionLifetime))
         try await store.createSession(session)
         return (token, session)
     }

@@ -1,9 +1,9 @@
-import BayanApp
 import ArabicText
+import BayanApp
 import BayanCore
+import BayanDocument
 import BayanStore
 import Foundation
-import BayanDocument
 import Hummingbird
 
 /// The coordinator area: login, statements, drafting, invitations, moderation,
@@ -20,9 +20,13 @@ struct CoordinatorRoutes {
         router.post("/login") { request, _ in try await login(request) }
         router.post("/logout") { request, _ in try await logout(request) }
         router.get("/c") { request, _ in try await signedIn(request) { user, session in try await dashboard(request, user, session) } }
-        router.post("/c/statements") { request, _ in try await signedIn(request) { user, session in try await createStatement(request, user, session) } }
+        router.post("/c/statements") { request, _ in
+            try await signedIn(request) { user, session in try await createStatement(request, user, session) }
+        }
         router.get("/c/directory") { request, _ in try await signedIn(request) { user, session in try await directory(request, user, session) } }
-        router.post("/c/directory") { request, _ in try await signedIn(request) { user, session in try await saveOrganization(request, user, session) } }
+        router.post("/c/directory") { request, _ in
+            try await signedIn(request) { user, session in try await saveOrganization(request, user, session) }
+        }
         router.get("/c/s/:slug") { request, context in
             try await managed(request, context) { session, s in try await statementPage(request, session, s) }
         }
@@ -42,8 +46,9 @@ struct CoordinatorRoutes {
         }
         router.post("/c/s/:slug/:action/:id/:op") { request, context in
             try await managedPost(request, context) { session, s, form in
-                try await itemAction(request, kind: context.parameters.get("action") ?? "", id: context.parameters.get("id") ?? "",
-                                     action: context.parameters.get("op") ?? "", session, s, form)
+                try await itemAction(
+                    request, kind: context.parameters.get("action") ?? "", id: context.parameters.get("id") ?? "",
+                    action: context.parameters.get("op") ?? "", session, s, form)
             }
         }
     }
@@ -57,8 +62,10 @@ struct CoordinatorRoutes {
 
     /// Loads a statement the signed-in coordinator manages: 404 when it does not exist,
     /// 403 when it belongs to others (the access rule is `Coordination.manage`'s).
-    func managed(_ request: Request, _ context: BasicRequestContext,
-                 _ body: (Session, ManagedStatement) async throws -> Response) async throws -> Response {
+    func managed(
+        _ request: Request, _ context: BasicRequestContext,
+        _ body: (Session, ManagedStatement) async throws -> Response
+    ) async throws -> Response {
         try await signedIn(request) { user, session in
             let slug = try context.parameters.require("slug")
             do {
@@ -77,16 +84,19 @@ struct CoordinatorRoutes {
     /// (approving an approved sign-on, publishing a published statement, the same text
     /// again change nothing); the same key with other content is refused. The invitation
     /// form keeps its key in the same transaction as the batch it creates.
-    func managedPost(_ request: Request, _ context: BasicRequestContext,
-                     _ body: (Session, ManagedStatement, Form) async throws -> Response) async throws -> Response {
+    func managedPost(
+        _ request: Request, _ context: BasicRequestContext,
+        _ body: (Session, ManagedStatement, Form) async throws -> Response
+    ) async throws -> Response {
         let form = try await Form.read(request)
         return try await managed(request, context) { session, statement in
             try checkCSRF(form, session, request)
             let key = form["_k"]
             if !key.isEmpty, !request.uri.path.hasSuffix("/invitations") {
                 do {
-                    try await app.claimForm(statement, action: request.uri.path, key: key,
-                                            fields: form.fields.filter { $0.key != "_csrf" && $0.key != "_k" })
+                    try await app.claimForm(
+                        statement, action: request.uri.path, key: key,
+                        fields: form.fields.filter { $0.key != "_csrf" && $0.key != "_k" })
                 } catch let error as AppError {
                     return try await refused(error, request, session, statement)
                 }
@@ -104,11 +114,13 @@ struct CoordinatorRoutes {
         case .failed: throw error
         case .forbidden: throw HTTPError(.forbidden, message: Page.language(of: request).text(error.messageKey))
         case .invalidInput:
-            return try await statementPage(request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
-                                           status: .unprocessableContent)
+            return try await statementPage(
+                request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
+                status: .unprocessableContent)
         case .conflict, .staleVersion, .formReused:
-            return try await statementPage(request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
-                                           status: .conflict)
+            return try await statementPage(
+                request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
+                status: .conflict)
         }
     }
 
@@ -123,8 +135,10 @@ struct CoordinatorRoutes {
     func loginPage(_ request: Request, email: String = "", errors: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
         let lang = Page.language(of: request)
         let csrf = Tokens.make()
-        var response = Page.html(try Page.render(.login, ["csrf": csrf, "email": email, "errors": errors], lang: lang,
-                                             title: lang.text("login.title"), path: "/login"), status: status)
+        var response = Page.html(
+            try Page.render(
+                .login, ["csrf": csrf, "email": email, "errors": errors], lang: lang,
+                title: lang.text("login.title"), path: "/login"), status: status)
         response.setCookie(auth.cookie(Auth.loginCSRFCookie, csrf, maxAge: 3600))
         return response
     }
@@ -157,12 +171,16 @@ struct CoordinatorRoutes {
 
     // MARK: - Dashboard and drafting
 
-    func dashboard(_ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
-                   status: HTTPResponse.Status = .ok) async throws -> Response {
+    func dashboard(
+        _ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let lang = Page.language(of: request)
         let rows: [[String: Any]] = try await app.dashboard(by: .coordinator(user)).map { row in
-            ["slug": row.summary.statement.slug, "title": row.summary.title,
-             "stateLabel": lang.text("state.\(row.summary.statement.state.rawValue)"), "count": row.liveCount]
+            [
+                "slug": row.summary.statement.slug, "title": row.summary.title,
+                "stateLabel": lang.text("state.\(row.summary.statement.state.rawValue)"), "count": row.liveCount,
+            ]
         }
         let context: [String: Any] = [
             "csrf": session.csrfToken, "email": user.email, "statements": rows, "errors": errors,
@@ -199,8 +217,10 @@ struct CoordinatorRoutes {
 
     // MARK: - The statement page
 
-    func statementPage(_ request: Request, _ session: Session, _ m: ManagedStatement, errors: [String] = [],
-                       notice: String? = nil, edit: Form? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func statementPage(
+        _ request: Request, _ session: Session, _ m: ManagedStatement, errors: [String] = [],
+        notice: String? = nil, edit: Form? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let lang = Page.language(of: request)
         let s = m.record
         let queuePage = request.uri.queryParameters.get("queue").flatMap { Int($0) } ?? 1
@@ -218,8 +238,10 @@ struct CoordinatorRoutes {
                 let other = live[c.first == index ? c.second : c.first]
                 return ["other": other.displayName, "otherID": other.id, "reason": lang.duplicateReason(c.reason)]
             }
-            var row: [String: Any] = ["id": e.id, "name": e.displayName, "signer": e.signerName ?? "", "contact": e.contact ?? "",
-                                      "stale": e.versionHash != current.contentHash, "warnings": warnings]
+            var row: [String: Any] = [
+                "id": e.id, "name": e.displayName, "signer": e.signerName ?? "", "contact": e.contact ?? "",
+                "stale": e.versionHash != current.contentHash, "warnings": warnings,
+            ]
             // Mustache treats "" as true: absent values are left out.
             if let place = e.place, !place.isEmpty { row["place"] = place }
             if let role = e.signerRole, !role.isEmpty { row["role"] = role }
@@ -237,8 +259,10 @@ struct CoordinatorRoutes {
             .sorted { $0.rawValue < $1.rawValue }
             .filter { !(s.state == .closed && $0 == .published && s.publishedAt == nil) }
             .map { ["to": $0.rawValue, "label": lang.text("to.\($0.rawValue)"), "isPublish": $0 == .published && s.publishedAt == nil] }
-        var queue: [String: Any] = ["waiting": window.total, "page": window.number,
-                                    "pages": max(1, (window.total + window.size - 1) / window.size)]
+        var queue: [String: Any] = [
+            "waiting": window.total, "page": window.number,
+            "pages": max(1, (window.total + window.size - 1) / window.size),
+        ]
         if let previous = window.previous { queue["previous"] = previous }
         if let next = window.next { queue["next"] = next }
         var context: [String: Any] = [
@@ -248,29 +272,38 @@ struct CoordinatorRoutes {
             "editTitle": edit?["title"] ?? current.title, "editBody": edit?["body"] ?? current.body,
             "errors": errors, "transitions": transitions,
             "versions": view.versions.filter(\.isAuthoritative).reversed().map { v -> [String: Any] in
-                var row: [String: Any] = ["number": v.number, "author": v.author, "when": Self.time(v.createdAt),
-                                          "fingerprint": v.contentHash.fingerprint, "slug": s.slug]
+                var row: [String: Any] = [
+                    "number": v.number, "author": v.author, "when": Self.time(v.createdAt),
+                    "fingerprint": v.contentHash.fingerprint, "slug": s.slug,
+                ]
                 if v.number > 1 { row["previous"] = v.number - 1 }
                 return row
             },
             "invitations": view.invitations.reversed().map { inv -> [String: Any] in
-                let status: String = if inv.endorsementID != nil { "signed" }
-                    else if inv.revoked { "revoked" } else if inv.expiresAt <= now { "expired" }
-                    else if inv.openedAt != nil { "opened" } else { "waiting" }
-                return ["id": inv.id, "name": inv.organizationName, "status": lang.text("inv.status.\(status)"),
-                        "expires": Self.time(inv.expiresAt), "revocable": inv.refusal(at: now) == nil, "slug": s.slug]
+                let status: String =
+                    if inv.endorsementID != nil { "signed" } else if inv.revoked { "revoked" } else if inv.expiresAt <= now {
+                        "expired"
+                    } else if inv.openedAt != nil { "opened" } else { "waiting" }
+                return [
+                    "id": inv.id, "name": inv.organizationName, "status": lang.text("inv.status.\(status)"),
+                    "expires": Self.time(inv.expiresAt), "revocable": inv.refusal(at: now) == nil, "slug": s.slug,
+                ]
             },
             "pending": pending, "queue": queue, "hasQueuePages": window.total > window.size,
             "approved": approved.map { e -> [String: Any] in
-                var row: [String: Any] = ["id": e.id, "name": e.displayName, "withdrawn": e.state == .withdrawn,
-                                          "stale": s.publishedAt == nil && e.versionHash != current.contentHash]
+                var row: [String: Any] = [
+                    "id": e.id, "name": e.displayName, "withdrawn": e.state == .withdrawn,
+                    "stale": s.publishedAt == nil && e.versionHash != current.contentHash,
+                ]
                 if let n = e.number { row["number"] = n }
                 return row
             },
             "listedCount": view.listedCount,
-            "individuals": ["counted": view.individuals.count(.confirmed) + view.individuals.count(.approved),
-                            "waiting": view.individuals.count(.pending), "withdrawn": view.individuals.count(.withdrawn),
-                            "rejected": view.individuals.count(.rejected)],
+            "individuals": [
+                "counted": view.individuals.count(.confirmed) + view.individuals.count(.approved),
+                "waiting": view.individuals.count(.pending), "withdrawn": view.individuals.count(.withdrawn),
+                "rejected": view.individuals.count(.rejected),
+            ],
             "hasIndividuals": view.individuals.live + view.individuals.count(.rejected) > 0,
             "translations": view.versions.filter { !$0.isAuthoritative }.map { ["language": $0.language, "title": $0.title, "number": $0.number] },
             "otherStatements": view.otherPublished.map { ["slug": $0.statement.slug, "title": $0.title] },
@@ -352,8 +385,9 @@ struct CoordinatorRoutes {
             return try await statementPage(request, session, m, errors: v.errors, status: .unprocessableContent)
         }
         do {
-            let (links, _) = try await app.invite(m, names: names, alsoSignatoriesOf: form["from"], lifetime: lifetime,
-                                                  key: form["_k"].isEmpty ? nil : form["_k"])
+            let (links, _) = try await app.invite(
+                m, names: names, alsoSignatoriesOf: form["from"], lifetime: lifetime,
+                key: form["_k"].isEmpty ? nil : form["_k"])
             let title = try await store.currentVersion(of: m.id).title
             return try linksPage(request, m.record, title, heading: lang.text("inv.created"), links: links.map { ($0.name, "/i/\($0.token)") })
         } catch let error as AppError {
@@ -370,19 +404,25 @@ struct CoordinatorRoutes {
         let items: [[String: Any]] = links.map { name, path in
             let url = base + path
             let messages = languages.map { l -> [String: String] in
-                ["code": l.rawValue, "dir": l.direction, "name": l.name,
-                 "text": l.text("inv.message", ["name": name, "title": title, "url": url])]
+                [
+                    "code": l.rawValue, "dir": l.direction, "name": l.name,
+                    "text": l.text("inv.message", ["name": name, "title": title, "url": url]),
+                ]
             }
             return ["name": name, "url": url, "messages": messages]
         }
-        var response = Page.html(try Page.render(.links, ["slug": s.slug, "title": title, "heading": heading, "links": items],
-                                                 lang: lang, title: heading, path: "/c/s/\(s.slug)"))
+        var response = Page.html(
+            try Page.render(
+                .links, ["slug": s.slug, "title": title, "heading": heading, "links": items],
+                lang: lang, title: heading, path: "/c/s/\(s.slug)"))
         response.headers[.cacheControl] = "no-store"
         return response
     }
 
-    func itemAction(_ request: Request, kind: String, id: String, action: String, _ session: Session,
-                    _ m: ManagedStatement, _ form: Form) async throws -> Response {
+    func itemAction(
+        _ request: Request, kind: String, id: String, action: String, _ session: Session,
+        _ m: ManagedStatement, _ form: Form
+    ) async throws -> Response {
         let lang = Page.language(of: request)
         var v = FormValidation(lang: lang)
         do {
@@ -417,14 +457,20 @@ struct CoordinatorRoutes {
         let iso = Date.ISO8601FormatStyle()
         for e in try await store.endorsements(of: s.id) {
             let list = e.founding ? "founding" : (e.signerKind == .individual ? "individual" : "later")
-            let cells = [list, e.number.map(String.init) ?? "", e.displayName, e.place ?? "", e.signerKind.rawValue, e.state.rawValue,
-                         e.signerName ?? "", e.signerRole ?? "", e.contact ?? "", e.visibility.rawValue,
-                         String(e.versionHash.hex.prefix(12)), e.createdAt.formatted(iso)]
+            let cells = [
+                list, e.number.map(String.init) ?? "", e.displayName, e.place ?? "", e.signerKind.rawValue, e.state.rawValue,
+                e.signerName ?? "", e.signerRole ?? "", e.contact ?? "", e.visibility.rawValue,
+                String(e.versionHash.hex.prefix(12)), e.createdAt.formatted(iso),
+            ]
             csv += cells.map(CSV.cell).joined(separator: ",") + "\r\n"
         }
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
-                                               .contentDisposition: "attachment; filename=\"\(s.slug)-contacts.csv\""],
-                        body: .init(byteBuffer: ByteBuffer(string: csv)))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+                .contentDisposition: "attachment; filename=\"\(s.slug)-contacts.csv\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: csv)))
     }
 
     // MARK: - Log, diff, directory
@@ -439,9 +485,13 @@ struct CoordinatorRoutes {
             "verification": result.isValid ? lang.text("log.valid") : "\(lang.text("log.broken")): \(result)",
             "verifyClass": result.isValid ? "notice" : "error",
             "events": events.reversed().map { e -> [String: Any] in
-                ["seq": e.sequence, "when": Self.time(Date(timeIntervalSince1970: Double(e.atMillis) / 1000)), "kind": e.kind,
-                 "details": e.payload.sorted { $0.key < $1.key }.filter { !$0.value.isEmpty }.map { "\($0.key): \($0.value.count > 24 && $0.key.lowercased().contains("hash") ? String($0.value.prefix(12)) : $0.value)" }.joined(separator: " · "),
-                 "hash": String(e.hash.prefix(12))]
+                [
+                    "seq": e.sequence, "when": Self.time(Date(timeIntervalSince1970: Double(e.atMillis) / 1000)), "kind": e.kind,
+                    "details": e.payload.sorted { $0.key < $1.key }.filter { !$0.value.isEmpty }.map {
+                        "\($0.key): \($0.value.count > 24 && $0.key.lowercased().contains("hash") ? String($0.value.prefix(12)) : $0.value)"
+                    }.joined(separator: " · "),
+                    "hash": String(e.hash.prefix(12)),
+                ]
             },
         ]
         return Page.html(try Page.render(.log, context, lang: lang, title: lang.text("log.title"), path: "/c/s/\(s.slug)/log"))
@@ -451,7 +501,8 @@ struct CoordinatorRoutes {
         let lang = Page.language(of: request)
         let versions = try await store.versions(of: s.id).filter(\.isAuthoritative)
         guard let from = Int(request.uri.queryParameters.get("from") ?? ""), let to = Int(request.uri.queryParameters.get("to") ?? ""),
-              let a = versions.first(where: { $0.number == from }), let b = versions.first(where: { $0.number == to }) else {
+            let a = versions.first(where: { $0.number == from }), let b = versions.first(where: { $0.number == to })
+        else {
             throw HTTPError(.notFound)
         }
         let words: [[String: Any]] = WordDiff.diff(a.title + "\n\n" + a.body, b.title + "\n\n" + b.body).map {
@@ -465,19 +516,25 @@ struct CoordinatorRoutes {
         return Page.html(try Page.render(.diff, context, lang: lang, title: lang.text("admin.diff"), path: "/c/s/\(s.slug)/diff"))
     }
 
-    func directory(_ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
-                   status: HTTPResponse.Status = .ok) async throws -> Response {
+    func directory(
+        _ request: Request, _ user: Coordinator, _ session: Session, form: Form? = nil, errors: [String] = [],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let lang = Page.language(of: request)
         let q = request.uri.queryParameters.get("q") ?? ""
         let rows: [[String: Any]] = try await app.directory(matching: q, by: .coordinator(user)).map { row in
             let o = row.organization
-            return ["name": o.displayName, "latin": o.latinName ?? "", "place": o.place ?? "", "kind": o.kind ?? "",
-                    "statements": row.signed]
+            return [
+                "name": o.displayName, "latin": o.latinName ?? "", "place": o.place ?? "", "kind": o.kind ?? "",
+                "statements": row.signed,
+            ]
         }
         let context: [String: Any] = [
             "csrf": session.csrfToken, "q": q, "organizations": rows, "errors": errors,
-            "form": ["name": form?["name"] ?? "", "latin": form?["latin"] ?? "", "place": form?["place"] ?? "",
-                     "kind": form?["kind"] ?? "", "contact": form?["contact"] ?? ""],
+            "form": [
+                "name": form?["name"] ?? "", "latin": form?["latin"] ?? "", "place": form?["place"] ?? "",
+                "kind": form?["kind"] ?? "", "contact": form?["contact"] ?? "",
+            ],
         ]
         return Page.html(try Page.render(.directory, context, lang: lang, title: lang.text("dir.title"), path: "/c/directory"), status: status)
     }

@@ -28,7 +28,7 @@ struct FormValidation {
             case .empty: if required { errors.append("\(lang.text("error.required")): \(label)") }
             case .tooLong: errors.append("\(lang.text("error.tooLong")): \(label) (≤ \(limit))")
             case .noVisibleLetter: errors.append("\(label): \(lang.text("error.noLetter"))")
-            case let .spoofingControl(c): errors.append("\(label): \(lang.text("error.spoofing")) (\(c))")
+            case .spoofingControl(let c): errors.append("\(label): \(lang.text("error.spoofing")) (\(c))")
             }
             return nil
         }
@@ -64,7 +64,8 @@ struct FormValidation {
         let bytes = Array(value.utf8)
         let at = bytes.firstIndex(of: UInt8(ascii: "@"))
         let domain = at.map { bytes[($0 + 1)...] } ?? []
-        let ok = at != nil && at! > 0 && bytes.lastIndex(of: UInt8(ascii: "@")) == at
+        let ok =
+            at != nil && at! > 0 && bytes.lastIndex(of: UInt8(ascii: "@")) == at
             && domain.contains(UInt8(ascii: ".")) && domain.first != UInt8(ascii: ".") && domain.last != UInt8(ascii: ".")
             && !value.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "<" || $0 == ">" })
         guard ok else {

@@ -28,8 +28,9 @@ struct JoinRoutes {
             // The floor of the HTTP stack for benchmarks: the same form parsed, nothing stored.
             router.post("/s/:slug/join-floor") { request, _ in
                 let form = try await Form.read(request)
-                return Response(status: .ok, headers: [.contentType: "text/plain"],
-                                body: .init(byteBuffer: ByteBuffer(string: form["name"].isEmpty ? "empty" : "parsed")))
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain"],
+                    body: .init(byteBuffer: ByteBuffer(string: form["name"].isEmpty ? "empty" : "parsed")))
             }
         }
         router.post("/s/:slug/join/resend") { request, context in try await resend(request, slug: context.parameters.require("slug")) }
@@ -40,7 +41,8 @@ struct JoinRoutes {
     func published(_ slug: String) async throws -> (StatementRecord, StatementVersion) {
         if let hit = recent.get(slug) { return hit }
         guard let statement = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }),
-              statement.isPublic else { throw HTTPError(.notFound) }
+            statement.isPublic
+        else { throw HTTPError(.notFound) }
         let value = (statement, try await store.currentVersion(of: statement.id))
         recent.put(slug, value)
         return value
@@ -63,22 +65,26 @@ struct JoinRoutes {
     /// by swift-crypto's constant-time comparison.
     func servedAt(_ stamp: String, slug: String) async throws -> Date? {
         guard let dot = stamp.utf8.firstIndex(of: UInt8(ascii: ".")), let issued = Int64(stamp[..<dot]),
-              let code = ContentHash.bytes(hex: stamp[stamp.index(after: dot)...]), code.count == SHA256.byteCount,
-              HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: Data("\(issued)|\(slug)".utf8), using: try await stampKey())
+            let code = ContentHash.bytes(hex: stamp[stamp.index(after: dot)...]), code.count == SHA256.byteCount,
+            HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: Data("\(issued)|\(slug)".utf8), using: try await stampKey())
         else { return nil }
         return Date(timeIntervalSince1970: Double(issued) / 1000)
     }
 
-    func joinPage(_ request: Request, slug: String, form: Form? = nil, errors: [String] = [], kind: String? = nil,
-                  status: HTTPResponse.Status = .ok) async throws -> Response {
+    func joinPage(
+        _ request: Request, slug: String, form: Form? = nil, errors: [String] = [], kind: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let (statement, version) = try await published(slug)
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
         let selected = kind ?? request.uri.queryParameters.get("kind") ?? "individual"
         let context: [String: Any] = [
             "slug": slug, "title": version.title, "versionHash": version.contentHash.hex, "stamp": try await formStamp(slug: slug),
             "errors": errors, "isOrganization": selected == "organization", "closed": !statement.acceptsJoins,
-            "form": ["name": form?["name"] ?? "", "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
-                     "role": form?["role"] ?? "", "email": form?["email"] ?? "", "hidden": form?["visibility"] == "counted-only"],
+            "form": [
+                "name": form?["name"] ?? "", "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
+                "role": form?["role"] ?? "", "email": form?["email"] ?? "", "hidden": form?["visibility"] == "counted-only",
+            ],
         ]
         var response = Page.html(try Page.render(.join, context, lang: lang, title: version.title, path: "/s/\(slug)/join"), status: status)
         response.headers[.cacheControl] = "no-store"
@@ -108,7 +114,8 @@ struct JoinRoutes {
         guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
         guard elapsed < 86_400 else { return try await refuse("join.expired", .unprocessableContent) }
         guard try await store.allow(bucket: "join-ip:\(address(of: request))", window: 3600, limit: policy.perAddressPerHour),
-              try await store.allow(bucket: "join-statement:\(statement.id)", window: 60, limit: policy.perStatementPerMinute) else {
+            try await store.allow(bucket: "join-statement:\(statement.id)", window: 60, limit: policy.perStatementPerMinute)
+        else {
             return try await refuse("join.rateLimited", .tooManyRequests)
         }
         var v = FormValidation(lang: lang)
@@ -134,21 +141,24 @@ struct JoinRoutes {
         // The confirmation mail is only written when there is a relay to send it.
         var mail: OutboxMessage?
         if mailEnabled, let token = confirmToken {
-            mail = Mail.confirmationMessage(to: email, lang: lang, statement: statement, title: title,
-                                            confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)")
+            mail = Mail.confirmationMessage(
+                to: email, lang: lang, statement: statement, title: title,
+                confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)")
         }
         do {
             _ = try await store.join(
                 statementID: statement.id,
-                NewEndorsement(signerKind: kind, displayName: name, place: place, signerName: signer, signerRole: role, contact: email,
-                               versionHash: version, visibility: form["visibility"] == "counted-only" ? .countedOnly : .public),
+                NewEndorsement(
+                    signerKind: kind, displayName: name, place: place, signerName: signer, signerRole: role, contact: email,
+                    versionHash: version, visibility: form["visibility"] == "counted-only" ? .countedOnly : .public),
                 emailKey: kind == .individual ? email : nil, confirmTokenHash: confirmToken.map(Tokens.hash),
                 signerTokenHash: Tokens.hash(signerToken), mail: mail)
         } catch {
             if let (earlier, e) = try await found({ () async throws(StoreError) in
                 try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
             }), earlier.id == statement.id {
-                let same = e.signerKind == kind && e.displayName == name && e.place == place && e.contact == email
+                let same =
+                    e.signerKind == kind && e.displayName == name && e.place == place && e.contact == email
                     && e.signerName == signer && e.signerRole == role && e.versionHash == version
                     && e.visibility == (form["visibility"] == "counted-only" ? .countedOnly : .public)
                 guard same else { return try await refuse("join.differentRetry", .conflict) }
@@ -159,7 +169,9 @@ struct JoinRoutes {
                 // Joined before from another form and not confirmed yet: the mail is on its
                 // way, and the page offers to send it again.
                 if kind == .individual, mailEnabled,
-                   try await found({ () async throws(StoreError) in try await store.joinState(statementID: statement.id, emailKey: email) }) == .pending {
+                    try await found({ () async throws(StoreError) in try await store.joinState(statementID: statement.id, emailKey: email) })
+                        == .pending
+                {
                     return try await pendingPage(lang, slug: slug, email: email)
                 }
                 return try await refuse("join.duplicateEmail", .conflict)
@@ -173,8 +185,10 @@ struct JoinRoutes {
 
     /// "Your confirmation is on its way", with a button that sends it again.
     func pendingPage(_ lang: UILanguage, slug: String, email: String) async throws -> Response {
-        let context: [String: Any] = ["heading": lang.text("join.pendingTitle"), "text": lang.text("join.pending"), "slug": slug,
-                                      "resend": true, "stamp": try await formStamp(slug: slug), "email": email]
+        let context: [String: Any] = [
+            "heading": lang.text("join.pendingTitle"), "text": lang.text("join.pending"), "slug": slug,
+            "resend": true, "stamp": try await formStamp(slug: slug), "email": email,
+        ]
         var response = Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
         response.headers[.cacheControl] = "no-store"
         return response
@@ -208,11 +222,13 @@ struct JoinRoutes {
         let signerToken = try await tokens.token("join-signer \(email)", from: form["t"], orderedAt: issued)
         let confirmToken = try await tokens.token("join-confirm \(email)", from: form["t"], orderedAt: issued)
         let base = Page.baseURL(of: request)
-        let mail = Mail.confirmationMessage(to: email, lang: lang, statement: statement, title: current.title,
-                                            confirmURL: "\(base)/confirm/\(confirmToken)", privateURL: "\(base)/e/\(signerToken)")
+        let mail = Mail.confirmationMessage(
+            to: email, lang: lang, statement: statement, title: current.title,
+            confirmURL: "\(base)/confirm/\(confirmToken)", privateURL: "\(base)/e/\(signerToken)")
         do {
-            _ = try await store.resendConfirmation(statementID: statement.id, emailKey: email, confirmTokenHash: Tokens.hash(confirmToken),
-                                                   signerTokenHash: Tokens.hash(signerToken), mail: mail)
+            _ = try await store.resendConfirmation(
+                statementID: statement.id, emailKey: email, confirmTokenHash: Tokens.hash(confirmToken),
+                signerTokenHash: Tokens.hash(signerToken), mail: mail)
         } catch {
             switch error {
             case .join(.duplicateEmail): return try await refuse("join.duplicateEmail", .conflict)
@@ -231,14 +247,17 @@ struct JoinRoutes {
         let key = kind == .organization ? "join.orgThanks" : (mailEnabled ? "join.checkMail" : "join.reviewByHand")
         let html: String
         if kind == .organization {
-            let context: [String: Any] = ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug,
-                                          "privateURL": privateURL]
+            let context: [String: Any] = [
+                "heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug,
+                "privateURL": privateURL,
+            ]
             html = try Page.render(.joined, context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
         } else {
             // The same page for every individual of a statement: rendered once per language.
             html = try answers.page("\(lang.rawValue)|\(key)|\(slug)") {
-                try Page.render(.joined, ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug],
-                            lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
+                try Page.render(
+                    .joined, ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug],
+                    lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
             }
         }
         var response = Page.html(html)
@@ -248,12 +267,18 @@ struct JoinRoutes {
 
     func confirmPage(_ request: Request, token: String) async throws -> Response {
         let lang = Page.language(of: request, default: .ar)
-        guard let (statement, e) = try await found({ () async throws(StoreError) in try await store.endorsementForConfirmation(tokenHash: Tokens.hash(token)) }) else {
+        guard
+            let (statement, e) = try await found({ () async throws(StoreError) in
+                try await store.endorsementForConfirmation(tokenHash: Tokens.hash(token))
+            })
+        else {
             throw HTTPError(.notFound, message: lang.text("invite.unknown"))
         }
         let title = try await store.currentVersion(of: statement.id).title
-        let context: [String: Any] = ["token": token, "title": title, "slug": statement.slug, "name": e.displayName,
-                                      "done": e.state != .pending]
+        let context: [String: Any] = [
+            "token": token, "title": title, "slug": statement.slug, "name": e.displayName,
+            "done": e.state != .pending,
+        ]
         var response = Page.html(try Page.render(.confirm, context, lang: lang, title: title, path: "/confirm/\(token)"))
         response.headers[.cacheControl] = "no-store"
         return response
@@ -274,19 +299,26 @@ struct JoinRoutes {
 /// The mails Bayan sends, from the translation files: in the language the person used,
 /// then in the statement's own language when that is another one.
 enum Mail {
-    static func confirmation(lang: UILanguage, statementLanguage: UILanguage, title: String, confirmURL: String,
-                             privateURL: String) -> (subject: String, body: String) {
+    static func confirmation(
+        lang: UILanguage, statementLanguage: UILanguage, title: String, confirmURL: String,
+        privateURL: String
+    ) -> (subject: String, body: String) {
         let languages = lang == statementLanguage ? [lang] : [lang, statementLanguage]
         let values = ["title": title, "confirmURL": confirmURL, "privateURL": privateURL]
-        return (languages.map { $0.text("mail.confirm.subject", values) }.joined(separator: " / "),
-                languages.map { $0.text("mail.confirm.body", values) }.joined(separator: "\n\n---\n\n"))
+        return (
+            languages.map { $0.text("mail.confirm.subject", values) }.joined(separator: " / "),
+            languages.map { $0.text("mail.confirm.body", values) }.joined(separator: "\n\n---\n\n")
+        )
     }
 
     /// The confirmation mail as the outbox keeps it.
-    static func confirmationMessage(to recipient: String, lang: UILanguage, statement: StatementRecord, title: String,
-                                    confirmURL: String, privateURL: String) -> OutboxMessage {
-        let mail = confirmation(lang: lang, statementLanguage: UILanguage(statementLanguage: statement.language), title: title,
-                                confirmURL: confirmURL, privateURL: privateURL)
+    static func confirmationMessage(
+        to recipient: String, lang: UILanguage, statement: StatementRecord, title: String,
+        confirmURL: String, privateURL: String
+    ) -> OutboxMessage {
+        let mail = confirmation(
+            lang: lang, statementLanguage: UILanguage(statementLanguage: statement.language), title: title,
+            confirmURL: confirmURL, privateURL: privateURL)
         return OutboxMessage(recipient: recipient, subject: mail.subject, body: mail.body)
     }
 }

@@ -9,7 +9,8 @@ import Logging
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
@@ -29,17 +30,21 @@ struct ErrorPageMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError where error.status.code < 500 {
             let lang = Page.language(of: request)
             if error.status == .notFound {
-                return try Self.page(status: .notFound, heading: lang.text("notFound.title"), text: error.body ?? lang.text("notFound.body"),
-                                     lang: lang)
+                return try Self.page(
+                    status: .notFound, heading: lang.text("notFound.title"), text: error.body ?? lang.text("notFound.body"),
+                    lang: lang)
             }
             return try Self.page(status: error.status, heading: lang.text("error.title"), text: error.body ?? lang.text("error.body"), lang: lang)
         } catch {
-            context.logger.error("request failed", metadata: [
-                "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
-            ])
+            context.logger.error(
+                "request failed",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
+                ])
             let lang = Page.language(of: request)
-            return try Self.page(status: .internalServerError, heading: lang.text("error.title"), text: lang.text("error.body"), lang: lang,
-                                 reference: context.id)
+            return try Self.page(
+                status: .internalServerError, heading: lang.text("error.title"), text: lang.text("error.body"), lang: lang,
+                reference: context.id)
         }
     }
 

@@ -6,8 +6,9 @@ import Mustache
 /// Renders templates into complete HTML responses.
 enum Page {
     static func language(of request: Request) -> UILanguage {
-        UILanguage.negotiate(query: request.uri.queryParameters.get("lang"),
-                             acceptLanguage: request.headers[.acceptLanguage])
+        UILanguage.negotiate(
+            query: request.uri.queryParameters.get("lang"),
+            acceptLanguage: request.headers[.acceptLanguage])
     }
 
     /// `?lang=` when given, else the statement's language: a signer reads the page in the
@@ -30,8 +31,10 @@ enum Page {
 
     /// A full page: `content` rendered, then wrapped in the layout for `lang`. A template
     /// that cannot be rendered is an error (the error page and the log), never an empty page.
-    static func render(_ template: TemplateName, _ context: [String: Any], lang: UILanguage, title: String,
-                       path: String, head: String = "") throws(TemplateError) -> String {
+    static func render(
+        _ template: TemplateName, _ context: [String: Any], lang: UILanguage, title: String,
+        path: String, head: String = ""
+    ) throws(TemplateError) -> String {
         let library = try Templates.library()
         var ctx = context
         ctx["t"] = lang.templateStrings
@@ -48,12 +51,15 @@ enum Page {
     }
 
     static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    static func message(status: HTTPResponse.Status, heading: String, text: String, lang: UILanguage,
-                        reference: String? = nil) throws(TemplateError) -> Response {
+    static func message(
+        status: HTTPResponse.Status, heading: String, text: String, lang: UILanguage,
+        reference: String? = nil
+    ) throws(TemplateError) -> Response {
         var context: [String: Any] = ["heading": heading, "text": text]
         if let reference { context["reference"] = reference }
         return html(try render(.message, context, lang: lang, title: heading, path: "/"), status: status)

@@ -55,9 +55,11 @@ final class PublicCache: Sendable {
     /// The response for `key`: from memory when still valid, else rendered anew.
     /// `revision` returns nil when the thing no longer exists (404); when no revision
     /// function is given the entry is simply re-rendered after `revalidateAfter`.
-    func respond(to request: Request, key: String, generation: Int,
-                 revision: (() async throws -> String?)?,
-                 render: () async throws -> Rendered?) async throws -> Response? {
+    func respond(
+        to request: Request, key: String, generation: Int,
+        revision: (() async throws -> String?)?,
+        render: () async throws -> Rendered?
+    ) async throws -> Response? {
         let now = ContinuousClock.now
         let cached = entries.withLock { $0[key] }
         if let e = cached, e.generation == generation, now - e.checkedAt < revalidateAfter {
@@ -71,7 +73,10 @@ final class PublicCache: Sendable {
             }
             current = value
             if let e = cached, e.revision == value {
-                entries.withLock { $0[key]?.generation = generation; $0[key]?.checkedAt = now }
+                entries.withLock {
+                    $0[key]?.generation = generation
+                    $0[key]?.checkedAt = now
+                }
                 return response(e.rendered, for: request)
             }
         }
@@ -82,7 +87,9 @@ final class PublicCache: Sendable {
 
     func response(_ r: Rendered, for request: Request) -> Response {
         var headers: HTTPFields = [.eTag: r.etag, .cacheControl: cacheControl, .vary: "Accept-Encoding"]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == r.etag || $0 == "*" }) {
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == r.etag || $0 == "*" })
+        {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = r.contentType

@@ -19,13 +19,15 @@ struct PublicRoutes {
             }!
         }
         router.get(RouterPath(Stylesheet.path)) { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: Stylesheet.cacheControl],
-                     body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: Stylesheet.cacheControl],
+                body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
         }
         // The unversioned address, for pages cached before the stylesheet was versioned.
         router.get("/static/bayan.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
         }
         router.get("/feed.atom") { request, _ in
             try await cache.respond(to: request, key: "feed|\(Page.baseURL(of: request))", generation: store.changeCount, revision: nil) {
@@ -113,11 +115,14 @@ struct PublicRoutes {
             return .init(text: String(decoding: snapshot.publicData.json(), as: UTF8.self), contentType: "application/json")
         case "versions":
             let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
-            return .init(text: try Page.render(.versions, snapshot.versionsContext(), lang: pageLang, title: snapshot.version.title,
-                                           path: "/s/\(slug)/versions"), contentType: "text/html; charset=utf-8")
+            return .init(
+                text: try Page.render(
+                    .versions, snapshot.versionsContext(), lang: pageLang, title: snapshot.version.title,
+                    path: "/s/\(slug)/versions"), contentType: "text/html; charset=utf-8")
         case "csv":
-            return .init(text: snapshot.publicData.csv(), contentType: "text/csv; charset=utf-8",
-                         disposition: "attachment; filename=\"\(slug).csv\"")
+            return .init(
+                text: snapshot.publicData.csv(), contentType: "text/csv; charset=utf-8",
+                disposition: "attachment; filename=\"\(slug).csv\"")
         default:
             let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
             let summary = String(snapshot.version.body.split(separator: "\n").first?.prefix(200) ?? "")
@@ -134,8 +139,9 @@ struct PublicRoutes {
                 <meta name="twitter:description" content="\(e(summary))" />
                 <link rel="alternate" type="application/json" href="/s/\(slug).json" />
                 """
-            let html = try Page.render(.statement, snapshot.pageContext(textLanguage: text), lang: pageLang, title: snapshot.version.title,
-                                   path: "/s/\(slug)", head: head)
+            let html = try Page.render(
+                .statement, snapshot.pageContext(textLanguage: text), lang: pageLang, title: snapshot.version.title,
+                path: "/s/\(slug)", head: head)
             return .init(text: html, contentType: "text/html; charset=utf-8")
         }
     }

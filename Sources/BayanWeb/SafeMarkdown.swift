@@ -26,24 +26,34 @@ public enum SafeMarkdown {
             out += "<blockquote><p>" + quote.map(inline).joined(separator: "<br />\n") + "</p></blockquote>\n"
             quote = []
         }
-        func flushAll() { flushParagraph(); flushList(); flushQuote() }
+        func flushAll() {
+            flushParagraph()
+            flushList()
+            flushQuote()
+        }
 
         for raw in lines {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { flushAll(); continue }
+            if line.isEmpty {
+                flushAll()
+                continue
+            }
             if let (level, text) = heading(line) {
                 flushAll()
                 out += "<h\(level)>\(inline(text))</h\(level)>\n"
             } else if line.hasPrefix("> ") || line == ">" {
-                flushParagraph(); flushList()
+                flushParagraph()
+                flushList()
                 quote.append(String(line.dropFirst(1)).trimmingCharacters(in: .whitespaces))
             } else if let (ordered, text) = listItem(line) {
-                flushParagraph(); flushQuote()
+                flushParagraph()
+                flushQuote()
                 if let l = list, l.ordered != ordered { flushList() }
                 if list == nil { list = (ordered, []) }
                 list!.items.append(text)
             } else {
-                flushList(); flushQuote()
+                flushList()
+                flushQuote()
                 paragraph.append(line)
             }
         }
@@ -75,7 +85,7 @@ public enum SafeMarkdown {
     }
 
     static func listItem(_ line: String) -> (Bool, String)? {
-        if (line.hasPrefix("- ") || line.hasPrefix("* ")) { return (false, String(line.dropFirst(2))) }
+        if line.hasPrefix("- ") || line.hasPrefix("* ") { return (false, String(line.dropFirst(2))) }
         let digits = line.prefix { $0.isASCII && $0.isNumber }
         if !digits.isEmpty, digits.count < 4 {
             let rest = line.dropFirst(digits.count)
@@ -114,7 +124,8 @@ public enum SafeMarkdown {
         var rest = Substring(s)
         while let open = rest.firstIndex(of: "[") {
             guard let mid = rest[open...].range(of: "]("),
-                  let close = rest[mid.upperBound...].firstIndex(of: ")") else { break }
+                let close = rest[mid.upperBound...].firstIndex(of: ")")
+            else { break }
             let label = rest[rest.index(after: open)..<mid.lowerBound]
             let url = rest[mid.upperBound..<close]
             out += rest[..<open]

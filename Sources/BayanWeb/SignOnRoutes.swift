@@ -45,14 +45,18 @@ struct SignOnRoutes {
     /// invitation token derives (a coordinator's re-invitation replaces that link).
     func earlierSignOn(invitationToken token: String) async throws -> (String, StatementRecord, Endorsement)? {
         let signerToken = try await signerToken(forInvitation: token)
-        guard let (statement, e) = try await found({ () async throws(StoreError) in
-            try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
-        }) else { return nil }
+        guard
+            let (statement, e) = try await found({ () async throws(StoreError) in
+                try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
+            })
+        else { return nil }
         return (signerToken, statement, e)
     }
 
-    func signOnPage(_ request: Request, token: String, form: Form? = nil, errors: [String] = [],
-                    status: HTTPResponse.Status = .ok) async throws -> Response {
+    func signOnPage(
+        _ request: Request, token: String, form: Form? = nil, errors: [String] = [],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let usable = try await usableInvitation(request, token: token)
         // An invitation that has signed opens what was signed, with the private link again.
         if case .failure = usable, let (signerToken, _, _) = try await earlierSignOn(invitationToken: token) {
@@ -68,8 +72,10 @@ struct SignOnRoutes {
             "token": token, "orgName": invitation.organizationName, "title": version.title, "bodyHTML": SafeMarkdown.html(version.body),
             "fingerprint": version.contentHash.fingerprint, "versionHash": version.contentHash.hex,
             "language": statement.language, "dir": UILanguage(statementLanguage: statement.language).direction, "errors": errors,
-            "form": ["name": form?["name"] ?? invitation.organizationName, "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
-                     "role": form?["role"] ?? "", "contact": form?["contact"] ?? ""],
+            "form": [
+                "name": form?["name"] ?? invitation.organizationName, "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
+                "role": form?["role"] ?? "", "contact": form?["contact"] ?? "",
+            ],
         ]
         var response = Page.html(try Page.render(.signon, context, lang: lang, title: version.title, path: "/i/\(token)"), status: status)
         response.headers[.cacheControl] = "no-store"
@@ -99,8 +105,9 @@ struct SignOnRoutes {
         do {
             _ = try await store.signOn(
                 invitationID: invitation.id,
-                NewEndorsement(displayName: name, place: place, signerName: signer, signerRole: role, contact: contact,
-                               versionHash: ContentHash(hex: form["version"])),
+                NewEndorsement(
+                    displayName: name, place: place, signerName: signer, signerRole: role, contact: contact,
+                    versionHash: ContentHash(hex: form["version"])),
                 signerTokenHash: Tokens.hash(signerToken))
         } catch {
             guard error.isRefusal else { throw error }
@@ -108,12 +115,13 @@ struct SignOnRoutes {
             if case .invitation(.used) = error, let earlier = try await earlierSignOn(invitationToken: token) {
                 return try await repeated(request, form: form, earlier: earlier)
             }
-            let message: String = switch error {
-            case .duplicateOrganization: lang.text("error.duplicate")
-            case .staleVersion: lang.text("error.stale")
-            case .invitation(let refusal): lang.text("invite.\(refusal.rawValue)")
-            default: lang.text("error.state")
-            }
+            let message: String =
+                switch error {
+                case .duplicateOrganization: lang.text("error.duplicate")
+                case .staleVersion: lang.text("error.stale")
+                case .invitation(let refusal): lang.text("invite.\(refusal.rawValue)")
+                default: lang.text("error.state")
+                }
             return try await signOnPage(request, token: token, form: form, errors: [message], status: .conflict)
         }
         return try await signerPage(request, token: signerToken, notice: lang.text("sign.thanks"), showLink: true)
@@ -125,23 +133,29 @@ struct SignOnRoutes {
         let lang = Page.language(of: request, default: .ar)
         let (signerToken, _, e) = earlier
         var v = FormValidation(lang: lang)
-        let same = v.name(form["name"], label: "") == e.displayName
+        let same =
+            v.name(form["name"], label: "") == e.displayName
             && v.name(form["place"], label: "", required: false, limit: Limits.placeLength) == e.place
             && v.name(form["signer"], label: "", limit: 200) == e.signerName
             && v.name(form["role"], label: "", required: false, limit: 200) == e.signerRole
             && v.email(form["contact"], label: "") == e.contact
             && ContentHash(hex: form["version"]) == e.versionHash
         guard same else {
-            return try await signerPage(request, token: signerToken, errors: [lang.text("sign.differentRetry")], showLink: true,
-                                        status: .conflict)
+            return try await signerPage(
+                request, token: signerToken, errors: [lang.text("sign.differentRetry")], showLink: true,
+                status: .conflict)
         }
         return try await signerPage(request, token: signerToken, notice: lang.text("sign.thanks"), showLink: true)
     }
 
-    func signerPage(_ request: Request, token: String, notice: String? = nil, errors: [String] = [], showLink: Bool = false,
-                    status: HTTPResponse.Status = .ok) async throws -> Response {
+    func signerPage(
+        _ request: Request, token: String, notice: String? = nil, errors: [String] = [], showLink: Bool = false,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let lang = Page.language(of: request, default: .ar)
-        guard let (statement, e) = try await found({ () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(token)) }) else {
+        guard
+            let (statement, e) = try await found({ () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(token)) })
+        else {
             throw HTTPError(.notFound, message: lang.text("invite.unknown"))
         }
         let current = try await store.currentVersion(of: statement.id)
@@ -162,7 +176,9 @@ struct SignOnRoutes {
     func signerAction(_ request: Request, token: String, action: String) async throws -> Response {
         let form = try await Form.read(request)
         let lang = Page.language(of: request, default: .ar)
-        guard let (statement, e) = try await found({ () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(token)) }) else {
+        guard
+            let (statement, e) = try await found({ () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(token)) })
+        else {
             throw HTTPError(.notFound, message: lang.text("invite.unknown"))
         }
         switch action {
@@ -171,8 +187,9 @@ struct SignOnRoutes {
                 _ = try await store.reconfirm(statementID: statement.id, endorsementID: e.id, versionHash: ContentHash(hex: form["version"]))
             } catch {
                 guard error.isRefusal else { throw error }
-                return try await signerPage(request, token: token, errors: [lang.text(error == .staleVersion ? "error.stale" : "error.state")],
-                                            status: .conflict)
+                return try await signerPage(
+                    request, token: token, errors: [lang.text(error == .staleVersion ? "error.stale" : "error.state")],
+                    status: .conflict)
             }
             return try await signerPage(request, token: token, notice: lang.text("signer.reconfirmed"))
         case "withdraw":

@@ -12,8 +12,10 @@ extension StatementSnapshot {
         [
             "slug": statement.slug, "title": version.title,
             "versions": versions.reversed().map { v -> [String: Any] in
-                var row: [String: Any] = ["number": v.number, "language": v.language, "hash": v.contentHash.hex,
-                                          "date": v.createdAt.formatted(Date.ISO8601FormatStyle()), "title": v.title]
+                var row: [String: Any] = [
+                    "number": v.number, "language": v.language, "hash": v.contentHash.hex,
+                    "date": v.createdAt.formatted(Date.ISO8601FormatStyle()), "title": v.title,
+                ]
                 if let of = v.translationOf { row["translates"] = String(of.hex.prefix(12)) }
                 if let reason = v.reason, !reason.isEmpty { row["reason"] = reason }
                 return row

@@ -1,5 +1,5 @@
-import BayanApp
 import ArgumentParser
+import BayanApp
 import BayanStore
 import Configuration
 import Foundation
@@ -9,8 +9,10 @@ struct Bayan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bayan",
         abstract: "Joint statements with numbered lists of signatory organisations.",
-        subcommands: [Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Invite.self, State.self,
-                      Approve.self, Verify.self, MigrateData.self, Names.self, Dev.self])
+        subcommands: [
+            Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Invite.self, State.self,
+            Approve.self, Verify.self, MigrateData.self, Names.self, Dev.self,
+        ])
 }
 
 /// `--data DIR`, shared by every command that opens the database. Precedence: the flag,
@@ -27,8 +29,9 @@ struct DataOptions: ParsableArguments {
     }
 
     var location: StoreLocation {
-        StoreLocation(databaseURL: database ?? Settings.reader.string(forKey: "bayan.database.url", isSecret: true),
-                      dataDirectory: directory)
+        StoreLocation(
+            databaseURL: database ?? Settings.reader.string(forKey: "bayan.database.url", isSecret: true),
+            dataDirectory: directory)
     }
 
     /// Opens the store, runs `body`, and closes the store before returning, also when

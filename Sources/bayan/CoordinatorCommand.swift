@@ -1,10 +1,11 @@
-import BayanCore
-import BayanApp
 import ArgumentParser
+import BayanApp
+import BayanCore
 import BayanStore
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct CoordinatorCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
-import BayanApp
 import ArabicText
 import ArgumentParser
+import BayanApp
 import BayanCore
 import BayanDocument
 import BayanStore
@@ -64,7 +64,8 @@ struct Import: AsyncParsableCommand {
     /// Reads the file, refusing an oversized one before loading it into memory.
     func readDocument(_ path: String) throws -> Data {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? Int else {
+            let size = attributes[.size] as? Int
+        else {
             throw CLIError("\(path): cannot read the file")
         }
         guard size <= Limits.documentBytes else {
@@ -90,13 +91,16 @@ struct Export: AsyncParsableCommand {
             let snapshot: StatementSnapshot
             do { snapshot = try await StatementSnapshot.load(slug: slug, store: store) } catch { throw CLIError("\(error)") }
             let data = snapshot.publicData
-            let text: String = switch format {
-            case .md: data.document.markdown
-            case .json: String(decoding: data.json(), as: UTF8.self) + "\n"
-            case .csv: data.csv()
-            }
+            let text: String =
+                switch format {
+                case .md: data.document.markdown
+                case .json: String(decoding: data.json(), as: UTF8.self) + "\n"
+                case .csv: data.csv()
+                }
             if let output {
-                do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch { throw CLIError("\(output): \(error.localizedDescription)") }
+                do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
+                    throw CLIError("\(output): \(error.localizedDescription)")
+                }
             } else {
                 FileHandle.standardOutput.write(Data(text.utf8))
             }
@@ -136,7 +140,9 @@ struct Verify: AsyncParsableCommand {
                 where ContentHash.of(title: v.title, body: v.body) != v.contentHash {
                     altered.append(v.number)
                 }
-                if !altered.isEmpty { print("\(slug): text of version \(altered.map(String.init).joined(separator: ", ")) does not match its hash (altered)") }
+                if !altered.isEmpty {
+                    print("\(slug): text of version \(altered.map(String.init).joined(separator: ", ")) does not match its hash (altered)")
+                }
                 if !result.isValid || !altered.isEmpty { throw ExitCode(1) }
             } catch let error as StoreError {
                 throw CLIError("\(error)")

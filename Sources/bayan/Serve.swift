@@ -1,10 +1,10 @@
 import ArgumentParser
+import BayanMail
 import BayanStore
 import BayanWeb
 import Foundation
 import Hummingbird
 import Logging
-import BayanMail
 import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
@@ -29,32 +29,48 @@ struct Serve: AsyncParsableCommand {
         let smtp = Settings.reader.string(forKey: "bayan.smtp.url", isSecret: true)
         var configuration = AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure)
         configuration.mailEnabled = smtp != nil
+        // The defaults are JoinPolicy's own: defined once.
+        let defaults = JoinPolicy()
         configuration.joining = JoinPolicy(
-            minimumFillSeconds: Settings.reader.double(forKey: "bayan.join.min.seconds", default: 3),
-            perAddressPerHour: Settings.reader.int(forKey: "bayan.join.per.address.per.hour", default: 20),
-            perStatementPerMinute: Settings.reader.int(forKey: "bayan.join.per.statement.per.minute", default: 600),
-            benchmarkFloorRoute: Settings.reader.bool(forKey: "bayan.bench.routes", default: false))
+            minimumFillSeconds: Settings.reader.double(forKey: "bayan.join.min.seconds", default: defaults.minimumFillSeconds),
+            perAddressPerHour: Settings.reader.int(forKey: "bayan.join.per.address.per.hour", default: defaults.perAddressPerHour),
+            perStatementPerMinute: Settings.reader.int(
+                forKey: "bayan.join.per.statement.per.minute", default: defaults.perStatementPerMinute),
+            benchmarkFloorRoute: Settings.reader.bool(forKey: "bayan.bench.routes", default: defaults.benchmarkFloorRoute))
         let app = try buildApplication(
             configuration, store: store, logger: logger,
             onServerRunning: { boundPort in
-                FileHandle.standardOutput.write(Data("""
-                    Bayan is running at http://\(host):\(boundPort)/
-                    Data: \(dataOptions.location.description)
-                    \(hasCoordinator ? "Coordinators sign in at http://\(host):\(boundPort)/login" : "Create the first coordinator:  swift run -c release bayan coordinator create --email you@example.org --data \(directory)")
-                    \(smtp == nil ? "No SMTP relay (BAYAN_SMTP_URL): confirmation emails are not sent; coordinators approve individuals by hand." : "Emails go through the SMTP relay in BAYAN_SMTP_URL.")
-                    Import a published statement:  swift run -c release bayan import statement.md --publish --data \(directory)
-                    Stop with Ctrl-C.
+                let signIn =
+                    hasCoordinator
+                    ? "Coordinators sign in at http://\(host):\(boundPort)/login"
+                    : "Create the first coordinator:  swift run -c release bayan coordinator create --email you@example.org --data \(directory)"
+                let mail =
+                    smtp == nil
+                    ? "No SMTP relay (BAYAN_SMTP_URL): confirmation emails are not sent; coordinators approve individuals by hand."
+                    : "Emails go through the SMTP relay in BAYAN_SMTP_URL."
+                FileHandle.standardOutput.write(
+                    Data(
+                        """
+                        Bayan is running at http://\(host):\(boundPort)/
+                        Data: \(dataOptions.location.description)
+                        \(signIn)
+                        \(mail)
+                        Import a published statement:  swift run -c release bayan import statement.md --publish --data \(directory)
+                        Stop with Ctrl-C.
 
 
-                    """.utf8))
+                        """.utf8))
             })
         var services: [any Service] = []
         if let smtp {
             let from = Settings.reader.string(forKey: "bayan.mail.from", default: "bayan@localhost")
-            let client = SMTPClient(configuration: try SMTPConfiguration(
-                url: smtp, from: from, trustedCertificatePath: Settings.reader.string(forKey: "bayan.smtp.ca.file")))
-            services.append(OutboxService(store: store, client: client, logger: logger,
-                                          retryBase: Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: 30)))
+            let client = SMTPClient(
+                configuration: try SMTPConfiguration(
+                    url: smtp, from: from, trustedCertificatePath: Settings.reader.string(forKey: "bayan.smtp.ca.file")))
+            services.append(
+                OutboxService(
+                    store: store, client: client, logger: logger,
+                    retryBase: Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: 30)))
         }
         // The web server and the outbox service stop together on SIGTERM/SIGINT.
         let group = ServiceGroup(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

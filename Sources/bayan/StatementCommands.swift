@@ -1,5 +1,5 @@
-import BayanApp
 import ArgumentParser
+import BayanApp
 import BayanCore
 import BayanStore
 import Foundation
@@ -40,7 +40,9 @@ struct State: AsyncParsableCommand {
         if let order {
             guard let known = FoundingOrder(rawValue: order) else { throw CLIError("unknown order '\(order)': arabic or signing") }
             foundingOrder = known
-        } else { foundingOrder = nil }
+        } else {
+            foundingOrder = nil
+        }
         try await dataOptions.managing(slug) { app, statement in
             let record = try await app.changeState(statement, to: next, order: foundingOrder)
             print("\(slug): \(record.state.rawValue)")
@@ -76,17 +78,20 @@ struct MigrateData: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: (from as NSString).appendingPathComponent(SQLiteHandle.fileName)) else {
             throw CLIError("\(from) holds no \(SQLiteHandle.fileName)")
         }
-        let source: SQLStore, target: SQLStore
+        let source: SQLStore
+        let target: SQLStore
         do {
             source = try await SQLStore.open(.sqlite(directory: from))
             target = try await SQLStore.open(.postgres(url: to))
         } catch { throw CLIError("\(error)") }
         do {
             let report = try await DataMigration.copy(from: source, to: target)
-            await source.close(); await target.close()
+            await source.close()
+            await target.close()
             print(report)
         } catch {
-            await source.close(); await target.close()
+            await source.close()
+            await target.close()
             throw CLIError("\(error)")
         }
     }

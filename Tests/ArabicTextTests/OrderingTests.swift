@@ -6,28 +6,28 @@ import Testing
 /// Lists ordered by hand the way an Arabic reader (and an Arabic dictionary) orders them.
 @Suite struct ArabicOrder {
     static let handOrdered = [
-        "١٥ أيار",                          // digits before letters; Arabic-Indic = ASCII
-        "الاتحاد العام لعمال البناء",        // ال ignored: اتحاد عام
-        "اتحاد الكتّاب الكرد",               // اتحاد كتاب: ع < ك in the second word
-        "إدارة الأزمات",                    // إ folds to ا: ادارة
-        "أطباء بلا حدود",                   // أ folds to ا: اطباء
-        "آفاق للتنمية",                     // آ folds to ا: افاق
-        "تجمّـع الفنانين",                   // shadda and tatweel ignored: تجمع فنانين
+        "١٥ أيار",  // digits before letters; Arabic-Indic = ASCII
+        "الاتحاد العام لعمال البناء",  // ال ignored: اتحاد عام
+        "اتحاد الكتّاب الكرد",  // اتحاد كتاب: ع < ك in the second word
+        "إدارة الأزمات",  // إ folds to ا: ادارة
+        "أطباء بلا حدود",  // أ folds to ا: اطباء
+        "آفاق للتنمية",  // آ folds to ا: افاق
+        "تجمّـع الفنانين",  // shadda and tatweel ignored: تجمع فنانين
         "تجمع المهندسين",
-        "التجمع الوطني للشباب",              // among the تجمع entries, not the alefs
-        "الحراك المدني",                    // sorts as حراك
+        "التجمع الوطني للشباب",  // among the تجمع entries, not the alefs
+        "الحراك المدني",  // sorts as حراك
         "رابطة الكتّاب",
-        "رابطه المهجرين",                   // ة weighs as ه; then كتاب < مهجرين
-        "کانون للثقافة",                    // Persian ک as ك
+        "رابطه المهجرين",  // ة weighs as ه; then كتاب < مهجرين
+        "کانون للثقافة",  // Persian ک as ك
         "مبادرة نساء من أجل السلام",
         "مجلس عشائر حوران",
-        "المجلس المحلي لمدينة دوما",        // مجلس محلي after مجلس عشائر
-        "مؤسسة ١٥ آذار",                    // ؤ weighs as و: after مجلس, not before مبادرة
-        "مؤسسة صوت الحرية",                 // 15 < صوت
+        "المجلس المحلي لمدينة دوما",  // مجلس محلي after مجلس عشائر
+        "مؤسسة ١٥ آذار",  // ؤ weighs as و: after مجلس, not before مبادرة
+        "مؤسسة صوت الحرية",  // 15 < صوت
         "نقابة المعلمين",
-        "یاسمین للإغاثة",                   // Persian ی as ي
-        "Amnesty International",            // Latin after Arabic
-        "Ärzte ohne Grenzen",               // accents and case ignored: arzte
+        "یاسمین للإغاثة",  // Persian ی as ي
+        "Amnesty International",  // Latin after Arabic
+        "Ärzte ohne Grenzen",  // accents and case ignored: arzte
         "Zeitoun Association",
     ]
 
@@ -146,9 +146,11 @@ import Testing
 
 /// Generators of realistic names for the properties.
 enum NameGen {
-    static let words = ["نقابة", "الاتحاد", "اتحاد", "رابطة", "رابطه", "مجلس", "المجلس", "جمعية", "مؤسسة", "أطباء",
-                        "إدلب", "ادلب", "آذار", "المعلمين", "العمال", "حلب", "سورية", "سوريا", "ملتقى", "ملتقي",
-                        "کانون", "١٥", "15", "(نم)", "Union", "Ärzte", "الشمالي", "الجنوبي", "تجمع", "للتنمية"]
+    static let words = [
+        "نقابة", "الاتحاد", "اتحاد", "رابطة", "رابطه", "مجلس", "المجلس", "جمعية", "مؤسسة", "أطباء",
+        "إدلب", "ادلب", "آذار", "المعلمين", "العمال", "حلب", "سورية", "سوريا", "ملتقى", "ملتقي",
+        "کانون", "١٥", "15", "(نم)", "Union", "Ärzte", "الشمالي", "الجنوبي", "تجمع", "للتنمية",
+    ]
     static let marks: [Character] = ["\u{064E}", "\u{064F}", "\u{0650}", "\u{0651}", "\u{0652}", "\u{0640}", "\u{0670}"]
     static let name = Gen.element(of: words).array(of: 1...4).map { $0.compactMap { $0 }.joined(separator: " ") }
     static let raw = Gen.unicodeScalar(in: "\u{0600}"..."\u{06FF}").array(of: 0...12)
@@ -182,9 +184,10 @@ enum NameGen {
             let target = distinct[pick % distinct.count]
             let before = ArabicText.sorted(distinct).firstIndex(of: target)!
             // Insert the mark after every Arabic letter of the target.
-            let marked = String(target.flatMap { c -> [Character] in
-                c.unicodeScalars.first.map { (0x0621...0x064A).contains($0.value) } == true ? [c, NameGen.marks[mark]] : [c]
-            })
+            let marked = String(
+                target.flatMap { c -> [Character] in
+                    c.unicodeScalars.first.map { (0x0621...0x064A).contains($0.value) } == true ? [c, NameGen.marks[mark]] : [c]
+                })
             let replaced = distinct.map { $0 == target ? marked : $0 }
             #expect(ArabicText.sorted(replaced).firstIndex(of: marked) == before)
         }

@@ -12,7 +12,9 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try await SQLStore.openSQLite(directory: dir.path)
         do { try await body(Coordination(store: store, tokens: DerivedTokens(store: store)), store) } catch {
-            await store.close(); dir.remove(); throw error
+            await store.close()
+            dir.remove()
+            throw error
         }
         await store.close()
         dir.remove()
@@ -113,9 +115,10 @@ import Testing
 
     @Test func theOverviewPagesIndividualsAndCountsTheRestAndTheDashboardCountsEveryone() async throws {
         try await CoordinationActions().withApp { app, store in
-            let plan = ImportPlan(slug: try Slug("s"), title: "بيان", body: "نص", author: "t",
-                                  signatories: [(name: "نقابة المعلمين", number: 1), (name: "رابطة الكتاب", number: 2)],
-                                  publish: true, at: Date())
+            let plan = ImportPlan(
+                slug: try Slug("s"), title: "بيان", body: "نص", author: "t",
+                signatories: [(name: "نقابة المعلمين", number: 1), (name: "رابطة الكتاب", number: 2)],
+                publish: true, at: Date())
             let record = try await store.importStatement(plan)
             try await store.seedIndividuals(statementID: record.id, count: 30, state: .confirmed)
             try await store.seedIndividuals(statementID: record.id, count: 250, state: .pending)

@@ -2,11 +2,12 @@ import BayanCore
 import BayanStore
 import BayanTestSupport
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import SQLKit
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// End-to-end: the real `bayan` binary on a real SQLite file.
 @Suite(.serialized) struct CLIImportExport {
@@ -24,7 +25,8 @@ import Testing
         var messy = "\u{FEFF}# \(Samples.title)  \r\n\r\n" + Samples.body.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n\r\n"
         for (i, name) in Samples.organizations.enumerated() {
             let arabicDigits = String(String(i + 1).map { Character(Unicode.Scalar(0x0660 + Int(String($0))!)!) })
-            messy += [("- \(i + 1) - \(name).\r\n"), ("\(i + 1). \(name)\r\n\r\n"), ("\(arabicDigits)- \(name) \r\n"), ("\(i + 1)) \(name)\r\n")][i % 4]
+            messy +=
+                [("- \(i + 1) - \(name).\r\n"), ("\(i + 1). \(name)\r\n\r\n"), ("\(arabicDigits)- \(name) \r\n"), ("\(i + 1)) \(name)\r\n")][i % 4]
         }
         let imported = try BayanBinary.run(["import", write(dir, "messy.md", messy), "--slug", "joint", "--publish", "--data", data])
         #expect(imported.status == 0, "\(imported.stderr)")
@@ -48,7 +50,10 @@ import Testing
     }
 
     struct PublicStatementProbe: Decodable {
-        struct S: Decodable { let name: String; let number: Int }
+        struct S: Decodable {
+            let name: String
+            let number: Int
+        }
         let signatories: [S]
     }
 
@@ -64,12 +69,18 @@ import Testing
             ("20 MB", Data(repeating: 0x61, count: 20 * 1024 * 1024), "limit is"),
             ("5000-character name", Data(long.utf8), "line 4: the organisation name is longer than"),
             ("same organisation twice", Data("# عنوان\n\n1. نقابة المعلمين\n2. نقابةُ المعلمين\n".utf8), "name the same organisation"),
-            ("numbered line in the text", Data("# عنوان\n\nنطالب:\n\n1. الإفراج\n\nوالسلام.\n\n1. نقابة\n".utf8),
-             "line 5: a numbered line in the statement's text"),
-            ("list not starting at 1", Data("# عنوان\n\nنص.\n\n24. نقابة\n25. رابطة\n".utf8),
-             "2 signatories read from line 5 on, numbered 24–25"),
-            ("override inside a name", Data("# عنوان\n\n1. نقابة\u{202E}المعلمين\n".utf8),
-             "line 3: U+202E RIGHT-TO-LEFT OVERRIDE at column 9"),
+            (
+                "numbered line in the text", Data("# عنوان\n\nنطالب:\n\n1. الإفراج\n\nوالسلام.\n\n1. نقابة\n".utf8),
+                "line 5: a numbered line in the statement's text"
+            ),
+            (
+                "list not starting at 1", Data("# عنوان\n\nنص.\n\n24. نقابة\n25. رابطة\n".utf8),
+                "2 signatories read from line 5 on, numbered 24–25"
+            ),
+            (
+                "override inside a name", Data("# عنوان\n\n1. نقابة\u{202E}المعلمين\n".utf8),
+                "line 3: U+202E RIGHT-TO-LEFT OVERRIDE at column 9"
+            ),
         ]
     }()
 

@@ -4,7 +4,7 @@ import Testing
 
 /// `migrate-data` and the CLI on PostgreSQL; these run when the test script started a
 /// PostgreSQL cluster.
-@Suite(.serialized, .enabled(if: PostgresTestDatabase.serverURL != nil)) struct PostgresCLI {
+@Suite(.serialized, .enabled(if: PostgresTestDatabase.enabled)) struct PostgresCLI {
     @Test func migrateDataMovesAPopulatedInstanceAndRefusesANonEmptyTarget() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -18,15 +18,20 @@ import Testing
         #expect(try BayanBinary.run(["state", "draft", "--to", "circulating", "--data", data]).status == 0)
         let invited = try BayanBinary.run(["invite", "draft", "--data", data], stdin: "نقابة المعلمين\nرابطة الكتاب\n")
         #expect(invited.stdout.split(separator: "\n").count == 2)
-        #expect(try BayanBinary.run(["coordinator", "create", "--email", "c@example.org", "--password-stdin", "--data", data],
-                                    stdin: "correct horse battery\n", environment: ["BAYAN_BCRYPT_COST": "4"]).status == 0)
+        #expect(
+            try BayanBinary.run(
+                ["coordinator", "create", "--email", "c@example.org", "--password-stdin", "--data", data],
+                stdin: "correct horse battery\n", environment: ["BAYAN_BCRYPT_COST": "4"]
+            ).status == 0)
 
         let (url, drop) = try await PostgresTestDatabase.create()
         let moved = try BayanBinary.run(["migrate-data", "--from", data, "--to", url])
         #expect(moved.status == 0, "\(moved.stderr)")
         #expect(moved.stdout.contains("endorsements: 65") && moved.stdout.contains("event chains verified: 2"))
-        for args in [["statements"], ["export", "joint", "--format", "json"], ["export", "joint", "--format", "csv"],
-                     ["export", "draft"], ["coordinator", "list"], ["verify", "joint"], ["verify", "draft"]] {
+        for args in [
+            ["statements"], ["export", "joint", "--format", "json"], ["export", "joint", "--format", "csv"],
+            ["export", "draft"], ["coordinator", "list"], ["verify", "joint"], ["verify", "draft"],
+        ] {
             let sqlite = try BayanBinary.run(args + ["--data", data])
             let postgres = try BayanBinary.run(args + ["--database", url])
             #expect(sqlite.status == 0 && postgres.status == 0, "\(args)")

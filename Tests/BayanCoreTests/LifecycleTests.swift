@@ -1,6 +1,7 @@
-@testable import BayanCore
 import Foundation
 import Testing
+
+@testable import BayanCore
 
 @Suite struct StatementLifecycle {
     @Test func allowsTheDocumentedPath() throws {
@@ -66,8 +67,9 @@ import Testing
     let t0 = Date(timeIntervalSince1970: 1_000)
 
     func e(_ id: String, _ name: String, _ hash: ContentHash, _ state: EndorsementState = .approved, at offset: Double = 0) -> Endorsement {
-        Endorsement(id: id, organizationID: "org-\(id)", displayName: name, versionHash: hash, state: state,
-                    createdAt: t0.addingTimeInterval(offset))
+        Endorsement(
+            id: id, organizationID: "org-\(id)", displayName: name, versionHash: hash, state: state,
+            createdAt: t0.addingTimeInterval(offset))
     }
 
     @Test func endorsementsOfAnOlderTextDropOutUntilReconfirmed() {
@@ -84,8 +86,9 @@ import Testing
     @Test func onlyConfirmedOrApprovedSignOnsOfAnOlderEditableTextNeedReconfirmation() {
         for state in EndorsementState.allCases {
             let old = e("a", "رابطة", v1, state)
-            #expect(SignatoryRules.needsReconfirmation(old, currentHash: v2, textIsEditable: true) == [.approved, .confirmed].contains(state),
-                    "\(state)")
+            #expect(
+                SignatoryRules.needsReconfirmation(old, currentHash: v2, textIsEditable: true) == [.approved, .confirmed].contains(state),
+                "\(state)")
             // After publication a correction asks nobody to re-confirm.
             #expect(!SignatoryRules.needsReconfirmation(old, currentHash: v2, textIsEditable: false))
             #expect(!SignatoryRules.needsReconfirmation(e("b", "نقابة", v2, state), currentHash: v2, textIsEditable: true))
@@ -105,8 +108,9 @@ import Testing
     /// store and the batched insert each restated it.
     @Test func onlyAPublishedStatementAcceptsJoins() {
         for state in StatementState.allCases {
-            let published = StatementRecord(id: "s", slug: "s", state: state, language: "ar", foundingOrder: .arabic, createdAt: t0,
-                                            publishedAt: t0)
+            let published = StatementRecord(
+                id: "s", slug: "s", state: state, language: "ar", foundingOrder: .arabic, createdAt: t0,
+                publishedAt: t0)
             #expect(published.acceptsJoins == (state == .published))
             var never = published
             never.publishedAt = nil
@@ -132,9 +136,11 @@ import Testing
     }
 
     @Test func foundingNumbersFollowArabicOrderOrSigningOrder() throws {
-        let all = [e("1", "نقابة المعلمين", v1, at: 1), e("2", "الاتحاد العام", v1, at: 2),
-                   e("3", "رابطة الكتاب", v1, at: 3), e("4", "جمعية قديمة", v2, at: 4),
-                   e("5", "أطباء بلا قيود", v1, .pending, at: 5)]
+        let all = [
+            e("1", "نقابة المعلمين", v1, at: 1), e("2", "الاتحاد العام", v1, at: 2),
+            e("3", "رابطة الكتاب", v1, at: 3), e("4", "جمعية قديمة", v2, at: 4),
+            e("5", "أطباء بلا قيود", v1, .pending, at: 5),
+        ]
         let arabic = try SignatoryRules.foundingNumbers(all, currentHash: v1, order: .arabic)
         // الاتحاد sorts as اتحاد; "4" agreed to another text; "5" is pending.
         #expect(arabic.map(\.id) == ["2", "3", "1"])
@@ -187,9 +193,11 @@ import Testing
     func chain(_ n: Int) -> [Event] {
         var events: [Event] = []
         for i in 0..<n {
-            events.append(Event.next(after: events.last, kind: .endorsementAdded,
-                                     at: Date(timeIntervalSince1970: Double(1_700_000_000 + i)),
-                                     payload: ["id": "e\(i)", "name": "منظمة \(i)"]))
+            events.append(
+                Event.next(
+                    after: events.last, kind: .endorsementAdded,
+                    at: Date(timeIntervalSince1970: Double(1_700_000_000 + i)),
+                    payload: ["id": "e\(i)", "name": "منظمة \(i)"]))
         }
         return events
     }
@@ -204,7 +212,10 @@ import Testing
     @Test func alteringAPayloadNamesThatEvent() {
         var events = chain(10)
         events[4].payload["name"] = "منظمة مزورة"
-        guard case let .broken(sequence, reason) = EventChain.verify(events) else { Issue.record("not detected"); return }
+        guard case .broken(let sequence, let reason) = EventChain.verify(events) else {
+            Issue.record("not detected")
+            return
+        }
         #expect(sequence == 5)
         #expect(reason.contains("altered"))
     }
@@ -212,15 +223,19 @@ import Testing
     @Test func rehashingATamperedEventStillBreaksTheNextLink() {
         var events = chain(6)
         events[2].kind = "statement.published"
-        events[2].hash = Event.computeHash(prevHash: events[2].prevHash, sequence: 3, kind: events[2].kind,
-                                           atMillis: events[2].atMillis, payload: events[2].payload)
+        events[2].hash = Event.computeHash(
+            prevHash: events[2].prevHash, sequence: 3, kind: events[2].kind,
+            atMillis: events[2].atMillis, payload: events[2].payload)
         #expect(EventChain.verify(events) == .broken(sequence: 4, reason: "its previous-hash does not match the event before it"))
     }
 
     @Test func removingOrReorderingEventsIsDetected() {
         var events = chain(5)
         events.remove(at: 1)
-        guard case .broken(let seq, _) = EventChain.verify(events) else { Issue.record("not detected"); return }
+        guard case .broken(let seq, _) = EventChain.verify(events) else {
+            Issue.record("not detected")
+            return
+        }
         #expect(seq == 3)
         var swapped = chain(5)
         swapped.swapAt(1, 2)
@@ -236,9 +251,10 @@ import Testing
 
 @Suite struct WordDiffs {
     @Test func changedWordsAreMarkedRemovedThenAdded() {
-        #expect(WordDiff.diff("نطالب بالإفراج عن الجميع", "نطالب بالإفراج الفوري عن الجميع") == [
-            .same("نطالب بالإفراج "), .added("الفوري "), .same("عن الجميع"),
-        ])
+        #expect(
+            WordDiff.diff("نطالب بالإفراج عن الجميع", "نطالب بالإفراج الفوري عن الجميع") == [
+                .same("نطالب بالإفراج "), .added("الفوري "), .same("عن الجميع"),
+            ])
         #expect(WordDiff.diff("أ ب", "أ ج") == [.same("أ "), .removed("ب"), .added("ج")])
         #expect(WordDiff.diff("", "") == [])
     }
@@ -247,9 +263,11 @@ import Testing
 /// Event hashes cover the canonical JSON; the direct writer must produce exactly the bytes
 /// `JSONEncoder` produced for every event stored before it, or old chains stop verifying.
 @Suite struct CanonicalEventJSON {
-    static let keys = ["author", "expires", "founding", "from", "hash", "id", "invitation", "kept", "keptName", "kind", "language",
-                       "listHash", "merged", "mergedName", "name", "number", "order", "organization", "prefer", "published", "reason",
-                       "seeded", "signatories", "slug", "state", "to", "translates", "unreadable", "versionHash", "via"]
+    static let keys = [
+        "author", "expires", "founding", "from", "hash", "id", "invitation", "kept", "keptName", "kind", "language",
+        "listHash", "merged", "mergedName", "name", "number", "order", "organization", "prefer", "published", "reason",
+        "seeded", "signatories", "slug", "state", "to", "translates", "unreadable", "versionHash", "via",
+    ]
 
     func reference(sequence: Int, kind: String, atMillis: Int64, payload: [String: String]) -> [UInt8] {
         struct Canonical: Encodable { let seq: Int, kind: String, at: Int64, payload: [String: String] }
@@ -260,8 +278,10 @@ import Testing
 
     @Test func matchesJSONEncoderByteForByte() {
         var rng = SystemRandomNumberGenerator()
-        let pieces = ["\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}",
-                      "اتحاد", "Ligue", " ", "😀", "\u{200F}", "ـ", "0", "&<>", "é", "\u{FEFF}"]
+        let pieces = [
+            "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}",
+            "اتحاد", "Ligue", " ", "😀", "\u{200F}", "ـ", "0", "&<>", "é", "\u{FEFF}",
+        ]
         for round in 0..<2_000 {
             var payload: [String: String] = [:]
             for _ in 0..<Int.random(in: 0...7, using: &rng) {
@@ -276,8 +296,9 @@ import Testing
     }
 
     @Test func storedPayloadIsTheHashedObject() {
-        let e = Event.next(after: nil, kind: .endorsementAdded, at: Date(timeIntervalSince1970: 1),
-                           payload: ["name": "نقابة \"المعلمين\"/فرع", "id": "x"])
+        let e = Event.next(
+            after: nil, kind: .endorsementAdded, at: Date(timeIntervalSince1970: 1),
+            payload: ["name": "نقابة \"المعلمين\"/فرع", "id": "x"])
         #expect(e.payloadJSON == #"{"id":"x","name":"نقابة \"المعلمين\"/فرع"}"#)
         #expect(Event.payload(fromJSON: e.payloadJSON) == e.payload)
     }
@@ -286,8 +307,10 @@ import Testing
 @Suite struct NameCleaning {
     /// The one-pass check must only let through names the full cleaning leaves unchanged.
     @Test func fastPathAgreesWithTheFullCleaning() {
-        let pieces = ["a", "ب", " ", "  ", "\t", "\n", "\r\n", "\u{00A0}", "\u{2028}", "\u{0085}", "\u{202E}", "\u{200F}", "\u{064B}",
-                      "\u{0301}", "\u{7F}", "\u{9F}", "\u{FEFF}", "\u{3000}", "نقابة", "Ligue", "😀", "\u{200D}", "ـ"]
+        let pieces = [
+            "a", "ب", " ", "  ", "\t", "\n", "\r\n", "\u{00A0}", "\u{2028}", "\u{0085}", "\u{202E}", "\u{200F}", "\u{064B}",
+            "\u{0301}", "\u{7F}", "\u{9F}", "\u{FEFF}", "\u{3000}", "نقابة", "Ligue", "😀", "\u{200D}", "ـ",
+        ]
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<5_000 {
             let text = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()

@@ -18,42 +18,46 @@ import Testing
     }
 
     @Test func acceptsWhatPeoplePaste() throws {
-        let messy = "\u{FEFF}\r\n#  بيان مشترك  \r\n\r\nفقرة أولى.   \r\n\r\n\r\nفقرة ثانية.\r\n\r\n"
+        let messy =
+            "\u{FEFF}\r\n#  بيان مشترك  \r\n\r\nفقرة أولى.   \r\n\r\n\r\nفقرة ثانية.\r\n\r\n"
             + "- 1 - نقابة المعلمين.\r\n\r\n2. الاتحاد العام (اتع)  \r\n3- رابطة الكتّاب\r\n4) مجلس حلب.\r\n"
             + "٥- جمعية الهلال\r\n۶. منظمة بسمة\r\n\r\n"
         let parsed = try DocumentParser.parse(Data(messy.utf8))
         #expect(parsed.warnings.isEmpty)
         #expect(parsed.document.title == "بيان مشترك")
         #expect(parsed.document.body == "فقرة أولى.\n\nفقرة ثانية.")
-        #expect(parsed.document.signatories.map(\.name) == [
-            "نقابة المعلمين", "الاتحاد العام (اتع)", "رابطة الكتّاب", "مجلس حلب", "جمعية الهلال", "منظمة بسمة",
-        ])
+        #expect(
+            parsed.document.signatories.map(\.name) == [
+                "نقابة المعلمين", "الاتحاد العام (اتع)", "رابطة الكتّاب", "مجلس حلب", "جمعية الهلال", "منظمة بسمة",
+            ])
         #expect(parsed.document.numberingIsClean)
-        #expect(parsed.document.markdown == """
-            # بيان مشترك
+        #expect(
+            parsed.document.markdown == """
+                # بيان مشترك
 
-            فقرة أولى.
+                فقرة أولى.
 
-            فقرة ثانية.
+                فقرة ثانية.
 
-            - 1 - نقابة المعلمين
-            - 2 - الاتحاد العام (اتع)
-            - 3 - رابطة الكتّاب
-            - 4 - مجلس حلب
-            - 5 - جمعية الهلال
-            - 6 - منظمة بسمة
+                - 1 - نقابة المعلمين
+                - 2 - الاتحاد العام (اتع)
+                - 3 - رابطة الكتّاب
+                - 4 - مجلس حلب
+                - 5 - جمعية الهلال
+                - 6 - منظمة بسمة
 
-            """)
+                """)
     }
 
     @Test func skippedAndRepeatedNumbersAreWarningsNotRenumbering() throws {
         let text = "# عنوان\n\nنص.\n\n1. أ ب\n2. ج د\n2. ه و\n5. ز ح\n"
         let parsed = try DocumentParser.parse(text)
         #expect(parsed.document.signatories.map(\.declaredNumber) == [1, 2, 2, 5])
-        #expect(parsed.warnings == [
-            DocumentWarning(line: 7, kind: .repeatedNumber(2)),
-            DocumentWarning(line: 8, kind: .skippedNumber(expected: 3, found: 5)),
-        ])
+        #expect(
+            parsed.warnings == [
+                DocumentWarning(line: 7, kind: .repeatedNumber(2)),
+                DocumentWarning(line: 8, kind: .skippedNumber(expected: 3, found: 5)),
+            ])
         #expect(!parsed.document.numberingIsClean)
     }
 
@@ -78,9 +82,10 @@ import Testing
     @Test func directionMarksInNamesAreRemovedAndReportedWithTheirColumn() throws {
         let parsed = try DocumentParser.parse("# ع\n\n1. نقابة\u{200F} المعلمين\u{200E}\n")
         #expect(parsed.document.signatories[0].name == "نقابة المعلمين")
-        #expect(parsed.warnings.map(\.description) == [
-            "line 3: removed U+200F RIGHT-TO-LEFT MARK at column 9, U+200E LEFT-TO-RIGHT MARK at column 19",
-        ])
+        #expect(
+            parsed.warnings.map(\.description) == [
+                "line 3: removed U+200F RIGHT-TO-LEFT MARK at column 9, U+200E LEFT-TO-RIGHT MARK at column 19"
+            ])
     }
 
     @Test func overridesInsideANameAreRefusedNamingTheCharacterUnlessStripped() throws {
@@ -133,8 +138,10 @@ import Testing
 }
 
 @Suite struct DocumentRoundTrip {
-    static let words = ["نقابة", "الاتحاد", "رابطة", "مجلس", "جمعية", "المعلمين", "العمال", "حلب", "إدلب", "دمشق",
-                        "الأحرار", "للتنمية", "(نم)", "Union", "Ligue", "١٥", "2024", "آذار", "مؤسسة", "الشمالي"]
+    static let words = [
+        "نقابة", "الاتحاد", "رابطة", "مجلس", "جمعية", "المعلمين", "العمال", "حلب", "إدلب", "دمشق",
+        "الأحرار", "للتنمية", "(نم)", "Union", "Ligue", "١٥", "2024", "آذار", "مؤسسة", "الشمالي",
+    ]
     static let letterWords = words.filter { $0.contains(where: \.isLetter) }
     /// A name starts with a word that has a letter (a name without one is refused).
     static let name = zip(Gen.element(of: letterWords), Gen.element(of: words).array(of: 0...4))

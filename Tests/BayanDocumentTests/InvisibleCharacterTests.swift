@@ -31,25 +31,27 @@ import Testing
 
         /// The document with `mark` at `position` of list line `target` (0-based).
         func document(mark: Unicode.Scalar?, at position: Position, line target: Int, variant: Variant) -> String {
-            let space = switch variant {
-            case .nbsp: "\u{00A0}"
-            case .tab: "\t"
-            case .plain, .crlf: " "
-            }
+            let space =
+                switch variant {
+                case .nbsp: "\u{00A0}"
+                case .tab: "\t"
+                case .plain, .crlf: " "
+                }
             let m = mark.map { String($0) } ?? ""
             var lines = ["# \(title)", ""]
             for p in paragraphs { lines += [p, ""] }
             for (i, name) in names.enumerated() {
                 let number = String(i + 1)
-                let line: String = if i != target { "-\(space)\(number)\(space)-\(space)\(name)" } else {
-                    switch position {
-                case .start: "\(m)-\(space)\(number)\(space)-\(space)\(name)"
-                case .afterDash: "-\(m)\(space)\(number)\(space)-\(space)\(name)"
-                case .afterNumber: "-\(space)\(number)\(m)\(space)-\(space)\(name)"
-                case .afterSeparator: "-\(space)\(number)\(space)-\(m)\(space)\(name)"
-                case .end: "-\(space)\(number)\(space)-\(space)\(name)\(m)"
+                let line: String =
+                    if i != target { "-\(space)\(number)\(space)-\(space)\(name)" } else {
+                        switch position {
+                        case .start: "\(m)-\(space)\(number)\(space)-\(space)\(name)"
+                        case .afterDash: "-\(m)\(space)\(number)\(space)-\(space)\(name)"
+                        case .afterNumber: "-\(space)\(number)\(m)\(space)-\(space)\(name)"
+                        case .afterSeparator: "-\(space)\(number)\(space)-\(m)\(space)\(name)"
+                        case .end: "-\(space)\(number)\(space)-\(space)\(name)\(m)"
+                        }
                     }
-                }
                 lines.append(line)
             }
             return lines.joined(separator: variant == .crlf ? "\r\n" : "\n") + (variant == .crlf ? "\r\n" : "\n")
@@ -152,18 +154,20 @@ import Testing
         #expect(error?.description.contains("3 signatories read from line 5 on, numbered 24–25, 27") == true)
         let renumbered = try ImportReview.review(parsed, options: .init(publish: true, renumber: true))
         #expect(renumbered.signatories.map(\.number) == [1, 2, 3])
-        #expect(renumbered.changes == [
-            "changed: line 5: number 24 → 1", "changed: line 6: number 25 → 2", "changed: line 7: number 27 → 3",
-        ])
+        #expect(
+            renumbered.changes == [
+                "changed: line 5: number 24 → 1", "changed: line 6: number 25 → 2", "changed: line 7: number 27 → 3",
+            ])
     }
 
     @Test func theSummarySaysHowManyParagraphsAndSignatoriesAndEveryChangedLine() throws {
         let parsed = try DocumentParser.parse("# ع\n\nفقرة.\n\nفقرة.\n\n\u{200F}1. نقابة أ\n2. نقابة ب\n")
         let summary = try ImportReview.review(parsed, options: .init(publish: true, renumber: false))
-        #expect(summary.lines == [
-            "read: the title, 2 paragraphs of text, 2 signatories numbered 1–2 (the document numbers them 1–2)",
-            "changed: line 7: removed U+200F RIGHT-TO-LEFT MARK at column 1",
-        ])
+        #expect(
+            summary.lines == [
+                "read: the title, 2 paragraphs of text, 2 signatories numbered 1–2 (the document numbers them 1–2)",
+                "changed: line 7: removed U+200F RIGHT-TO-LEFT MARK at column 1",
+            ])
     }
 
     @Test func numberRangesAreCompact() {

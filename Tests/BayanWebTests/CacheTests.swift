@@ -14,12 +14,16 @@ import Testing
     func withPublished(_ body: @escaping @Sendable (any TestClientProtocol, SQLStore, String) async throws -> Void) async throws {
         let dir = TemporaryDirectory()
         let store = try await SQLStore.openSQLite(directory: dir.path)
-        _ = try await store.importStatement(ImportPlan(slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
-                                                       signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
-                                                       publish: true, at: Date()))
+        _ = try await store.importStatement(
+            ImportPlan(
+                slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
+                signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
+                publish: true, at: Date()))
         let app = try buildApplication(AppConfiguration(port: 0, cacheRevalidateAfter: .milliseconds(100)), store: store, logger: Logger(label: "t"))
         do { try await app.test(.router) { client in try await body(client, store, dir.path) } } catch {
-            await store.close(); dir.remove(); throw error
+            await store.close()
+            dir.remove()
+            throw error
         }
         await store.close()
         dir.remove()
@@ -82,8 +86,10 @@ import Testing
     @Test func thePublicPageSwitchesToATranslationAndListsTheSignedVersions() async throws {
         let dir = TemporaryDirectory()
         let store = try await SQLStore.openSQLite(directory: dir.path)
-        let record = try await store.importStatement(ImportPlan(slug: try Slug("joint"), title: "بيان", body: "النص العربي", author: "t",
-                                                                signatories: [(name: "نقابة", number: 1)], publish: true, at: Date()))
+        let record = try await store.importStatement(
+            ImportPlan(
+                slug: try Slug("joint"), title: "بيان", body: "النص العربي", author: "t",
+                signatories: [(name: "نقابة", number: 1)], publish: true, at: Date()))
         _ = try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "The English text", author: "t")
         let hash = try await store.currentVersion(of: record.id).contentHash.hex
         let app = try buildApplication(AppConfiguration(port: 0), store: store, logger: Logger(label: "t"))

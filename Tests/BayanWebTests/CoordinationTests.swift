@@ -19,8 +19,10 @@ final class Browser: @unchecked Sendable {
     init(_ client: any TestClientProtocol) { self.client = client }
 
     @discardableResult
-    func request(_ uri: String, method: HTTPRequest.Method = .get, form: [String: String]? = nil,
-                 headers extra: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, body: String, location: String?) {
+    func request(
+        _ uri: String, method: HTTPRequest.Method = .get, form: [String: String]? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> (status: HTTPResponse.Status, body: String, location: String?) {
         var headers = extra
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
         var body: ByteBuffer?
@@ -64,19 +66,25 @@ struct Fixture {
     static func make() async throws -> Fixture {
         let dir = TemporaryDirectory()
         let store = try await SQLStore.openSQLite(directory: dir.path)
-        _ = try await store.createCoordinator(email: "admin@example.org", passwordHash: Passwords.hash("correct horse battery", cost: 4), role: .admin)
-        _ = try await store.createCoordinator(email: "other@example.org", passwordHash: Passwords.hash("correct horse battery", cost: 4), role: .coordinator)
+        _ = try await store.createCoordinator(
+            email: "admin@example.org", passwordHash: Passwords.hash("correct horse battery", cost: 4), role: .admin)
+        _ = try await store.createCoordinator(
+            email: "other@example.org", passwordHash: Passwords.hash("correct horse battery", cost: 4), role: .coordinator)
         return Fixture(store: store, dir: dir)
     }
 
-    func run(configure: (inout AppConfiguration) -> Void = { _ in },
-             _ body: @escaping @Sendable (Browser, SQLStore) async throws -> Void) async throws {
+    func run(
+        configure: (inout AppConfiguration) -> Void = { _ in },
+        _ body: @escaping @Sendable (Browser, SQLStore) async throws -> Void
+    ) async throws {
         var configuration = AppConfiguration(port: 0, secureCookies: false)
         configure(&configuration)
         let app = try buildApplication(configuration, store: store, logger: Logger(label: "test"))
         let store = self.store
         do { try await app.test(.router) { client in try await body(Browser(client), store) } } catch {
-            await store.close(); dir.remove(); throw error
+            await store.close()
+            dir.remove()
+            throw error
         }
         await store.close()
         dir.remove()
@@ -87,9 +95,14 @@ struct Fixture {
         #expect(try await b.signIn("admin@example.org") == .seeOther)
         try await b.request("/c")
         let csrf = b.field("_csrf")!
-        #expect(try await b.request("/c/statements", method: .post, form: ["_csrf": csrf, "title": "بيان تجريبي", "slug": slug, "body": "النص الأول"]).status == .seeOther)
-        #expect(try await b.request("/c/s/\(slug)/state", method: .post, form: ["_csrf": csrf, "to": "circulating", "confirm": "yes"]).status == .seeOther)
-        let links = try await b.request("/c/s/\(slug)/invitations", method: .post, form: ["_csrf": csrf, "names": "نقابة المعلمين\nرابطة الكتاب", "days": "7"])
+        #expect(
+            try await b.request("/c/statements", method: .post, form: ["_csrf": csrf, "title": "بيان تجريبي", "slug": slug, "body": "النص الأول"])
+                .status == .seeOther)
+        #expect(
+            try await b.request("/c/s/\(slug)/state", method: .post, form: ["_csrf": csrf, "to": "circulating", "confirm": "yes"]).status == .seeOther
+        )
+        let links = try await b.request(
+            "/c/s/\(slug)/invitations", method: .post, form: ["_csrf": csrf, "names": "نقابة المعلمين\nرابطة الكتاب", "days": "7"])
         let start = links.body.range(of: "/i/")!.lowerBound
         return String(links.body[start...].prefix { $0 != "<" && $0 != "\"" })
     }
@@ -139,7 +152,9 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             #expect(try await b.request("/c/s/demo").status == .forbidden)
             #expect(b.lastBody.contains("لا تملك صلاحية"))
             #expect(try await b.request("/c/s/demo/log").status == .forbidden)
-            #expect(try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes"]).status == .forbidden)
+            #expect(
+                try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes"]).status == .forbidden
+            )
             #expect(try await b.request("/c/s/demo/invitations", method: .post, form: ["_csrf": csrf, "names": "جهة"]).status == .forbidden)
             var after = try await counts(store)
             after["sessions"] = before["sessions"]
@@ -152,10 +167,12 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
             _ = try await Fixture.circulating(b)
             let before = try await counts(store)
-            for (uri, form) in [("/c/s/demo/state", ["to": "published", "confirm": "yes"]),
-                                ("/c/s/demo/text", ["title": "عنوان آخر", "body": "نص"]),
-                                ("/c/statements", ["title": "بيان", "slug": "x"]),
-                                ("/c/s/demo/invitations", ["names": "جهة", "_csrf": "wrong"])] {
+            for (uri, form) in [
+                ("/c/s/demo/state", ["to": "published", "confirm": "yes"]),
+                ("/c/s/demo/text", ["title": "عنوان آخر", "body": "نص"]),
+                ("/c/statements", ["title": "بيان", "slug": "x"]),
+                ("/c/s/demo/invitations", ["names": "جهة", "_csrf": "wrong"]),
+            ] {
                 let r = try await b.request(uri, method: .post, form: form)
                 #expect(r.status == .forbidden, "\(uri)")
                 #expect(r.body.contains("انتهت صلاحية النموذج"), "\(uri)")
@@ -208,15 +225,20 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             let invitations = try await store.invitations(of: statement.id)
             let second = invitations.first { $0.endorsementID == nil }!
             try await b.request("/c/s/demo")
-            #expect(try await b.request("/c/s/demo/invitations/\(second.id)/revoke", method: .post, form: ["_csrf": b.field("_csrf")!]).status == .seeOther)
+            #expect(
+                try await b.request("/c/s/demo/invitations/\(second.id)/revoke", method: .post, form: ["_csrf": b.field("_csrf")!]).status
+                    == .seeOther)
             // Expired: created already past its expiry.
             let token = "expired-token-for-test-0123456789abcdef"
-            _ = try await store.createInvitation(statementID: statement.id, organizationName: "مجلس حلب", tokenHash: ContentHash.sha256Hex(Data(token.utf8)), expiresAt: Date().addingTimeInterval(-60))
+            _ = try await store.createInvitation(
+                statementID: statement.id, organizationName: "مجلس حلب", tokenHash: ContentHash.sha256Hex(Data(token.utf8)),
+                expiresAt: Date().addingTimeInterval(-60))
             let expired = try await b.request("/i/\(token)", method: .post, form: sign.merging(["name": "مجلس حلب"]) { $1 })
             #expect(expired.status == .gone && expired.body.contains("انتهت صلاحية هذا الرابط"))
             var after = try await counts(store)
             #expect(after["endorsements"] == before["endorsements"])
-            after["events"] = before["events"]; after["invitations"] = before["invitations"]
+            after["events"] = before["events"]
+            after["invitations"] = before["invitations"]
             #expect(after == before)
         }
     }
@@ -226,7 +248,8 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             let link = try await Fixture.circulating(b)
             let statement = try await store.statement(slug: "demo")
             let v1 = try await store.currentVersion(of: statement.id).contentHash.hex
-            let done = try await b.request(link, method: .post, form: ["version": v1, "name": "نقابة المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"])
+            let done = try await b.request(
+                link, method: .post, form: ["version": v1, "name": "نقابة المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"])
             let start = done.body.range(of: "/e/")!.lowerBound
             let privateLink = String(done.body[start...].prefix { $0 != "<" && $0 != "\"" && $0 != "?" })
             #expect(!done.body.contains("a@example.org"))
@@ -234,7 +257,9 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             try await b.request("/c/s/demo")
             let csrf = b.field("_csrf")!
             #expect(try await b.request("/c/s/demo/endorsements/\(e.id)/approve", method: .post, form: ["_csrf": csrf]).status == .seeOther)
-            #expect(try await b.request("/c/s/demo/text", method: .post, form: ["_csrf": csrf, "title": "بيان تجريبي", "body": "النص الثاني"]).status == .seeOther)
+            #expect(
+                try await b.request("/c/s/demo/text", method: .post, form: ["_csrf": csrf, "title": "بيان تجريبي", "body": "النص الثاني"]).status
+                    == .seeOther)
             let page = try await b.request(privateLink)
             #expect(page.body.contains("تغيّر نص البيان بعد توقيعكم"))
             let v2 = b.field("version")!
@@ -253,12 +278,19 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
 @Suite struct FormInput {
     static let cases: [(String, [String: String], String)] = [
         ("empty name", ["name": "", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "حقل مطلوب فارغ"),
-        ("too long", ["name": String(repeating: "ن", count: 301), "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "نص أطول من المسموح"),
+        (
+            "too long", ["name": String(repeating: "ن", count: 301), "signer": "أحمد", "contact": "a@example.org", "consent": "yes"],
+            "نص أطول من المسموح"
+        ),
         ("invalid email", ["name": "نقابة", "signer": "أحمد", "contact": "not-an-email", "consent": "yes"], "عنوان البريد غير صالح"),
-        ("override inside the name", ["name": "نقابة\u{202E}المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"],
-         "محرف غير مرئي قد يغيّر ترتيب عرض القائمة؛ احذفه (U+202E RIGHT-TO-LEFT OVERRIDE at column 6)"),
-        ("no visible letter", ["name": "\u{200F}...", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"],
-         "لا يحتوي الاسم على أي حرف ظاهر"),
+        (
+            "override inside the name", ["name": "نقابة\u{202E}المعلمين", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"],
+            "محرف غير مرئي قد يغيّر ترتيب عرض القائمة؛ احذفه (U+202E RIGHT-TO-LEFT OVERRIDE at column 6)"
+        ),
+        (
+            "no visible letter", ["name": "\u{200F}...", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"],
+            "لا يحتوي الاسم على أي حرف ظاهر"
+        ),
         ("HTML", ["name": "<b>نقابة</b>", "signer": "أحمد", "contact": "a@example.org", "consent": "yes"], "لا يُسمح بوسوم HTML"),
         ("no consent", ["name": "نقابة", "signer": "أحمد", "contact": "a@example.org"], "يجب الإقرار"),
     ]
@@ -295,9 +327,11 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             #expect(Set(names).isSuperset(of: ["مجلس حلب", "جمعية الهلال", "منظمة بسمة"]))
             #expect(!names.contains { $0.unicodeScalars.contains { $0.value == 0x200F } || $0.contains("1") })
             let version = try await store.currentVersion(of: statement.id).contentHash.hex
-            let r = try await b.request(link, method: .post, form: [
-                "name": "\u{200F}نقابة المعلمين\u{200E}", "signer": "أحمد", "contact": "a@example.org", "consent": "yes", "version": version,
-            ])
+            let r = try await b.request(
+                link, method: .post,
+                form: [
+                    "name": "\u{200F}نقابة المعلمين\u{200E}", "signer": "أحمد", "contact": "a@example.org", "consent": "yes", "version": version,
+                ])
             #expect(r.status == .ok)
             #expect(try await store.endorsements(of: statement.id).map(\.displayName) == ["نقابة المعلمين"])
         }
@@ -332,19 +366,27 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             let statement = try await store.statement(slug: "demo")
             let version = try await store.currentVersion(of: statement.id).contentHash.hex
             for (path, name) in zip(Array(Set(paths)).sorted(), ["نقابة المعلمين في سورية", "نقابه المعلمين في سوريا", "الاتحاد العام"]) {
-                #expect(try await b.request(path, method: .post, form: ["version": version, "name": name, "signer": "س", "contact": "s@example.org", "consent": "yes"]).status == .ok)
+                #expect(
+                    try await b.request(
+                        path, method: .post, form: ["version": version, "name": name, "signer": "س", "contact": "s@example.org", "consent": "yes"]
+                    ).status == .ok)
             }
             let admin = try await b.request("/c/s/demo")
             #expect(admin.body.components(separatedBy: "class=\"warning\"").count == 3)
             #expect(admin.body.contains("s@example.org"))
             let all = try await store.endorsements(of: statement.id)
-            let dup = all.first { $0.displayName.hasPrefix("نقابه") }!, keep = all.first { $0.displayName.hasPrefix("نقابة") }!
-            #expect(try await b.request("/c/s/demo/endorsements/\(dup.id)/merge", method: .post, form: ["_csrf": csrf, "into": keep.id]).status == .seeOther)
+            let dup = all.first { $0.displayName.hasPrefix("نقابه") }!
+            let keep = all.first { $0.displayName.hasPrefix("نقابة") }!
+            #expect(
+                try await b.request("/c/s/demo/endorsements/\(dup.id)/merge", method: .post, form: ["_csrf": csrf, "into": keep.id]).status
+                    == .seeOther)
             for e in all where e.id != dup.id {
                 #expect(try await b.request("/c/s/demo/endorsements/\(e.id)/approve", method: .post, form: ["_csrf": csrf]).status == .seeOther)
             }
             #expect(try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published"]).status == .unprocessableContent)
-            #expect(try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"]).status == .seeOther)
+            #expect(
+                try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"])
+                    .status == .seeOther)
             let page = try await b.request("/s/demo")
             #expect(page.body.contains("<li value=\"1\"><bdi>الاتحاد العام</bdi></li>"))
             #expect(page.body.contains("<li value=\"2\"><bdi>نقابة المعلمين في سورية</bdi></li>"))
@@ -358,7 +400,10 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         try await Fixture.make().run { (b: Browser, _: SQLStore) async throws in
             _ = try await Fixture.circulating(b)
             try await b.request("/c/s/demo")
-            #expect(try await b.request("/c/s/demo/text", method: .post, form: ["_csrf": b.field("_csrf")!, "title": "بيان تجريبي", "body": "النص الثاني"]).status == .seeOther)
+            #expect(
+                try await b.request(
+                    "/c/s/demo/text", method: .post, form: ["_csrf": b.field("_csrf")!, "title": "بيان تجريبي", "body": "النص الثاني"]
+                ).status == .seeOther)
             let diff = try await b.request("/c/s/demo/diff?from=1&to=2")
             #expect(diff.body.contains("<del>الأول</del><ins>الثاني</ins>"))
         }
@@ -368,14 +413,21 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
 @Suite struct TranslationsAndReinvitation {
     @Test func translationsPointToTheAuthoritativeVersionAndLastYearsSignatoriesAreInvitedInOneStep() async throws {
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
-            _ = try await store.importStatement(ImportPlan(slug: try Slug("last-year"), title: "بيان العام الماضي", body: "نص", author: "t",
-                                                           signatories: [(name: "نقابة المعلمين", number: 1), (name: "رابطة الكتاب", number: 2), (name: "مجلس حمص", number: 3)],
-                                                           publish: true, at: Date()))
+            _ = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("last-year"), title: "بيان العام الماضي", body: "نص", author: "t",
+                    signatories: [(name: "نقابة المعلمين", number: 1), (name: "رابطة الكتاب", number: 2), (name: "مجلس حمص", number: 3)],
+                    publish: true, at: Date()))
             _ = try await Fixture.circulating(b)
             try await b.request("/c/s/demo")
             let csrf = b.field("_csrf")!
-            #expect(try await b.request("/c/s/demo/translation", method: .post, form: ["_csrf": csrf, "language": "en", "title": "Joint statement", "body": "Text"]).status == .seeOther)
-            #expect(try await b.request("/c/s/demo/translation", method: .post, form: ["_csrf": csrf, "language": "ar", "title": "x"]).status == .unprocessableContent)
+            #expect(
+                try await b.request(
+                    "/c/s/demo/translation", method: .post, form: ["_csrf": csrf, "language": "en", "title": "Joint statement", "body": "Text"]
+                ).status == .seeOther)
+            #expect(
+                try await b.request("/c/s/demo/translation", method: .post, form: ["_csrf": csrf, "language": "ar", "title": "x"]).status
+                    == .unprocessableContent)
             let statement = try await store.statement(slug: "demo")
             let versions = try await store.versions(of: statement.id)
             let current = versions.last(where: \.isAuthoritative)!
@@ -396,17 +448,23 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
 @Suite struct AfterPublication {
     @Test func manyIndividualsArePaginatedAndCoordinatorsExportContactsBehindLogin() async throws {
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
-            let record = try await store.importStatement(ImportPlan(slug: try Slug("big"), title: "بيان", body: "نص", author: "t",
-                                                                    signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+            let record = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("big"), title: "بيان", body: "نص", author: "t",
+                    signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
             let hash = try await store.currentVersion(of: record.id).contentHash.hex
             // 1,234 confirmed individuals, 34 of them counted without their names.
             try await store.handle.transaction { db in
                 for i in 0..<1234 {
-                    try await db.raw("""
-                        INSERT INTO endorsements (id, statement_id, signer_kind, display_name, contact, version_hash, state, visibility, name_key, created_at, updated_at)
-                        VALUES (\(bind: "ind-\(i)"), \(bind: record.id), 'individual', \(bind: "مؤيد رقم \(i)"), \(bind: "p\(i)@example.org"), \(bind: hash),
+                    try await db.raw(
+                        """
+                        INSERT INTO endorsements (id, statement_id, signer_kind, display_name, contact, version_hash, state, visibility,
+                          name_key, created_at, updated_at)
+                        VALUES (\(bind: "ind-\(i)"), \(bind: record.id), 'individual', \(bind: "مؤيد رقم \(i)"), \(bind: "p\(i)@example.org"),
+                                \(bind: hash),
                                 'confirmed', \(bind: i < 34 ? "counted-only" : "public"), 'k', \(bind: 1_000 + i), 0)
-                        """).run()
+                        """
+                    ).run()
                 }
             }
             let first = try await b.request("/s/big")
@@ -434,9 +492,10 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
 @Suite struct CoordinatorPagesAtScale {
     @Test func theModerationQueueIsPagedAndTheDashboardCountsEveryone() async throws {
         let fixture = try await Fixture.make()
-        let plan = ImportPlan(slug: try Slug("big"), title: Samples.title, body: Samples.body, author: "test",
-                              signatories: Samples.organizations.prefix(5).enumerated().map { (name: $0.element, number: $0.offset + 1) },
-                              publish: true, at: Date())
+        let plan = ImportPlan(
+            slug: try Slug("big"), title: Samples.title, body: Samples.body, author: "test",
+            signatories: Samples.organizations.prefix(5).enumerated().map { (name: $0.element, number: $0.offset + 1) },
+            publish: true, at: Date())
         let record = try await fixture.store.importStatement(plan)
         try await fixture.store.seedIndividuals(statementID: record.id, count: 40, state: .confirmed)
         try await fixture.store.seedIndividuals(statementID: record.id, count: 250, state: .pending)

@@ -17,8 +17,10 @@ import Testing
         let events = try await store.events(of: s.id).map { e in
             "\(e.kind) " + e.payload.keys.sorted().joined(separator: ",")
         }
-        return (invitations.map(\.organizationName), Set(invitations.map { Int(($0.expiresAt.timeIntervalSince($0.createdAt) / 3600).rounded()) }),
-                events)
+        return (
+            invitations.map(\.organizationName), Set(invitations.map { Int(($0.expiresAt.timeIntervalSince($0.createdAt) / 3600).rounded()) }),
+            events
+        )
     }
 
     @Test func invitingAndChangingStateThroughTheWebAndTheCLIStoreTheSameAndRefuseTheSame() async throws {
@@ -30,8 +32,9 @@ import Testing
             _ = try await Fixture.circulating(b, slug: "cli")
             let names = "مجلس حلب المحلي\nجمعية الهلال\nSyrian Women's League"
             try await b.request("/c/s/web")
-            let page = try await b.request("/c/s/web/invitations", method: .post,
-                                           form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "names": names, "days": "7"])
+            let page = try await b.request(
+                "/c/s/web/invitations", method: .post,
+                form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "names": names, "days": "7"])
             #expect(page.status == .ok)
             let cli = try BayanBinary.run(["invite", "cli", "--days", "7", "--data", data], stdin: names + "\n")
             #expect(cli.status == 0, "\(cli.stderr)")
@@ -43,8 +46,9 @@ import Testing
             // An invitation lifetime outside 1-365 days: refused by both, nothing stored.
             let before = try await counts(store)["invitations"]!
             try await b.request("/c/s/web")
-            let tooLong = try await b.request("/c/s/web/invitations?lang=en", method: .post,
-                                              form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "names": "منظمة", "days": "400"])
+            let tooLong = try await b.request(
+                "/c/s/web/invitations?lang=en", method: .post,
+                form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "names": "منظمة", "days": "400"])
             #expect(tooLong.status == .unprocessableContent && tooLong.body.contains("Links last between 1 and 365 days"))
             let refused = try BayanBinary.run(["invite", "cli", "--days", "400", "--data", data], stdin: "منظمة\n")
             #expect(refused.status != 0 && refused.stderr.contains("1 to 365 days"), "\(refused.stderr)")
@@ -52,13 +56,15 @@ import Testing
 
             // Back to draft through each edge.
             try await b.request("/c/s/web")
-            let draft = try await b.request("/c/s/web/state", method: .post,
-                                            form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "to": "draft", "confirm": "yes"])
+            let draft = try await b.request(
+                "/c/s/web/state", method: .post,
+                form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "to": "draft", "confirm": "yes"])
             #expect(draft.status == .seeOther)
             let state = try BayanBinary.run(["state", "cli", "--to", "draft", "--data", data])
             #expect(state.status == 0 && state.stdout.contains("cli: draft"), "\(state.stderr)")
 
-            let web = try await Self.stored(store, "web"), viaCLI = try await Self.stored(store, "cli")
+            let web = try await Self.stored(store, "web")
+            let viaCLI = try await Self.stored(store, "cli")
             #expect(web.invitations == viaCLI.invitations)
             #expect(web.lifetimes == viaCLI.lifetimes && web.lifetimes.contains(7 * 24))
             #expect(web.events == viaCLI.events)

@@ -1,10 +1,11 @@
 import BayanCore
 import BayanStore
 import BayanTestSupport
-@testable import BayanWeb
 import Foundation
 import HTTPTypes
 import Testing
+
+@testable import BayanWeb
 
 /// Issue 11: a failure that is not the visitor's is a localized page with a reference and
 /// no internals; a template that is missing or broken stops the start.

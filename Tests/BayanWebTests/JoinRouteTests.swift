@@ -1,25 +1,29 @@
 import BayanCore
 import BayanStore
 import BayanTestSupport
-@testable import BayanWeb
 import Foundation
 import HTTPTypes
 import Testing
+
+@testable import BayanWeb
 
 /// Issue 11: the public join route's defences, each refusing in the visitor's language and
 /// storing nothing; and the confirmation mail, composed from the translation files.
 @Suite struct JoinRoute {
     static func published(_ store: SQLStore, language: String = "ar") async throws -> String {
-        let record = try await store.importStatement(ImportPlan(
-            slug: try Slug("pub"), language: language, title: "بيان", body: "نص", author: "test",
-            signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+        let record = try await store.importStatement(
+            ImportPlan(
+                slug: try Slug("pub"), language: language, title: "بيان", body: "نص", author: "test",
+                signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
         return record.id
     }
 
     static func form(_ b: Browser, email: String = "salma@example.org") async throws -> [String: String] {
         try await b.request("/s/pub/join")
-        return ["t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",
-                "email": email, "consent": "yes", "visibility": "public"]
+        return [
+            "t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",
+            "email": email, "consent": "yes", "visibility": "public",
+        ]
     }
 
     static func individuals(_ store: SQLStore, _ id: String) async throws -> Int {
@@ -49,7 +53,10 @@ import Testing
 
     @Test func tooManyJoinsFromOneAddressAre429AndTheSameEmailTwiceIsOneEndorsement() async throws {
         let fixture = try await Fixture.make()
-        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0; $0.joining.perAddressPerHour = 3 }) {
+        try await fixture.run(configure: {
+            $0.joining.minimumFillSeconds = 0
+            $0.joining.perAddressPerHour = 3
+        }) {
             (b: Browser, store: SQLStore) async throws in
             let id = try await Self.published(store)
             #expect(try await b.request("/s/pub/join", method: .post, form: try await Self.form(b, email: "a@example.org")).status == .ok)

@@ -3,28 +3,32 @@ import BayanStore
 import BayanTestSupport
 import BayanWeb
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
 
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
 /// Builds the real app on a fresh SQLite store holding the 65-organisation sample.
 func withApp(publish: Bool = true, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
     let dir = TemporaryDirectory()
     let store = try await SQLStore.openSQLite(directory: dir.path)
-    _ = try await store.importStatement(ImportPlan(
-        slug: try Slug("joint"), title: Samples.title, body: Samples.body + "\n\n<script>alert('x')</script>", author: "test",
-        signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
-        publish: publish, at: Date()))
+    _ = try await store.importStatement(
+        ImportPlan(
+            slug: try Slug("joint"), title: Samples.title, body: Samples.body + "\n\n<script>alert('x')</script>", author: "test",
+            signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
+            publish: publish, at: Date()))
     let app = try buildApplication(AppConfiguration(port: 0), store: store, logger: Logger(label: "test"))
     do {
         try await app.test(.router, body)
     } catch {
-        await store.close(); dir.remove(); throw error
+        await store.close()
+        dir.remove()
+        throw error
     }
     await store.close()
     dir.remove()
@@ -143,7 +147,11 @@ func isWellFormed(_ html: String) -> (Bool, String) {
 
     @Test func blocksBecomeParagraphsListsHeadingsAndQuotes() {
         let html = SafeMarkdown.html("# عنوان\n\nسطر\nسطر ثان\n\n- أ\n- ب\n\n1. واحد\n2. اثنان\n\n> اقتباس")
-        #expect(html == "<h2>عنوان</h2>\n<p>سطر<br />\nسطر ثان</p>\n<ul><li>أ</li><li>ب</li></ul>\n<ol><li>واحد</li><li>اثنان</li></ol>\n<blockquote><p>اقتباس</p></blockquote>\n")
+        #expect(
+            html
+                == "<h2>عنوان</h2>\n<p>سطر<br />\nسطر ثان</p>\n<ul><li>أ</li><li>ب</li></ul>\n"
+                + "<ol><li>واحد</li><li>اثنان</li></ol>\n<blockquote><p>اقتباس</p></blockquote>\n"
+        )
     }
 }
 

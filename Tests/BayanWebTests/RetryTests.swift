@@ -19,8 +19,9 @@ import Testing
     /// Fresh invitation links for `names`, from the statement page's invitation form.
     static func invite(_ b: Browser, _ names: String) async throws -> [String] {
         try await b.request("/c/s/demo")
-        let page = try await b.request("/c/s/demo/invitations", method: .post,
-                                       form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "names": names])
+        let page = try await b.request(
+            "/c/s/demo/invitations", method: .post,
+            form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "names": names])
         let all = page.body.components(separatedBy: "/i/").dropFirst().map { "/i/" + $0.prefix { $0 != "<" && $0 != "\"" && !$0.isWhitespace } }
         return all.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     }
@@ -99,7 +100,9 @@ import Testing
     }
 
     /// Sends `form` to `path` twice at once and once more: the three answers are the same.
-    static func thrice(_ b: Browser, _ path: String, _ form: [String: String]) async throws -> [(status: HTTPResponse.Status, body: String, location: String?)] {
+    static func thrice(_ b: Browser, _ path: String, _ form: [String: String]) async throws -> [(
+        status: HTTPResponse.Status, body: String, location: String?
+    )] {
         async let x = b.request(path, method: .post, form: form)
         async let y = b.request(path, method: .post, form: form)
         let (first, second) = try await (x, y)
@@ -119,8 +122,10 @@ import Testing
             let v1 = try await store.currentVersion(of: statement.id).contentHash.hex
             let privateLink = try #require(Self.privateLink(try await b.request(link, method: .post, form: Self.signOnForm(v1)).body))
             let e = try await store.endorsements(of: statement.id)[0]
-            func expectOneEffect(_ path: String, _ form: [String: String], status: HTTPResponse.Status,
-                                 sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            func expectOneEffect(
+                _ path: String, _ form: [String: String], status: HTTPResponse.Status,
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) async throws {
                 let events = try await counts(store)["events"]!
                 let answers = try await Self.thrice(b, path, form)
                 #expect(answers.allSatisfy { $0.status == status }, "\(answers.map(\.status))", sourceLocation: sourceLocation)
@@ -136,8 +141,9 @@ import Testing
             let v2 = try await store.currentVersion(of: statement.id).contentHash.hex
             try await expectOneEffect(privateLink + "/reconfirm", ["version": v2], status: .ok)
             // Renaming twice is one rename.
-            try await expectOneEffect("/c/s/demo/endorsements/\(e.id)/rename", try await Self.coordinatorForm(b, ["name": "نقابة معلمي حلب"]),
-                                      status: .seeOther)
+            try await expectOneEffect(
+                "/c/s/demo/endorsements/\(e.id)/rename", try await Self.coordinatorForm(b, ["name": "نقابة معلمي حلب"]),
+                status: .seeOther)
             // The same form key with other content (a stale page, another button) is refused
             // in the coordinator's language and changes nothing.
             let publish = try await Self.coordinatorForm(b, ["to": "published", "confirm": "yes", "order": "arabic"])
@@ -180,14 +186,20 @@ import Testing
 
     @Test func joinSentTwiceWithTheSameStampIsOneEndorsementOneMailAndTheSamePage() async throws {
         let fixture = try await Fixture.make()
-        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0; $0.mailEnabled = true }) { (b: Browser, store: SQLStore) async throws in
-            _ = try await store.importStatement(ImportPlan(
-                slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "test",
-                signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+        try await fixture.run(configure: {
+            $0.joining.minimumFillSeconds = 0
+            $0.mailEnabled = true
+        }) { (b: Browser, store: SQLStore) async throws in
+            _ = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "test",
+                    signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
             let statement = try await store.statement(slug: "pub")
             try await b.request("/s/pub/join")
-            let form = ["t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",
-                        "email": "salma@example.org", "consent": "yes", "visibility": "public"]
+            let form = [
+                "t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",
+                "email": "salma@example.org", "consent": "yes", "visibility": "public",
+            ]
             let before = try await outbox(store)
             async let x = b.request("/s/pub/join", method: .post, form: form)
             async let y = b.request("/s/pub/join", method: .post, form: form)
@@ -214,15 +226,21 @@ import Testing
 
     @Test func joiningAgainBeforeConfirmingSaysTheMailIsOnItsWayAndSendsItAgainOnce() async throws {
         let fixture = try await Fixture.make()
-        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0; $0.mailEnabled = true }) { (b: Browser, store: SQLStore) async throws in
-            _ = try await store.importStatement(ImportPlan(
-                slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص",
-                author: "test", signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+        try await fixture.run(configure: {
+            $0.joining.minimumFillSeconds = 0
+            $0.mailEnabled = true
+        }) { (b: Browser, store: SQLStore) async throws in
+            _ = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص",
+                    author: "test", signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
             let statement = try await store.statement(slug: "pub")
             func joinForm(name: String = "سلمى") async throws -> [String: String] {
                 try await b.request("/s/pub/join")
-                return ["t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": name,
-                        "email": "salma@example.org", "consent": "yes", "visibility": "public"]
+                return [
+                    "t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": name,
+                    "email": "salma@example.org", "consent": "yes", "visibility": "public",
+                ]
             }
             #expect(try await b.request("/s/pub/join", method: .post, form: try await joinForm()).status == .ok)
             let firstToken = try await confirmationToken(store, statementID: statement.id)
@@ -263,7 +281,10 @@ import Testing
 
     @Test func everyPageOnTheSigningPathCostsOneRoundTripOnceTheStylesheetIsKept() async throws {
         let fixture = try await Fixture.make()
-        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0; $0.mailEnabled = true }) { (b: Browser, store: SQLStore) async throws in
+        try await fixture.run(configure: {
+            $0.joining.minimumFillSeconds = 0
+            $0.mailEnabled = true
+        }) { (b: Browser, store: SQLStore) async throws in
             let link = try await Fixture.circulating(b)
             let statement = try await store.statement(slug: "demo")
             let version = try await store.currentVersion(of: statement.id).contentHash.hex
@@ -273,11 +294,15 @@ import Testing
             let privateLink = try #require(Self.privateLink(pages["signed"]!))
             pages["signer"] = try await b.request(privateLink).body
             pages["reopened"] = try await b.request(link).body
-            _ = try await store.importStatement(ImportPlan(slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "test",
-                                                           signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+            _ = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "test",
+                    signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
             pages["join"] = try await b.request("/s/pub/join").body
-            let form = ["t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",
-                        "email": "salma@example.org", "consent": "yes", "visibility": "public"]
+            let form = [
+                "t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",
+                "email": "salma@example.org", "consent": "yes", "visibility": "public",
+            ]
             pages["joined"] = try await b.request("/s/pub/join", method: .post, form: form).body
             let token = try await confirmationToken(store, statementID: try await store.statement(slug: "pub").id)
             pages["confirm"] = try await b.request("/confirm/\(token)").body

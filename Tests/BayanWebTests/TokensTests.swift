@@ -1,8 +1,9 @@
 import BayanApp
 import BayanStore
-@testable import BayanWeb
 import Foundation
 import Testing
+
+@testable import BayanWeb
 
 /// Private-link and confirmation tokens sort by time so their index grows at the end.
 @Suite struct OrderedTokens {
@@ -28,7 +29,7 @@ import Testing
         // Tokens issued before ordered ones (and session tokens) are stored as their bare digest.
         let token = Tokens.make()
         #expect(Tokens.hash(token).count == 64)
-        #expect(Tokens.hash("abc.def") .count == 64)
+        #expect(Tokens.hash("abc.def").count == 64)
         #expect(Tokens.hash("0123456789ab.") != Tokens.hash("0123456789ab.x"))
     }
 
@@ -59,8 +60,10 @@ import Testing
         #expect(v.email("  Someone@Example.ORG ", label: "e") == "someone@example.org")
         #expect(v.email("مؤيد@مثال.شبكة", label: "e") == "مؤيد@مثال.شبكة")
         #expect(v.isValid)
-        for bad in ["", "plain", "@example.org", "a@example", "a@.example.org", "a@example.org.", "a@@example.org", "a@b@example.org",
-                    "a b@example.org", "a@example.org<script>", "a\u{00A0}b@example.org"] {
+        for bad in [
+            "", "plain", "@example.org", "a@example", "a@.example.org", "a@example.org.", "a@@example.org", "a@b@example.org",
+            "a b@example.org", "a@example.org<script>", "a\u{00A0}b@example.org",
+        ] {
             var w = FormValidation(lang: .en)
             #expect(w.email(bad, label: "e") == nil, "\(bad)")
             #expect(!w.isValid)

@@ -5,9 +5,22 @@ import Foundation
 public enum PostgresTestDatabase {
     public static var serverURL: String? { ProcessInfo.processInfo.environment["BAYAN_TEST_POSTGRES_URL"] }
 
+    /// Whether the PostgreSQL half runs. Without a server URL it still runs, and fails with
+    /// a message saying how to give one, unless `BAYAN_TEST_SKIP_POSTGRES=1` skips it on
+    /// purpose: a missing database must never look like a pass.
+    public static var enabled: Bool {
+        serverURL != nil || ProcessInfo.processInfo.environment["BAYAN_TEST_SKIP_POSTGRES"] != "1"
+    }
+
     public static func create() async throws -> (url: String, drop: @Sendable () async -> Void) {
         guard let server = serverURL, var components = URLComponents(string: server) else {
-            throw NSError(domain: "bayan-test", code: 2, userInfo: [NSLocalizedDescriptionKey: "BAYAN_TEST_POSTGRES_URL is not set"])
+            throw NSError(
+                domain: "bayan-test", code: 2,
+                userInfo: [
+                    NSLocalizedDescriptionKey:
+                        "BAYAN_TEST_POSTGRES_URL is not set: run scripts/test (it starts a cluster), "
+                        + "eval \"$(scripts/pg-cluster)\" first, or set BAYAN_TEST_SKIP_POSTGRES=1 to skip PostgreSQL on purpose"
+                ])
         }
         let name = "bayan_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         try psql(server, "CREATE DATABASE \(name)")
@@ -22,7 +35,8 @@ public enum PostgresTestDatabase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
         process.arguments = [url, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -30,8 +44,9 @@ public enum PostgresTestDatabase {
         let error = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw NSError(domain: "bayan-test", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: String(decoding: error, as: UTF8.self)])
+            throw NSError(
+                domain: "bayan-test", code: Int(process.terminationStatus),
+                userInfo: [NSLocalizedDescriptionKey: String(decoding: error, as: UTF8.self)])
         }
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -74,7 +74,16 @@ def run(level):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-if __name__ == "__main__":
+def main():
     for level in ("full", "normal"):
         run(level)
-    sys.exit(check.finish())
+    return check.finish()
+
+
+def test_every_check_passes():
+    """The pytest entry point: scripts/test runs this file under pytest."""
+    assert main() == 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

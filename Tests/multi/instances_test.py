@@ -201,5 +201,10 @@ def main():
     return check.finish()
 
 
+def test_every_check_passes():
+    """The pytest entry point: scripts/test runs this file under pytest."""
+    assert main() == 0
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,19 +16,23 @@ func document(organisations n: Int) -> String {
 /// A published statement with 65 founding signatories and `individuals` endorsers on the
 /// rendered page (one page of 500 names, the totals counting all of them).
 func snapshot(individuals: Int) -> StatementSnapshot {
-    let version = StatementVersion(number: 1, language: "ar", title: "بيان مشترك", body: "نص البيان.\n\nفقرة ثانية.",
-                                   author: "bench", createdAt: Date())
+    let version = StatementVersion(
+        number: 1, language: "ar", title: "بيان مشترك", body: "نص البيان.\n\nفقرة ثانية.",
+        author: "bench", createdAt: Date())
     let founding = (0..<65).map { i in
-        Endorsement(id: "f\(i)", organizationID: "o\(i)", displayName: names[i], versionHash: version.contentHash,
-                    state: .approved, founding: true, number: i + 1, createdAt: Date())
+        Endorsement(
+            id: "f\(i)", organizationID: "o\(i)", displayName: names[i], versionHash: version.contentHash,
+            state: .approved, founding: true, number: i + 1, createdAt: Date())
     }
     let shown = (0..<min(500, individuals)).map { i in
-        Endorsement(id: "i\(i)", signerKind: .individual, displayName: "مؤيد رقم \(i)", place: "برلين",
-                    versionHash: version.contentHash, state: .confirmed, createdAt: Date())
+        Endorsement(
+            id: "i\(i)", signerKind: .individual, displayName: "مؤيد رقم \(i)", place: "برلين",
+            versionHash: version.contentHash, state: .confirmed, createdAt: Date())
     }
     return StatementSnapshot(
-        statement: StatementRecord(id: "s", slug: "joint", state: .published, language: "ar", foundingOrder: .arabic,
-                                   createdAt: Date(), publishedAt: Date()),
+        statement: StatementRecord(
+            id: "s", slug: "joint", state: .published, language: "ar", foundingOrder: .arabic,
+            createdAt: Date(), publishedAt: Date()),
         version: version, signatories: founding, later: [],
         individuals: IndividualPage(total: individuals, shown: individuals, offset: 0, items: shown))
 }

@@ -5,10 +5,14 @@ import Benchmark
 /// article, hamza forms, diacritics and some Latin names, deterministic for every run.
 let names: [String] = {
     let kinds = ["نقابة", "الاتحاد العام", "رابطة", "مجلس", "جمعية", "مؤسسة", "تجمع", "المركز", "شبكة", "منتدى", "لجنة", "هيئة"]
-    let fields = ["المعلمين", "العمال", "الأطباء", "المحامين", "الصحفيين", "الفلاحين", "المهندسين", "الطلبة", "النساء", "الكتّاب",
-                  "الفنانين", "الصيادلة", "المهجّرين", "الشباب", "أهالي المعتقلين", "ذوي الإعاقة", "السائقين", "البنائين"]
-    let cities = ["حلب", "إدلب", "دمشق", "حمص", "حماة", "اللاذقية", "درعا", "السويداء", "الرقة", "دير الزور", "القامشلي",
-                  "طرطوس", "بانياس", "منبج", "عفرين", "جرابلس", "غازي عنتاب", "إسطنبول", "برلين", "باريس", "بيروت", "عمّان"]
+    let fields = [
+        "المعلمين", "العمال", "الأطباء", "المحامين", "الصحفيين", "الفلاحين", "المهندسين", "الطلبة", "النساء", "الكتّاب",
+        "الفنانين", "الصيادلة", "المهجّرين", "الشباب", "أهالي المعتقلين", "ذوي الإعاقة", "السائقين", "البنائين",
+    ]
+    let cities = [
+        "حلب", "إدلب", "دمشق", "حمص", "حماة", "اللاذقية", "درعا", "السويداء", "الرقة", "دير الزور", "القامشلي",
+        "طرطوس", "بانياس", "منبج", "عفرين", "جرابلس", "غازي عنتاب", "إسطنبول", "برلين", "باريس", "بيروت", "عمّان",
+    ]
     var rng = SplitMix(seed: 42)
     return (0..<100_000).map { i in
         if i % 50 == 0 { return "Association \(i) of Syrian Workers" }
@@ -32,8 +36,9 @@ struct SplitMix {
 }
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident],
-                                           maxDuration: .seconds(20), maxIterations: 5)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident],
+        maxDuration: .seconds(20), maxIterations: 5)
 
     Benchmark("sort 100k names (Arabic order)") { benchmark in
         for _ in benchmark.scaledIterations {

@@ -70,8 +70,8 @@ public enum TranslationError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(lang, reason): "Translations/\(lang.rawValue).json cannot be read: \(reason)"
-        case let .missingKeys(lang, keys): "Translations/\(lang.rawValue).json lacks \(keys.count) key(s): \(keys.joined(separator: ", "))"
+        case .unreadable(let lang, let reason): "Translations/\(lang.rawValue).json cannot be read: \(reason)"
+        case .missingKeys(let lang, let keys): "Translations/\(lang.rawValue).json lacks \(keys.count) key(s): \(keys.joined(separator: ", "))"
         }
     }
 }
@@ -85,10 +85,11 @@ public enum Translations {
     static let tables: [UILanguage: [String: String]] = (try? loaded.get()) ?? [:]
 
     // Built once: every page render needs them.
-    static let templateTables: [UILanguage: [String: String]] = Dictionary(uniqueKeysWithValues: UILanguage.allCases.map { lang in
-        let keys = Set(tables.values.flatMap(\.keys))
-        return (lang, Dictionary(uniqueKeysWithValues: keys.map { ($0.replacingOccurrences(of: ".", with: "_"), lang.text($0)) }))
-    })
+    static let templateTables: [UILanguage: [String: String]] = Dictionary(
+        uniqueKeysWithValues: UILanguage.allCases.map { lang in
+            let keys = Set(tables.values.flatMap(\.keys))
+            return (lang, Dictionary(uniqueKeysWithValues: keys.map { ($0.replacingOccurrences(of: ".", with: "_"), lang.text($0)) }))
+        })
 
     /// Every language's table, checked to define the same keys: a key missing from one
     /// language is an error, not a silent fallback.

@@ -21,12 +21,14 @@ enum TemplateError: Error, CustomStringConvertible {
     case missing(TemplateName, path: String)
     case invalid(TemplateName, String)
     case notRendered(TemplateName)
+    case missingFile(String)
 
     var description: String {
         switch self {
-        case let .missing(name, path): "template \(name.rawValue).mustache not found at \(path)"
-        case let .invalid(name, reason): "template \(name.rawValue).mustache does not parse: \(reason)"
-        case let .notRendered(name): "template \(name.rawValue) is not loaded"
+        case .missing(let name, let path): "template \(name.rawValue).mustache not found at \(path)"
+        case .invalid(let name, let reason): "template \(name.rawValue).mustache does not parse: \(reason)"
+        case .notRendered(let name): "template \(name.rawValue) is not loaded"
+        case .missingFile(let path): "\(path) not found among the resources"
         }
     }
 }
@@ -49,7 +51,7 @@ enum Templates {
         var library = MustacheLibrary()
         for name in TemplateName.allCases {
             guard let url = directory?.appendingPathComponent("\(name.rawValue).mustache"),
-                  let text = try? String(contentsOf: url, encoding: .utf8)
+                let text = try? String(contentsOf: url, encoding: .utf8)
             else { throw .missing(name, path: directory?.path ?? "(no Templates resource)") }
             do { library.register(try MustacheTemplate(string: text), named: name.rawValue) } catch {
                 throw .invalid(name, "\(error)")
