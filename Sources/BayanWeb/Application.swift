@@ -19,6 +19,9 @@ public struct AppConfiguration: Sendable {
     public var joining = JoinPolicy()
     /// Whether an SMTP relay is configured; without one, individuals are approved by hand.
     public var mailEnabled = false
+    /// The clock of sessions, invitations and their expiry: the store's, so both agree
+    /// (tests pass a fixed one). The join form's fill-time check keeps the wall clock.
+    public var clock: @Sendable () -> Date = { Date() }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
@@ -46,7 +49,7 @@ public func buildApplication(
     let router = buildRouter(
         store: store, logger: logger, secureCookies: configuration.secureCookies,
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
-        joining: configuration.joining, mailEnabled: configuration.mailEnabled)
+        joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
@@ -56,7 +59,7 @@ public func buildApplication(
 
 func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
-    joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false
+    joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     let tokens = DerivedTokens(store: store)
@@ -64,9 +67,12 @@ func buildRouter(
     router.add(middleware: ErrorPageMiddleware())
     PublicRoutes(store: store, cache: cache).add(to: router)
     JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens).add(to: router)
-    CoordinatorRoutes(store: store, auth: Auth(store: store, secureCookies: secureCookies), app: Coordination(store: store, tokens: tokens))
-        .add(to: router)
-    SignOnRoutes(store: store, tokens: tokens).add(to: router)
+    CoordinatorRoutes(
+        store: store, auth: Auth(store: store, secureCookies: secureCookies, clock: clock),
+        app: Coordination(store: store, tokens: tokens, now: clock), clock: clock
+    )
+    .add(to: router)
+    SignOnRoutes(store: store, tokens: tokens, clock: clock).add(to: router)
     return router
 }
 

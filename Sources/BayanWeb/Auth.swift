@@ -10,6 +10,7 @@ import NIOPosix
 struct Auth: Sendable {
     let store: any Store
     let secureCookies: Bool
+    let clock: @Sendable () -> Date
     static let sessionCookie = "bayan_session"
     /// Double-submit cookie protecting the login form itself (login CSRF).
     static let loginCSRFCookie = "bayan_login_csrf"
@@ -42,7 +43,7 @@ struct Auth: Sendable {
         let token = Tokens.make()
         let session = Session(
             tokenHash: Tokens.hash(token), coordinatorID: coordinator.id, csrfToken: Tokens.make(),
-            expiresAt: Date().addingTimeInterval(Self.sessionLifetime))
+            expiresAt: clock().addingTimeInterval(Self.sessionLifetime))
         try await store.createSession(session)
         return (token, session)
     }

@@ -14,6 +14,7 @@ struct CoordinatorRoutes {
     let auth: Auth
     /// Every coordinator action; this type turns forms into its calls and its answers into pages.
     let app: Coordination
+    let clock: @Sendable () -> Date
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/login") { request, _ in try await loginPage(request) }
@@ -226,7 +227,7 @@ struct CoordinatorRoutes {
         let queuePage = request.uri.queryParameters.get("queue").flatMap { Int($0) } ?? 1
         let view = try await app.overview(m, queuePage: queuePage)
         let current = view.current
-        let now = Date()
+        let now = clock()
         let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
 
         let live = view.comparable

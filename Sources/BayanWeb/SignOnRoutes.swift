@@ -14,6 +14,7 @@ import Hummingbird
 struct SignOnRoutes {
     let store: any Store
     let tokens: DerivedTokens
+    let clock: @Sendable () -> Date
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/i/:token") { request, context in try await signOnPage(request, token: context.parameters.require("token")) }
@@ -30,7 +31,7 @@ struct SignOnRoutes {
         guard let invitation = try await found({ () async throws(StoreError) in try await store.invitation(tokenHash: Tokens.hash(token)) }) else {
             return .failure(HTTPError(.notFound, message: lang.text("invite.unknown")))
         }
-        if let refusal = invitation.refusal(at: Date()) {
+        if let refusal = invitation.refusal(at: clock()) {
             return .failure(HTTPError(.gone, message: lang.text("invite.\(refusal.rawValue)")))
         }
         return .success(invitation)

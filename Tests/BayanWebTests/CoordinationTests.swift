@@ -63,9 +63,9 @@ struct Fixture {
     let store: SQLStore
     let dir: TemporaryDirectory
 
-    static func make() async throws -> Fixture {
+    static func make(environment: StoreEnvironment = StoreEnvironment()) async throws -> Fixture {
         let dir = TemporaryDirectory()
-        let store = try await SQLStore.openSQLite(directory: dir.path)
+        let store = try await SQLStore.openSQLite(directory: dir.path, environment: environment)
         _ = try await store.createCoordinator(
             email: "admin@example.org", passwordHash: Passwords.hash("correct horse battery", cost: 4), role: .admin)
         _ = try await store.createCoordinator(
