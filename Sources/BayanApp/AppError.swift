@@ -13,6 +13,8 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict
         case staleVersion = "stale-version"
         case formReused = "form-reused"
+        /// A capability link that worked once and no longer does (revoked, expired, used).
+        case gone
         case failed
     }
 

@@ -118,7 +118,7 @@ public struct Coordination: Sendable {
         var batch: [(name: String, tokenHash: String)] = []
         var links: [IssuedLink] = []
         for (i, name) in all.enumerated() {
-            let token = try await derived("invitation \(i) \(s.id)", from: key)
+            let token = try await tokens.derive("invitation \(i) \(s.id)", from: key)
             batch.append((name, Tokens.hash(token)))
             links.append(IssuedLink(name: name, token: token))
         }
@@ -132,7 +132,7 @@ public struct Coordination: Sendable {
         // The links of the first submission, which may name fewer organisations.
         var first: [IssuedLink] = []
         for i in 0... {
-            let token = try await derived("invitation \(i) \(s.id)", from: key)
+            let token = try await tokens.derive("invitation \(i) \(s.id)", from: key)
             do {
                 first.append(IssuedLink(name: try await store.invitation(tokenHash: Tokens.hash(token)).organizationName, token: token))
             } catch {
@@ -192,7 +192,7 @@ public struct Coordination: Sendable {
         let key = key ?? Tokens.make()
         var links: [IssuedLink] = []
         for e in SignatoryRules.needingReconfirmation(all, currentHash: current.contentHash, textIsEditable: s.record.state.textIsEditable) {
-            let token = try await derived("reinvite \(e.id)", from: key)
+            let token = try await tokens.derive("reinvite \(e.id)", from: key)
             try await attempt { () async throws(StoreError) in
                 try await store.setSignerToken(statementID: s.id, endorsementID: e.id, tokenHash: Tokens.hash(token))
             }
@@ -201,9 +201,4 @@ public struct Coordination: Sendable {
         return links
     }
 
-    func derived(_ purpose: String, from key: String) async throws(AppError) -> String {
-        do { return try await tokens.token(purpose, from: key) } catch let error as StoreError { throw AppError(error) } catch {
-            throw AppError(.failed, "error.body", "deriving a token: \(error)")
-        }
-    }
 }

@@ -36,3 +36,13 @@ public final class DerivedTokens: Sendable {
         return Tokens.timePrefix(at: orderedAt) + random
     }
 }
+
+extension DerivedTokens {
+    /// `token(purpose, from:)` for the application layer: a failure to read the secret is
+    /// the server's (`.failed`), never the user's.
+    func derive(_ purpose: String, from key: String) async throws(AppError) -> String {
+        do { return try await token(purpose, from: key) } catch let error as StoreError { throw AppError(error) } catch {
+            throw AppError(.failed, "error.body", "deriving a token: \(error)")
+        }
+    }
+}

@@ -72,7 +72,7 @@ func buildRouter(
         app: Coordination(store: store, tokens: tokens, now: clock), clock: clock
     )
     .add(to: router)
-    SignOnRoutes(store: store, tokens: tokens, clock: clock).add(to: router)
+    SignOnRoutes(signing: Signing(store: store, tokens: tokens, now: clock)).add(to: router)
     return router
 }
 

@@ -118,7 +118,7 @@ struct CoordinatorRoutes {
             return try await statementPage(
                 request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
                 status: .unprocessableContent)
-        case .conflict, .staleVersion, .formReused:
+        case .conflict, .staleVersion, .formReused, .gone:
             return try await statementPage(
                 request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
                 status: .conflict)

@@ -4,42 +4,42 @@ import BayanStore
 import Foundation
 import Hummingbird
 
-/// A submitted `application/x-www-form-urlencoded` form.
+/// A submitted `application/x-www-form-urlencoded` form. A field whose percent-encoding
+/// is broken makes the whole form a 400 with a message, never a silently empty field.
 struct Form: Sendable {
     var fields: [String: String]
-    /// Repeated fields (`names=a&names=b`) in order.
-    var all: [String: [String]]
 
     subscript(_ key: String) -> String { fields[key] ?? "" }
 
     static let byteLimit = 256 * 1024
 
-    static func parse(_ body: String) -> Form {
+    /// The first value of each field; nil when an encoding is malformed.
+    static func parse(_ body: String) -> Form? {
         var fields: [String: String] = [:]
-        var all: [String: [String]] = [:]
         for pair in body.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = decode(parts[0])
-            let value = parts.count > 1 ? decode(parts[1]) : ""
+            guard let key = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "" else { return nil }
             if fields[key] == nil { fields[key] = value }
-            all[key, default: []].append(value)
         }
-        return Form(fields: fields, all: all)
+        return Form(fields: fields)
     }
 
-    static func decode(_ s: Substring) -> String {
-        String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+    static func decode(_ s: Substring) -> String? {
+        String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
-    /// Reads the request body as a form, refusing bodies over `byteLimit` with 413.
+    /// Reads the request body as a form: over `byteLimit` is a 413, a broken encoding a
+    /// 400, each with a message in the visitor's language.
     static func read(_ request: Request) async throws -> Form {
+        let lang = Page.language(of: request)
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: byteLimit)
         } catch {
-            throw HTTPError(.contentTooLarge, message: "The form is too large.")
+            throw HTTPError(.contentTooLarge, message: lang.text("error.formTooLarge"))
         }
-        return parse(String(buffer: buffer))
+        guard let form = parse(String(buffer: buffer)) else { throw HTTPError(.badRequest, message: lang.text("error.encoding")) }
+        return form
     }
 }
 

@@ -50,6 +50,12 @@ enum Page {
         return page
     }
 
+    /// A template rendered alone, without the layout: a page's `<head>` additions, a feed.
+    static func fragment(_ template: TemplateName, _ context: [String: Any]) throws(TemplateError) -> String {
+        guard let text = try Templates.library().render(context, withTemplate: template.rawValue) else { throw .notRendered(template) }
+        return text
+    }
+
     static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8"],

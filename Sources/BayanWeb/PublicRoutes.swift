@@ -47,24 +47,16 @@ struct PublicRoutes {
         let published = try await store.statementSummaries().filter { $0.statement.publishedAt != nil }
             .sorted { $0.statement.publishedAt! > $1.statement.publishedAt! }
         let iso = Date.ISO8601FormatStyle()
-        var entries = ""
+        var entries: [[String: String]] = []
         for s in published.prefix(50) {
             let body = try await store.currentVersion(of: s.statement.id).body
-            entries += """
-                <entry><title>\(SafeMarkdown.escape(s.title))</title><link href="\(base)/s/\(s.statement.slug)"/>\
-                <id>urn:bayan:statement:\(s.statement.id)</id><updated>\(s.statement.publishedAt!.formatted(iso))</updated>\
-                <summary>\(SafeMarkdown.escape(String(body.prefix(400))))</summary></entry>
-
-                """
+            entries.append([
+                "title": s.title, "slug": s.statement.slug, "id": s.statement.id, "updated": s.statement.publishedAt!.formatted(iso),
+                "summary": String(body.prefix(400)),
+            ])
         }
         let updated = (published.first?.statement.publishedAt ?? Date(timeIntervalSince1970: 0)).formatted(iso)
-        return """
-            <?xml version="1.0" encoding="utf-8"?>
-            <feed xmlns="http://www.w3.org/2005/Atom"><title>Bayan</title><id>urn:bayan:feed</id><updated>\(updated)</updated>
-            <link rel="self" href="\(base)/feed.atom"/>
-            \(entries)</feed>
-
-            """
+        return try Page.fragment(.feed, ["updated": updated, "base": base, "entries": entries])
     }
 
     func homeHTML(_ lang: UILanguage) async throws -> String {
@@ -126,19 +118,9 @@ struct PublicRoutes {
         default:
             let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
             let summary = String(snapshot.version.body.split(separator: "\n").first?.prefix(200) ?? "")
-            let e = SafeMarkdown.escape
-            let head = """
-                <meta name="description" content="\(e(summary))" />
-                <meta property="og:type" content="article" />
-                <meta property="og:title" content="\(e(snapshot.version.title))" />
-                <meta property="og:description" content="\(e(summary))" />
-                <meta property="og:url" content="/s/\(slug)" />
-                <meta property="og:locale" content="\(snapshot.statement.language)" />
-                <meta name="twitter:card" content="summary" />
-                <meta name="twitter:title" content="\(e(snapshot.version.title))" />
-                <meta name="twitter:description" content="\(e(summary))" />
-                <link rel="alternate" type="application/json" href="/s/\(slug).json" />
-                """
+            let head = try Page.fragment(
+                .statementHead,
+                ["summary": summary, "title": snapshot.version.title, "slug": slug, "language": snapshot.statement.language])
             let html = try Page.render(
                 .statement, snapshot.pageContext(textLanguage: text), lang: pageLang, title: snapshot.version.title,
                 path: "/s/\(slug)", head: head)

@@ -12,9 +12,8 @@ import Hummingbird
 /// from the invitation token (`DerivedTokens`), so sending the same form again, or opening
 /// the invitation link again, gives back the same private link without a second sign-on.
 struct SignOnRoutes {
-    let store: any Store
-    let tokens: DerivedTokens
-    let clock: @Sendable () -> Date
+    /// Every signer action; this type reads forms and renders answers.
+    let signing: Signing
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/i/:token") { request, context in try await signOnPage(request, token: context.parameters.require("token")) }
@@ -25,73 +24,53 @@ struct SignOnRoutes {
         }
     }
 
-    /// The invitation behind a token, or a clear page saying why it cannot be used.
-    func usableInvitation(_ request: Request, token: String) async throws -> Result<Invitation, HTTPError> {
-        let lang = Page.language(of: request)
-        guard let invitation = try await found({ () async throws(StoreError) in try await store.invitation(tokenHash: Tokens.hash(token)) }) else {
-            return .failure(HTTPError(.notFound, message: lang.text("invite.unknown")))
+    /// A refusal as the page that says why in the visitor's language: an unknown link is a
+    /// 404, a link that no longer works a 410; a failure of the server goes to the error page.
+    func page(for error: AppError, _ request: Request) -> HTTPError {
+        let text = Page.language(of: request).text(error.messageKey)
+        switch error.code {
+        case .notFound: return HTTPError(.notFound, message: text)
+        case .gone: return HTTPError(.gone, message: text)
+        default: return HTTPError(.conflict, message: text)
         }
-        if let refusal = invitation.refusal(at: clock()) {
-            return .failure(HTTPError(.gone, message: lang.text("invite.\(refusal.rawValue)")))
-        }
-        return .success(invitation)
-    }
-
-    /// The private link of the sign-on an invitation token made.
-    func signerToken(forInvitation token: String) async throws -> String {
-        try await tokens.token("signer", from: token)
-    }
-
-    /// The sign-on made through this invitation, if it is the one whose private link the
-    /// invitation token derives (a coordinator's re-invitation replaces that link).
-    func earlierSignOn(invitationToken token: String) async throws -> (String, StatementRecord, Endorsement)? {
-        let signerToken = try await signerToken(forInvitation: token)
-        guard
-            let (statement, e) = try await found({ () async throws(StoreError) in
-                try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
-            })
-        else { return nil }
-        return (signerToken, statement, e)
     }
 
     func signOnPage(
         _ request: Request, token: String, form: Form? = nil, errors: [String] = [],
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let usable = try await usableInvitation(request, token: token)
-        // An invitation that has signed opens what was signed, with the private link again.
-        if case .failure = usable, let (signerToken, _, _) = try await earlierSignOn(invitationToken: token) {
-            let lang = Page.language(of: request, default: .ar)
-            return try await signerPage(request, token: signerToken, notice: lang.text("sign.alreadySigned"), showLink: true)
+        let opened: OpenedInvitation
+        do { opened = try await signing.open(invitationToken: token, markOpened: form == nil) } catch {
+            guard error.code != .failed else { throw error }
+            throw page(for: error, request)
         }
-        let invitation = try usable.get()
-        if form == nil { try await store.markOpened(invitationID: invitation.id) }
-        let statement = try await store.statement(id: invitation.statementID)
-        let version = try await store.currentVersion(of: statement.id)
-        let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
-        let context: [String: Any] = [
-            "token": token, "orgName": invitation.organizationName, "title": version.title, "bodyHTML": SafeMarkdown.html(version.body),
-            "fingerprint": version.contentHash.fingerprint, "versionHash": version.contentHash.hex,
-            "language": statement.language, "dir": UILanguage(statementLanguage: statement.language).direction, "errors": errors,
-            "form": [
-                "name": form?["name"] ?? invitation.organizationName, "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
-                "role": form?["role"] ?? "", "contact": form?["contact"] ?? "",
-            ],
-        ]
-        var response = Page.html(try Page.render(.signon, context, lang: lang, title: version.title, path: "/i/\(token)"), status: status)
-        response.headers[.cacheControl] = "no-store"
-        return response
+        switch opened {
+        case .signed(let privateToken):
+            // An invitation that has signed opens what was signed, with the private link again.
+            let lang = Page.language(of: request, default: .ar)
+            return try await signerPage(request, token: privateToken, notice: lang.text("sign.alreadySigned"), showLink: true)
+        case .form(let invitation, let statement, let version):
+            let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
+            let context: [String: Any] = [
+                "token": token, "orgName": invitation.organizationName, "title": version.title,
+                "bodyHTML": SafeMarkdown.html(version.body), "fingerprint": version.contentHash.fingerprint,
+                "versionHash": version.contentHash.hex, "language": statement.language,
+                "dir": UILanguage(statementLanguage: statement.language).direction, "errors": errors,
+                "form": [
+                    "name": form?["name"] ?? invitation.organizationName, "place": form?["place"] ?? "",
+                    "signer": form?["signer"] ?? "", "role": form?["role"] ?? "", "contact": form?["contact"] ?? "",
+                ],
+            ]
+            var response = Page.html(
+                try Page.render(.signon, context, lang: lang, title: version.title, path: "/i/\(token)"), status: status)
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
     }
 
     func signOn(_ request: Request, token: String) async throws -> Response {
         let form = try await Form.read(request)
         let lang = Page.language(of: request, default: .ar)
-        let usable = try await usableInvitation(request, token: token)
-        // Sent again after it signed (its answer lost): the sign-on it made.
-        if case .failure = usable, let earlier = try await earlierSignOn(invitationToken: token) {
-            return try await repeated(request, form: form, earlier: earlier)
-        }
-        let invitation = try usable.get()
         var v = FormValidation(lang: lang)
         let name = v.name(form["name"], label: lang.text("sign.orgName"))
         let place = v.name(form["place"], label: lang.text("form.place"), required: false, limit: Limits.placeLength)
@@ -102,51 +81,23 @@ struct SignOnRoutes {
         guard v.isValid, let name, let signer, let contact else {
             return try await signOnPage(request, token: token, form: form, errors: v.errors, status: .unprocessableContent)
         }
-        let signerToken = try await signerToken(forInvitation: token)
-        do {
-            _ = try await store.signOn(
-                invitationID: invitation.id,
-                NewEndorsement(
-                    displayName: name, place: place, signerName: signer, signerRole: role, contact: contact,
-                    versionHash: ContentHash(hex: form["version"])),
-                signerTokenHash: Tokens.hash(signerToken))
-        } catch {
-            guard error.isRefusal else { throw error }
-            // The same form sent twice at once: the other request signed first.
-            if case .invitation(.used) = error, let earlier = try await earlierSignOn(invitationToken: token) {
-                return try await repeated(request, form: form, earlier: earlier)
+        let signOn = SignOnRequest(
+            name: name, place: place, signer: signer, role: role, contact: contact, versionHash: ContentHash(hex: form["version"]))
+        let outcome: SignOnOutcome
+        do { outcome = try await signing.signOn(invitationToken: token, signOn) } catch {
+            switch error.code {
+            case .failed: throw error
+            case .notFound, .gone: throw page(for: error, request)
+            default:
+                return try await signOnPage(request, token: token, form: form, errors: [lang.text(error.messageKey)], status: .conflict)
             }
-            let message: String =
-                switch error {
-                case .duplicateOrganization: lang.text("error.duplicate")
-                case .staleVersion: lang.text("error.stale")
-                case .invitation(let refusal): lang.text("invite.\(refusal.rawValue)")
-                default: lang.text("error.state")
-                }
-            return try await signOnPage(request, token: token, form: form, errors: [message], status: .conflict)
         }
-        return try await signerPage(request, token: signerToken, notice: lang.text("sign.thanks"), showLink: true)
-    }
-
-    /// A sign-on form sent again after it signed: the same answer when it says the same
-    /// thing, a refusal that shows what was signed when it does not.
-    func repeated(_ request: Request, form: Form, earlier: (String, StatementRecord, Endorsement)) async throws -> Response {
-        let lang = Page.language(of: request, default: .ar)
-        let (signerToken, _, e) = earlier
-        var v = FormValidation(lang: lang)
-        let same =
-            v.name(form["name"], label: "") == e.displayName
-            && v.name(form["place"], label: "", required: false, limit: Limits.placeLength) == e.place
-            && v.name(form["signer"], label: "", limit: 200) == e.signerName
-            && v.name(form["role"], label: "", required: false, limit: 200) == e.signerRole
-            && v.email(form["contact"], label: "") == e.contact
-            && ContentHash(hex: form["version"]) == e.versionHash
-        guard same else {
-            return try await signerPage(
-                request, token: signerToken, errors: [lang.text("sign.differentRetry")], showLink: true,
-                status: .conflict)
+        switch outcome {
+        case .signed(let t), .repeated(let t):
+            return try await signerPage(request, token: t, notice: lang.text("sign.thanks"), showLink: true)
+        case .differs(let t):
+            return try await signerPage(request, token: t, errors: [lang.text("sign.differentRetry")], showLink: true, status: .conflict)
         }
-        return try await signerPage(request, token: signerToken, notice: lang.text("sign.thanks"), showLink: true)
     }
 
     func signerPage(
@@ -154,22 +105,23 @@ struct SignOnRoutes {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let lang = Page.language(of: request, default: .ar)
-        guard
-            let (statement, e) = try await found({ () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(token)) })
-        else {
-            throw HTTPError(.notFound, message: lang.text("invite.unknown"))
+        let view: SignerView
+        do { view = try await signing.signer(privateToken: token) } catch {
+            guard error.code != .failed else { throw error }
+            throw page(for: error, request)
         }
-        let current = try await store.currentVersion(of: statement.id)
-        let stale = SignatoryRules.needsReconfirmation(e, currentHash: current.contentHash, textIsEditable: statement.state.textIsEditable)
+        let e = view.endorsement
         var context: [String: Any] = [
             "token": token, "name": e.displayName, "stateLabel": lang.text("endorsement.\(e.state.rawValue)"),
-            "slug": statement.slug, "title": current.title, "stale": stale, "bodyHTML": SafeMarkdown.html(current.body),
-            "versionHash": current.contentHash.hex, "canWithdraw": e.state != .withdrawn && e.state != .rejected,
-            "errors": errors, "signedFingerprint": e.versionHash.fingerprint, "signedAt": CoordinatorRoutes.time(e.createdAt),
+            "slug": view.statement.slug, "title": view.current.title, "stale": view.needsReconfirmation,
+            "bodyHTML": SafeMarkdown.html(view.current.body), "versionHash": view.current.contentHash.hex,
+            "canWithdraw": view.canWithdraw, "errors": errors, "signedFingerprint": e.versionHash.fingerprint,
+            "signedAt": CoordinatorRoutes.time(e.createdAt),
         ]
         if let notice { context["notice"] = notice }
         if showLink { context["privateURL"] = Page.baseURL(of: request) + "/e/\(token)" }
-        var response = Page.html(try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
+        var response = Page.html(
+            try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -177,38 +129,29 @@ struct SignOnRoutes {
     func signerAction(_ request: Request, token: String, action: String) async throws -> Response {
         let form = try await Form.read(request)
         let lang = Page.language(of: request, default: .ar)
-        guard
-            let (statement, e) = try await found({ () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(token)) })
-        else {
-            throw HTTPError(.notFound, message: lang.text("invite.unknown"))
+        let notice: String
+        do {
+            switch action {
+            case "reconfirm":
+                try await signing.reconfirm(privateToken: token, versionHash: ContentHash(hex: form["version"]))
+                notice = "signer.reconfirmed"
+            case "withdraw":
+                // Asked to confirm, unless it is withdrawn already (the same form again).
+                if form["confirm"] != "yes", try await signing.signer(privateToken: token).endorsement.state != .withdrawn {
+                    return try await signerPage(request, token: token, errors: [lang.text("error.confirm")], status: .unprocessableContent)
+                }
+                try await signing.withdraw(privateToken: token)
+                notice = "signer.withdrawn"
+            default:
+                throw HTTPError(.notFound)
+            }
+        } catch let error as AppError {
+            switch error.code {
+            case .failed: throw error
+            case .notFound, .gone: throw page(for: error, request)
+            default: return try await signerPage(request, token: token, errors: [lang.text(error.messageKey)], status: .conflict)
+            }
         }
-        switch action {
-        case "reconfirm":
-            do {
-                _ = try await store.reconfirm(statementID: statement.id, endorsementID: e.id, versionHash: ContentHash(hex: form["version"]))
-            } catch {
-                guard error.isRefusal else { throw error }
-                return try await signerPage(
-                    request, token: token, errors: [lang.text(error == .staleVersion ? "error.stale" : "error.state")],
-                    status: .conflict)
-            }
-            return try await signerPage(request, token: token, notice: lang.text("signer.reconfirmed"))
-        case "withdraw":
-            if e.state == .withdrawn {
-                return try await signerPage(request, token: token, notice: lang.text("signer.withdrawn"))
-            }
-            guard form["confirm"] == "yes" else {
-                return try await signerPage(request, token: token, errors: [lang.text("error.confirm")], status: .unprocessableContent)
-            }
-            do {
-                _ = try await store.setEndorsementState(statementID: statement.id, endorsementID: e.id, to: .withdrawn, reason: "signer")
-            } catch {
-                guard error.isRefusal else { throw error }
-                return try await signerPage(request, token: token, errors: [lang.text("error.state")], status: .conflict)
-            }
-            return try await signerPage(request, token: token, notice: lang.text("signer.withdrawn"))
-        default:
-            throw HTTPError(.notFound)
-        }
+        return try await signerPage(request, token: token, notice: lang.text(notice))
     }
 }

@@ -3,6 +3,8 @@ import BayanStore
 import BayanTestSupport
 import Foundation
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
 @testable import BayanWeb
@@ -22,6 +24,23 @@ import Testing
                 #expect(page.body.contains(UILanguage(rawValue: lang)!.text("error.reference")))
                 for word in ["SQLite", "sqlite", "database", "StoreError", "Error("] { #expect(!page.body.contains(word)) }
             }
+        }
+    }
+
+    @Test func aFormWithABrokenEncodingIsA400WithAMessage() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run { (b: Browser, store: SQLStore) async throws in
+            let before = try await counts(store)
+            for (lang, text) in [("en", "broken encoding"), ("tr", "bozuk bir kodlamayla"), ("ar", "بترميز تالف")] {
+                try await b.client.execute(
+                    uri: "/login?lang=\(lang)", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "email=admin%40example.org&password=%E0%A4%A")
+                ) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(String(buffer: response.body).contains(text))
+                }
+            }
+            #expect(try await counts(store) == before)
         }
     }
 

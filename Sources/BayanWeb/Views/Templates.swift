@@ -13,6 +13,9 @@ enum TemplateName: String, CaseIterable, Sendable {
     case signon, signer, join, joined, confirm
     /// A partial (`{{> errors}}`): the form errors and notices of a page.
     case errors
+    /// Fragments rendered without the layout: the statement page's `<head>` additions
+    /// (description, Open Graph), and the Atom feed.
+    case statementHead, feed
 }
 
 /// Why the templates could not be used: a deployment or programming error, named with the

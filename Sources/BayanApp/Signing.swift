@@ -1,0 +1,190 @@
+import BayanCore
+import BayanStore
+import Foundation
+
+/// What an organisation's representative submits to sign: already read and checked by the
+/// edge (lengths, letters, the email's form), so equal requests compare equal.
+public struct SignOnRequest: Sendable, Equatable {
+    public var name: String
+    public var place: String?
+    public var signer: String
+    public var role: String?
+    public var contact: String
+    /// The text the signer read, which must still be the current one.
+    public var versionHash: ContentHash
+
+    public init(name: String, place: String?, signer: String, role: String?, contact: String, versionHash: ContentHash) {
+        self.name = name
+        self.place = place
+        self.signer = signer
+        self.role = role
+        self.contact = contact
+        self.versionHash = versionHash
+    }
+
+    /// Whether an earlier sign-on says exactly this (the same form sent again).
+    func matches(_ e: Endorsement) -> Bool {
+        e.displayName == name && e.place == place && e.signerName == signer && e.signerRole == role && e.contact == contact
+            && e.versionHash == versionHash
+    }
+}
+
+/// What an invitation link opens.
+public enum OpenedInvitation: Sendable {
+    /// The sign-on form: the invitation, its statement and the text to sign.
+    case form(Invitation, StatementRecord, StatementVersion)
+    /// The invitation has signed: its signer's private link (derived again from the token).
+    case signed(privateToken: String)
+}
+
+/// How a sign-on ended.
+public enum SignOnOutcome: Sendable, Equatable {
+    /// Stored now.
+    case signed(privateToken: String)
+    /// The same form again (its answer lost): what was stored before, unchanged.
+    case repeated(privateToken: String)
+    /// This invitation already signed with other details: nothing changed.
+    case differs(privateToken: String)
+
+    public var privateToken: String {
+        switch self {
+        case .signed(let t), .repeated(let t), .differs(let t): t
+        }
+    }
+}
+
+/// A sign-on as its signer sees it through their private link.
+public struct SignerView: Sendable {
+    public let statement: StatementRecord
+    public let endorsement: Endorsement
+    public let current: StatementVersion
+    /// `SignatoryRules.needsReconfirmation`: the text changed since they signed.
+    public let needsReconfirmation: Bool
+    public var canWithdraw: Bool { endorsement.state != .withdrawn && endorsement.state != .rejected }
+}
+
+/// Everything a signer does, holding an invitation link or their private link: the token
+/// is the capability, only its hash is stored. The signer's private link is derived from
+/// the invitation token, so a sign-on sent again on a poor connection finds the one it made.
+public struct Signing: Sendable {
+    let store: any Store
+    let tokens: DerivedTokens
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, tokens: DerivedTokens, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.tokens = tokens
+        self.now = now
+    }
+
+    /// Opens an invitation link (recording that it was opened when `markOpened`): the form,
+    /// or the private link when it has signed; `.notFound` for an unknown token, `.gone`
+    /// (revoked, expired, used) otherwise.
+    public func open(invitationToken token: String, markOpened: Bool) async throws(AppError) -> OpenedInvitation {
+        let store = self.store
+        let invitation: Invitation
+        do { invitation = try await store.invitation(tokenHash: Tokens.hash(token)) } catch {
+            if case .notFound = error { throw AppError(.notFound, "invite.unknown", "unknown invitation token") }
+            throw AppError(error)
+        }
+        if let refusal = invitation.refusal(at: now()) {
+            if let (privateToken, _) = try await earlierSignOn(invitationToken: token) { return .signed(privateToken: privateToken) }
+            throw AppError(.gone, "invite.\(refusal.rawValue)", "this invitation link is \(refusal.rawValue)")
+        }
+        return try await attempt { () async throws(StoreError) in
+            if markOpened { try await store.markOpened(invitationID: invitation.id) }
+            let statement = try await store.statement(id: invitation.statementID)
+            return .form(invitation, statement, try await store.currentVersion(of: statement.id))
+        }
+    }
+
+    /// Signs through an invitation. The same request again is `.repeated`, other details
+    /// under a used invitation `.differs`; a changed text is `.staleVersion`, an organisation
+    /// that already signed `.conflict`, a link that cannot be used `.gone`.
+    public func signOn(invitationToken token: String, _ request: SignOnRequest) async throws(AppError) -> SignOnOutcome {
+        let store = self.store
+        if let outcome = try await retried(invitationToken: token, request) { return outcome }
+        guard case .form(let invitation, _, _) = try await open(invitationToken: token, markOpened: false) else {
+            // Signed between the two reads: answered as a retry.
+            guard let outcome = try await retried(invitationToken: token, request) else {
+                throw AppError(.gone, "invite.used", "this invitation link is used")
+            }
+            return outcome
+        }
+        let privateToken = try await tokens.derive("signer", from: token)
+        do {
+            _ = try await store.signOn(
+                invitationID: invitation.id,
+                NewEndorsement(
+                    displayName: request.name, place: request.place, signerName: request.signer, signerRole: request.role,
+                    contact: request.contact, versionHash: request.versionHash),
+                signerTokenHash: Tokens.hash(privateToken))
+        } catch {
+            // The same form sent twice at once: the other request signed first.
+            if case .invitation(.used) = error, let outcome = try await retried(invitationToken: token, request) { return outcome }
+            if case .invitation(let refusal) = error {
+                throw AppError(.gone, "invite.\(refusal.rawValue)", error.description)
+            }
+            throw AppError(error)
+        }
+        return .signed(privateToken: privateToken)
+    }
+
+    /// The sign-on behind a private link.
+    public func signer(privateToken token: String) async throws(AppError) -> SignerView {
+        let store = self.store
+        let (statement, e) = try await endorsement(privateToken: token)
+        let current = try await attempt { () async throws(StoreError) in try await store.currentVersion(of: statement.id) }
+        return SignerView(
+            statement: statement, endorsement: e, current: current,
+            needsReconfirmation: SignatoryRules.needsReconfirmation(
+                e, currentHash: current.contentHash, textIsEditable: statement.state.textIsEditable))
+    }
+
+    /// Agrees to the current text again (`.staleVersion` when it changed meanwhile).
+    public func reconfirm(privateToken token: String, versionHash: ContentHash) async throws(AppError) {
+        let store = self.store
+        let (statement, e) = try await endorsement(privateToken: token)
+        _ = try await attempt { () async throws(StoreError) in
+            try await store.reconfirm(statementID: statement.id, endorsementID: e.id, versionHash: versionHash)
+        }
+    }
+
+    /// Withdraws the signature; a withdrawn one stays withdrawn (sent twice, one effect).
+    public func withdraw(privateToken token: String) async throws(AppError) {
+        let store = self.store
+        let (statement, e) = try await endorsement(privateToken: token)
+        if e.state == .withdrawn { return }
+        _ = try await attempt { () async throws(StoreError) in
+            try await store.setEndorsementState(statementID: statement.id, endorsementID: e.id, to: .withdrawn, reason: "signer")
+        }
+    }
+
+    // MARK: -
+
+    func endorsement(privateToken token: String) async throws(AppError) -> (StatementRecord, Endorsement) {
+        do { return try await store.endorsement(signerTokenHash: Tokens.hash(token)) } catch {
+            if case .notFound = error { throw AppError(.notFound, "invite.unknown", "unknown private link") }
+            throw AppError(error)
+        }
+    }
+
+    /// The sign-on this invitation made, if its private link is the one the invitation
+    /// token derives (a coordinator's re-invitation replaces that link).
+    func earlierSignOn(invitationToken token: String) async throws(AppError) -> (String, Endorsement)? {
+        let privateToken = try await tokens.derive("signer", from: token)
+        do {
+            let (_, e) = try await store.endorsement(signerTokenHash: Tokens.hash(privateToken))
+            return (privateToken, e)
+        } catch {
+            if case .notFound = error { return nil }
+            throw AppError(error)
+        }
+    }
+
+    /// The answer to a sign-on sent again after it signed, or nil when it has not signed.
+    func retried(invitationToken token: String, _ request: SignOnRequest) async throws(AppError) -> SignOnOutcome? {
+        guard let (privateToken, e) = try await earlierSignOn(invitationToken: token) else { return nil }
+        return request.matches(e) ? .repeated(privateToken: privateToken) : .differs(privateToken: privateToken)
+    }
+}
