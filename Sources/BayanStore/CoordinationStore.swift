@@ -471,13 +471,14 @@ extension SQLStore {
         try await Self.wrap {
             try await self.handle.read { db in
                 // One range of endorsements_list per statement: organisations only, so a
-                // million individuals are never read.
+                // million individuals are never read. CROSS JOIN keeps SQLite's planner from
+                // scanning endorsements instead (PostgreSQL plans it freely either way).
                 var signed: [String: [String]] = [:]
                 for row in try await db.raw(
                     """
-                    SELECT DISTINCT e.organization_id, s.slug FROM statements s
-                    JOIN endorsements e ON e.statement_id = s.id AND e.signer_kind = 'organization'
-                    WHERE e.organization_id IS NOT NULL ORDER BY s.slug
+                    SELECT DISTINCT e.organization_id, s.slug FROM statements s CROSS JOIN endorsements e
+                    WHERE e.statement_id = s.id AND e.signer_kind = 'organization' AND e.organization_id IS NOT NULL
+                    ORDER BY s.slug
                     """
                 ).all() {
                     signed[try row.decode(column: "organization_id", as: String.self), default: []]

@@ -467,13 +467,14 @@ public final class SQLStore: Store {
     public func individuals(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> IndividualPage {
         try await Self.wrap {
             try await self.handle.read { db in
-                // Both read only the endorsements_public_individuals index (the visibility
-                // condition, always true, lets the planner see that it covers the count).
+                // The counts from the tallies the database keeps (migration 0007); the page
+                // walks the endorsements_public_individuals index.
                 let counts = try await db.raw(
                     """
-                    SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN visibility = 'public' THEN 1 ELSE 0 END), 0) AS shown
-                    FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' AND state IN ('confirmed', 'approved')
-                      AND visibility IN ('public', 'counted-only')
+                    SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS total,
+                      CAST(COALESCE(SUM(CASE WHEN visibility = 'public' THEN n ELSE 0 END), 0) AS BIGINT) AS shown
+                    FROM endorsement_tallies WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
+                      AND state IN ('confirmed', 'approved')
                     """
                 ).first()!
                 let rows = try await db.raw(
@@ -493,12 +494,12 @@ public final class SQLStore: Store {
     public func individualTally(of statementID: String, currentHash: ContentHash) async throws(StoreError) -> IndividualTally {
         try await Self.wrap {
             try await self.handle.read { db in
-                // Covered by endorsements_list (statement_id, signer_kind, state, ...).
+                // From the tallies the database keeps (migration 0007), not a count of rows.
                 var byState: [EndorsementState: Int] = [:]
                 for row in try await db.raw(
                     """
-                    SELECT state, COUNT(*) AS n FROM endorsements
-                    WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' GROUP BY state
+                    SELECT state, CAST(SUM(n) AS BIGINT) AS n FROM endorsement_tallies
+                    WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' GROUP BY state HAVING SUM(n) > 0
                     """
                 ).all() {
                     byState[try Self.decodeValue(row, "state", as: EndorsementState.self)] = try row.decode(column: "n", as: Int.self)
@@ -532,11 +533,12 @@ public final class SQLStore: Store {
     public func liveEndorsementCounts() async throws(StoreError) -> [String: Int] {
         try await Self.wrap {
             try await self.handle.read { db in
-                // Covered by endorsements_statement (statement_id, state).
+                // From the tallies the database keeps (migration 0007), not a count of rows.
                 var counts: [String: Int] = [:]
                 for row in try await db.raw(
                     """
-                    SELECT statement_id, COUNT(*) AS n FROM endorsements WHERE state <> 'rejected' GROUP BY statement_id
+                    SELECT statement_id, CAST(SUM(n) AS BIGINT) AS n FROM endorsement_tallies WHERE state <> 'rejected'
+                    GROUP BY statement_id
                     """
                 ).all() {
                     counts[try row.decode(column: "statement_id", as: String.self)] = try row.decode(column: "n", as: Int.self)

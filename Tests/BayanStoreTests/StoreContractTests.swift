@@ -301,6 +301,22 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
             let live = try await store.liveEndorsementCounts()
             #expect(live[record.id] == 2 + 11)
             #expect(live[other.id] == 1)
+
+            // The tallies the database keeps agree with counting the rows, after inserts,
+            // state changes and a withdrawal, for the public page's totals too.
+            _ = try await store.setEndorsementState(statementID: record.id, endorsementID: pageOne[0].id, to: .withdrawn, reason: nil)
+            let counted = try await store.handle.read { db in
+                try await db.raw(
+                    """
+                    SELECT state, COUNT(*) AS n FROM endorsements WHERE statement_id = \(bind: record.id) AND signer_kind = 'individual'
+                    GROUP BY state
+                    """
+                ).all().map { (try $0.decode(column: "state", as: String.self), try $0.decode(column: "n", as: Int.self)) }
+            }
+            let tallied = try await store.individualTally(of: record.id, currentHash: hash).byState
+            #expect(Dictionary(uniqueKeysWithValues: counted.map { (EndorsementState(rawValue: $0.0)!, $0.1) }) == tallied)
+            let page = try await store.individuals(of: record.id, offset: 0, limit: 100)
+            #expect(page.total == 6 && page.shown == 5 && page.items.count == 5)  // 5 confirmed + 1 approved; every 10th counted only
         }
     }
 }
