@@ -19,6 +19,9 @@ public struct AppConfiguration: Sendable {
     public var joining = JoinPolicy()
     /// Whether an SMTP relay is configured; without one, individuals are approved by hand.
     public var mailEnabled = false
+    /// The address people reach Bayan at (`BAYAN_PUBLIC_URL`), for every absolute link;
+    /// nil: the address it listens on (development). Never taken from a request.
+    public var publicURL: String?
     /// The clock of sessions, invitations and their expiry: the store's, so both agree
     /// (tests pass a fixed one). The join form's fill-time check keeps the wall clock.
     public var clock: @Sendable () -> Date = { Date() }
@@ -46,33 +49,39 @@ public func buildApplication(
     _ = try Templates.library()
     _ = try Stylesheet.loaded.get()
     _ = try Translations.loaded.get()
+    let address = PublicAddress(configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)")
     let router = buildRouter(
         store: store, logger: logger, secureCookies: configuration.secureCookies,
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
-        joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock)
+        joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            if configuration.publicURL == nil { address.listening(host: configuration.host, port: port) }
+            await onServerRunning(port)
+        },
         logger: logger)
 }
 
 func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
-    joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }
+    joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
+    address: PublicAddress = PublicAddress("http://127.0.0.1")
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     let tokens = DerivedTokens(store: store)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorPageMiddleware())
-    PublicRoutes(store: store, cache: cache).add(to: router)
-    JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens).add(to: router)
+    PublicRoutes(store: store, cache: cache, address: address).add(to: router)
+    JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens, address: address).add(to: router)
     CoordinatorRoutes(
         store: store, auth: Auth(store: store, secureCookies: secureCookies, clock: clock),
-        app: Coordination(store: store, tokens: tokens, now: clock), clock: clock
+        app: Coordination(store: store, tokens: tokens, now: clock), clock: clock, address: address
     )
     .add(to: router)
-    SignOnRoutes(signing: Signing(store: store, tokens: tokens, now: clock)).add(to: router)
+    SignOnRoutes(signing: Signing(store: store, tokens: tokens, now: clock), address: address).add(to: router)
     return router
 }
 

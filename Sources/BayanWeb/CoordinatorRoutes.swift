@@ -15,6 +15,8 @@ struct CoordinatorRoutes {
     /// Every coordinator action; this type turns forms into its calls and its answers into pages.
     let app: Coordination
     let clock: @Sendable () -> Date
+    /// Where the invitation links shown to copy point.
+    let address: PublicAddress
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/login") { request, _ in try await loginPage(request) }
@@ -399,7 +401,7 @@ struct CoordinatorRoutes {
     /// The page that shows capability links once, with ready-to-paste messages.
     func linksPage(_ request: Request, _ s: StatementRecord, _ title: String, heading: String, links: [(String, String)]) throws -> Response {
         let lang = Page.language(of: request)
-        let base = Page.baseURL(of: request)
+        let base = address.base
         // A ready message in every interface language, the coordinator's first.
         let languages = [lang] + UILanguage.allCases.filter { $0 != lang }
         let items: [[String: Any]] = links.map { name, path in

@@ -20,6 +20,8 @@ struct JoinRoutes {
     let answers = RenderedAnswers()
     /// The form-stamp key and the links derived from a stamp (a retried join gets the same).
     let tokens: DerivedTokens
+    /// Where the links in mail point (never the request's Host).
+    let address: PublicAddress
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/s/:slug/join") { request, context in try await joinPage(request, slug: context.parameters.require("slug")) }
@@ -135,7 +137,7 @@ struct JoinRoutes {
         // once, and two people sending the same page must not collide.
         let signerToken = try await tokens.token("join-signer \(email)", from: stamp, orderedAt: issued)
         let confirmToken = kind == .individual ? try await tokens.token("join-confirm \(email)", from: stamp, orderedAt: issued) : nil
-        let base = Page.baseURL(of: request)
+        let base = address.base
         let version = ContentHash(hex: form["version"])
         let title = current.title
         // The confirmation mail is only written when there is a relay to send it.
@@ -221,7 +223,7 @@ struct JoinRoutes {
         }
         let signerToken = try await tokens.token("join-signer \(email)", from: form["t"], orderedAt: issued)
         let confirmToken = try await tokens.token("join-confirm \(email)", from: form["t"], orderedAt: issued)
-        let base = Page.baseURL(of: request)
+        let base = address.base
         let mail = Mail.confirmationMessage(
             to: email, lang: lang, statement: statement, title: current.title,
             confirmURL: "\(base)/confirm/\(confirmToken)", privateURL: "\(base)/e/\(signerToken)")

@@ -22,13 +22,6 @@ enum Page {
         Response(status: .seeOther, headers: [.location: location])
     }
 
-    /// The address people reach this server at, for links shown to be copied.
-    static func baseURL(of request: Request) -> String {
-        let host = request.head.authority ?? "127.0.0.1"
-        let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
-        return "\(scheme)://\(host)"
-    }
-
     /// A full page: `content` rendered, then wrapped in the layout for `lang`. A template
     /// that cannot be rendered is an error (the error page and the log), never an empty page.
     static func render(

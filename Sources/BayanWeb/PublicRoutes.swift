@@ -10,6 +10,8 @@ import NIOCore
 struct PublicRoutes {
     let store: any Store
     let cache: PublicCache
+    /// Where the feed's links point (never the request's Host).
+    let address: PublicAddress
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/") { request, _ in
@@ -30,8 +32,8 @@ struct PublicRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
         }
         router.get("/feed.atom") { request, _ in
-            try await cache.respond(to: request, key: "feed|\(Page.baseURL(of: request))", generation: store.changeCount, revision: nil) {
-                PublicCache.Rendered(text: try await feed(base: Page.baseURL(of: request)), contentType: "application/atom+xml; charset=utf-8")
+            try await cache.respond(to: request, key: "feed", generation: store.changeCount, revision: nil) {
+                PublicCache.Rendered(text: try await feed(base: address.base), contentType: "application/atom+xml; charset=utf-8")
             }!
         }
         router.get("/s/:slug/versions") { request, context in

@@ -14,6 +14,8 @@ import Hummingbird
 struct SignOnRoutes {
     /// Every signer action; this type reads forms and renders answers.
     let signing: Signing
+    /// Where the private link shown to the signer points.
+    let address: PublicAddress
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/i/:token") { request, context in try await signOnPage(request, token: context.parameters.require("token")) }
@@ -119,7 +121,7 @@ struct SignOnRoutes {
             "signedAt": CoordinatorRoutes.time(e.createdAt),
         ]
         if let notice { context["notice"] = notice }
-        if showLink { context["privateURL"] = Page.baseURL(of: request) + "/e/\(token)" }
+        if showLink { context["privateURL"] = address.base + "/e/\(token)" }
         var response = Page.html(
             try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
         response.headers[.cacheControl] = "no-store"

@@ -19,6 +19,20 @@ struct Serve: AsyncParsableCommand {
         let host = self.host ?? Settings.reader.string(forKey: "bayan.host", default: "127.0.0.1")
         let port = self.port ?? Settings.reader.int(forKey: "bayan.port", default: 8080)
         let directory = dataOptions.directory
+        // Every link Bayan mails is made from this, never from a request's Host header;
+        // checked before the store opens, so a refusal leaves nothing half-started.
+        let smtp = Settings.reader.string(forKey: "bayan.smtp.url", isSecret: true)
+        var publicURL: String?
+        if let raw = Settings.reader.string(forKey: "bayan.public.url") {
+            guard let url = PublicAddress.validated(raw) else {
+                throw CLIError("BAYAN_PUBLIC_URL '\(raw)' is not an http(s) address such as https://bayan.example.org")
+            }
+            publicURL = url
+        } else if smtp != nil {
+            throw CLIError(
+                "BAYAN_PUBLIC_URL must be set when BAYAN_SMTP_URL is: the address people reach Bayan at "
+                    + "(such as https://bayan.example.org), from which every link in mail is made")
+        }
         let store = try await dataOptions.openStore()
         var logger = Logger(label: "bayan")
         logger.logLevel = .notice
@@ -26,8 +40,8 @@ struct Serve: AsyncParsableCommand {
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host)
         let secure = Settings.reader.bool(forKey: "bayan.secure.cookies", default: !loopback)
         let hasCoordinator = try await !store.coordinators().isEmpty
-        let smtp = Settings.reader.string(forKey: "bayan.smtp.url", isSecret: true)
         var configuration = AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure)
+        configuration.publicURL = publicURL
         configuration.mailEnabled = smtp != nil
         // The defaults are JoinPolicy's own: defined once.
         let defaults = JoinPolicy()

@@ -203,6 +203,19 @@ import Testing
 }
 
 @Suite(.serialized) struct CLIServe {
+    /// Issue 12: with a mail relay, links in mail need the public address; without it (or
+    /// with a malformed one) `serve` refuses to start and says why.
+    @Test func serveWithMailButNoPublicAddressRefusesToStart() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let relay = ["BAYAN_SMTP_URL": "smtp://127.0.0.1:1?starttls=required"]
+        let missing = try BayanBinary.run(["serve", "--port", "0", "--data", dir.file("d")], environment: relay)
+        #expect(missing.status != 0 && missing.stderr.contains("BAYAN_PUBLIC_URL must be set"))
+        let malformed = try BayanBinary.run(
+            ["serve", "--port", "0", "--data", dir.file("d")], environment: relay.merging(["BAYAN_PUBLIC_URL": "bayan.example.org"]) { $1 })
+        #expect(malformed.status != 0 && malformed.stderr.contains("is not an http(s) address"))
+    }
+
     @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

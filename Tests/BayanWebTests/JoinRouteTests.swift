@@ -84,3 +84,45 @@ import Testing
         #expect(!turkish.body.contains("---") && turkish.body.hasPrefix("Merhaba"))
     }
 }
+
+/// Issue 12 (first slice): every absolute link is made from the configured public address;
+/// a forged `Host` or `X-Forwarded-Proto` changes none of them.
+@Suite struct PublicLinks {
+    @Test func mailFeedAndInvitationLinksUseThePublicAddressWhateverTheHeadersSay() async throws {
+        let fixture = try await Fixture.make()
+        let forged: HTTPFields = [HTTPField.Name("Host")!: "evil.example", HTTPField.Name("X-Forwarded-Proto")!: "http"]
+        try await fixture.run(configure: {
+            $0.joining.minimumFillSeconds = 0
+            $0.mailEnabled = true
+            $0.publicURL = "https://bayan.example.org"
+        }) { (b: Browser, store: SQLStore) async throws in
+            _ = try await JoinRoute.published(store)
+            let form = try await JoinRoute.form(b)
+            #expect(try await b.request("/s/pub/join", method: .post, form: form, headers: forged).status == .ok)
+            let mail = try await store.handle.read { db in
+                try await db.raw("SELECT body FROM outbox").all().map { try $0.decode(column: "body", as: String.self) }
+            }
+            #expect(mail.count == 1 && mail[0].contains("https://bayan.example.org/confirm/") && mail[0].contains("https://bayan.example.org/e/"))
+            #expect(!mail[0].contains("evil") && !mail[0].contains("http://"))
+            let feed = try await b.request("/feed.atom", headers: forged)
+            #expect(feed.body.contains("https://bayan.example.org/s/pub") && !feed.body.contains("evil"))
+
+            let links = try await Fixture.circulating(b)
+            #expect(!links.isEmpty)
+            let page = try await b.request("/c/s/demo")
+            let batch = try await b.request(
+                "/c/s/demo/invitations", method: .post, form: ["_csrf": b.field("_csrf")!, "_k": b.field("_k")!, "names": "مجلس حلب"],
+                headers: forged)
+            #expect(page.status == .ok && batch.body.contains("https://bayan.example.org/i/") && !batch.body.contains("evil"))
+        }
+    }
+
+    @Test func aConfiguredPublicAddressIsCheckedAndTrailingSlashesDropped() {
+        #expect(PublicAddress.validated("https://bayan.example.org/") == "https://bayan.example.org")
+        #expect(PublicAddress.validated("http://127.0.0.1:8080") == "http://127.0.0.1:8080")
+        #expect(PublicAddress.validated("https://example.org/bayan") == "https://example.org/bayan")
+        for bad in ["bayan.example.org", "ftp://example.org", "https://", "https://example.org/?a=1", "javascript:alert(1)"] {
+            #expect(PublicAddress.validated(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -65,6 +65,7 @@ import Testing
             $0.joining.minimumFillSeconds = 0
             $0.mailEnabled = true
             $0.clock = environment.now
+            $0.publicURL = "https://bayan.example.org"
         }) {
             (b: Browser, store: SQLStore) async throws in
             for lang in Self.languages { recorder.check("login", lang, try await b.request("/login?lang=\(lang)")) }

@@ -32,7 +32,9 @@ def main():
     subprocess.run([BAYAN, "import", sample, "--slug", "joint", "--publish", "--data", data], check=True, capture_output=True)
     env = dict(os.environ, BAYAN_SMTP_URL=f"smtp://bayan:s3cret@127.0.0.1:{port}?starttls=required", BAYAN_SMTP_CA_FILE=cert,
                BAYAN_JOIN_MIN_SECONDS="1")
-    server = subprocess.Popen([BAYAN, "serve", "--port", "0", "--data", data], env=env, stdout=subprocess.PIPE, text=True)
+    web_port = free_port()
+    env["BAYAN_PUBLIC_URL"] = f"http://127.0.0.1:{web_port}"
+    server = subprocess.Popen([BAYAN, "serve", "--port", str(web_port), "--data", data], env=env, stdout=subprocess.PIPE, text=True)
     base = re.search(r"http://\S+?(?=/\s|/$)", server.stdout.readline()).group(0)
     browser = Browser()
 

@@ -88,11 +88,15 @@ def main():
     env = dict(os.environ, BAYAN_SMTP_URL=f"smtp://bayan:s3cret@127.0.0.1:{smtp_port}?starttls=required",
                BAYAN_SMTP_CA_FILE=cert, BAYAN_MAIL_FROM="bayan@example.org", BAYAN_JOIN_MIN_SECONDS="1",
                BAYAN_MAIL_RETRY_SECONDS="1", BAYAN_JOIN_PER_ADDRESS_PER_HOUR="20")
+    # Links in mail come from the configured public address, required with a relay.
+    web_port = free_port()
+    env["BAYAN_PUBLIC_URL"] = f"http://127.0.0.1:{web_port}"
     doc = os.path.join(tmp, "s.md")
     open(doc, "w").write("# بيان التضامن\n\nنص البيان.\n\n- 1 - نقابة المعلمين\n- 2 - رابطة الكتاب\n")
     subprocess.run([BAYAN, "import", doc, "--slug", "joint", "--publish", "--data", data], check=True, capture_output=True)
     log = open(os.path.join(tmp, "server.log"), "w+")
-    server = subprocess.Popen([BAYAN, "serve", "--port", "0", "--data", data], env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    server = subprocess.Popen([BAYAN, "serve", "--port", str(web_port), "--data", data], env=env, stdout=subprocess.PIPE, stderr=log,
+                              text=True)
     base = re.search(r"http://\S+?(?=/\s|/$)", server.stdout.readline()).group(0)
     threading.Thread(target=lambda: [log.write(l) for l in server.stdout], daemon=True).start()
     secrets = ["s3cret"]
