@@ -102,10 +102,12 @@ public struct Coordination: Sendable {
         let store = self.store
         var all = names
         if let earlierSlug, !earlierSlug.isEmpty {
+            // The earlier statement passes the same access rule: naming another
+            // coordinator's statement is refused, not a way to read its signatories.
+            let earlier = try await manage(slug: earlierSlug, by: s.actor)
             all += try await attempt { () async throws(StoreError) in
-                let earlier = try await store.statement(slug: earlierSlug)
                 let invited = Set(try await store.invitations(of: s.id).map { ArabicText.normalize($0.organizationName) })
-                return try await store.endorsements(of: earlier.id)
+                return try await store.organizationEndorsements(of: earlier.id)
                     .filter { $0.state == .approved && $0.signerKind == .organization && !invited.contains(ArabicText.normalize($0.displayName)) }
                     .map(\.displayName)
             }

@@ -38,7 +38,8 @@ public struct StatementOverview: Sendable {
     public let queue: [Endorsement]
     public let queueWindow: PageWindow
     public let invitations: [Invitation]
-    /// Published statements other than this one (to invite their signatories).
+    /// Published statements other than this one that its actor may manage (to invite their
+    /// signatories).
     public let otherPublished: [StatementSummary]
 
     /// Organisations awaiting review, then this page of individuals.
@@ -93,7 +94,7 @@ extension Coordination {
                 queue: try await store.individualsAwaitingReview(of: s.id, offset: window.offset, limit: window.size),
                 queueWindow: window,
                 invitations: try await store.invitations(of: s.id),
-                otherPublished: try await store.statementSummaries().filter { $0.statement.id != s.id && $0.statement.isPublic })
+                otherPublished: try await Self.visible(store, to: s.actor).filter { $0.statement.id != s.id && $0.statement.isPublic })
         }
     }
 

@@ -26,9 +26,10 @@ struct CoordinatorRoutes {
         router.post("/c/statements") { request, _ in
             try await signedIn(request) { user, session in try await createStatement(request, user, session) }
         }
-        router.get("/c/directory") { request, _ in try await signedIn(request) { user, session in try await directory(request, user, session) } }
+        // The directory is shared by every statement, so it is the admins' (README).
+        router.get("/c/directory") { request, _ in try await admin(request) { user, session in try await directory(request, user, session) } }
         router.post("/c/directory") { request, _ in
-            try await signedIn(request) { user, session in try await saveOrganization(request, user, session) }
+            try await admin(request) { user, session in try await saveOrganization(request, user, session) }
         }
         router.get("/c/s/:slug") { request, context in
             try await managed(request, context) { session, s in try await statementPage(request, session, s) }
@@ -61,6 +62,16 @@ struct CoordinatorRoutes {
     func signedIn(_ request: Request, _ body: (Coordinator, Session) async throws -> Response) async throws -> Response {
         guard let (user, session) = try await auth.current(request) else { return Page.redirect("/login") }
         return try await body(user, session)
+    }
+
+    /// As `signedIn`, for an instance admin only: other coordinators get a 403 page.
+    func admin(_ request: Request, _ body: (Coordinator, Session) async throws -> Response) async throws -> Response {
+        try await signedIn(request) { user, session in
+            guard user.role == .admin, !user.disabled else {
+                throw HTTPError(.forbidden, message: Page.language(of: request).text("error.forbidden"))
+            }
+            return try await body(user, session)
+        }
     }
 
     /// Loads a statement the signed-in coordinator manages: 404 when it does not exist,
@@ -186,7 +197,7 @@ struct CoordinatorRoutes {
             ]
         }
         let context: [String: Any] = [
-            "csrf": session.csrfToken, "email": user.email, "statements": rows, "errors": errors,
+            "csrf": session.csrfToken, "email": user.email, "isAdmin": user.role == .admin, "statements": rows, "errors": errors,
             "form": ["title": form?["title"] ?? "", "slug": form?["slug"] ?? "", "body": form?["body"] ?? ""],
         ]
         return Page.html(try Page.render(.dashboard, context, lang: lang, title: lang.text("dash.title"), path: "/c"), status: status)
@@ -241,10 +252,13 @@ struct CoordinatorRoutes {
                 let other = live[c.first == index ? c.second : c.first]
                 return ["other": other.displayName, "otherID": other.id, "reason": lang.duplicateReason(c.reason)]
             }
+            // At most three candidates a row, so a flood of identical names cannot make the
+            // page grow with the square of the queue (issue 12); the rest are counted.
             var row: [String: Any] = [
                 "id": e.id, "name": e.displayName, "signer": e.signerName ?? "", "contact": e.contact ?? "",
-                "stale": e.versionHash != current.contentHash, "warnings": warnings,
+                "stale": e.versionHash != current.contentHash, "warnings": Array(warnings.prefix(Self.warningsPerRow)),
             ]
+            if warnings.count > Self.warningsPerRow { row["moreWarnings"] = warnings.count - Self.warningsPerRow }
             // Mustache treats "" as true: absent values are left out.
             if let place = e.place, !place.isEmpty { row["place"] = place }
             if let role = e.signerRole, !role.isEmpty { row["role"] = role }
@@ -316,6 +330,9 @@ struct CoordinatorRoutes {
         if let notice { context["notice"] = notice }
         return Page.html(try Page.render(.admin, context, lang: lang, title: current.title, path: "/c/s/\(s.slug)"), status: status)
     }
+
+    /// How many duplicate candidates a row of the moderation queue shows.
+    static let warningsPerRow = 3
 
     static func time(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: false))

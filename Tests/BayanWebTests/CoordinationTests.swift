@@ -140,6 +140,31 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 
+    /// Issue 12: the shared directory is the admins'; a coordinator cannot read another
+    /// statement's signatories by naming it as the one to invite from.
+    @Test func theDirectoryIsForAdminsAndInvitingFromAnotherCoordinatorsStatementIsRefused() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            _ = try await Fixture.circulating(b)
+            #expect(try await b.request("/c/directory").status == .ok)
+            b.cookies = [:]
+            #expect(try await b.signIn("other@example.org") == .seeOther)
+            try await b.request("/c")
+            #expect(!b.lastBody.contains("/c/directory"))
+            let csrf = b.field("_csrf")!
+            #expect(try await b.request("/c/directory").status == .forbidden)
+            #expect(try await b.request("/c/directory", method: .post, form: ["_csrf": csrf, "name": "جهة"]).status == .forbidden)
+            #expect(try await store.organizations().allSatisfy { $0.displayName != "جهة" })
+            let mine = ["_csrf": csrf, "title": "بيان آخر", "slug": "mine", "body": "نص"]
+            #expect(try await b.request("/c/statements", method: .post, form: mine).status == .seeOther)
+            #expect(
+                try await b.request("/c/s/mine/state", method: .post, form: ["_csrf": csrf, "to": "circulating", "confirm": "yes"]).status
+                    == .seeOther)
+            let refused = try await b.request("/c/s/mine/invitations", method: .post, form: ["_csrf": csrf, "names": "", "from": "demo"])
+            #expect(refused.status == .forbidden)
+            #expect(try await store.invitations(of: try await store.statement(slug: "mine").id).isEmpty)
+        }
+    }
+
     @Test func aCoordinatorCannotReachAnotherCoordinatorsStatement() async throws {
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
             _ = try await Fixture.circulating(b)

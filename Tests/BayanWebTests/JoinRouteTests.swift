@@ -126,3 +126,28 @@ import Testing
         }
     }
 }
+
+/// Issue 12: a flood of joins under one name keeps the coordinator's page small.
+@Suite struct FloodedQueue {
+    @Test func identicalNamesShowAtMostThreeCandidatesARow() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run(configure: {
+            $0.joining.minimumFillSeconds = 0
+            $0.joining.perAddressPerHour = 1000
+            $0.mailEnabled = true
+        }) { (b: Browser, store: SQLStore) async throws in
+            let id = try await JoinRoute.published(store)
+            for i in 0..<40 {
+                #expect(
+                    try await b.request("/s/pub/join", method: .post, form: try await JoinRoute.form(b, email: "p\(i)@example.org")).status == .ok)
+            }
+            #expect(try await JoinRoute.individuals(store, id) == 40)
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            let page = try await b.request("/c/s/pub")
+            #expect(page.status == .ok)
+            #expect(page.body.matches(of: /\/merge"/).count <= 40 * 3)
+            #expect(page.body.matches(of: /<bdi>36<\/bdi><\/p>/).count == 40)  // 39 others, 3 shown
+            #expect(page.body.utf8.count < 400_000)
+        }
+    }
+}
