@@ -28,15 +28,28 @@ struct Auth: Sendable {
         }
     }
 
+    /// Attempts per account in `loginWindow`, whatever their outcome: enough for a person
+    /// who mistypes, too few to guess a password (issue 12). Counted in the database, so
+    /// every instance shares them.
+    static let loginAttempts = 10
+    static let loginWindow: TimeInterval = 15 * 60
+
+    /// Whether another attempt at this account is allowed now.
+    func mayTry(email: String) async throws -> Bool {
+        try await store.allow(bucket: "login:\(Tokens.hash(email.lowercased()))", window: Self.loginWindow, limit: Self.loginAttempts)
+    }
+
+    /// A hash to check unknown and disabled accounts against, so they take as long as real
+    /// ones and cannot be told apart by timing.
+    static let decoyHash = Passwords.hash(Tokens.make())
+
     /// Checks a password off the event loop (bcrypt is deliberately slow).
     func verify(email: String, password: String) async throws -> Coordinator? {
-        let coordinator: Coordinator
-        do { coordinator = try await store.coordinator(email: email) } catch StoreError.notFound {
-            return nil
-        }
-        guard !coordinator.disabled else { return nil }
-        let ok = try await NIOThreadPool.singleton.runIfActive { Passwords.verify(password, hash: coordinator.passwordHash) }
-        return ok ? coordinator : nil
+        let coordinator = try await found { () async throws(StoreError) in try await store.coordinator(email: email) }
+        let usable = coordinator.flatMap { $0.disabled ? nil : $0 }
+        let hash = usable?.passwordHash ?? Self.decoyHash
+        let ok = try await NIOThreadPool.singleton.runIfActive { Passwords.verify(password, hash: hash) }
+        return ok ? usable : nil
     }
 
     func startSession(for coordinator: Coordinator) async throws -> (token: String, session: Session) {
@@ -50,13 +63,6 @@ struct Auth: Sendable {
 
     func cookie(_ name: String, _ value: String, maxAge: Int) -> Cookie {
         Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
-    }
-
-    /// Whether a coordinator may see and change a statement: admins all, others those
-    /// granted to them.
-    func canManage(_ coordinator: Coordinator, statementID: String) async throws -> Bool {
-        if coordinator.role == .admin { return true }
-        return try await store.managedStatementIDs(coordinatorID: coordinator.id).contains(statementID)
     }
 
 }

@@ -163,7 +163,11 @@ struct CoordinatorRoutes {
         guard let cookie = request.cookies[Auth.loginCSRFCookie]?.value, Tokens.equal(cookie, form["_csrf"]) else {
             return try await loginPage(request, email: form["email"], errors: [lang.text("error.csrf")], status: .forbidden)
         }
-        guard let user = try await auth.verify(email: form["email"].trimmingCharacters(in: .whitespaces), password: form["password"]) else {
+        let email = form["email"].trimmingCharacters(in: .whitespaces)
+        guard try await auth.mayTry(email: email) else {
+            return try await loginPage(request, email: form["email"], errors: [lang.text("login.throttled")], status: .tooManyRequests)
+        }
+        guard let user = try await auth.verify(email: email, password: form["password"]) else {
             return try await loginPage(request, email: form["email"], errors: [lang.text("login.failed")], status: .unauthorized)
         }
         let (token, _) = try await auth.startSession(for: user)

@@ -2,7 +2,6 @@ import BayanApp
 import BayanCore
 import BayanStore
 import BayanTestSupport
-import BayanWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,6 +9,8 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+
+@testable import BayanWeb
 
 /// A client that keeps cookies between requests, like a browser.
 final class Browser: @unchecked Sendable {
@@ -162,6 +163,20 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             let refused = try await b.request("/c/s/mine/invitations", method: .post, form: ["_csrf": csrf, "names": "", "from": "demo"])
             #expect(refused.status == .forbidden)
             #expect(try await store.invitations(of: try await store.statement(slug: "mine").id).isEmpty)
+        }
+    }
+
+    /// Issue 12: ten attempts an account per quarter hour, whatever their outcome; the
+    /// right password after them is refused too, and no session is made.
+    @Test func passwordGuessingIsThrottledPerAccount() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            for _ in 0..<Auth.loginAttempts { #expect(try await b.signIn("admin@example.org", "wrong password!") == .unauthorized) }
+            let sessions = try await counts(store)["sessions"]
+            #expect(try await b.signIn("admin@example.org") == .tooManyRequests)
+            #expect(b.lastBody.contains("محاولات كثيرة"))
+            #expect(try await counts(store)["sessions"] == sessions)
+            // Another account is not blocked by it.
+            #expect(try await b.signIn("other@example.org") == .seeOther)
         }
     }
 
