@@ -107,6 +107,7 @@ let package = Package(
                 "BayanWeb", "BayanApp", "BayanStore", "BayanCore", "BayanDocument", "BayanTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
+        .testTarget(name: "BayanMailTests", dependencies: ["BayanMail"]),
         .testTarget(name: "BayanCLITests", dependencies: ["BayanCore", "BayanDocument", "BayanStore", "BayanTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

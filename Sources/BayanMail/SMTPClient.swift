@@ -3,11 +3,13 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// Where and how to deliver mail: `smtp://[user:password@]host[:port][?starttls=required]`
-/// or `smtps://…` (TLS from the first byte, port 465). No SMTP package exists for Swift
-/// here, so this is a small client on SwiftNIO: EHLO, STARTTLS, AUTH PLAIN, one message.
-public struct SMTPConfiguration: Sendable {
-    public enum Security: Sendable { case plain, startTLSIfOffered, startTLSRequired, implicitTLS }
+/// Where and how to deliver mail: `smtp://[user:password@]host[:port]` (STARTTLS required),
+/// `smtps://…` (TLS from the first byte, port 465), or `smtp://host?starttls=off` for a
+/// relay on the same machine, without credentials: a password never travels without TLS.
+/// No SMTP package exists for Swift here, so this is a small client on SwiftNIO: EHLO,
+/// STARTTLS, AUTH PLAIN, one message.
+public struct SMTPConfiguration: Sendable, Equatable {
+    public enum Security: Sendable, Equatable { case plain, startTLSRequired, implicitTLS }
 
     public var host: String
     public var port: Int
@@ -28,7 +30,15 @@ public struct SMTPConfiguration: Sendable {
         username = c.user?.removingPercentEncoding
         password = c.password?.removingPercentEncoding
         let starttls = c.queryItems?.first { $0.name == "starttls" }?.value
-        security = implicit ? .implicitTLS : starttls == "required" ? .startTLSRequired : starttls == "off" ? .plain : .startTLSIfOffered
+        switch (implicit, starttls) {
+        case (true, _): security = .implicitTLS
+        case (false, nil), (false, "required"): security = .startTLSRequired
+        case (false, "off"): security = .plain
+        case (false, .some(let other)): throw .configuration("starttls=\(other) is not known; use required (the default) or off")
+        }
+        if security == .plain && username != nil {
+            throw .configuration("credentials are never sent without TLS: drop starttls=off, or the user and password")
+        }
         self.from = from
         self.trustedCertificatePath = trustedCertificatePath
     }
@@ -185,21 +195,24 @@ public struct SMTPClient: Sendable {
         _ = try expectCode(try await reply(), [220])
         var ehlo = try await command("EHLO bayan.localhost", expect: [250])
         let offersTLS = ehlo.lines.contains { $0.uppercased().hasPrefix("STARTTLS") }
+        var secured = configuration.security == .implicitTLS
         switch configuration.security {
         case .startTLSRequired where !offersTLS:
             throw SMTPError.permanent(code: 0, message: "the relay does not offer STARTTLS, which BAYAN_SMTP_URL requires")
-        case .startTLSRequired,
-            .startTLSIfOffered where offersTLS:
+        case .startTLSRequired:
             _ = try await command("STARTTLS", expect: [220])
             let configuration = self
             try await loop.submit {
                 try channel.pipeline.syncOperations.addHandler(try configuration.tlsHandler(), position: .first)
             }.get()
             ehlo = try await command("EHLO bayan.localhost", expect: [250])
+            secured = true
         default:
             break
         }
         if let user = configuration.username {
+            // Also refused by the configuration; checked again where the secret is sent.
+            guard secured else { throw SMTPError.permanent(code: 0, message: "refusing to send credentials without TLS") }
             let secret = Data(("\u{0}" + user + "\u{0}" + (configuration.password ?? "")).utf8).base64EncodedString()
             _ = try await command("AUTH PLAIN \(secret)", expect: [235])
         }

@@ -189,6 +189,13 @@ import Testing
         #expect(lines[3] == "3,'-رابطة,'@دمشق,organization,founding,signed")
         #expect(CSV.cell("a,b") == "\"a,b\"")
         #expect(CSV.cell("+1") == "'+1")
+        // Issue 12: a formula behind spaces, an invisible mark or in full-width form.
+        #expect(CSV.cell(" =1+1") == "' =1+1")
+        #expect(CSV.cell("\u{200F}=HYPERLINK(1)") == "'\u{200F}=HYPERLINK(1)")
+        #expect(CSV.cell("\u{2066}\u{00A0}@SUM(1)") == "'\u{2066}\u{00A0}@SUM(1)")
+        #expect(CSV.cell("＝1") == "'＝1")
+        #expect(CSV.cell("نقابة - حلب") == "نقابة - حلب")
+        #expect(CSV.cell("") == "")
     }
 
     @Test func jsonHasTheDocumentedStableFields() throws {
