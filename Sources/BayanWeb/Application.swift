@@ -72,7 +72,7 @@ func buildRouter(
 ) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     let tokens = DerivedTokens(store: store)
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(hsts: address.base.hasPrefix("https://")))
     router.add(middleware: ErrorPageMiddleware())
     PublicRoutes(store: store, cache: cache, address: address).add(to: router)
     JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens, address: address).add(to: router)

@@ -11,14 +11,16 @@ struct Auth: Sendable {
     let store: any Store
     let secureCookies: Bool
     let clock: @Sendable () -> Date
-    static let sessionCookie = "bayan_session"
+    /// With `Secure`, the `__Host-` prefix: the browser then refuses the cookie unless it
+    /// came over HTTPS for this exact host and path `/`, so no subdomain can plant one.
+    var sessionCookie: String { secureCookies ? "__Host-bayan_session" : "bayan_session" }
     /// Double-submit cookie protecting the login form itself (login CSRF).
-    static let loginCSRFCookie = "bayan_login_csrf"
+    var loginCSRFCookie: String { secureCookies ? "__Host-bayan_login_csrf" : "bayan_login_csrf" }
     static let sessionLifetime: TimeInterval = 12 * 3600
 
     /// The signed-in coordinator and their session, or nil.
     func current(_ request: Request) async throws -> (Coordinator, Session)? {
-        guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
+        guard let token = request.cookies[sessionCookie]?.value, !token.isEmpty else { return nil }
         do {
             let session = try await store.session(tokenHash: Tokens.hash(token))
             let coordinator = try await store.coordinator(id: session.coordinatorID)

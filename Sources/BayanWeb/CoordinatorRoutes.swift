@@ -153,14 +153,14 @@ struct CoordinatorRoutes {
             try Page.render(
                 .login, ["csrf": csrf, "email": email, "errors": errors], lang: lang,
                 title: lang.text("login.title"), path: "/login"), status: status)
-        response.setCookie(auth.cookie(Auth.loginCSRFCookie, csrf, maxAge: 3600))
+        response.setCookie(auth.cookie(auth.loginCSRFCookie, csrf, maxAge: 3600))
         return response
     }
 
     func login(_ request: Request) async throws -> Response {
         let form = try await Form.read(request)
         let lang = Page.language(of: request)
-        guard let cookie = request.cookies[Auth.loginCSRFCookie]?.value, Tokens.equal(cookie, form["_csrf"]) else {
+        guard let cookie = request.cookies[auth.loginCSRFCookie]?.value, Tokens.equal(cookie, form["_csrf"]) else {
             return try await loginPage(request, email: form["email"], errors: [lang.text("error.csrf")], status: .forbidden)
         }
         let email = form["email"].trimmingCharacters(in: .whitespaces)
@@ -172,7 +172,7 @@ struct CoordinatorRoutes {
         }
         let (token, _) = try await auth.startSession(for: user)
         var response = Page.redirect("/c")
-        response.setCookie(auth.cookie(Auth.sessionCookie, token, maxAge: Int(Auth.sessionLifetime)))
+        response.setCookie(auth.cookie(auth.sessionCookie, token, maxAge: Int(Auth.sessionLifetime)))
         return response
     }
 
@@ -183,7 +183,7 @@ struct CoordinatorRoutes {
             try await store.deleteSession(tokenHash: session.tokenHash)
         }
         var response = Page.redirect("/login")
-        response.setCookie(auth.cookie(Auth.sessionCookie, "", maxAge: 0))
+        response.setCookie(auth.cookie(auth.sessionCookie, "", maxAge: 0))
         return response
     }
 
@@ -435,12 +435,11 @@ struct CoordinatorRoutes {
             }
             return ["name": name, "url": url, "messages": messages]
         }
-        var response = Page.html(
+        // no-store: SecurityHeadersMiddleware, for every private path.
+        return Page.html(
             try Page.render(
                 .links, ["slug": s.slug, "title": title, "heading": heading, "links": items],
                 lang: lang, title: heading, path: "/c/s/\(s.slug)"))
-        response.headers[.cacheControl] = "no-store"
-        return response
     }
 
     func itemAction(

@@ -7,8 +7,20 @@ import Logging
 /// Strict headers on every response: no third-party origin can load, frame or receive
 /// anything from a Bayan page.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Sends `Strict-Transport-Security` (when the public address is https).
+    var hsts = false
+
+    /// Pages with private data or capability links in them: never kept by a browser or a
+    /// shared cache (the coordinator's pages show contacts).
+    static func isPrivate(_ path: String) -> Bool {
+        path == "/c" || path.hasPrefix("/c/") || path.hasPrefix("/e/") || path.hasPrefix("/i/") || path.hasPrefix("/confirm/")
+            || path == "/login"
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
+        if Self.isPrivate(request.uri.path) { response.headers[.cacheControl] = "no-store" }
+        if hsts { response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000" }
         response.headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"

@@ -63,10 +63,9 @@ struct SignOnRoutes {
                     "signer": form?["signer"] ?? "", "role": form?["role"] ?? "", "contact": form?["contact"] ?? "",
                 ],
             ]
-            var response = Page.html(
+            // no-store: SecurityHeadersMiddleware, for every private path.
+            return Page.html(
                 try Page.render(.signon, context, lang: lang, title: version.title, path: "/i/\(token)"), status: status)
-            response.headers[.cacheControl] = "no-store"
-            return response
         }
     }
 
@@ -122,10 +121,9 @@ struct SignOnRoutes {
         ]
         if let notice { context["notice"] = notice }
         if showLink { context["privateURL"] = address.base + "/e/\(token)" }
-        var response = Page.html(
+        // no-store: SecurityHeadersMiddleware, for every private path.
+        return Page.html(
             try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
-        response.headers[.cacheControl] = "no-store"
-        return response
     }
 
     func signerAction(_ request: Request, token: String, action: String) async throws -> Response {

@@ -36,9 +36,12 @@ struct Serve: AsyncParsableCommand {
         let store = try await dataOptions.openStore()
         var logger = Logger(label: "bayan")
         logger.logLevel = .notice
-        // Plain HTTP on loopback is development; anywhere else Bayan sits behind TLS.
+        // Cookies are `Secure` when people reach Bayan over https (BAYAN_PUBLIC_URL), and
+        // without a public address unless Bayan listens on loopback (development).
+        // Listening on loopback behind nginx is production: it sets the public address.
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host)
-        let secure = Settings.reader.bool(forKey: "bayan.secure.cookies", default: !loopback)
+        let secure = Settings.reader.bool(
+            forKey: "bayan.secure.cookies", default: publicURL.map { $0.hasPrefix("https://") } ?? !loopback)
         let hasCoordinator = try await !store.coordinators().isEmpty
         var configuration = AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure)
         configuration.publicURL = publicURL

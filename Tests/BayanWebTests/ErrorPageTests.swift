@@ -58,3 +58,41 @@ import Testing
         #expect { try Templates.load(from: copy) } throws: { "\($0)".contains("join.mustache does not parse") }
     }
 }
+
+/// Issue 12: cookies and headers.
+@Suite struct CookiesAndHeaders {
+    @Test func secureCookiesCarryTheHostPrefixPrivatePagesAreNotKeptAndHTTPSGetsHSTS() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run(configure: {
+            $0.secureCookies = true
+            $0.publicURL = "https://bayan.example.org"
+        }) { (b: Browser, store: SQLStore) async throws in
+            try await b.client.execute(uri: "/login", method: .get) { response in
+                let cookie = response.headers[.setCookie] ?? ""
+                #expect(cookie.hasPrefix("__Host-bayan_login_csrf=") && cookie.contains("Secure") && cookie.contains("HttpOnly"))
+                #expect(response.headers[.cacheControl] == "no-store")
+                #expect(response.headers[HTTPField.Name("Strict-Transport-Security")!] == "max-age=31536000")
+            }
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            #expect(b.cookies.keys.contains("__Host-bayan_session"))
+            try await b.client.execute(
+                uri: "/c", method: .get, headers: [.cookie: b.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+            ) { response in
+                #expect(response.status == .ok && response.headers[.cacheControl] == "no-store")
+            }
+            try await b.client.execute(uri: "/", method: .get) { response in
+                #expect(response.headers[.cacheControl] != "no-store")
+            }
+        }
+    }
+
+    @Test func plainHTTPDevelopmentHasNoHSTSAndPlainCookieNames() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run { (b: Browser, store: SQLStore) async throws in
+            try await b.client.execute(uri: "/login", method: .get) { response in
+                #expect(response.headers[.setCookie]?.hasPrefix("bayan_login_csrf=") == true)
+                #expect(response.headers[HTTPField.Name("Strict-Transport-Security")!] == nil)
+            }
+        }
+    }
+}
