@@ -43,13 +43,45 @@ final class PublicCache: Sendable {
         var checkedAt: ContinuousClock.Instant
     }
 
+    /// Entries and their insertion order: the oldest goes first once the cache holds more
+    /// than `maxBytes`, so a crawler asking for every `?page=` and `?text=` cannot grow it
+    /// without bound (issue 12).
+    struct Entries {
+        var byKey: [String: Entry] = [:]
+        var order: [String] = []
+        var bytes = 0
+
+        static func size(_ e: Entry) -> Int { e.rendered.body.readableBytes + (e.rendered.gzip?.readableBytes ?? 0) }
+
+        mutating func insert(_ e: Entry, for key: String, maxBytes: Int) {
+            if let old = byKey[key] { bytes -= Self.size(old) } else { order.append(key) }
+            byKey[key] = e
+            bytes += Self.size(e)
+            while bytes > maxBytes, order.count > 1, let oldest = order.first {
+                order.removeFirst()
+                if let gone = byKey.removeValue(forKey: oldest) { bytes -= Self.size(gone) }
+            }
+        }
+
+        mutating func remove(_ key: String) {
+            guard let gone = byKey.removeValue(forKey: key) else { return }
+            bytes -= Self.size(gone)
+            order.removeAll { $0 == key }
+        }
+    }
+
     let revalidateAfter: Duration
     let cacheControl: String
-    private let entries = Mutex<[String: Entry]>([:])
+    let maxBytes: Int
+    private let entries = Mutex(Entries())
 
-    init(revalidateAfter: Duration = .seconds(1), cacheControl: String = "public, max-age=0, s-maxage=10, stale-while-revalidate=60") {
+    init(
+        revalidateAfter: Duration = .seconds(1), cacheControl: String = "public, max-age=0, s-maxage=10, stale-while-revalidate=60",
+        maxBytes: Int = 64 << 20
+    ) {
         self.revalidateAfter = revalidateAfter
         self.cacheControl = cacheControl
+        self.maxBytes = maxBytes
     }
 
     /// The response for `key`: from memory when still valid, else rendered anew.
@@ -61,27 +93,30 @@ final class PublicCache: Sendable {
         render: () async throws -> Rendered?
     ) async throws -> Response? {
         let now = ContinuousClock.now
-        let cached = entries.withLock { $0[key] }
+        let cached = entries.withLock { $0.byKey[key] }
         if let e = cached, e.generation == generation, now - e.checkedAt < revalidateAfter {
             return response(e.rendered, for: request)
         }
         var current: String?
         if let revision {
             guard let value = try await revision() else {
-                entries.withLock { _ = $0.removeValue(forKey: key) }
+                entries.withLock { $0.remove(key) }
                 return nil
             }
             current = value
             if let e = cached, e.revision == value {
                 entries.withLock {
-                    $0[key]?.generation = generation
-                    $0[key]?.checkedAt = now
+                    $0.byKey[key]?.generation = generation
+                    $0.byKey[key]?.checkedAt = now
                 }
                 return response(e.rendered, for: request)
             }
         }
         guard let rendered = try await render() else { return nil }
-        entries.withLock { $0[key] = Entry(rendered: rendered, revision: current, generation: generation, checkedAt: now) }
+        let maxBytes = self.maxBytes
+        entries.withLock {
+            $0.insert(Entry(rendered: rendered, revision: current, generation: generation, checkedAt: now), for: key, maxBytes: maxBytes)
+        }
         return response(rendered, for: request)
     }
 
@@ -101,5 +136,6 @@ final class PublicCache: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: r.body))
     }
 
-    var count: Int { entries.withLock { $0.count } }
+    var count: Int { entries.withLock { $0.byKey.count } }
+    var bytes: Int { entries.withLock { $0.bytes } }
 }

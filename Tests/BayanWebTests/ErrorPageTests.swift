@@ -96,3 +96,27 @@ import Testing
         }
     }
 }
+
+/// Issue 12: the public cache is bounded in bytes, oldest out first.
+@Suite struct BoundedCache {
+    @Test func aCrawlerAskingForEveryVariantCannotGrowTheCacheBeyondItsBound() async throws {
+        let cache = PublicCache(maxBytes: 100_000)
+        let request = Request(
+            head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/s/a"), body: .init(buffer: ByteBuffer()))
+        let page = String(repeating: "x", count: 900)  // under 1 KB: no gzip copy
+        for i in 0..<1_000 {
+            let response = try await cache.respond(to: request, key: "s|a|html||\(i)|", generation: 0, revision: nil) {
+                PublicCache.Rendered(text: page + String(i), contentType: "text/html")
+            }
+            #expect(response?.status == .ok)
+        }
+        #expect(cache.bytes <= 100_000 && cache.count < 120)
+        // The newest entries are the ones kept.
+        var rendered = false
+        _ = try await cache.respond(to: request, key: "s|a|html||999|", generation: 0, revision: nil) {
+            rendered = true
+            return PublicCache.Rendered(text: page, contentType: "text/html")
+        }
+        #expect(!rendered)
+    }
+}
