@@ -4,19 +4,15 @@ public enum WordDiff {
         case same(String), added(String), removed(String)
     }
 
-    /// Longest-common-subsequence over words (white space kept with the word before it),
-    /// with adjacent changes of one kind merged.
+    /// Above this many token pairs (after the common start and end are set aside) the
+    /// middle is compared line by line instead, and above it again replaced whole: a diff
+    /// of two maximum-size texts stays within a second and linear memory (issue 12).
+    public static let pairLimit = 4_000_000
+
+    /// A longest common subsequence over words (white space kept with the word before it),
+    /// found in linear space (Hirschberg), with adjacent changes of one kind merged. Ties
+    /// put a removal before an addition.
     public static func diff(_ old: String, _ new: String) -> [Change] {
-        let a = tokens(old)
-        let b = tokens(new)
-        let n = a.count
-        let m = b.count
-        var lcs = [[Int32]](repeating: [Int32](repeating: 0, count: m + 1), count: n + 1)
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            for j in stride(from: m - 1, through: 0, by: -1) {
-                lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
-            }
-        }
         var out: [Change] = []
         func push(_ c: Change) {
             switch (out.last, c) {
@@ -26,21 +22,108 @@ public enum WordDiff {
             default: out.append(c)
             }
         }
-        var i = 0
-        var j = 0
-        while i < n || j < m {
-            if i < n && j < m && a[i] == b[j] {
-                push(.same(a[i]))
-                i += 1
-                j += 1
-            } else if j < m && (i == n || lcs[i][j + 1] > lcs[i + 1][j]) {
-                push(.added(b[j]))
-                j += 1
+        let a = tokens(old)
+        let b = tokens(new)
+        var prefix = 0
+        while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
+        for t in a[..<prefix] { push(.same(t)) }
+        let middleA = Array(a[prefix..<(a.count - suffix)])
+        let middleB = Array(b[prefix..<(b.count - suffix)])
+        if middleA.count * middleB.count <= pairLimit {
+            for c in align(middleA, middleB) { push(c) }
+        } else {
+            let linesA = lines(middleA.joined())
+            let linesB = lines(middleB.joined())
+            if linesA.count * linesB.count <= pairLimit {
+                for c in align(linesA, linesB) { push(c) }
             } else {
-                push(.removed(a[i]))
-                i += 1
+                push(.removed(middleA.joined()))
+                push(.added(middleB.joined()))
             }
         }
+        for t in a[(a.count - suffix)...] { push(.same(t)) }
+        return out.filter {
+            switch $0 {
+            case .same(let s), .added(let s), .removed(let s): !s.isEmpty
+            }
+        }
+    }
+
+    /// The changes that turn `a` into `b`, by Hirschberg's divide and conquer: two rows of
+    /// LCS lengths at a time instead of the whole table.
+    static func align(_ a: [String], _ b: [String]) -> [Change] {
+        var ids: [String: Int] = [:]
+        func id(_ t: String) -> Int {
+            if let v = ids[t] { return v }
+            ids[t] = ids.count
+            return ids.count - 1
+        }
+        let xs = a.map(id)
+        let y = b.map(id)
+        var out: [Change] = []
+        func run(_ i0: Int, _ i1: Int, _ j0: Int, _ j1: Int) {
+            if i0 == i1 {
+                for j in j0..<j1 { out.append(.added(b[j])) }
+                return
+            }
+            if j0 == j1 {
+                for i in i0..<i1 { out.append(.removed(a[i])) }
+                return
+            }
+            if i1 - i0 == 1 {
+                if let k = (j0..<j1).first(where: { y[$0] == xs[i0] }) {
+                    for j in j0..<k { out.append(.added(b[j])) }
+                    out.append(.same(a[i0]))
+                    for j in (k + 1)..<j1 { out.append(.added(b[j])) }
+                } else {
+                    out.append(.removed(a[i0]))
+                    for j in j0..<j1 { out.append(.added(b[j])) }
+                }
+                return
+            }
+            let mid = (i0 + i1) / 2
+            let forward = lengths(xs[i0..<mid], y[j0..<j1])
+            let backward = lengths(xs[mid..<i1].reversed(), y[j0..<j1].reversed())
+            var split = j0
+            var best = -1
+            for k in 0...(j1 - j0) where forward[k] + backward[j1 - j0 - k] > best {
+                best = forward[k] + backward[j1 - j0 - k]
+                split = j0 + k
+            }
+            run(i0, mid, j0, split)
+            run(mid, i1, split, j1)
+        }
+        run(0, a.count, 0, b.count)
+        return out
+    }
+
+    /// The last row of the LCS-length table of `a` against every prefix of `b`.
+    static func lengths<A: Collection<Int>, B: Collection<Int>>(_ a: A, _ b: B) -> [Int] {
+        let b = Array(b)
+        var previous = [Int](repeating: 0, count: b.count + 1)
+        var current = previous
+        for x in a {
+            for j in 0..<b.count {
+                current[j + 1] = x == b[j] ? previous[j] + 1 : max(previous[j + 1], current[j])
+            }
+            swap(&previous, &current)
+        }
+        return previous
+    }
+
+    static func lines(_ s: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        for c in s {
+            current.append(c)
+            if c == "\n" {
+                out.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { out.append(current) }
         return out
     }
 

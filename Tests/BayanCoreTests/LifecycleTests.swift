@@ -258,6 +258,38 @@ import Testing
         #expect(WordDiff.diff("أ ب", "أ ج") == [.same("أ "), .removed("ب"), .added("ج")])
         #expect(WordDiff.diff("", "") == [])
     }
+
+    /// Issue 12: every diff rebuilds both texts, and two maximum-size texts are compared in
+    /// linear memory (line by line, or whole, past the pair limit).
+    @Test func aDiffRebuildsBothTextsAndLargeTextsStayBounded() {
+        func rebuilt(_ changes: [WordDiff.Change]) -> (old: String, new: String) {
+            changes.reduce(into: ("", "")) { acc, c in
+                switch c {
+                case .same(let s):
+                    acc.0 += s
+                    acc.1 += s
+                case .removed(let s): acc.0 += s
+                case .added(let s): acc.1 += s
+                }
+            }
+        }
+        let words = ["نطالب", "بالإفراج", "عن", "الجميع", "فوراً", "و", "free", "them", "\n", "،"]
+        var seed: UInt64 = 42
+        func next() -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(seed >> 33)
+        }
+        for _ in 0..<200 {
+            let a = (0..<(next() % 40)).map { _ in words[next() % words.count] }.joined(separator: " ")
+            let b = (0..<(next() % 40)).map { _ in words[next() % words.count] }.joined(separator: " ")
+            let r = rebuilt(WordDiff.diff(a, b))
+            #expect(r.old == a && r.new == b, "\(a) | \(b)")
+        }
+        let big = (0..<30_000).map { "w\($0)" }.joined(separator: " ")
+        let other = (0..<30_000).map { "v\($0)" }.joined(separator: "\n")
+        let r = rebuilt(WordDiff.diff(big, other))
+        #expect(r.old == big && r.new == other)
+    }
 }
 
 /// Event hashes cover the canonical JSON; the direct writer must produce exactly the bytes
