@@ -31,7 +31,7 @@ public enum NameText {
         if Limits.isAlreadyClean(raw) {
             guard !raw.isEmpty else { throw .empty }
             guard raw.unicodeScalars.contains(where: isLetter) else { throw .noVisibleLetter }
-            guard raw.count <= limit else { throw .tooLong(limit: limit) }
+            guard Limits.fits(raw, limit: limit) else { throw .tooLong(limit: limit) }
             return Cleaned(text: raw, removed: [])
         }
         let scalars = Array(raw.unicodeScalars)
@@ -64,7 +64,7 @@ public enum NameText {
         let text = String(out)
         guard !text.isEmpty else { throw .empty }
         guard text.unicodeScalars.contains(where: isLetter) else { throw .noVisibleLetter }
-        guard text.count <= limit else { throw .tooLong(limit: limit) }
+        guard Limits.fits(text, limit: limit) else { throw .tooLong(limit: limit) }
         return Cleaned(text: text, removed: removed)
     }
 

@@ -139,6 +139,30 @@ public enum Limits {
     public static let titleLength = 500
     public static let bodyLength = 200_000
     public static let documentBytes = 2_000_000
+    /// Combining marks one character may carry: Arabic stacks a shadda, a vowel and a
+    /// maddah at most; a name of thousands of marks on one letter draws over its neighbours.
+    public static let marksPerCharacter = 4
+
+    /// Whether a text fits `limit` characters as a reader counts them, and also in scalars
+    /// (4 a character) and UTF-8 bytes (16 a character), with no character carrying more
+    /// than `marksPerCharacter` combining marks: a limit in graphemes alone let a 60 KB
+    /// name made of marks through (issue 12).
+    public static func fits(_ text: String, limit: Int) -> Bool {
+        let scalars = limit.multipliedReportingOverflow(by: 4)
+        let bytes = limit.multipliedReportingOverflow(by: 16)
+        guard bytes.overflow || text.utf8.count <= bytes.partialValue, scalars.overflow || text.unicodeScalars.count <= scalars.partialValue,
+            text.count <= limit
+        else { return false }
+        // Only a character of several scalars can carry marks.
+        if text.unicodeScalars.count == text.count { return true }
+        for c in text where c.unicodeScalars.count > marksPerCharacter {
+            let marks = c.unicodeScalars.filter {
+                [.nonspacingMark, .spacingMark, .enclosingMark].contains($0.properties.generalCategory)
+            }.count
+            if marks > marksPerCharacter { return false }
+        }
+        return true
+    }
 
     /// A validated display name, cleaned by `NameText` (direction marks removed, joiners
     /// kept inside words, embeddings and overrides inside the name refused), not empty,

@@ -44,7 +44,7 @@ public enum DocumentParser {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Line(trimTrailing(String($0))) }
         guard let titleIndex = lines.firstIndex(where: { !$0.isBlank }) else { throw .empty }
         guard let title = titleText(lines[titleIndex]) else { throw .missingTitle(line: titleIndex + 1) }
-        guard title.count <= Limits.titleLength else {
+        guard Limits.fits(title, limit: Limits.titleLength) else {
             throw .titleTooLong(line: titleIndex + 1, limit: Limits.titleLength)
         }
 
@@ -106,7 +106,7 @@ public enum DocumentParser {
             }
             let name = stripFinalStops(cleaned.text)
             guard !name.isEmpty else { throw .emptyName(line: lineNo) }
-            guard name.count <= Limits.nameLength else { throw .nameTooLong(line: lineNo, limit: Limits.nameLength) }
+            guard Limits.fits(name, limit: Limits.nameLength) else { throw .nameTooLong(line: lineNo, limit: Limits.nameLength) }
             let removed = prefix.skipped + cleaned.removed.map { $0.shifted(by: prefix.nameStart) }
             if !removed.isEmpty { warnings.append(DocumentWarning(line: lineNo, kind: .removedInvisible(removed))) }
             let number = prefix.number
@@ -121,7 +121,7 @@ public enum DocumentParser {
         }
 
         let body = paragraphs(lines[(titleIndex + 1)..<listStart].map { $0.isBlank ? "" : $0.text })
-        guard body.count <= Limits.bodyLength else { throw .bodyTooLong(limit: Limits.bodyLength) }
+        guard Limits.fits(body, limit: Limits.bodyLength) else { throw .bodyTooLong(limit: Limits.bodyLength) }
         let paragraphCount = body.isEmpty ? 0 : body.components(separatedBy: "\n\n").count
         return ParsedDocument(
             document: StatementDocument(title: title, body: body, signatories: items),

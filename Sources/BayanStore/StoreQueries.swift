@@ -44,8 +44,8 @@ extension SQLStore {
         }
         let title = Limits.cleanedText(title)
         guard !title.isEmpty else { throw StoreError.domain(.emptyName(field: "title")) }
-        guard title.count <= Limits.titleLength else { throw StoreError.domain(.fieldTooLong(field: "title", limit: Limits.titleLength)) }
-        guard body.count <= Limits.bodyLength else { throw StoreError.domain(.fieldTooLong(field: "body", limit: Limits.bodyLength)) }
+        guard Limits.fits(title, limit: Limits.titleLength) else { throw StoreError.domain(.fieldTooLong(field: "title", limit: Limits.titleLength)) }
+        guard Limits.fits(body, limit: Limits.bodyLength) else { throw StoreError.domain(.fieldTooLong(field: "body", limit: Limits.bodyLength)) }
         let record = StatementRecord(
             id: env.newID(), slug: slug.value, state: .draft, language: language,
             foundingOrder: .arabic, createdAt: at, publishedAt: nil)

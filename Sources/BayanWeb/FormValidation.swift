@@ -50,7 +50,7 @@ struct FormValidation {
             return nil
         }
         let value = String(raw[first...last])
-        if value.count > limit {
+        if !Limits.fits(value, limit: limit) {
             errors.append("\(lang.text("error.tooLong")): \(label) (≤ \(limit))")
             return nil
         }

@@ -350,3 +350,20 @@ import Testing
         }
     }
 }
+
+/// Issue 12: limits count what a reader sees, and what a name weighs.
+@Suite struct TextLimits {
+    @Test func aNameOfStackedMarksOrTooManyBytesIsTooLong() {
+        let stacked = "ب" + String(repeating: "\u{0651}", count: 30_000)  // one letter, 30,000 shaddas
+        #expect(stacked.count == 1)
+        #expect(!Limits.fits(stacked, limit: Limits.nameLength))
+        #expect(throws: NameProblem.tooLong(limit: Limits.nameLength)) { try NameText.clean(stacked) }
+        // Arabic with its real marks fits: shadda, fatha and a maddah on one letter.
+        #expect(Limits.fits("مُحَمَّدٌ آمِنٌ", limit: 20))
+        #expect(Limits.fits("بّْ", limit: 3))
+        #expect(!Limits.fits("ب\u{0651}\u{064E}\u{0653}\u{0652}\u{0650}", limit: 10))
+        #expect(Limits.fits(String(repeating: "ن", count: 300), limit: 300))
+        #expect(!Limits.fits(String(repeating: "ن", count: 301), limit: 300))
+        #expect(throws: NameProblem.noVisibleLetter) { try NameText.clean("\u{0651}\u{0651}") }
+    }
+}
