@@ -18,7 +18,6 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let host = self.host ?? Settings.reader.string(forKey: "bayan.host", default: "127.0.0.1")
         let port = self.port ?? Settings.reader.int(forKey: "bayan.port", default: 8080)
-        let directory = dataOptions.directory
         // Every link Bayan mails is made from this, never from a request's Host header;
         // checked before the store opens, so a refusal leaves nothing half-started.
         let smtp = Settings.reader.string(forKey: "bayan.smtp.url", isSecret: true)
@@ -33,7 +32,26 @@ struct Serve: AsyncParsableCommand {
                 "BAYAN_PUBLIC_URL must be set when BAYAN_SMTP_URL is: the address people reach Bayan at "
                     + "(such as https://bayan.example.org), from which every link in mail is made")
         }
+        // The relay's URL is read now too: a malformed one stops the start here.
+        let mailConfiguration = try smtp.map { url in
+            try SMTPConfiguration(
+                url: url, from: Settings.reader.string(forKey: "bayan.mail.from", default: "bayan@localhost"),
+                trustedCertificatePath: Settings.reader.string(forKey: "bayan.smtp.ca.file"))
+        }
         let store = try await dataOptions.openStore()
+        do {
+            try await serve(store: store, host: host, port: port, publicURL: publicURL, mail: mailConfiguration)
+        } catch {
+            // Closed on every path: a store left open is a crash in debug builds.
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    func serve(store: SQLStore, host: String, port: Int, publicURL: String?, mail mailConfiguration: SMTPConfiguration?) async throws {
+        let directory = dataOptions.directory
+        let smtp = mailConfiguration
         var logger = Logger(label: "bayan")
         logger.logLevel = .notice
         // Cookies are `Secure` when people reach Bayan over https (BAYAN_PUBLIC_URL), and
@@ -79,11 +97,8 @@ struct Serve: AsyncParsableCommand {
                         """.utf8))
             })
         var services: [any Service] = []
-        if let smtp {
-            let from = Settings.reader.string(forKey: "bayan.mail.from", default: "bayan@localhost")
-            let client = SMTPClient(
-                configuration: try SMTPConfiguration(
-                    url: smtp, from: from, trustedCertificatePath: Settings.reader.string(forKey: "bayan.smtp.ca.file")))
+        if let mailConfiguration {
+            let client = SMTPClient(configuration: mailConfiguration)
             services.append(
                 OutboxService(
                     store: store, client: client, logger: logger,
@@ -92,6 +107,5 @@ struct Serve: AsyncParsableCommand {
         // The web server and the outbox service stop together on SIGTERM/SIGINT.
         let group = ServiceGroup(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
-        await store.close()
     }
 }

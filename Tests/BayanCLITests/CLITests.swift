@@ -214,6 +214,15 @@ import Testing
         let malformed = try BayanBinary.run(
             ["serve", "--port", "0", "--data", dir.file("d")], environment: relay.merging(["BAYAN_PUBLIC_URL": "bayan.example.org"]) { $1 })
         #expect(malformed.status != 0 && malformed.stderr.contains("is not an http(s) address"))
+        // A malformed relay URL, or credentials without TLS, stop the start with a message
+        // (they used to be read after the store opened, and crashed a debug build).
+        for url in ["http://relay.example.org", "smtp://user:pw@127.0.0.1:25?starttls=off"] {
+            let refused = try BayanBinary.run(
+                ["serve", "--port", "0", "--data", dir.file("d")],
+                environment: ["BAYAN_SMTP_URL": url, "BAYAN_PUBLIC_URL": "https://bayan.example.org"])
+            #expect(refused.status == 1 && refused.stderr.contains("SMTP configuration"), "\(url): \(refused.stderr)")
+            #expect(!refused.stderr.contains("Assertion failed"))
+        }
     }
 
     @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {
