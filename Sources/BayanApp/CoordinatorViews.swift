@@ -14,9 +14,11 @@ public struct PageWindow: Sendable, Equatable {
     public init(requested: Int, size: Int, total: Int) {
         self.size = max(1, size)
         self.total = max(0, total)
-        let last = max(1, (self.total + self.size - 1) / self.size)
-        self.number = min(max(1, requested), last)
+        self.number = min(max(1, requested), max(1, (self.total + self.size - 1) / self.size))
     }
+
+    /// How many pages there are; an empty list is one empty page.
+    public var pageCount: Int { max(1, (total + size - 1) / size) }
 
     public var offset: Int { (number - 1) * size }
     public var previous: Int? { number > 1 ? number - 1 : nil }

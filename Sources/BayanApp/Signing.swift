@@ -88,7 +88,8 @@ public struct Signing: Sendable {
             throw AppError(error)
         }
         if let refusal = invitation.refusal(at: now()) {
-            if let (privateToken, _) = try await earlierSignOn(invitationToken: token) { return .signed(privateToken: privateToken) }
+            let privateToken = try await tokens.derive("signer", from: token)
+            if try await signedWith(privateToken: privateToken) != nil { return .signed(privateToken: privateToken) }
             throw AppError(.gone, "invite.\(refusal.rawValue)", "this invitation link is \(refusal.rawValue)")
         }
         return try await attempt { () async throws(StoreError) in
@@ -103,15 +104,16 @@ public struct Signing: Sendable {
     /// that already signed `.conflict`, a link that cannot be used `.gone`.
     public func signOn(invitationToken token: String, _ request: SignOnRequest) async throws(AppError) -> SignOnOutcome {
         let store = self.store
-        if let outcome = try await retried(invitationToken: token, request) { return outcome }
+        // Derived once: the link this sign-on gives, and the one an earlier send made.
+        let privateToken = try await tokens.derive("signer", from: token)
+        if let outcome = try await retried(privateToken: privateToken, request) { return outcome }
         guard case .form(let invitation, _, _) = try await open(invitationToken: token, markOpened: false) else {
             // Signed between the two reads: answered as a retry.
-            guard let outcome = try await retried(invitationToken: token, request) else {
+            guard let outcome = try await retried(privateToken: privateToken, request) else {
                 throw AppError(.gone, "invite.used", "this invitation link is used")
             }
             return outcome
         }
-        let privateToken = try await tokens.derive("signer", from: token)
         do {
             _ = try await store.signOn(
                 invitationID: invitation.id,
@@ -121,7 +123,7 @@ public struct Signing: Sendable {
                 signerTokenHash: Tokens.hash(privateToken))
         } catch {
             // The same form sent twice at once: the other request signed first.
-            if case .invitation(.used) = error, let outcome = try await retried(invitationToken: token, request) { return outcome }
+            if case .invitation(.used) = error, let outcome = try await retried(privateToken: privateToken, request) { return outcome }
             if case .invitation(let refusal) = error {
                 throw AppError(.gone, "invite.\(refusal.rawValue)", error.description)
             }
@@ -169,22 +171,18 @@ public struct Signing: Sendable {
         }
     }
 
-    /// The sign-on this invitation made, if its private link is the one the invitation
-    /// token derives (a coordinator's re-invitation replaces that link).
-    func earlierSignOn(invitationToken token: String) async throws(AppError) -> (String, Endorsement)? {
-        let privateToken = try await tokens.derive("signer", from: token)
-        do {
-            let (_, e) = try await store.endorsement(signerTokenHash: Tokens.hash(privateToken))
-            return (privateToken, e)
-        } catch {
+    /// The sign-on an invitation made, found by the private link its token derives (nil when
+    /// it has not signed, or a coordinator's re-invitation has replaced that link).
+    func signedWith(privateToken: String) async throws(AppError) -> Endorsement? {
+        do { return try await store.endorsement(signerTokenHash: Tokens.hash(privateToken)).1 } catch {
             if case .notFound = error { return nil }
             throw AppError(error)
         }
     }
 
     /// The answer to a sign-on sent again after it signed, or nil when it has not signed.
-    func retried(invitationToken token: String, _ request: SignOnRequest) async throws(AppError) -> SignOnOutcome? {
-        guard let (privateToken, e) = try await earlierSignOn(invitationToken: token) else { return nil }
+    func retried(privateToken: String, _ request: SignOnRequest) async throws(AppError) -> SignOnOutcome? {
+        guard let e = try await signedWith(privateToken: privateToken) else { return nil }
         return request.matches(e) ? .repeated(privateToken: privateToken) : .differs(privateToken: privateToken)
     }
 }

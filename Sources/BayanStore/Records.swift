@@ -94,13 +94,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A form's one-use key came back with other content.
     case submissionReused
 
-    /// Whether the person who asked caused this (a refusal to show them), as opposed to a
-    /// failure of the server (to log, with a generic page).
-    public var isRefusal: Bool {
-        if case .database = self { return false }
-        return true
-    }
-
     public var description: String {
         switch self {
         case .notFound(let what): "not found: \(what)"

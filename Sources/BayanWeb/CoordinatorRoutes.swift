@@ -282,7 +282,7 @@ struct CoordinatorRoutes {
             .map { ["to": $0.rawValue, "label": lang.text("to.\($0.rawValue)"), "isPublish": $0 == .published && s.publishedAt == nil] }
         var queue: [String: Any] = [
             "waiting": window.total, "page": window.number,
-            "pages": max(1, (window.total + window.size - 1) / window.size),
+            "pages": window.pageCount,
         ]
         if let previous = window.previous { queue["previous"] = previous }
         if let next = window.next { queue["next"] = next }
@@ -490,7 +490,7 @@ struct CoordinatorRoutes {
         return Response(
             status: .ok,
             headers: [
-                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+                .contentType: "text/csv; charset=utf-8",
                 .contentDisposition: "attachment; filename=\"\(s.slug)-contacts.csv\"",
             ],
             body: .init(byteBuffer: ByteBuffer(string: csv)))

@@ -31,14 +31,16 @@ struct Form: Sendable {
     /// Reads the request body as a form: over `byteLimit` is a 413, a broken encoding a
     /// 400, each with a message in the visitor's language.
     static func read(_ request: Request) async throws -> Form {
-        let lang = Page.language(of: request)
+        // The language is negotiated only to refuse: this runs on every sign-on.
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: byteLimit)
         } catch {
-            throw HTTPError(.contentTooLarge, message: lang.text("error.formTooLarge"))
+            throw HTTPError(.contentTooLarge, message: Page.language(of: request).text("error.formTooLarge"))
         }
-        guard let form = parse(String(buffer: buffer)) else { throw HTTPError(.badRequest, message: lang.text("error.encoding")) }
+        guard let form = parse(String(buffer: buffer)) else {
+            throw HTTPError(.badRequest, message: Page.language(of: request).text("error.encoding"))
+        }
         return form
     }
 }

@@ -51,7 +51,6 @@ struct Serve: AsyncParsableCommand {
 
     func serve(store: SQLStore, host: String, port: Int, publicURL: String?, mail mailConfiguration: SMTPConfiguration?) async throws {
         let directory = dataOptions.directory
-        let smtp = mailConfiguration
         var logger = Logger(label: "bayan")
         logger.logLevel = .notice
         // Cookies are `Secure` when people reach Bayan over https (BAYAN_PUBLIC_URL), and
@@ -63,7 +62,7 @@ struct Serve: AsyncParsableCommand {
         let hasCoordinator = try await !store.coordinators().isEmpty
         var configuration = AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure)
         configuration.publicURL = publicURL
-        configuration.mailEnabled = smtp != nil
+        configuration.mailEnabled = mailConfiguration != nil
         // The defaults are JoinPolicy's own: defined once.
         let defaults = JoinPolicy()
         configuration.joining = JoinPolicy(
@@ -80,7 +79,7 @@ struct Serve: AsyncParsableCommand {
                     ? "Coordinators sign in at http://\(host):\(boundPort)/login"
                     : "Create the first coordinator:  swift run -c release bayan coordinator create --email you@example.org --data \(directory)"
                 let mail =
-                    smtp == nil
+                    mailConfiguration == nil
                     ? "No SMTP relay (BAYAN_SMTP_URL): confirmation emails are not sent; coordinators approve individuals by hand."
                     : "Emails go through the SMTP relay in BAYAN_SMTP_URL."
                 FileHandle.standardOutput.write(

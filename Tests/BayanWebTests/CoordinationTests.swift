@@ -523,6 +523,12 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             #expect(try await b.signIn("admin@example.org") == .seeOther)
             let csv = try await b.request("/c/s/big/export.csv")
             #expect(csv.status == .ok && csv.body.contains("p1233@example.org") && csv.body.components(separatedBy: "\r\n").count == 1237)
+            // The contacts are never kept by a browser or a shared cache.
+            try await b.client.execute(
+                uri: "/c/s/big/export.csv", method: .get, headers: [.cookie: b.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+            ) { response in
+                #expect(response.status == .ok && response.headers[.cacheControl] == "no-store")
+            }
         }
     }
 }

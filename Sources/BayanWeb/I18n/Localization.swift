@@ -85,11 +85,13 @@ public enum Translations {
     static let tables: [UILanguage: [String: String]] = (try? loaded.get()) ?? [:]
 
     // Built once: every page render needs them.
-    static let templateTables: [UILanguage: [String: String]] = Dictionary(
-        uniqueKeysWithValues: UILanguage.allCases.map { lang in
-            let keys = Set(tables.values.flatMap(\.keys))
-            return (lang, Dictionary(uniqueKeysWithValues: keys.map { ($0.replacingOccurrences(of: ".", with: "_"), lang.text($0)) }))
-        })
+    static let templateTables: [UILanguage: [String: String]] = {
+        let keys = Set(tables.values.flatMap(\.keys))
+        return Dictionary(
+            uniqueKeysWithValues: UILanguage.allCases.map { lang in
+                (lang, Dictionary(uniqueKeysWithValues: keys.map { ($0.replacingOccurrences(of: ".", with: "_"), lang.text($0)) }))
+            })
+    }()
 
     /// Every language's table, checked to define the same keys: a key missing from one
     /// language is an error, not a silent fallback.
@@ -113,7 +115,4 @@ public enum Translations {
         }
         return tables
     }
-
-    /// The keys every language defines.
-    public static var keys: Set<String> { Set(tables[.ar, default: [:]].keys) }
 }
