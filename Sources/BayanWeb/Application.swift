@@ -1,4 +1,5 @@
 import BayanApp
+import BayanCore
 import BayanStore
 import Foundation
 import Hummingbird
@@ -25,6 +26,9 @@ public struct AppConfiguration: Sendable {
     /// The clock of sessions, invitations and their expiry: the store's, so both agree
     /// (tests pass a fixed one). The join form's fill-time check keeps the wall clock.
     public var clock: @Sendable () -> Date = { Date() }
+    /// Proxies whose `X-Forwarded-For` is believed (`BAYAN_TRUSTED_PROXIES`); empty: the
+    /// connection's peer is the client, whatever headers say.
+    public var trustedProxies: [IPNetwork] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
@@ -53,7 +57,8 @@ public func buildApplication(
     let router = buildRouter(
         store: store, logger: logger, secureCookies: configuration.secureCookies,
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
-        joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address)
+        joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
+        trustedProxies: configuration.trustedProxies)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
@@ -68,12 +73,13 @@ public func buildApplication(
 func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
-    address: PublicAddress = PublicAddress("http://127.0.0.1")
-) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+    address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = []
+) -> Router<BayanRequestContext> {
+    let router = Router(context: BayanRequestContext.self)
     let tokens = DerivedTokens(store: store)
     router.add(middleware: SecurityHeadersMiddleware(hsts: address.base.hasPrefix("https://")))
     router.add(middleware: ErrorPageMiddleware())
+    router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     PublicRoutes(store: store, cache: cache, address: address).add(to: router)
     JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens, address: address).add(to: router)
     CoordinatorRoutes(

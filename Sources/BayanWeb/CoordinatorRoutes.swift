@@ -18,37 +18,48 @@ struct CoordinatorRoutes {
     /// Where the invitation links shown to copy point.
     let address: PublicAddress
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<BayanRequestContext>) {
         router.get("/login") { request, _ in try await loginPage(request) }
         router.post("/login") { request, _ in try await login(request) }
         router.post("/logout") { request, _ in try await logout(request) }
-        router.get("/c") { request, _ in try await signedIn(request) { user, session in try await dashboard(request, user, session) } }
-        router.post("/c/statements") { request, _ in
-            try await signedIn(request) { user, session in try await createStatement(request, user, session) }
+        // Everything under /c needs a session: one middleware for the whole area.
+        let area = router.group("c").add(middleware: SignedInMiddleware(auth: auth))
+        area.get { request, context in
+            let user = try context.requireSignedIn()
+            return try await dashboard(request, user.coordinator, user.session)
+        }
+        area.post("statements") { request, context in
+            let user = try context.requireSignedIn()
+            return try await createStatement(request, user.coordinator, user.session)
         }
         // The directory is shared by every statement, so it is the admins' (README).
-        router.get("/c/directory") { request, _ in try await admin(request) { user, session in try await directory(request, user, session) } }
-        router.post("/c/directory") { request, _ in
-            try await admin(request) { user, session in try await saveOrganization(request, user, session) }
-        }
-        router.get("/c/s/:slug") { request, context in
+        area.group("directory").add(middleware: AdminOnlyMiddleware())
+            .get { request, context in
+                let user = try context.requireSignedIn()
+                return try await directory(request, user.coordinator, user.session)
+            }
+            .post { request, context in
+                let user = try context.requireSignedIn()
+                return try await saveOrganization(request, user.coordinator, user.session)
+            }
+        area.get("s/:slug") { request, context in
             try await managed(request, context) { session, s in try await statementPage(request, session, s) }
         }
-        router.get("/c/s/:slug/log") { request, context in
+        area.get("s/:slug/log") { request, context in
             try await managed(request, context) { _, s in try await logPage(request, s.record) }
         }
-        router.get("/c/s/:slug/export.csv") { request, context in
+        area.get("s/:slug/export.csv") { request, context in
             try await managed(request, context) { _, s in try await contactsExport(s.record) }
         }
-        router.get("/c/s/:slug/diff") { request, context in
+        area.get("s/:slug/diff") { request, context in
             try await managed(request, context) { _, s in try await diffPage(request, s.record) }
         }
-        router.post("/c/s/:slug/:action") { request, context in
+        area.post("s/:slug/:action") { request, context in
             try await managedPost(request, context) { session, s, form in
                 try await statementAction(request, context.parameters.get("action") ?? "", session, s, form)
             }
         }
-        router.post("/c/s/:slug/:action/:id/:op") { request, context in
+        area.post("s/:slug/:action/:id/:op") { request, context in
             try await managedPost(request, context) { session, s, form in
                 try await itemAction(
                     request, kind: context.parameters.get("action") ?? "", id: context.parameters.get("id") ?? "",
@@ -59,36 +70,20 @@ struct CoordinatorRoutes {
 
     // MARK: - Access
 
-    func signedIn(_ request: Request, _ body: (Coordinator, Session) async throws -> Response) async throws -> Response {
-        guard let (user, session) = try await auth.current(request) else { return Page.redirect("/login") }
-        return try await body(user, session)
-    }
-
-    /// As `signedIn`, for an instance admin only: other coordinators get a 403 page.
-    func admin(_ request: Request, _ body: (Coordinator, Session) async throws -> Response) async throws -> Response {
-        try await signedIn(request) { user, session in
-            guard user.role == .admin, !user.disabled else {
-                throw HTTPError(.forbidden, message: Page.language(of: request).text("error.forbidden"))
-            }
-            return try await body(user, session)
-        }
-    }
-
     /// Loads a statement the signed-in coordinator manages: 404 when it does not exist,
     /// 403 when it belongs to others (the access rule is `Coordination.manage`'s).
     func managed(
-        _ request: Request, _ context: BasicRequestContext,
+        _ request: Request, _ context: BayanRequestContext,
         _ body: (Session, ManagedStatement) async throws -> Response
     ) async throws -> Response {
-        try await signedIn(request) { user, session in
-            let slug = try context.parameters.require("slug")
-            do {
-                return try await body(session, try await app.manage(slug: slug, by: .coordinator(user)))
-            } catch let error as AppError where error.code == .notFound {
-                throw HTTPError(.notFound)
-            } catch let error as AppError where error.code == .forbidden {
-                throw HTTPError(.forbidden, message: Page.language(of: request).text(error.messageKey))
-            }
+        let user = try context.requireSignedIn()
+        let slug = try context.parameters.require("slug")
+        do {
+            return try await body(user.session, try await app.manage(slug: slug, by: .coordinator(user.coordinator)))
+        } catch let error as AppError where error.code == .notFound {
+            throw HTTPError(.notFound)
+        } catch let error as AppError where error.code == .forbidden {
+            throw HTTPError(.forbidden, message: Page.language(of: request).text(error.messageKey))
         }
     }
 
@@ -99,7 +94,7 @@ struct CoordinatorRoutes {
     /// again change nothing); the same key with other content is refused. The invitation
     /// form keeps its key in the same transaction as the batch it creates.
     func managedPost(
-        _ request: Request, _ context: BasicRequestContext,
+        _ request: Request, _ context: BayanRequestContext,
         _ body: (Session, ManagedStatement, Form) async throws -> Response
     ) async throws -> Response {
         let form = try await Form.read(request)

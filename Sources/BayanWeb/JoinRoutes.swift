@@ -23,9 +23,9 @@ struct JoinRoutes {
     /// Where the links in mail point (never the request's Host).
     let address: PublicAddress
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<BayanRequestContext>) {
         router.get("/s/:slug/join") { request, context in try await joinPage(request, slug: context.parameters.require("slug")) }
-        router.post("/s/:slug/join") { request, context in try await join(request, slug: context.parameters.require("slug")) }
+        router.post("/s/:slug/join") { request, context in try await join(request, context, slug: context.parameters.require("slug")) }
         if policy.benchmarkFloorRoute {
             // The floor of the HTTP stack for benchmarks: the same form parsed, nothing stored.
             router.post("/s/:slug/join-floor") { request, _ in
@@ -35,7 +35,9 @@ struct JoinRoutes {
                     body: .init(byteBuffer: ByteBuffer(string: form["name"].isEmpty ? "empty" : "parsed")))
             }
         }
-        router.post("/s/:slug/join/resend") { request, context in try await resend(request, slug: context.parameters.require("slug")) }
+        router.post("/s/:slug/join/resend") { request, context in
+            try await resend(request, context, slug: context.parameters.require("slug"))
+        }
         router.get("/confirm/:token") { request, context in try await confirmPage(request, token: context.parameters.require("token")) }
         router.post("/confirm/:token") { request, context in try await confirm(request, token: context.parameters.require("token")) }
     }
@@ -93,14 +95,7 @@ struct JoinRoutes {
         return response
     }
 
-    /// The client address for rate limiting: the first X-Forwarded-For hop (set by the
-    /// proxy in front), else one shared bucket for direct connections.
-    func address(of request: Request) -> String {
-        request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").first
-            .map { $0.trimmingCharacters(in: .whitespaces) } ?? "direct"
-    }
-
-    func join(_ request: Request, slug: String) async throws -> Response {
+    func join(_ request: Request, _ context: BayanRequestContext, slug: String) async throws -> Response {
         let form = try await Form.read(request)
         let (statement, current) = try await published(slug)
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
@@ -115,7 +110,7 @@ struct JoinRoutes {
         let elapsed = Date().timeIntervalSince(issued)
         guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
         guard elapsed < 86_400 else { return try await refuse("join.expired", .unprocessableContent) }
-        guard try await store.allow(bucket: "join-ip:\(address(of: request))", window: 3600, limit: policy.perAddressPerHour),
+        guard try await store.allow(bucket: "join-ip:\(context.clientKey)", window: 3600, limit: policy.perAddressPerHour),
             try await store.allow(bucket: "join-statement:\(statement.id)", window: 60, limit: policy.perStatementPerMinute)
         else {
             return try await refuse("join.rateLimited", .tooManyRequests)
@@ -200,7 +195,7 @@ struct JoinRoutes {
     /// The links are derived from the resend form's stamp and the address, so the button
     /// pressed twice writes one mail; new links supersede those of the lost mail. At most
     /// three mails an hour go to one address for one statement, and the join limits apply.
-    func resend(_ request: Request, slug: String) async throws -> Response {
+    func resend(_ request: Request, _ context: BayanRequestContext, slug: String) async throws -> Response {
         let form = try await Form.read(request)
         let (statement, current) = try await published(slug)
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
@@ -215,7 +210,7 @@ struct JoinRoutes {
         guard let email = v.email(form["email"], label: lang.text("join.email")) else {
             return try await joinPage(request, slug: slug, form: form, errors: v.errors, status: .unprocessableContent)
         }
-        guard try await store.allow(bucket: "join-ip:\(address(of: request))", window: 3600, limit: policy.perAddressPerHour) else {
+        guard try await store.allow(bucket: "join-ip:\(context.clientKey)", window: 3600, limit: policy.perAddressPerHour) else {
             return try await refuse("join.rateLimited", .tooManyRequests)
         }
         guard try await store.allow(bucket: "resend:\(statement.id):\(Tokens.hash(email))", window: 3600, limit: 3) else {

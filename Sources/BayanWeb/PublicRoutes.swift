@@ -13,7 +13,7 @@ struct PublicRoutes {
     /// Where the feed's links point (never the request's Host).
     let address: PublicAddress
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<BayanRequestContext>) {
         router.get("/") { request, _ in
             let lang = Page.language(of: request)
             return try await cache.respond(to: request, key: "home|\(lang.rawValue)", generation: store.changeCount, revision: nil) {

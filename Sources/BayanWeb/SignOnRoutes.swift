@@ -17,7 +17,7 @@ struct SignOnRoutes {
     /// Where the private link shown to the signer points.
     let address: PublicAddress
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<BayanRequestContext>) {
         router.get("/i/:token") { request, context in try await signOnPage(request, token: context.parameters.require("token")) }
         router.post("/i/:token") { request, context in try await signOn(request, token: context.parameters.require("token")) }
         router.get("/e/:token") { request, context in try await signerPage(request, token: context.parameters.require("token")) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BayanCore
 import BayanMail
 import BayanStore
 import BayanWeb
@@ -32,6 +33,12 @@ struct Serve: AsyncParsableCommand {
                 "BAYAN_PUBLIC_URL must be set when BAYAN_SMTP_URL is: the address people reach Bayan at "
                     + "(such as https://bayan.example.org), from which every link in mail is made")
         }
+        // Only these proxies' X-Forwarded-For is believed; a typo stops the start.
+        let trustedProxies: [IPNetwork]
+        switch IPNetwork.list(Settings.reader.string(forKey: "bayan.trusted.proxies", default: "")) {
+        case .success(let networks): trustedProxies = networks
+        case .failure(let error): throw CLIError("BAYAN_TRUSTED_PROXIES: \(error)")
+        }
         // The relay's URL is read now too: a malformed one stops the start here.
         let mailConfiguration = try smtp.map { url in
             try SMTPConfiguration(
@@ -40,7 +47,8 @@ struct Serve: AsyncParsableCommand {
         }
         let store = try await dataOptions.openStore()
         do {
-            try await serve(store: store, host: host, port: port, publicURL: publicURL, mail: mailConfiguration)
+            try await serve(
+                store: store, host: host, port: port, publicURL: publicURL, trustedProxies: trustedProxies, mail: mailConfiguration)
         } catch {
             // Closed on every path: a store left open is a crash in debug builds.
             await store.close()
@@ -49,7 +57,9 @@ struct Serve: AsyncParsableCommand {
         await store.close()
     }
 
-    func serve(store: SQLStore, host: String, port: Int, publicURL: String?, mail mailConfiguration: SMTPConfiguration?) async throws {
+    func serve(
+        store: SQLStore, host: String, port: Int, publicURL: String?, trustedProxies: [IPNetwork], mail mailConfiguration: SMTPConfiguration?
+    ) async throws {
         let directory = dataOptions.directory
         var logger = Logger(label: "bayan")
         logger.logLevel = .notice
@@ -62,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         let hasCoordinator = try await !store.coordinators().isEmpty
         var configuration = AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure)
         configuration.publicURL = publicURL
+        configuration.trustedProxies = trustedProxies
         configuration.mailEnabled = mailConfiguration != nil
         // The defaults are JoinPolicy's own: defined once.
         let defaults = JoinPolicy()

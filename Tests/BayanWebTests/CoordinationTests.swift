@@ -74,7 +74,10 @@ struct Fixture {
         return Fixture(store: store, dir: dir)
     }
 
+    /// Runs `body` against the app in process (`.router`), or over real loopback HTTP
+    /// (`.live`) where a test needs a socket peer.
     func run(
+        _ testing: TestingSetup = .router,
         configure: (inout AppConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (Browser, SQLStore) async throws -> Void
     ) async throws {
@@ -82,7 +85,7 @@ struct Fixture {
         configure(&configuration)
         let app = try buildApplication(configuration, store: store, logger: Logger(label: "test"))
         let store = self.store
-        do { try await app.test(.router) { client in try await body(Browser(client), store) } } catch {
+        do { try await app.test(testing) { client in try await body(Browser(client), store) } } catch {
             await store.close()
             dir.remove()
             throw error

@@ -72,6 +72,49 @@ import Testing
         }
     }
 
+    /// Issue 12, finding 2: over real loopback HTTP, a new forged `X-Forwarded-For` per
+    /// request no longer escapes the per-address limit; from a trusted proxy, the hop it
+    /// appended is the client, so people behind it have their own budgets.
+    @Test func aForgedForwardedForDoesNotEscapeTheLimitButATrustedProxysHopCounts() async throws {
+        try await Fixture.make().run(
+            .live,
+            configure: {
+                $0.joining.minimumFillSeconds = 0
+                $0.joining.perAddressPerHour = 2
+            }
+        ) { (b: Browser, store: SQLStore) async throws in
+            _ = try await Self.published(store)
+            var statuses: [HTTPResponse.Status] = []
+            for i in 1...3 {
+                let forged: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "203.0.113.\(i)"]
+                statuses.append(
+                    try await b.request("/s/pub/join", method: .post, form: try await Self.form(b, email: "f\(i)@example.org"), headers: forged)
+                        .status)
+            }
+            #expect(statuses == [.ok, .ok, .tooManyRequests])
+        }
+        try await Fixture.make().run(
+            .live,
+            configure: {
+                $0.joining.minimumFillSeconds = 0
+                $0.joining.perAddressPerHour = 2
+                $0.trustedProxies = [IPNetwork("127.0.0.0/8")!]
+            }
+        ) { (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            var statuses: [HTTPResponse.Status] = []
+            // Each person sends a made-up left entry; nginx appended their real address.
+            for (i, hops) in ["9.9.9.9, 198.51.100.1", "8.8.8.8, 198.51.100.1", "7.7.7.7, 198.51.100.1", "198.51.100.2"].enumerated() {
+                let headers: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: hops]
+                statuses.append(
+                    try await b.request("/s/pub/join", method: .post, form: try await Self.form(b, email: "p\(i)@example.org"), headers: headers)
+                        .status)
+            }
+            #expect(statuses == [.ok, .ok, .tooManyRequests, .ok])
+            #expect(try await Self.individuals(store, id) == 3)
+        }
+    }
+
     @Test func theConfirmationMailIsInTheJoinersLanguageThenTheStatementsOwn() {
         let urls = (confirm: "https://bayan.example/confirm/abc", own: "https://bayan.example/e/xyz")
         let english = Mail.confirmation(lang: .en, statementLanguage: .ar, title: "بيان", confirmURL: urls.confirm, privateURL: urls.own)

@@ -87,7 +87,8 @@ def main():
     data = os.path.join(tmp, "d")
     env = dict(os.environ, BAYAN_SMTP_URL=f"smtp://bayan:s3cret@127.0.0.1:{smtp_port}?starttls=required",
                BAYAN_SMTP_CA_FILE=cert, BAYAN_MAIL_FROM="bayan@example.org", BAYAN_JOIN_MIN_SECONDS="1",
-               BAYAN_MAIL_RETRY_SECONDS="1", BAYAN_JOIN_PER_ADDRESS_PER_HOUR="20")
+               BAYAN_MAIL_RETRY_SECONDS="1", BAYAN_JOIN_PER_ADDRESS_PER_HOUR="20",
+               BAYAN_TRUSTED_PROXIES="127.0.0.1")  # this script plays the proxy
     # Links in mail come from the configured public address, required with a relay.
     web_port = free_port()
     env["BAYAN_PUBLIC_URL"] = f"http://127.0.0.1:{web_port}"

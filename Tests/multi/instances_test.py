@@ -39,7 +39,7 @@ def bayan(*args, stdin=None):
 def serve(url):
     # Everything reaching the instances through nginx comes from one address here.
     env = dict(os.environ, BAYAN_JOIN_MIN_SECONDS="0", BAYAN_JOIN_PER_STATEMENT_PER_MINUTE="100000",
-               BAYAN_JOIN_PER_ADDRESS_PER_HOUR="100000")
+               BAYAN_JOIN_PER_ADDRESS_PER_HOUR="100000", BAYAN_TRUSTED_PROXIES="127.0.0.1")
     proc = subprocess.Popen([BAYAN, "serve", "--port", "0", "--database", url], stdout=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline()
     return proc, int(re.search(r":(\d+)/", line).group(1))
