@@ -43,6 +43,7 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case .join(.duplicateEmail): self.init(.conflict, "join.duplicateEmail", error.description)
         case .join(.duplicateOrganization): self.init(.conflict, "error.duplicate", error.description)
         case .join(.notPublished): self.init(.conflict, "join.closed", error.description)
+        case .join(.formUsed): self.init(.conflict, "join.formUsed", error.description)
         case .domain(let domain): self.init(domain)
         case .conflict: self.init(.conflict, "error.state", error.description)
         case .submissionReused: self.init(.formReused, "form.keyReused", error.description)

@@ -14,11 +14,14 @@ public struct OutboxService: Service {
     let pollInterval: Duration
     let retryBase: TimeInterval
     let maximumAttempts: Int
+    /// Mail sent in any hour (`JoinPolicy.mailPerHour`): past it the outbox waits.
+    let perHour: Int
 
     public init(
         store: any Store, client: SMTPClient, logger: Logger = Logger(label: "bayan.mail"),
-        pollInterval: Duration = .seconds(1), retryBase: TimeInterval = 30, maximumAttempts: Int = 10
+        pollInterval: Duration = .seconds(1), retryBase: TimeInterval = 30, maximumAttempts: Int = 10, perHour: Int
     ) {
+        self.perHour = perHour
         self.store = store
         self.client = client
         self.logger = logger
@@ -41,7 +44,7 @@ public struct OutboxService: Service {
     /// One pass over the due messages; returns how many were sent.
     @discardableResult
     public func deliverDue() async throws -> Int {
-        let due = try await store.claimOutbox(limit: 20, lease: 120)
+        let due = try await store.claimOutbox(limit: 20, lease: 120, perHour: perHour)
         var sent = 0
         for message in due {
             let failure: SMTPError?

@@ -54,7 +54,8 @@ public enum DataMigration {
                 ("display_name", false), ("place", false), ("signer_name", false), ("signer_role", false),
                 ("contact", false), ("version_hash", false), ("state", false), ("founding", true), ("number", true),
                 ("visibility", false), ("imported", true), ("name_key", false), ("created_at", true),
-                ("updated_at", true), ("signer_token_hash", false),
+                ("updated_at", true), ("signer_token_hash", false), ("email_key", false), ("confirm_token_hash", false),
+                ("stamp_hash", false),
             ], "id"
         ),
         (

@@ -21,6 +21,7 @@ final class JoinBatcher: Sendable {
         let emailKey: String
         let confirmTokenHash: String?
         let signerTokenHash: String
+        let stampHash: String?
         let mail: OutboxMessage?
         let done: CheckedContinuation<Endorsement, any Error>
     }
@@ -39,7 +40,7 @@ final class JoinBatcher: Sendable {
                     batch.map {
                         (
                             $0.statementID, $0.endorsement, $0.nameKey, $0.emailKey, $0.confirmTokenHash,
-                            $0.signerTokenHash, $0.mail
+                            $0.signerTokenHash, $0.stampHash, $0.mail
                         )
                     })
             } catch {
@@ -51,13 +52,14 @@ final class JoinBatcher: Sendable {
 
     func submit(
         statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
-        signerTokenHash: String, mail: OutboxMessage?
+        signerTokenHash: String, stampHash: String?, mail: OutboxMessage?
     ) async throws -> Endorsement {
         try await withCheckedThrowingContinuation { continuation in
             queue.add(
                 Request(
                     statementID: statementID, endorsement: endorsement, nameKey: nameKey, emailKey: emailKey,
-                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail, done: continuation))
+                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, stampHash: stampHash, mail: mail,
+                    done: continuation))
         }
     }
 }
@@ -65,7 +67,7 @@ final class JoinBatcher: Sendable {
 extension SQLStore {
     typealias JoinRow = (
         statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
-        signerTokenHash: String, mail: OutboxMessage?
+        signerTokenHash: String, stampHash: String?, mail: OutboxMessage?
     )
 
     /// Writes a batch of individual joins in one transaction; each gets its own outcome
@@ -98,6 +100,7 @@ extension SQLStore {
                         [
                             e.id, e.displayName, e.place, e.contact, e.versionHash.hex, e.visibility.rawValue, rows[i].nameKey,
                             String(e.createdAt.millis), rows[i].signerTokenHash, rows[i].emailKey, rows[i].confirmTokenHash,
+                            rows[i].stampHash,
                         ], into: &json)
                 }
                 json.append(UInt8(ascii: "]"))
@@ -117,10 +120,10 @@ extension SQLStore {
                     """
                 let insert: SQLQueryString = """
                     INSERT INTO endorsements (id, statement_id, signer_kind, display_name, place, contact, version_hash, state, founding,
-                      visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash)
+                      visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash, stamp_hash)
                     SELECT j.value ->> 0, \(bind: statementID), 'individual', j.value ->> 1, j.value ->> 2, j.value ->> 3,
                       j.value ->> 4, 'pending', 0, j.value ->> 5, 0, j.value ->> 6, CAST(j.value ->> 7 AS BIGINT),
-                      CAST(j.value ->> 7 AS BIGINT), j.value ->> 8, j.value ->> 9, j.value ->> 10
+                      CAST(j.value ->> 7 AS BIGINT), j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 11
                     FROM
                     """ + " " + source + " " + restQuery
                 let returned = try await db.raw(insert).all()
@@ -147,10 +150,25 @@ extension SQLStore {
                     currentHash = try state.decode(column: "current_hash", as: String?.self).map(ContentHash.init(hex:))
                     if !published || currentHash == nil { refusal = .join(.notPublished) }
                 }
+                // Stamps already used by another submission (a replayed form): whose signer
+                // link holds each, read only when something was refused.
+                var stampHolders: [String: String] = [:]
+                let refusedStamps = indices.filter { !stored.contains(rows[$0].endorsement.id) }.compactMap { rows[$0].stampHash }
+                if !refusedStamps.isEmpty {
+                    for row in try await db.raw(
+                        "SELECT stamp_hash, signer_token_hash FROM endorsements WHERE stamp_hash IN (\(binds: refusedStamps))"
+                    ).all() {
+                        stampHolders[try row.decode(column: "stamp_hash", as: String.self)] =
+                            try row.decode(
+                                column: "signer_token_hash", as: String?.self) ?? ""
+                    }
+                }
                 let joined = indices.filter { i in
                     guard !stored.contains(rows[i].endorsement.id) else { return true }
                     if case .join(.notPublished) = refusal {
                         outcomes[i] = .failure(refusal)
+                    } else if let stamp = rows[i].stampHash, let holder = stampHolders[stamp], holder != rows[i].signerTokenHash {
+                        outcomes[i] = .failure(StoreError.join(.formUsed))
                     } else if rows[i].endorsement.versionHash != currentHash {
                         outcomes[i] = .failure(StoreError.staleVersion)
                     } else {

@@ -24,6 +24,8 @@ public struct OutboxMessage: Sendable, Equatable {
 
 public enum JoinRefusal: String, Sendable, Error {
     case notPublished, duplicateEmail, duplicateOrganization
+    /// The form's stamp was already used by another submission: a replayed form.
+    case formUsed
 }
 
 /// Joining after publication, email confirmation, the outbox and rate limits: everything
@@ -33,7 +35,7 @@ extension SQLStore {
     /// email confirmation), with its confirmation mail in the outbox.
     public func join(
         statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
-        signerTokenHash: String, mail: OutboxMessage?
+        signerTokenHash: String, stampHash: String? = nil, mail: OutboxMessage?
     ) async throws(StoreError) -> Endorsement {
         let env = self.env
         // Individuals, the bulk of a burst, go through the batcher.
@@ -47,7 +49,7 @@ extension SQLStore {
                 return try await joinBatcher.submit(
                     statementID: statementID, endorsement: e, nameKey: CollationKey(name).storageKey,
                     emailKey: emailKey,
-                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, mail: mail)
+                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, stampHash: stampHash, mail: mail)
             }
         }
         return try await Self.wrap {
@@ -59,6 +61,12 @@ extension SQLStore {
                 let current = try await Self.currentAuthoritative(db, statementID: statementID)
                 guard current.contentHash == new.versionHash else { throw StoreError.staleVersion }
                 let at = env.now()
+                if let stampHash,
+                    let holder = try await db.raw("SELECT signer_token_hash FROM endorsements WHERE stamp_hash = \(bind: stampHash)").first(),
+                    try holder.decode(column: "signer_token_hash", as: String?.self) != signerTokenHash
+                {
+                    throw StoreError.join(.formUsed)
+                }
                 if let emailKey,
                     try await db.raw("SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey)")
                         .first() != nil
@@ -83,7 +91,7 @@ extension SQLStore {
                 try await db.raw(
                     """
                     UPDATE endorsements SET signer_token_hash = \(bind: signerTokenHash), email_key = \(bind: emailKey),
-                      confirm_token_hash = \(bind: confirmTokenHash) WHERE id = \(bind: e.id)
+                      confirm_token_hash = \(bind: confirmTokenHash), stamp_hash = \(bind: stampHash) WHERE id = \(bind: e.id)
                     """
                 ).run()
                 if let mail {
@@ -260,10 +268,19 @@ extension SQLStore {
 
     /// Claims up to `limit` due messages for `lease` seconds, so two instances never send
     /// the same message at once; a crashed sender's claim simply expires.
-    public func claimOutbox(limit: Int, lease: TimeInterval) async throws(StoreError) -> [OutboxMessage] {
+    public func claimOutbox(limit: Int, lease: TimeInterval, perHour: Int) async throws(StoreError) -> [OutboxMessage] {
         let now = env.now().millis
         return try await Self.wrap {
             try await self.write { db in
+                // The hourly cap: mail sent in the last hour and mail being sent now count.
+                let busy = try await db.raw(
+                    """
+                    SELECT (SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND sent_at > \(bind: now - 3_600_000))
+                         + (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND claimed_until >= \(bind: now)) AS n
+                    """
+                ).first()!.decode(column: "n", as: Int.self)
+                let limit = min(limit, perHour - busy)
+                guard limit > 0 else { return [] }
                 let rows = try await db.raw(
                     """
                     SELECT id, recipient, subject, body, attempts FROM outbox
@@ -300,14 +317,17 @@ extension SQLStore {
             try await self.write { db in
                 switch outcome {
                 case .sent:
-                    try await db.raw("UPDATE outbox SET sent_at = \(bind: now), attempts = attempts + 1, claimed_until = NULL WHERE id = \(bind: id)")
-                        .run()
+                    // The body held live confirmation and private links: not kept once sent.
+                    try await db.raw(
+                        "UPDATE outbox SET sent_at = \(bind: now), attempts = attempts + 1, claimed_until = NULL, body = '' WHERE id = \(bind: id)"
+                    ).run()
                 case .failed(let error, let retryAfter, let permanent):
                     let next = now + Int64(retryAfter * 1000)
                     try await db.raw(
                         """
                         UPDATE outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = \(bind: String(error.prefix(500))),
-                          next_attempt_at = \(bind: next), failed_at = \(bind: permanent ? now : nil)
+                          next_attempt_at = \(bind: next), failed_at = \(bind: permanent ? now : nil),
+                          body = CASE WHEN \(bind: permanent) THEN '' ELSE body END
                         WHERE id = \(bind: id)
                         """
                     ).run()

@@ -288,6 +288,20 @@ public enum Migrations {
                 ON endorsements FOR EACH ROW EXECUTE FUNCTION bayan_endorsement_tally()
                 """,
             ]),
+        // One-use join forms (issue 12): each join keeps the hash of the form stamp it was
+        // sent with, and a second join with the same stamp is refused by this index inside
+        // the same INSERT that stores the join (no extra write on the sign-on path). A
+        // retry of the same form finds its join through the signer link instead.
+        Migration(
+            name: "0008_join_stamps",
+            statements: [
+                "ALTER TABLE endorsements ADD COLUMN stamp_hash TEXT",
+                "CREATE UNIQUE INDEX endorsements_stamp ON endorsements (stamp_hash) WHERE stamp_hash IS NOT NULL",
+                // The hourly mail cap counts what was sent in the last hour.
+                "CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL",
+                // Delivered and abandoned mail kept live confirmation and private links.
+                "UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL OR failed_at IS NOT NULL",
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

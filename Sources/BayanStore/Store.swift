@@ -79,9 +79,10 @@ public protocol Store: Sendable {
     func statementsSignedByOrganization() async throws(StoreError) -> [String: [String]]
 
     // Joining after publication, email, shared counters
+    /// `stampHash`: the join form's stamp, which one submission only may use.
     func join(
         statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
-        signerTokenHash: String, mail: OutboxMessage?
+        signerTokenHash: String, stampHash: String?, mail: OutboxMessage?
     ) async throws(StoreError) -> Endorsement
     func confirm(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
@@ -92,7 +93,9 @@ public protocol Store: Sendable {
     ) async throws(StoreError) -> SubmissionOutcome
     func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool
     func secret() async throws(StoreError) -> String
-    func claimOutbox(limit: Int, lease: TimeInterval) async throws(StoreError) -> [OutboxMessage]
+    /// Due messages, at most `limit`, leased to the caller; none once `perHour` messages
+    /// were sent in the last hour (those being sent count).
+    func claimOutbox(limit: Int, lease: TimeInterval, perHour: Int) async throws(StoreError) -> [OutboxMessage]
     func recordDelivery(id: String, _ outcome: SQLStore.DeliveryOutcome) async throws(StoreError)
     func outboxCounts() async throws(StoreError) -> (waiting: Int, sent: Int, failed: Int)
 }

@@ -81,7 +81,8 @@ func buildRouter(
     router.add(middleware: ErrorPageMiddleware())
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     PublicRoutes(store: store, cache: cache, address: address).add(to: router)
-    JoinRoutes(store: store, policy: joining, mailEnabled: mailEnabled, tokens: tokens, address: address).add(to: router)
+    JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
+        to: router)
     CoordinatorRoutes(
         store: store, auth: Auth(store: store, secureCookies: secureCookies, clock: clock),
         app: Coordination(store: store, tokens: tokens, now: clock), clock: clock, address: address
@@ -89,24 +90,4 @@ func buildRouter(
     .add(to: router)
     SignOnRoutes(signing: Signing(store: store, tokens: tokens, now: clock), address: address).add(to: router)
     return router
-}
-
-/// Limits on the public join forms: no third-party CAPTCHA, but a honeypot field, a
-/// minimum time between loading the form and sending it, and rate limits kept in the
-/// database (shared by all instances).
-public struct JoinPolicy: Sendable {
-    public var minimumFillSeconds: Double = 3
-    public var perAddressPerHour: Int = 20
-    public var perStatementPerMinute: Int = 600
-    /// Adds `POST /s/SLUG/join-floor` (parses the join form, stores nothing) for scripts/bench.
-    public var benchmarkFloorRoute = false
-    public init(
-        minimumFillSeconds: Double = 3, perAddressPerHour: Int = 20, perStatementPerMinute: Int = 600,
-        benchmarkFloorRoute: Bool = false
-    ) {
-        self.minimumFillSeconds = minimumFillSeconds
-        self.perAddressPerHour = perAddressPerHour
-        self.perStatementPerMinute = perStatementPerMinute
-        self.benchmarkFloorRoute = benchmarkFloorRoute
-    }
 }

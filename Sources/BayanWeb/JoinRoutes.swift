@@ -11,7 +11,8 @@ import Synchronization
 /// by email through a page whose button POSTs, because mail scanners fetch links).
 struct JoinRoutes {
     let store: any Store
-    let policy: JoinPolicy
+    let limits: JoinLimits
+    var policy: JoinPolicy { limits.policy }
     let mailEnabled: Bool
     /// Statement and current text per slug, reused for a second: during a burst every
     /// join would otherwise read them again. Harmless when stale, because the store checks
@@ -52,11 +53,14 @@ struct JoinRoutes {
         return value
     }
 
-    /// A signed timestamp: when the form was served, so a submission that comes back
-    /// faster than a person can read is refused.
+    /// A signed timestamp with a random part: when the form was served (a submission that
+    /// comes back faster than a person can read is refused), and unique to one page load,
+    /// because the stamp is the form's one-use key (two pages served in the same
+    /// millisecond must not share it).
     func formStamp(slug: String, at date: Date = Date()) async throws -> String {
         let issued = Int64(date.timeIntervalSince1970 * 1000)
-        return "\(issued).\(try await mac("\(issued)|\(slug)"))"
+        let nonce = ContentHash.hex(SecureRandom.bytes(8))
+        return "\(issued).\(nonce).\(try await mac("\(issued)|\(nonce)|\(slug)"))"
     }
 
     func mac(_ text: String) async throws -> String {
@@ -65,12 +69,14 @@ struct JoinRoutes {
 
     func stampKey() async throws -> SymmetricKey { try await tokens.key() }
 
-    /// When the stamped form was served, or nil if the stamp is forged. The MAC is checked
-    /// by swift-crypto's constant-time comparison.
+    /// When the stamped form was served, or nil if the stamp is forged or malformed. The
+    /// MAC is checked by swift-crypto's constant-time comparison.
     func servedAt(_ stamp: String, slug: String) async throws -> Date? {
-        guard let dot = stamp.utf8.firstIndex(of: UInt8(ascii: ".")), let issued = Int64(stamp[..<dot]),
-            let code = ContentHash.bytes(hex: stamp[stamp.index(after: dot)...]), code.count == SHA256.byteCount,
-            HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: Data("\(issued)|\(slug)".utf8), using: try await stampKey())
+        let parts = stamp.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let issued = Int64(parts[0]), parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit),
+            let code = ContentHash.bytes(hex: parts[2]), code.count == SHA256.byteCount,
+            HMAC<SHA256>.isValidAuthenticationCode(
+                code, authenticating: Data("\(issued)|\(parts[1])|\(slug)".utf8), using: try await stampKey())
         else { return nil }
         return Date(timeIntervalSince1970: Double(issued) / 1000)
     }
@@ -103,6 +109,13 @@ struct JoinRoutes {
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
             try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], kind: kind.rawValue, status: status)
         }
+        func refusePast(_ refusal: JoinLimitRefusal) async throws -> Response {
+            switch refusal {
+            case .rateLimited: try await refuse("join.rateLimited", .tooManyRequests)
+            // The same words as the honeypot's: a blocked sender learns nothing new.
+            case .blocked: try await refuse("join.honeypot", .unprocessableContent)
+            }
+        }
         guard statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
         // A field hidden from people; bots fill it.
         guard form["website"].isEmpty else { return try await refuse("join.honeypot", .unprocessableContent) }
@@ -110,10 +123,8 @@ struct JoinRoutes {
         let elapsed = Date().timeIntervalSince(issued)
         guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
         guard elapsed < 86_400 else { return try await refuse("join.expired", .unprocessableContent) }
-        guard try await store.allow(bucket: "join-ip:\(context.clientKey)", window: 3600, limit: policy.perAddressPerHour),
-            try await store.allow(bucket: "join-statement:\(statement.id)", window: 60, limit: policy.perStatementPerMinute)
-        else {
-            return try await refuse("join.rateLimited", .tooManyRequests)
+        if let refusal = try await limits.admit(client: context.client, statementID: statement.id) {
+            return try await refusePast(refusal)
         }
         var v = FormValidation(lang: lang)
         let name = v.name(form["name"], label: lang.text(kind == .organization ? "sign.orgName" : "join.personName"))
@@ -125,6 +136,7 @@ struct JoinRoutes {
         guard v.isValid, let name, let email else {
             return try await joinPage(request, slug: slug, form: form, errors: v.errors, kind: kind.rawValue, status: .unprocessableContent)
         }
+        if let refusal = try await limits.admit(email: email, statementID: statement.id) { return try await refusePast(refusal) }
         // The form stamp and the address are the submission's key: the links are derived
         // from them, so the same form sent again (its answer lost) finds the join it made.
         let stamp = form["t"]
@@ -149,7 +161,9 @@ struct JoinRoutes {
                     signerKind: kind, displayName: name, place: place, signerName: signer, signerRole: role, contact: email,
                     versionHash: version, visibility: form["visibility"] == "counted-only" ? .countedOnly : .public),
                 emailKey: kind == .individual ? email : nil, confirmTokenHash: confirmToken.map(Tokens.hash),
-                signerTokenHash: Tokens.hash(signerToken), mail: mail)
+                signerTokenHash: Tokens.hash(signerToken),
+                // One submission per stamp: the index on it refuses a replayed form.
+                stampHash: Tokens.hash(policy.oneUseStamps ? "stamp \(stamp)" : "stamp \(stamp) \(email)"), mail: mail)
         } catch {
             if let (earlier, e) = try await found({ () async throws(StoreError) in
                 try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
@@ -173,6 +187,7 @@ struct JoinRoutes {
                 }
                 return try await refuse("join.duplicateEmail", .conflict)
             case .join(.duplicateOrganization): return try await refuse("error.duplicate", .conflict)
+            case .join(.formUsed): return try await refuse("join.formUsed", .conflict)
             case .staleVersion: return try await refuse("error.stale", .conflict)
             default: return try await refuse("error.state", .conflict)
             }
@@ -210,7 +225,7 @@ struct JoinRoutes {
         guard let email = v.email(form["email"], label: lang.text("join.email")) else {
             return try await joinPage(request, slug: slug, form: form, errors: v.errors, status: .unprocessableContent)
         }
-        guard try await store.allow(bucket: "join-ip:\(context.clientKey)", window: 3600, limit: policy.perAddressPerHour) else {
+        if try await limits.admit(client: context.client, statementID: statement.id) != nil {
             return try await refuse("join.rateLimited", .tooManyRequests)
         }
         guard try await store.allow(bucket: "resend:\(statement.id):\(Tokens.hash(email))", window: 3600, limit: 3) else {

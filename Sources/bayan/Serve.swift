@@ -1,4 +1,5 @@
 import ArgumentParser
+import BayanApp
 import BayanCore
 import BayanMail
 import BayanStore
@@ -74,14 +75,7 @@ struct Serve: AsyncParsableCommand {
         configuration.publicURL = publicURL
         configuration.trustedProxies = trustedProxies
         configuration.mailEnabled = mailConfiguration != nil
-        // The defaults are JoinPolicy's own: defined once.
-        let defaults = JoinPolicy()
-        configuration.joining = JoinPolicy(
-            minimumFillSeconds: Settings.reader.double(forKey: "bayan.join.min.seconds", default: defaults.minimumFillSeconds),
-            perAddressPerHour: Settings.reader.int(forKey: "bayan.join.per.address.per.hour", default: defaults.perAddressPerHour),
-            perStatementPerMinute: Settings.reader.int(
-                forKey: "bayan.join.per.statement.per.minute", default: defaults.perStatementPerMinute),
-            benchmarkFloorRoute: Settings.reader.bool(forKey: "bayan.bench.routes", default: defaults.benchmarkFloorRoute))
+        configuration.joining = Self.joinPolicy()
         let app = try buildApplication(
             configuration, store: store, logger: logger,
             onServerRunning: { boundPort in
@@ -112,10 +106,30 @@ struct Serve: AsyncParsableCommand {
             services.append(
                 OutboxService(
                     store: store, client: client, logger: logger,
-                    retryBase: Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: 30)))
+                    retryBase: Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: 30),
+                    perHour: configuration.joining.mailPerHour))
         }
         // The web server and the outbox service stop together on SIGTERM/SIGINT.
         let group = ServiceGroup(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+    }
+
+    /// The join limits from `BAYAN_JOIN_*` settings; every default is JoinPolicy's own.
+    static func joinPolicy() -> JoinPolicy {
+        let r = Settings.reader
+        var p = JoinPolicy()
+        p.minimumFillSeconds = r.double(forKey: "bayan.join.min.seconds", default: p.minimumFillSeconds)
+        p.perAddressPerHour = r.int(forKey: "bayan.join.per.address.per.hour", default: p.perAddressPerHour)
+        p.perNetworkPerHour = r.int(forKey: "bayan.join.per.network.per.hour", default: p.perNetworkPerHour)
+        p.perDomainPerHour = r.int(forKey: "bayan.join.per.domain.per.hour", default: p.perDomainPerHour)
+        p.perStatementPerMinute = r.int(forKey: "bayan.join.per.statement.per.minute", default: p.perStatementPerMinute)
+        p.mailPerHour = r.int(forKey: "bayan.mail.per.hour", default: p.mailPerHour)
+        let blocked = JoinPolicy.blockList(r.string(forKey: "bayan.join.block", default: ""))
+        p.blockedNetworks = blocked.networks
+        p.blockedDomains = blocked.domains
+        p.benchmarkFloorRoute = r.bool(forKey: "bayan.bench.routes", default: p.benchmarkFloorRoute)
+        // The benchmark sends one form many times; nothing else turns this off.
+        p.oneUseStamps = !p.benchmarkFloorRoute
+        return p
     }
 }

@@ -543,6 +543,78 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
     }
 }
 
+/// Issue 12: one-use join forms, the hourly mail cap and mail bodies not kept.
+@Suite struct JoinAbuseInTheStore {
+    @Test(arguments: TestDatabase.available)
+    func aFormStampServesOneSubmissionAndItsRetry(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true, names: ["نقابة المعلمين"]))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            func join(_ email: String, signer: String, stamp: String, kind: SignerKind = .individual) async -> Result<Endorsement, StoreError> {
+                do {
+                    return .success(
+                        try await store.join(
+                            statementID: record.id,
+                            NewEndorsement(
+                                signerKind: kind, displayName: "اسم \(email)", signerName: kind == .organization ? "ممثل" : nil,
+                                contact: email, versionHash: hash),
+                            emailKey: kind == .individual ? email : nil, confirmTokenHash: nil, signerTokenHash: signer, stampHash: stamp,
+                            mail: nil))
+                } catch { return .failure(error) }
+            }
+            #expect((try? await join("a@example.org", signer: "sa", stamp: "T1").get()) != nil)
+            // The same stamp for another address (a replayed form): refused, whatever the batch.
+            #expect(await join("b@example.org", signer: "sb", stamp: "T1") == .failure(.join(.formUsed)))
+            // The same submission again (its answer lost): not "form used"; the edge finds it by its link.
+            #expect(await join("a@example.org", signer: "sa", stamp: "T1") == .failure(.join(.duplicateEmail)))
+            // Ten replays in one burst: none stored, each told why.
+            let burst = await withTaskGroup(of: Result<Endorsement, StoreError>.self) { group in
+                for i in 0..<10 { group.addTask { await join("r\(i)@example.org", signer: "sr\(i)", stamp: "T1") } }
+                var all: [Result<Endorsement, StoreError>] = []
+                for await r in group { all.append(r) }
+                return all
+            }
+            #expect(burst.allSatisfy { $0 == .failure(.join(.formUsed)) })
+            // Organisations' joins go through the other write path: the same rule.
+            #expect(await join("org@example.org", signer: "so", stamp: "T1", kind: .organization) == .failure(.join(.formUsed)))
+            #expect((try? await join("org@example.org", signer: "so", stamp: "T2", kind: .organization).get()) != nil)
+            #expect(try await store.endorsements(of: record.id).filter { !$0.imported }.count == 2)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theOutboxSendsNoMoreThanItsHourlyCapAndKeepsNoBodyOnceDone(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true, names: ["نقابة المعلمين"]))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            for i in 0..<5 {
+                _ = try await store.join(
+                    statementID: record.id,
+                    NewEndorsement(signerKind: .individual, displayName: "مؤيد \(i)", contact: "m\(i)@example.org", versionHash: hash),
+                    emailKey: "m\(i)@example.org", confirmTokenHash: "c\(i)", signerTokenHash: "s\(i)",
+                    mail: OutboxMessage(recipient: "m\(i)@example.org", subject: "s", body: "https://bayan.example/confirm/SECRET\(i)"))
+            }
+            let first = try await store.claimOutbox(limit: 20, lease: 120, perHour: 3)
+            #expect(first.count == 3)
+            // Those being sent count toward the cap: nothing more until they are done.
+            #expect(try await store.claimOutbox(limit: 20, lease: 120, perHour: 3).isEmpty)
+            try await store.recordDelivery(id: first[0].id, .sent)
+            try await store.recordDelivery(id: first[1].id, .failed(error: "550 no such user", retryAfter: 1, permanent: true))
+            try await store.recordDelivery(id: first[2].id, .sent)
+            // Two sent within the hour: one more may go.
+            #expect(try await store.claimOutbox(limit: 20, lease: 120, perHour: 3).count == 1)
+            let bodies = try await store.handle.read { db in
+                try await db.raw("SELECT id, body FROM outbox").all().map {
+                    (try $0.decode(column: "id", as: String.self), try $0.decode(column: "body", as: String.self))
+                }
+            }
+            let done = Set(first.map(\.id))
+            #expect(bodies.filter { done.contains($0.0) }.allSatisfy { $0.1.isEmpty })
+            #expect(bodies.filter { !done.contains($0.0) }.allSatisfy { $0.1.contains("SECRET") })
+        }
+    }
+}
+
 @Suite struct WriteAheadLog {
     /// A burst keeps committing while the WAL is copied back; the log must still start
     /// over now and then instead of growing for as long as the burst lasts.

@@ -115,6 +115,58 @@ import Testing
         }
     }
 
+    /// Issue 12, finding 2: a stamp serves one submission; the same form again (a lost
+    /// answer) still gets its page, but the stamp with another address is refused.
+    @Test func aReplayedFormStampIsRefusedButARetryOfTheSameFormIsNot() async throws {
+        try await Fixture.make().run(configure: { $0.joining.minimumFillSeconds = 0 }) { (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            let form = try await Self.form(b, email: "first@example.org")
+            #expect(try await b.request("/s/pub/join", method: .post, form: form).status == .ok)
+            #expect(try await b.request("/s/pub/join", method: .post, form: form).status == .ok)
+            var replay = form
+            replay["email"] = "second@example.org"
+            let refused = try await b.request("/s/pub/join?lang=en", method: .post, form: replay)
+            #expect(refused.status == .conflict && refused.body.contains("This form has already been sent"))
+            #expect(try await Self.individuals(store, id) == 1)
+        }
+    }
+
+    /// Issue 12: limits per network (a fresh address per join from one /24) and per email
+    /// domain, and block lists, each refusing in the visitor's language and storing nothing.
+    @Test func networksDomainsAndBlockListsHaveTheirOwnLimits() async throws {
+        try await Fixture.make().run(
+            .live,
+            configure: {
+                $0.joining.minimumFillSeconds = 0
+                $0.joining.perNetworkPerHour = 3
+                $0.joining.perDomainPerHour = 2
+                $0.joining.blockedDomains = ["spam.example"]
+                $0.joining.blockedNetworks = [IPNetwork("192.0.2.0/24")!]
+                $0.trustedProxies = [IPNetwork("127.0.0.1")!]
+            }
+        ) { (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            func join(from ip: String, email: String) async throws -> (status: HTTPResponse.Status, body: String, location: String?) {
+                try await b.request(
+                    "/s/pub/join?lang=en", method: .post, form: try await Self.form(b, email: email),
+                    headers: [HTTPField.Name("X-Forwarded-For")!: ip])
+            }
+            // Four fresh addresses in one /24: the fourth is over the network's budget.
+            var statuses: [HTTPResponse.Status] = []
+            for i in 1...4 { statuses.append(try await join(from: "198.51.100.\(i)", email: "n\(i)@gmail.com").status) }
+            #expect(statuses == [.ok, .ok, .ok, .tooManyRequests])
+            // One organisation's domain from different networks: two an hour, open providers exempt.
+            statuses = []
+            for i in 1...3 { statuses.append(try await join(from: "203.0.\(i).1", email: "d\(i)@union.example").status) }
+            #expect(statuses == [.ok, .ok, .tooManyRequests])
+            let blockedDomain = try await join(from: "203.0.9.1", email: "x@mail.spam.example")
+            #expect(blockedDomain.status == .unprocessableContent && blockedDomain.body.contains("could not be accepted"))
+            let blockedNetwork = try await join(from: "192.0.2.77", email: "y@gmail.com")
+            #expect(blockedNetwork.status == .unprocessableContent)
+            #expect(try await Self.individuals(store, id) == 5)
+        }
+    }
+
     @Test func theConfirmationMailIsInTheJoinersLanguageThenTheStatementsOwn() {
         let urls = (confirm: "https://bayan.example/confirm/abc", own: "https://bayan.example/e/xyz")
         let english = Mail.confirmation(lang: .en, statementLanguage: .ar, title: "بيان", confirmURL: urls.confirm, privateURL: urls.own)
