@@ -108,7 +108,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(name: "BayanMailTests", dependencies: ["BayanMail"]),
-        .testTarget(name: "BayanCLITests", dependencies: ["BayanCore", "BayanDocument", "BayanStore", "BayanTestSupport"]),
+        .testTarget(name: "BayanCLITests", dependencies: ["BayanCore", "BayanDocument", "BayanStore", "BayanApp", "BayanTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

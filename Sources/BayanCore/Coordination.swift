@@ -27,18 +27,49 @@ public struct Coordinator: Sendable, Equatable {
 }
 
 /// A server-side login session. Only the SHA-256 of the cookie value is stored, so a
-/// database dump does not hand out live sessions.
+/// database dump does not hand out live sessions. A session ends at `expiresAt` (12 hours
+/// after sign-in) or after `idleLimit` without a request, whichever comes first: a
+/// coordinator's laptop left open in an office does not stay signed in all day.
 public struct Session: Sendable, Equatable {
     public var tokenHash: String
     public var coordinatorID: String
     public var csrfToken: String
     public var expiresAt: Date
+    /// The last request seen, recorded at most every `touchInterval` (one write per few
+    /// minutes of work, not one per page).
+    public var lastSeenAt: Date
 
-    public init(tokenHash: String, coordinatorID: String, csrfToken: String, expiresAt: Date) {
+    public static let lifetime: TimeInterval = 12 * 3600
+    public static let idleLimit: TimeInterval = 2 * 3600
+    public static let touchInterval: TimeInterval = 5 * 60
+
+    public init(tokenHash: String, coordinatorID: String, csrfToken: String, expiresAt: Date, lastSeenAt: Date) {
         self.tokenHash = tokenHash
         self.coordinatorID = coordinatorID
         self.csrfToken = csrfToken
         self.expiresAt = expiresAt
+        self.lastSeenAt = lastSeenAt
+    }
+
+    /// Whether the session still signs its coordinator in at `now`.
+    public func isLive(at now: Date) -> Bool {
+        now < expiresAt && now.timeIntervalSince(lastSeenAt) < Self.idleLimit
+    }
+
+    /// Whether a request at `now` should record itself as the last one seen.
+    public func needsTouch(at now: Date) -> Bool {
+        now.timeIntervalSince(lastSeenAt) >= Self.touchInterval
+    }
+}
+
+/// What a coordinator's password must be: long enough that the login throttle makes
+/// guessing hopeless. One rule for the CLI and the password page.
+public enum PasswordRule {
+    public static let minimumLength = 10
+    public static let maximumLength = 200
+
+    public static func accepts(_ password: String) -> Bool {
+        (minimumLength...maximumLength).contains(password.count)
     }
 }
 

@@ -61,16 +61,24 @@ public struct OutboxService: Service {
                 let attempts = message.attempts + 1
                 let permanent = error.isPermanent || attempts >= maximumAttempts
                 let retryAfter = min(retryBase * pow(2, Double(attempts - 1)), 3600)
+                // Relays quote the recipient in their replies: kept out of logs and the database.
+                let reply = Self.withoutAddresses(error.description)
                 // The recipient is contact data: it stays out of the log.
                 logger.warning(
                     "mail not delivered",
                     metadata: [
                         "message": "\(message.id)", "attempt": "\(attempts)",
-                        "permanent": "\(permanent)", "error": "\(error)",
+                        "permanent": "\(permanent)", "error": "\(reply)",
                     ])
-                try await store.recordDelivery(id: message.id, .failed(error: error.description, retryAfter: retryAfter, permanent: permanent))
+                try await store.recordDelivery(id: message.id, .failed(error: reply, retryAfter: retryAfter, permanent: permanent))
             }
         }
         return sent
+    }
+
+    /// A relay's reply with every word that holds an `@` (an address, `<a@b>`) replaced.
+    static func withoutAddresses(_ text: String) -> String {
+        text.split(separator: " ", omittingEmptySubsequences: false).map { $0.contains("@") ? "[address]" : String($0) }
+            .joined(separator: " ")
     }
 }

@@ -105,11 +105,14 @@ extension SQLStore {
         let now = env.now()
         try await Self.wrap {
             try await self.write { db in
-                try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: now.millis)").run()
+                try await db.raw(
+                    "DELETE FROM sessions WHERE expires_at < \(bind: now.millis) OR last_seen_at < \(bind: now.millis - Int64(Session.idleLimit * 1000))"
+                ).run()
                 try await db.raw(
                     """
-                    INSERT INTO sessions (token_hash, coordinator_id, csrf_token, created_at, expires_at)
-                    VALUES (\(bind: s.tokenHash), \(bind: s.coordinatorID), \(bind: s.csrfToken), \(bind: now.millis), \(bind: s.expiresAt.millis))
+                    INSERT INTO sessions (token_hash, coordinator_id, csrf_token, created_at, expires_at, last_seen_at)
+                    VALUES (\(bind: s.tokenHash), \(bind: s.coordinatorID), \(bind: s.csrfToken), \(bind: now.millis), \(bind: s.expiresAt.millis),
+                      \(bind: s.lastSeenAt.millis))
                     """
                 ).run()
             }
@@ -132,13 +135,40 @@ extension SQLStore {
                     tokenHash: try row.decode(column: "token_hash", as: String.self),
                     coordinatorID: try row.decode(column: "coordinator_id", as: String.self),
                     csrfToken: try row.decode(column: "csrf_token", as: String.self),
-                    expiresAt: Date(millis: try row.decode(column: "expires_at", as: Int64.self)))
+                    expiresAt: Date(millis: try row.decode(column: "expires_at", as: Int64.self)),
+                    lastSeenAt: Date(millis: try row.decode(column: "last_seen_at", as: Int64.self)))
             }
         }
     }
 
     public func deleteSession(tokenHash: String) async throws(StoreError) {
         try await Self.wrap { try await self.write { db in try await db.raw("DELETE FROM sessions WHERE token_hash = \(bind: tokenHash)").run() } }
+    }
+
+    public func touchSession(tokenHash: String, at: Date) async throws(StoreError) {
+        try await Self.wrap {
+            try await self.write { db in
+                try await db.raw("UPDATE sessions SET last_seen_at = \(bind: at.millis) WHERE token_hash = \(bind: tokenHash)").run()
+            }
+        }
+    }
+
+    /// A new password for a coordinator: every session of theirs ends but `keeping` (the
+    /// one that changed it), so whoever knew the old password is signed out everywhere.
+    public func setPassword(email: String, passwordHash: String, keeping: String? = nil) async throws(StoreError) {
+        try await Self.wrap {
+            try await self.write { db in
+                let email = email.lowercased()
+                guard let row = try await db.raw("SELECT id FROM coordinators WHERE email = \(bind: email)").first() else {
+                    throw StoreError.notFound("coordinator \(email)")
+                }
+                let id = try row.decode(column: "id", as: String.self)
+                try await db.raw("UPDATE coordinators SET password_hash = \(bind: passwordHash) WHERE id = \(bind: id)").run()
+                try await db.raw(
+                    "DELETE FROM sessions WHERE coordinator_id = \(bind: id) AND token_hash <> \(bind: keeping ?? "")"
+                ).run()
+            }
+        }
     }
 
     // MARK: Invitations and sign-on

@@ -302,6 +302,13 @@ public enum Migrations {
                 // Delivered and abandoned mail kept live confirmation and private links.
                 "UPDATE outbox SET body = '' WHERE sent_at IS NOT NULL OR failed_at IS NOT NULL",
             ]),
+        // Sessions end after two hours without a request as well as 12 hours after sign-in.
+        Migration(
+            name: "0009_session_idle",
+            statements: [
+                "ALTER TABLE sessions ADD COLUMN last_seen_at BIGINT",
+                "UPDATE sessions SET last_seen_at = created_at",
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

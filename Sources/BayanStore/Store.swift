@@ -55,6 +55,8 @@ public protocol Store: Sendable {
     func createSession(_ session: Session) async throws(StoreError)
     func session(tokenHash: String) async throws(StoreError) -> Session
     func deleteSession(tokenHash: String) async throws(StoreError)
+    func touchSession(tokenHash: String, at: Date) async throws(StoreError)
+    func setPassword(email: String, passwordHash: String, keeping: String?) async throws(StoreError)
 
     // Invitations and sign-on
     func createInvitation(statementID: String, organizationName: String, tokenHash: String, expiresAt: Date) async throws(StoreError) -> Invitation

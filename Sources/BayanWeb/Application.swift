@@ -29,6 +29,8 @@ public struct AppConfiguration: Sendable {
     /// Proxies whose `X-Forwarded-For` is believed (`BAYAN_TRUSTED_PROXIES`); empty: the
     /// connection's peer is the client, whatever headers say.
     public var trustedProxies: [IPNetwork] = []
+    /// bcrypt's cost for passwords changed on the web (`BAYAN_BCRYPT_COST`).
+    public var bcryptCost: UInt8 = 12
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
@@ -58,7 +60,7 @@ public func buildApplication(
         store: store, logger: logger, secureCookies: configuration.secureCookies,
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
         joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
-        trustedProxies: configuration.trustedProxies)
+        trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
@@ -73,7 +75,7 @@ public func buildApplication(
 func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
-    address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = []
+    address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = 12
 ) -> Router<BayanRequestContext> {
     let router = Router(context: BayanRequestContext.self)
     let tokens = DerivedTokens(store: store)
@@ -84,7 +86,7 @@ func buildRouter(
     JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
         to: router)
     CoordinatorRoutes(
-        store: store, auth: Auth(store: store, secureCookies: secureCookies, clock: clock),
+        store: store, auth: Auth(store: store, secureCookies: secureCookies, clock: clock, bcryptCost: bcryptCost),
         app: Coordination(store: store, tokens: tokens, now: clock), clock: clock, address: address
     )
     .add(to: router)

@@ -11,18 +11,25 @@ struct Auth: Sendable {
     let store: any Store
     let secureCookies: Bool
     let clock: @Sendable () -> Date
+    /// bcrypt's cost for new passwords (`BAYAN_BCRYPT_COST`, 12; tests use 4).
+    var bcryptCost: UInt8 = 12
     /// With `Secure`, the `__Host-` prefix: the browser then refuses the cookie unless it
     /// came over HTTPS for this exact host and path `/`, so no subdomain can plant one.
     var sessionCookie: String { secureCookies ? "__Host-bayan_session" : "bayan_session" }
     /// Double-submit cookie protecting the login form itself (login CSRF).
     var loginCSRFCookie: String { secureCookies ? "__Host-bayan_login_csrf" : "bayan_login_csrf" }
-    static let sessionLifetime: TimeInterval = 12 * 3600
-
-    /// The signed-in coordinator and their session, or nil.
+    /// The signed-in coordinator and their session, or nil. A session idle for too long
+    /// ends here (and is deleted); an active one records the request every few minutes.
     func current(_ request: Request) async throws -> (Coordinator, Session)? {
         guard let token = request.cookies[sessionCookie]?.value, !token.isEmpty else { return nil }
         do {
             let session = try await store.session(tokenHash: Tokens.hash(token))
+            let now = clock()
+            guard session.isLive(at: now) else {
+                try await store.deleteSession(tokenHash: session.tokenHash)
+                return nil
+            }
+            if session.needsTouch(at: now) { try await store.touchSession(tokenHash: session.tokenHash, at: now) }
             let coordinator = try await store.coordinator(id: session.coordinatorID)
             return coordinator.disabled ? nil : (coordinator, session)
         } catch StoreError.notFound {
@@ -36,9 +43,16 @@ struct Auth: Sendable {
     static let loginAttempts = 10
     static let loginWindow: TimeInterval = 15 * 60
 
-    /// Whether another attempt at this account is allowed now.
-    func mayTry(email: String) async throws -> Bool {
-        try await store.allow(bucket: "login:\(Tokens.hash(email.lowercased()))", window: Self.loginWindow, limit: Self.loginAttempts)
+    /// Attempts from one client address in `loginWindow`, at any accounts: someone
+    /// trying one common password on every account is stopped too.
+    static let loginAttemptsPerClient = 30
+
+    /// Whether another attempt at this account, from this client, is allowed now.
+    func mayTry(email: String, client: String? = nil) async throws -> Bool {
+        if let client, try await !store.allow(bucket: "login-ip:\(client)", window: Self.loginWindow, limit: Self.loginAttemptsPerClient) {
+            return false
+        }
+        return try await store.allow(bucket: "login:\(Tokens.hash(email.lowercased()))", window: Self.loginWindow, limit: Self.loginAttempts)
     }
 
     /// A hash to check unknown and disabled accounts against, so they take as long as real
@@ -54,11 +68,18 @@ struct Auth: Sendable {
         return ok ? usable : nil
     }
 
+    /// Hashes off the event loop, then stores; every other session of theirs ends.
+    func setPassword(_ coordinator: Coordinator, _ password: String, keeping session: Session) async throws {
+        let cost = bcryptCost
+        let hash = try await NIOThreadPool.singleton.runIfActive { Passwords.hash(password, cost: cost) }
+        try await store.setPassword(email: coordinator.email, passwordHash: hash, keeping: session.tokenHash)
+    }
+
     func startSession(for coordinator: Coordinator) async throws -> (token: String, session: Session) {
         let token = Tokens.make()
         let session = Session(
             tokenHash: Tokens.hash(token), coordinatorID: coordinator.id, csrfToken: Tokens.make(),
-            expiresAt: clock().addingTimeInterval(Self.sessionLifetime))
+            expiresAt: clock().addingTimeInterval(Session.lifetime), lastSeenAt: clock())
         try await store.createSession(session)
         return (token, session)
     }

@@ -20,7 +20,7 @@ struct CoordinatorRoutes {
 
     func add(to router: Router<BayanRequestContext>) {
         router.get("/login") { request, _ in try await loginPage(request) }
-        router.post("/login") { request, _ in try await login(request) }
+        router.post("/login") { request, context in try await login(request, client: context.clientKey) }
         router.post("/logout") { request, _ in try await logout(request) }
         // Everything under /c needs a session: one middleware for the whole area.
         let area = router.group("c").add(middleware: SignedInMiddleware(auth: auth))
@@ -28,6 +28,11 @@ struct CoordinatorRoutes {
             let user = try context.requireSignedIn()
             return try await dashboard(request, user.coordinator, user.session)
         }
+        area.get("password") { request, context in
+            let user = try context.requireSignedIn()
+            return try await passwordPage(request, user)
+        }
+        area.post("password") { request, context in try await changePassword(request, try context.requireSignedIn()) }
         area.post("statements") { request, context in
             let user = try context.requireSignedIn()
             return try await createStatement(request, user.coordinator, user.session)
@@ -152,14 +157,14 @@ struct CoordinatorRoutes {
         return response
     }
 
-    func login(_ request: Request) async throws -> Response {
+    func login(_ request: Request, client: String) async throws -> Response {
         let form = try await Form.read(request)
         let lang = Page.language(of: request)
         guard let cookie = request.cookies[auth.loginCSRFCookie]?.value, Tokens.equal(cookie, form["_csrf"]) else {
             return try await loginPage(request, email: form["email"], errors: [lang.text("error.csrf")], status: .forbidden)
         }
         let email = form["email"].trimmingCharacters(in: .whitespaces)
-        guard try await auth.mayTry(email: email) else {
+        guard try await auth.mayTry(email: email, client: client) else {
             return try await loginPage(request, email: form["email"], errors: [lang.text("login.throttled")], status: .tooManyRequests)
         }
         guard let user = try await auth.verify(email: email, password: form["password"]) else {
@@ -167,7 +172,7 @@ struct CoordinatorRoutes {
         }
         let (token, _) = try await auth.startSession(for: user)
         var response = Page.redirect("/c")
-        response.setCookie(auth.cookie(auth.sessionCookie, token, maxAge: Int(Auth.sessionLifetime)))
+        response.setCookie(auth.cookie(auth.sessionCookie, token, maxAge: Int(Session.lifetime)))
         return response
     }
 
@@ -180,6 +185,34 @@ struct CoordinatorRoutes {
         var response = Page.redirect("/login")
         response.setCookie(auth.cookie(auth.sessionCookie, "", maxAge: 0))
         return response
+    }
+
+    // MARK: - Password
+
+    func passwordPage(_ request: Request, _ user: SignedIn, errors: [String] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
+        let lang = Page.language(of: request)
+        let context: [String: Any] = ["csrf": user.session.csrfToken, "email": user.coordinator.email, "errors": errors]
+        return Page.html(try Page.render(.password, context, lang: lang, title: lang.text("password.title"), path: "/c/password"), status: status)
+    }
+
+    /// A new password, after the current one (so a session left open cannot take the
+    /// account over); attempts count toward the login throttle of the account, and every
+    /// other session of the coordinator ends.
+    func changePassword(_ request: Request, _ user: SignedIn) async throws -> Response {
+        let form = try await Form.read(request)
+        try checkCSRF(form, user.session, request)
+        let lang = Page.language(of: request)
+        func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
+            try await passwordPage(request, user, errors: [lang.text(key)], status: status)
+        }
+        guard try await auth.mayTry(email: user.coordinator.email) else { return try await refuse("login.throttled", .tooManyRequests) }
+        guard try await auth.verify(email: user.coordinator.email, password: form["current"]) != nil else {
+            return try await refuse("password.wrong", .forbidden)
+        }
+        guard PasswordRule.accepts(form["new"]) else { return try await refuse("password.tooShort", .unprocessableContent) }
+        guard form["new"] == form["repeat"] else { return try await refuse("password.mismatch", .unprocessableContent) }
+        try await auth.setPassword(user.coordinator, form["new"], keeping: user.session)
+        return try Page.message(status: .ok, heading: lang.text("password.title"), text: lang.text("password.changed"), lang: lang)
     }
 
     // MARK: - Dashboard and drafting

@@ -51,13 +51,24 @@ struct ErrorPageMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error(
                 "request failed",
                 metadata: [
-                    "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
+                    "method": "\(request.method)", "path": "\(Self.redacted(request.uri.path))", "error": "\(String(reflecting: error))",
                 ])
             let lang = Page.language(of: request)
             return try Self.page(
                 status: .internalServerError, heading: lang.text("error.title"), text: lang.text("error.body"), lang: lang,
                 reference: context.id)
         }
+    }
+
+    /// A path fit for a log line: the capability in a signer's, invitation or confirmation
+    /// link is cut off, so whoever reads the logs cannot act as the signer (issue 12).
+    static func redacted(_ path: String) -> String {
+        for prefix in ["/e/", "/i/", "/confirm/"] where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            let tail = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? ""
+            return "\(prefix)[redacted]\(tail)"
+        }
+        return path
     }
 
     /// The message page, or plain text when even the templates fail.

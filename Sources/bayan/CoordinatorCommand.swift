@@ -11,7 +11,7 @@ import Foundation
 struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator", abstract: "Manage coordinator accounts.",
-        subcommands: [Create.self, List.self, Disable.self])
+        subcommands: [Create.self, List.self, Disable.self, Password.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,15 +27,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             guard email.contains("@"), email.split(separator: "@").count == 2, !email.contains(" ") else {
                 throw CLIError("'\(email)' is not a valid email address")
             }
-            let password: String
-            if passwordStdin {
-                password = (readLine(strippingNewline: true) ?? "")
-            } else {
-                guard let raw = getpass("Password for \(email): ") else { throw CLIError("no password given") }
-                password = String(cString: raw)
-            }
-            guard password.count >= 10 else { throw CLIError("the password must have at least 10 characters") }
-            let cost = UInt8(Settings.reader.int(forKey: "bayan.bcrypt.cost", default: 12))
+            let password = try readPassword(for: email, fromStandardInput: passwordStdin)
+            let cost = bcryptCost()
             try await dataOptions.withStore { store in
                 do {
                     _ = try await store.createCoordinator(email: email, passwordHash: Passwords.hash(password, cost: cost), role: role)
@@ -69,6 +62,40 @@ struct CoordinatorCommand: AsyncParsableCommand {
             }
         }
     }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a coordinator's password (one forgotten or leaked) and end all of their sessions.")
+        @Option(help: "Email address of the account.") var email: String
+        @Flag(help: "Read the password from standard input instead of asking for it.") var passwordStdin = false
+        @OptionGroup var dataOptions: DataOptions
+        func run() async throws {
+            let email = email.trimmingCharacters(in: .whitespaces).lowercased()
+            let password = try readPassword(for: email, fromStandardInput: passwordStdin)
+            let hash = Passwords.hash(password, cost: bcryptCost())
+            try await dataOptions.withStore { store in
+                do { try await store.setPassword(email: email, passwordHash: hash, keeping: nil) } catch { throw CLIError("\(error)") }
+                print("new password set for \(email); every session of theirs has ended")
+            }
+        }
+    }
 }
+
+/// A password from standard input or the terminal (not echoed), checked by the one rule.
+func readPassword(for email: String, fromStandardInput: Bool) throws -> String {
+    let password: String
+    if fromStandardInput {
+        password = readLine(strippingNewline: true) ?? ""
+    } else {
+        guard let raw = getpass("Password for \(email): ") else { throw CLIError("no password given") }
+        password = String(cString: raw)
+    }
+    guard PasswordRule.accepts(password) else {
+        throw CLIError("the password must have between \(PasswordRule.minimumLength) and \(PasswordRule.maximumLength) characters")
+    }
+    return password
+}
+
+func bcryptCost() -> UInt8 { UInt8(clamping: Settings.reader.int(forKey: "bayan.bcrypt.cost", default: 12)) }
 
 extension CoordinatorRole: ExpressibleByArgument {}

@@ -74,6 +74,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure)
         configuration.publicURL = publicURL
         configuration.trustedProxies = trustedProxies
+        configuration.bcryptCost = UInt8(clamping: Settings.reader.int(forKey: "bayan.bcrypt.cost", default: 12))
         configuration.mailEnabled = mailConfiguration != nil
         configuration.joining = Self.joinPolicy()
         let app = try buildApplication(

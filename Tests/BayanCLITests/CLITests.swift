@@ -1,3 +1,4 @@
+import BayanApp
 import BayanCore
 import BayanStore
 import BayanTestSupport
@@ -223,6 +224,36 @@ import Testing
             #expect(refused.status == 1 && refused.stderr.contains("SMTP configuration"), "\(url): \(refused.stderr)")
             #expect(!refused.stderr.contains("Assertion failed"))
         }
+    }
+
+    /// Issue 12: `bayan coordinator password` sets a new password and ends every session
+    /// of the account; a password outside the rule is refused and changes nothing.
+    @Test func coordinatorPasswordSetsANewPasswordAndEndsEverySession() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        let cost = ["BAYAN_BCRYPT_COST": "4"]
+        let create = ["coordinator", "create", "--email", "admin@example.org", "--password-stdin", "--data", data]
+        #expect(try BayanBinary.run(create, stdin: "correct horse battery\n", environment: cost).status == 0)
+        let store = try await SQLStore.openSQLite(directory: data)
+        let admin = try await store.coordinator(email: "admin@example.org")
+        try await store.createSession(
+            Session(tokenHash: "t", coordinatorID: admin.id, csrfToken: "c", expiresAt: Date().addingTimeInterval(3600), lastSeenAt: Date()))
+        await store.close()
+        let change = ["coordinator", "password", "--email", "Admin@example.org", "--password-stdin", "--data", data]
+        let short = try BayanBinary.run(change, stdin: "short\n", environment: cost)
+        #expect(short.status != 0 && short.stderr.contains("between 10 and 200 characters"))
+        let unknown = try BayanBinary.run(
+            ["coordinator", "password", "--email", "nobody@example.org", "--password-stdin", "--data", data], stdin: "a long new passphrase\n",
+            environment: cost)
+        #expect(unknown.status != 0 && unknown.stderr.contains("nobody@example.org"))
+        let done = try BayanBinary.run(change, stdin: "a long new passphrase\n", environment: cost)
+        #expect(done.status == 0 && done.stdout.contains("every session of theirs has ended"))
+        let after = try await SQLStore.openSQLite(directory: data)
+        await #expect(throws: StoreError.self) { try await after.session(tokenHash: "t") }
+        let hash = try await after.coordinator(email: "admin@example.org").passwordHash
+        await after.close()
+        #expect(Passwords.verify("a long new passphrase", hash: hash) && !Passwords.verify("correct horse battery", hash: hash))
     }
 
     @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {

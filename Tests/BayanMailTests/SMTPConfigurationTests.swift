@@ -1,5 +1,6 @@
-import BayanMail
 import Testing
+
+@testable import BayanMail
 
 /// Issue 12: a password never travels without TLS; STARTTLS is required unless the URL
 /// turns it off for a relay on the same machine, without credentials.
@@ -19,5 +20,16 @@ import Testing
         #expect(throws: SMTPError.self) { try security("smtp://user:pw@127.0.0.1:25?starttls=off") }
         #expect(throws: SMTPError.self) { try security("smtp://relay.example.org?starttls=optional") }
         #expect(throws: SMTPError.self) { try security("http://relay.example.org") }
+    }
+}
+
+/// Issue 12, finding 11: a relay's reply that quotes the recipient is logged and stored
+/// without the address.
+@Suite struct RelayReplies {
+    @Test func addressesInARelaysReplyAreReplaced() {
+        #expect(
+            OutboxService.withoutAddresses("550 5.1.1 <salma@example.org>: Recipient address rejected")
+                == "550 5.1.1 [address] Recipient address rejected")
+        #expect(OutboxService.withoutAddresses("421 try later") == "421 try later")
     }
 }

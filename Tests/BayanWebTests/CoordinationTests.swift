@@ -183,6 +183,27 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 
+    /// Issue 12: one client trying a password on many accounts is throttled per address
+    /// too (over loopback, where the client has an address); another client is not.
+    @Test func passwordSprayingIsThrottledPerClientAddress() async throws {
+        try await Fixture.make().run(.live, configure: { $0.trustedProxies = [IPNetwork("127.0.0.1")!] }) {
+            (b: Browser, store: SQLStore) async throws in
+            let sprayer: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "198.51.100.9"]
+            var statuses: [HTTPResponse.Status] = []
+            for i in 0...Auth.loginAttemptsPerClient {
+                try await b.request("/login")
+                let form = ["_csrf": b.field("_csrf") ?? "", "email": "user\(i)@example.org", "password": "Summer2026!"]
+                statuses.append(try await b.request("/login", method: .post, form: form, headers: sprayer).status)
+            }
+            #expect(statuses.dropLast().allSatisfy { $0 == .unauthorized } && statuses.last == .tooManyRequests)
+            try await b.request("/login")
+            let honest = ["_csrf": b.field("_csrf") ?? "", "email": "admin@example.org", "password": "correct horse battery"]
+            #expect(
+                try await b.request("/login", method: .post, form: honest, headers: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.4"]).status
+                    == .seeOther)
+        }
+    }
+
     @Test func aCoordinatorCannotReachAnotherCoordinatorsStatement() async throws {
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
             _ = try await Fixture.circulating(b)

@@ -27,6 +27,16 @@ import Testing
         }
     }
 
+    /// Issue 12, finding 11: a failing request's log line names its path without the
+    /// capability token of a private, invitation or confirmation link.
+    @Test func loggedPathsCarryNoCapabilityTokens() {
+        typealias M = ErrorPageMiddleware<BayanRequestContext>
+        #expect(M.redacted("/e/0a1b2c3d4e5f.SECRETsecretSECRET") == "/e/[redacted]")
+        #expect(M.redacted("/i/abc.SECRET/withdraw") == "/i/[redacted]/withdraw")
+        #expect(M.redacted("/confirm/SECRET") == "/confirm/[redacted]")
+        #expect(M.redacted("/s/joint/join") == "/s/joint/join")
+    }
+
     @Test func aFormWithABrokenEncodingIsA400WithAMessage() async throws {
         let fixture = try await Fixture.make()
         try await fixture.run { (b: Browser, store: SQLStore) async throws in

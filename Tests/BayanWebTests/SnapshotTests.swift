@@ -108,6 +108,7 @@ import Testing
                 recorder.check("dashboard", lang, try await b.request("/c?lang=\(lang)"))
                 recorder.check("diff", lang, try await b.request("/c/s/demo/diff?from=1&to=2&lang=\(lang)"))
                 recorder.check("directory", lang, try await b.request("/c/directory?lang=\(lang)"))
+                recorder.check("password", lang, try await b.request("/c/password?lang=\(lang)"))
             }
             #expect(
                 try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"])

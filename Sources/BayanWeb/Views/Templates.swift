@@ -8,7 +8,7 @@ enum TemplateName: String, CaseIterable, Sendable {
     // Public pages and the layout around every page.
     case layout, home, statement, versions, message
     // The coordinator area.
-    case login, dashboard, admin, links, diff, log, directory
+    case login, dashboard, admin, links, diff, log, directory, password
     // Invited organisations, signers and joiners.
     case signon, signer, join, joined, confirm
     /// A partial (`{{> errors}}`): the form errors and notices of a page.
