@@ -93,19 +93,18 @@ public struct PublicStatement: Codable, Equatable, Sendable {
 }
 
 public enum CSV {
-    /// One CSV cell: quoted when needed, and prefixed with `'` when a spreadsheet program
-    /// could read it as a formula: its first character that is not a space or an invisible
-    /// mark (which spreadsheets skip, and which a hostile name puts first) is one of
-    /// `= + - @`, tab or CR, or their full-width forms.
+    /// One CSV cell, always quoted: a spreadsheet that assumes `;` or a tab as separator
+    /// (as many European and Turkish locales do) then still reads one cell, so no part of a
+    /// name can become a cell of its own that starts a formula. Prefixed with `'` when a
+    /// spreadsheet program could read it as a formula: its first character that is not a
+    /// space or an invisible mark (which spreadsheets skip, and which a hostile name puts
+    /// first) is one of `= + - @`, tab or CR, or their full-width forms.
     public static func cell(_ value: String) -> String {
         var v = value
         let lead = v.unicodeScalars.first {
             !($0.properties.isWhitespace && $0 != "\t" && $0 != "\r") && $0.properties.generalCategory != .format
         }
         if let lead, "=+-@\t\r＝＋－＠".unicodeScalars.contains(lead) { v = "'" + v }
-        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return v
+        return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

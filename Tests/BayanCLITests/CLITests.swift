@@ -41,7 +41,7 @@ import Testing
         let out = dir.file("joint.csv")
         #expect(try BayanBinary.run(["export", "joint", "--format", "csv", "--output", out, "--data", data]).status == 0)
         let csv = String(decoding: FileManager.default.contents(atPath: out) ?? Data(), as: UTF8.self)
-        #expect(csv.hasPrefix("\u{FEFF}number,name") && csv.contains("\r\n65,Association des Syriens Libres,"))
+        #expect(csv.hasPrefix("\u{FEFF}number,name") && csv.contains("\r\n\"65\",\"Association des Syriens Libres\","))
         let json = try BayanBinary.run(["export", "joint", "--format", "json", "--data", data])
         let decoded = try JSONDecoder().decode(PublicStatementProbe.self, from: Data(json.stdout.utf8))
         #expect(decoded.signatories.map(\.name) == Samples.organizations)
