@@ -105,9 +105,8 @@ extension SQLStore {
         let now = env.now()
         try await Self.wrap {
             try await self.write { db in
-                try await db.raw(
-                    "DELETE FROM sessions WHERE expires_at < \(bind: now.millis) OR last_seen_at < \(bind: now.millis - Int64(Session.idleLimit * 1000))"
-                ).run()
+                let idleSince = now.millis - Int64(Session.idleLimit * 1000)
+                try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: now.millis) OR last_seen_at < \(bind: idleSince)").run()
                 try await db.raw(
                     """
                     INSERT INTO sessions (token_hash, coordinator_id, csrf_token, created_at, expires_at, last_seen_at)
