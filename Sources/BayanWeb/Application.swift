@@ -1,9 +1,13 @@
 import BayanApp
 import BayanCore
+import BayanMail
 import BayanStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
+import ServiceLifecycle
 
 /// Settings of a running Bayan, read once at start (CLI flags, `BAYAN_*` variables,
 /// defaults) and passed in, so tests build the same app with their own values.
@@ -31,6 +35,19 @@ public struct AppConfiguration: Sendable {
     public var trustedProxies: [IPNetwork] = []
     /// bcrypt's cost for passwords changed on the web (`BAYAN_BCRYPT_COST`).
     public var bcryptCost: UInt8 = 12
+    /// The SMTP relay (`BAYAN_SMTP_URL`): when set, the application runs the outbox
+    /// delivery beside the web server, and `mailEnabled` follows it.
+    public var mailRelay: SMTPConfiguration? {
+        didSet { mailEnabled = mailRelay != nil }
+    }
+    /// The first retry of an undelivered mail, doubling each time (`BAYAN_MAIL_RETRY_SECONDS`).
+    public var mailRetrySeconds: Double = 30
+    /// The HTTP server's limits against slow and oversized clients: a connection that
+    /// sends nothing complete for `idleTimeout` is closed (a slowloris holds no socket
+    /// for long), and request heads are bounded in size and fields.
+    public var idleTimeout: Duration = .seconds(30)
+    public var maximumHeaderBytes = 32 * 1024
+    public var maximumHeaderFields = 100
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
@@ -61,9 +78,23 @@ public func buildApplication(
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
         joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
         trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost)
+    var services: [any Service] = []
+    if let relay = configuration.mailRelay {
+        services.append(
+            OutboxService(
+                store: store, client: SMTPClient(configuration: relay), logger: logger, retryBase: configuration.mailRetrySeconds,
+                perHour: configuration.joining.mailPerHour))
+    }
+    let idle = configuration.idleTimeout.components
+    let server = HTTP1Channel.Configuration(
+        idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000),
+        httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: configuration.maximumHeaderBytes, maxHeaderListSize: configuration.maximumHeaderBytes,
+            maxHeaderFieldCount: configuration.maximumHeaderFields))
     return Application(
-        router: router,
+        router: router, server: .http1(configuration: server),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
+        services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             if configuration.publicURL == nil { address.listening(host: configuration.host, port: port) }

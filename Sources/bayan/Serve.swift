@@ -75,7 +75,10 @@ struct Serve: AsyncParsableCommand {
         configuration.publicURL = publicURL
         configuration.trustedProxies = trustedProxies
         configuration.bcryptCost = UInt8(clamping: Settings.reader.int(forKey: "bayan.bcrypt.cost", default: 12))
-        configuration.mailEnabled = mailConfiguration != nil
+        configuration.mailRelay = mailConfiguration
+        configuration.idleTimeout = .milliseconds(
+            Int(Settings.reader.double(forKey: "bayan.http.idle.seconds", default: Double(configuration.idleTimeout.components.seconds)) * 1000))
+        configuration.mailRetrySeconds = Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: configuration.mailRetrySeconds)
         configuration.joining = Self.joinPolicy()
         let app = try buildApplication(
             configuration, store: store, logger: logger,
@@ -101,18 +104,9 @@ struct Serve: AsyncParsableCommand {
 
                         """.utf8))
             })
-        var services: [any Service] = []
-        if let mailConfiguration {
-            let client = SMTPClient(configuration: mailConfiguration)
-            services.append(
-                OutboxService(
-                    store: store, client: client, logger: logger,
-                    retryBase: Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: 30),
-                    perHour: configuration.joining.mailPerHour))
-        }
-        // The web server and the outbox service stop together on SIGTERM/SIGINT.
-        let group = ServiceGroup(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        // The web server and the outbox delivery (assembled by buildApplication) stop
+        // together on SIGTERM/SIGINT.
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
     /// The join limits from `BAYAN_JOIN_*` settings; every default is JoinPolicy's own.

@@ -194,9 +194,10 @@ def main():
         fresh, _ = stamp()
         status, page = individual("مستعجل", "fast@example.org", fresh, version, ip="10.0.1.2")
         check(status == 422 and "بسرعة كبيرة" in page, "a too-fast submission is refused")
-        issued, code = t.split(".")
-        forged = issued + "." + ("0" if code[0] != "0" else "1") + code[1:]
-        for bad in [forged, str(int(issued) - 5000) + "." + code, "garbage", issued + ".zz", ""]:
+        issued, nonce, code = t.split(".")
+        forged = issued + "." + nonce + "." + ("0" if code[0] != "0" else "1") + code[1:]
+        other_nonce = issued + "." + ("0" if nonce[0] != "0" else "1") + nonce[1:] + "." + code
+        for bad in [forged, other_nonce, str(int(issued) - 5000) + "." + nonce + "." + code, "garbage", issued + ".zz", ""]:
             status, page = individual("مزوّر", "forged@example.org", bad, version, ip="10.0.1.5")
             check(status == 422 and "انتهت صلاحية النموذج" in page, f"a forged or broken form stamp is refused ({bad[:24]!r})")
         first, second = aged(2)
