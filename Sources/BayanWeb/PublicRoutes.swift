@@ -4,6 +4,7 @@ import BayanStore
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// The public face of Bayan: the list of published statements, each statement's page
 /// and its downloads. Only published or closed statements are public.
@@ -12,6 +13,8 @@ struct PublicRoutes {
     let cache: PublicCache
     /// Where the feed's links point (never the request's Host).
     let address: PublicAddress
+    /// What each statement's page can show, learnt when it was last rendered.
+    let shapes = PageShapes()
 
     func add(to router: Router<BayanRequestContext>) {
         router.get("/") { request, _ in
@@ -87,8 +90,16 @@ struct PublicRoutes {
         }
         guard ["html", "md", "json", "csv", "versions"].contains(format), (try? Slug(slug)) != nil else { throw HTTPError(.notFound) }
         let lang = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
-        let page = max(1, min(Int(request.uri.queryParameters.get("page") ?? "1") ?? 1, 100_000))
-        let text: String? = request.uri.queryParameters.get("text").flatMap { $0.count <= 8 && $0.allSatisfy(\.isLetter) ? String($0) : nil }
+        // Cache keys only from values the page can show: a page number past the last is
+        // the last page, a text language without a translation is the text itself, and
+        // other parameters are ignored, so a crawler varying them adds no entries (issue 12).
+        let asked = max(1, min(Int(request.uri.queryParameters.get("page") ?? "1") ?? 1, 100_000))
+        let shape = shapes.get(slug)
+        let page = shape.map { min(asked, $0.pages) } ?? asked
+        let text: String? = request.uri.queryParameters.get("text").flatMap { value in
+            guard value.count <= 8, value.allSatisfy(\.isLetter) else { return nil }
+            return shape.map { $0.translations.contains(value) } ?? true ? value : nil
+        }
         let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")|\(format == "html" ? page : 1)|\(text ?? "")"
         let generation = store.changeCount
         let response = try await cache.respond(
@@ -102,6 +113,11 @@ struct PublicRoutes {
     /// Renders one public representation of a statement, or nil when it is not public.
     func render(slug: String, format: String, lang: UILanguage?, page: Int, text: String? = nil) async throws -> PublicCache.Rendered? {
         guard let snapshot = try await publishedSnapshot(slug: slug, page: page) else { return nil }
+        shapes.put(
+            slug,
+            .init(
+                pages: max(1, (snapshot.individuals.shown + StatementSnapshot.individualsPerPage - 1) / StatementSnapshot.individualsPerPage),
+                translations: Set(snapshot.versions.filter { $0.translationOf == snapshot.version.contentHash }.map(\.language))))
         switch format {
         case "md":
             return .init(text: snapshot.publicData.document.markdown, contentType: "text/markdown; charset=utf-8")
@@ -139,4 +155,16 @@ struct PublicRoutes {
             return nil
         }
     }
+}
+
+/// Per statement, how many pages of individuals and which translations its page has: the
+/// values a cache key may take. One entry per published statement that was shown.
+final class PageShapes: Sendable {
+    struct Shape: Sendable {
+        let pages: Int
+        let translations: Set<String>
+    }
+    private let shapes = Mutex<[String: Shape]>([:])
+    func get(_ slug: String) -> Shape? { shapes.withLock { $0[slug] } }
+    func put(_ slug: String, _ shape: Shape) { shapes.withLock { $0[slug] = shape } }
 }
