@@ -192,7 +192,26 @@ public enum Limits {
                 raw.unicodeScalars.filter { s in
                     !ArabicText.isInvisibleFormat(s) && !(s.properties.generalCategory == .control)
                 }))
-        return stripped.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        // Words are split on white-space scalars, not characters: a space followed by a
+        // combining mark is one character to Swift, and splitting on characters dropped
+        // the mark on the second cleaning but not the first (found by fuzzing, issue 12).
+        // A mark with no letter before it has nothing to sit on and is left out.
+        var words: [String] = []
+        var word = String.UnicodeScalarView()
+        for s in stripped.unicodeScalars {
+            if s.properties.isWhitespace {
+                if !word.isEmpty { words.append(String(word)) }
+                word = String.UnicodeScalarView()
+            } else if !(word.isEmpty && isMark(s)) {
+                word.append(s)
+            }
+        }
+        if !word.isEmpty { words.append(String(word)) }
+        return words.joined(separator: " ")
+    }
+
+    static func isMark(_ s: Unicode.Scalar) -> Bool {
+        s.value >= 0x300 && (s.properties.isGraphemeExtend || s.properties.generalCategory == .spacingMark)
     }
 
     /// Most names need no cleaning: no invisible or control characters, single spaces
@@ -206,7 +225,7 @@ public enum Limits {
                 previousWasSpace = true
                 continue
             }
-            if previousWasSpace, s.value >= 0x300, s.properties.isGraphemeExtend || s.properties.generalCategory == .spacingMark {
+            if previousWasSpace, isMark(s) {
                 return false  // a mark after a space makes one whitespace character with it
             }
             previousWasSpace = false

@@ -1,5 +1,6 @@
 import BayanApp
 import BayanCore
+import BayanDocument
 import BayanStore
 import Foundation
 import Hummingbird
@@ -14,19 +15,7 @@ struct Form: Sendable {
     static let byteLimit = 256 * 1024
 
     /// The first value of each field; nil when an encoding is malformed.
-    static func parse(_ body: String) -> Form? {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "" else { return nil }
-            if fields[key] == nil { fields[key] = value }
-        }
-        return Form(fields: fields)
-    }
-
-    static func decode(_ s: Substring) -> String? {
-        String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
+    static func parse(_ body: String) -> Form? { FormFields.parse(body).map(Form.init) }
 
     /// Reads the request body as a form: over `byteLimit` is a 413, a broken encoding a
     /// 400, each with a message in the visitor's language.

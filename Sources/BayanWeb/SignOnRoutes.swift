@@ -1,5 +1,6 @@
 import BayanApp
 import BayanCore
+import BayanDocument
 import BayanStore
 import Foundation
 import Hummingbird

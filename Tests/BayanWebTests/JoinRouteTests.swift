@@ -167,6 +167,21 @@ import Testing
         }
     }
 
+    /// Found by fuzzing (issue 12): a quote followed by a combining mark is one character
+    /// to Swift, and the template engine's escaping compared characters, so it ended the
+    /// `value` attribute it was echoed into. Every template now escapes scalar by scalar.
+    @Test func aQuoteWithACombiningMarkCannotLeaveAnAttribute() async throws {
+        try await Fixture.make().run(configure: { $0.joining.minimumFillSeconds = 0 }) { (b: Browser, store: SQLStore) async throws in
+            _ = try await Self.published(store)
+            var form = try await Self.form(b, email: "not an address")
+            form["name"] = "x\"\u{0301}/onmouseover=alert(1) \u{0301}<\u{0301}script>"
+            let page = try await b.request("/s/pub/join?lang=en", method: .post, form: form)
+            #expect(page.status == .unprocessableContent)
+            #expect(!page.body.contains("\"\u{0301}") && !page.body.contains("<\u{0301}"))
+            #expect(page.body.contains("&quot;\u{0301}/onmouseover") && page.body.contains("&lt;\u{0301}script&gt;"))
+        }
+    }
+
     @Test func theConfirmationMailIsInTheJoinersLanguageThenTheStatementsOwn() {
         let urls = (confirm: "https://bayan.example/confirm/abc", own: "https://bayan.example/e/xyz")
         let english = Mail.confirmation(lang: .en, statementLanguage: .ar, title: "بيان", confirmURL: urls.confirm, privateURL: urls.own)

@@ -1,4 +1,5 @@
 import BayanCore
+import BayanDocument
 import BayanStore
 import BayanTestSupport
 import BayanWeb
@@ -143,6 +144,14 @@ func isWellFormed(_ html: String) -> (Bool, String) {
         #expect(html.contains("<strong>قوي</strong>"))
         #expect(!html.contains("href=\"javascript"))
         #expect(html.contains(#"<a href="https://example.org/a?b=&quot;c&quot;" rel="nofollow noopener noreferrer">موقع</a>"#))
+    }
+
+    /// Found by fuzzing (issue 12): emphasis markers inside an address made `<em>` tags
+    /// inside the `href`, breaking the link; emphasis now stays outside addresses.
+    @Test func emphasisNeverReachesInsideAnAddress() {
+        let html = SafeMarkdown.html("انظر [*التقرير*](https://example.org/a*b*c) و*هنا*")
+        #expect(
+            html == #"<p>انظر <a href="https://example.org/a*b*c" rel="nofollow noopener noreferrer"><em>التقرير</em></a> و<em>هنا</em></p>"# + "\n")
     }
 
     @Test func blocksBecomeParagraphsListsHeadingsAndQuotes() {

@@ -1,3 +1,4 @@
+import BayanDocument
 import Foundation
 import Mustache
 
@@ -50,13 +51,24 @@ enum Templates {
         try load(from: Bundle.module.url(forResource: "Templates", withExtension: nil))
     }
 
+    /// Every template escapes with `SafeMarkdown.escape`, which works on Unicode scalars:
+    /// swift-mustache's own HTML escaping compares characters, so `"` followed by a
+    /// combining mark (one character to Swift) went through unescaped and could end an
+    /// attribute such as `value="{{name}}"` (found by fuzzing, issue 12).
+    static let escaping = "{{% CONTENT_TYPE: BAYAN_HTML}}"
+
+    struct ScalarHTML: MustacheContentType {
+        func escapeText(_ text: String) -> String { SafeMarkdown.escape(text) }
+    }
+
     static func load(from directory: URL?) throws(TemplateError) -> MustacheLibrary {
+        MustacheContentTypes.register(ScalarHTML(), named: "BAYAN_HTML")
         var library = MustacheLibrary()
         for name in TemplateName.allCases {
             guard let url = directory?.appendingPathComponent("\(name.rawValue).mustache"),
                 let text = try? String(contentsOf: url, encoding: .utf8)
             else { throw .missing(name, path: directory?.path ?? "(no Templates resource)") }
-            do { library.register(try MustacheTemplate(string: text), named: name.rawValue) } catch {
+            do { library.register(try MustacheTemplate(string: escaping + text), named: name.rawValue) } catch {
                 throw .invalid(name, "\(error)")
             }
         }

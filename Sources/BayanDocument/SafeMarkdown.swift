@@ -62,19 +62,21 @@ public enum SafeMarkdown {
     }
 
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s {
+        var out = String.UnicodeScalarView()
+        // Scalars, not characters: `"` followed by a combining mark is one character to
+        // Swift and compared unequal to `"`, so it went through unescaped and could end an
+        // attribute (found by fuzzing, issue 12).
+        for c in s.unicodeScalars {
             switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
+            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
             default: out.append(c)
             }
         }
-        return out
+        return String(out)
     }
 
     static func heading(_ line: String) -> (Int, String)? {
@@ -95,11 +97,22 @@ public enum SafeMarkdown {
     }
 
     /// Inline markup on already-escaped text: `**bold**`, `*italic*`, `[text](https://…)`.
+    /// Links are found first and emphasis applied around them and in their labels, never
+    /// inside an address (`https://example.org/a*b*` stays a working address; found by
+    /// fuzzing, issue 12).
     static func inline(_ text: String) -> String {
-        var s = escape(text)
-        s = replacePairs(in: s, marker: "**", open: "<strong>", close: "</strong>")
-        s = replacePairs(in: s, marker: "*", open: "<em>", close: "</em>")
-        return links(in: s)
+        var out = ""
+        for piece in linkPieces(in: escape(text)) {
+            switch piece {
+            case .text(let t): out += emphasis(t)
+            case .link(let url, let label): out += "<a href=\"\(url)\" rel=\"nofollow noopener noreferrer\">\(emphasis(label))</a>"
+            }
+        }
+        return out
+    }
+
+    static func emphasis(_ s: String) -> String {
+        replacePairs(in: replacePairs(in: s, marker: "**", open: "<strong>", close: "</strong>"), marker: "*", open: "<em>", close: "</em>")
     }
 
     static func replacePairs(in s: String, marker: String, open: String, close: String) -> String {
@@ -119,8 +132,12 @@ public enum SafeMarkdown {
         return out
     }
 
-    static func links(in s: String) -> String {
-        var out = ""
+    enum Piece { case text(String), link(url: String, label: String) }
+
+    /// Escaped text cut into plain runs and http(s) links.
+    static func linkPieces(in s: String) -> [Piece] {
+        var pieces: [Piece] = []
+        var text = ""
         var rest = Substring(s)
         while let open = rest.firstIndex(of: "[") {
             guard let mid = rest[open...].range(of: "]("),
@@ -128,14 +145,17 @@ public enum SafeMarkdown {
             else { break }
             let label = rest[rest.index(after: open)..<mid.lowerBound]
             let url = rest[mid.upperBound..<close]
-            out += rest[..<open]
+            text += rest[..<open]
             if (url.hasPrefix("https://") || url.hasPrefix("http://")) && !url.contains(" ") && !label.contains("[") {
-                out += "<a href=\"\(url)\" rel=\"nofollow noopener noreferrer\">\(label)</a>"
+                pieces.append(.text(text))
+                text = ""
+                pieces.append(.link(url: String(url), label: String(label)))
             } else {
-                out += rest[open...close]
+                text += rest[open...close]
             }
             rest = rest[rest.index(after: close)...]
         }
-        return out + rest
+        pieces.append(.text(text + rest))
+        return pieces
     }
 }
