@@ -31,6 +31,9 @@ public enum DuplicateFinder {
 
     public static let sameAfterNormalization = "same after normalization"
     public static let oneLetterApart = "one letter apart (possible typo)"
+    /// The two look the same but are written with different letters (UTS #39 skeletons):
+    /// a Cyrillic `а` in a Latin name, the digit `١` for `ا`.
+    public static let lookAlike = "look-alike letters from another script"
 
     /// The key two names share when they are probably the same organisation.
     public static func matchingKey(_ name: String) -> String {
@@ -44,6 +47,8 @@ public enum DuplicateFinder {
         if na == nb { return sameAfterNormalization }
         let all = Set(Rule.allCases)
         if key(na, rules: all) == key(nb, rules: all) { return explain(na, nb) }
+        // Looking alike says more than being a letter apart: it is how impersonation works.
+        if Confusables.skeleton(na) == Confusables.skeleton(nb) { return lookAlike }
         if isOneLetterApart(Array(key(na, rules: all).unicodeScalars), Array(key(nb, rules: all).unicodeScalars)) {
             return oneLetterApart
         }
@@ -65,6 +70,20 @@ public enum DuplicateFinder {
             groups[key(n, rules: all), default: []].append(i)
         }
         var result: [Candidate] = []
+        // Look-alikes: names whose skeletons agree but whose matching keys differ (equal
+        // keys are reported below with their own reason).
+        var bySkeleton: [String: [Int]] = [:]
+        for (i, n) in normalized.enumerated() where !n.isEmpty {
+            bySkeleton[Confusables.skeleton(n), default: []].append(i)
+        }
+        for (_, members) in bySkeleton where members.count > 1 {
+            let keys = members.map { key(normalized[$0], rules: all) }
+            for x in 0..<members.count {
+                for y in (x + 1)..<members.count where keys[x] != keys[y] {
+                    result.append(Candidate(first: min(members[x], members[y]), second: max(members[x], members[y]), reason: lookAlike))
+                }
+            }
+        }
         for (_, members) in groups where members.count > 1 {
             for x in 0..<members.count {
                 for y in (x + 1)..<members.count {
@@ -117,6 +136,9 @@ public enum DuplicateFinder {
                 }
             }
         }
+        // One candidate a pair: the look-alike reason (found first) wins over a near match.
+        var seen = Set<Int64>()
+        result = result.filter { seen.insert(Int64($0.first) << 32 | Int64($0.second)).inserted }
         return result.sorted { ($0.first, $0.second) < ($1.first, $1.second) }
     }
 

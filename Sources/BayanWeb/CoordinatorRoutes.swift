@@ -291,6 +291,7 @@ struct CoordinatorRoutes {
                 "stale": e.versionHash != current.contentHash, "warnings": Array(warnings.prefix(Self.warningsPerRow)),
             ]
             if warnings.count > Self.warningsPerRow { row["moreWarnings"] = warnings.count - Self.warningsPerRow }
+            if Confusables.mixesScripts(e.displayName) { row["mixedScripts"] = true }
             // Mustache treats "" as true: absent values are left out.
             if let place = e.place, !place.isEmpty { row["place"] = place }
             if let role = e.signerRole, !role.isEmpty { row["role"] = role }

@@ -55,3 +55,31 @@ import Testing
         }
     }
 }
+
+/// Issue 12: names that look the same but are written with letters of another script,
+/// from Unicode's confusables data (UTS #39 skeletons), and words that mix scripts.
+@Suite struct LookAlikes {
+    @Test func skeletonsOfLookAlikesAreEqual() {
+        #expect(Confusables.skeleton("Syrian Writ\u{0435}rs League") == Confusables.skeleton("Syrian Writers League"))
+        #expect(Confusables.skeleton("Syrian Writers League") != Confusables.skeleton("Syrian Writers Leaguer"))
+        // The Arabic-Indic digit one for the letter alef.
+        #expect(Confusables.skeleton("\u{0661}تحاد الطلبة") == Confusables.skeleton("اتحاد الطلبة"))
+    }
+
+    @Test func lookAlikesAreDuplicateCandidatesWithTheirOwnReason() {
+        let names = ["Syrian Writers League", "نقابة المعلمين", "Syrian Writ\u{0435}rs L\u{0435}ague", "\u{0661}تحاد الطلبة", "اتحاد الطلبة"]
+        let found = DuplicateFinder.candidates(in: names)
+        #expect(found.contains(DuplicateFinder.Candidate(first: 0, second: 2, reason: DuplicateFinder.lookAlike)))
+        #expect(found.contains(DuplicateFinder.Candidate(first: 3, second: 4, reason: DuplicateFinder.lookAlike)))
+        #expect(!found.contains { $0.first == 1 || $0.second == 1 })
+        #expect(DuplicateFinder.reason("Paris Union", "P\u{0430}ris Union") == DuplicateFinder.lookAlike)
+    }
+
+    @Test func mixedScriptsWithinAWordAreFlaggedButNotSideBySide() {
+        #expect(Confusables.mixesScripts("P\u{0430}ris Union"))
+        #expect(Confusables.mixesScripts("نقابةa المعلمين"))
+        #expect(!Confusables.mixesScripts("رابطة الكتاب (ARK)"))
+        #expect(!Confusables.mixesScripts("Союз писателей"))
+        #expect(!Confusables.mixesScripts("Association des Syriens Libres"))
+    }
+}

@@ -182,6 +182,26 @@ import Testing
         }
     }
 
+    /// Issue 12: an organisation joining with a look-alike of another's name (a Cyrillic
+    /// `а` in a Latin name) is shown to the coordinator as a probable duplicate with its
+    /// reason, and a name mixing scripts within a word carries its own warning.
+    @Test func lookAlikeAndMixedScriptNamesAreFlaggedInModeration() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            let hash = try await store.currentVersion(of: id).contentHash
+            for (i, name) in ["Paris Union", "P\u{0430}ris Union"].enumerated() {
+                _ = try await store.join(
+                    statementID: id,
+                    NewEndorsement(signerKind: .organization, displayName: name, signerName: "x", contact: "o\(i)@example.org", versionHash: hash),
+                    emailKey: nil, confirmTokenHash: nil, signerTokenHash: "s\(i)", mail: nil)
+            }
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            let page = try await b.request("/c/s/pub?lang=en")
+            #expect(page.body.contains("look-alike letters from another script"))
+            #expect(page.body.components(separatedBy: "mixes letters of different scripts").count == 2)
+        }
+    }
+
     @Test func theConfirmationMailIsInTheJoinersLanguageThenTheStatementsOwn() {
         let urls = (confirm: "https://bayan.example/confirm/abc", own: "https://bayan.example/e/xyz")
         let english = Mail.confirmation(lang: .en, statementLanguage: .ar, title: "بيان", confirmURL: urls.confirm, privateURL: urls.own)

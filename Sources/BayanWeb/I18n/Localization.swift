@@ -38,6 +38,7 @@ public enum UILanguage: String, Sendable, CaseIterable {
             "abbreviation in brackets": "dup.abbreviation", "definite article ال added or dropped": "dup.article",
             "spelling variant ة/ه": "dup.taMarbuta", "spelling variant ى/ي": "dup.alifMaqsura", "spelling variant ية/يا": "dup.iyya",
             "spelling variant of hamza (ؤ ئ ء)": "dup.hamza", "spacing or punctuation": "dup.spacing", "spelling variants": "dup.variants",
+            "look-alike letters from another script": "dup.lookAlike",
         ]
         return reason.components(separatedBy: "; ").map { keys[$0].map(text) ?? $0 }.joined(separator: text("dup.separator"))
     }
