@@ -100,6 +100,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case invitationCreated = "invitation.created"
     case invitationRevoked = "invitation.revoked"
     case translationAdded = "version.translation"
+    /// A coordinator set aside a set of joins (a network, a domain, a time window) at once.
+    case joinsInvalidated = "endorsements.invalidated"
 }
 
 /// The result of checking a statement's event log.

@@ -55,7 +55,7 @@ public enum DataMigration {
                 ("contact", false), ("version_hash", false), ("state", false), ("founding", true), ("number", true),
                 ("visibility", false), ("imported", true), ("name_key", false), ("created_at", true),
                 ("updated_at", true), ("signer_token_hash", false), ("email_key", false), ("confirm_token_hash", false),
-                ("stamp_hash", false),
+                ("stamp_hash", false), ("join_network", false), ("email_domain", false),
             ], "id"
         ),
         (

@@ -22,6 +22,7 @@ final class JoinBatcher: Sendable {
         let confirmTokenHash: String?
         let signerTokenHash: String
         let stampHash: String?
+        let origin: JoinOrigin?
         let mail: OutboxMessage?
         let done: CheckedContinuation<Endorsement, any Error>
     }
@@ -40,7 +41,7 @@ final class JoinBatcher: Sendable {
                     batch.map {
                         (
                             $0.statementID, $0.endorsement, $0.nameKey, $0.emailKey, $0.confirmTokenHash,
-                            $0.signerTokenHash, $0.stampHash, $0.mail
+                            $0.signerTokenHash, $0.stampHash, $0.origin, $0.mail
                         )
                     })
             } catch {
@@ -52,14 +53,14 @@ final class JoinBatcher: Sendable {
 
     func submit(
         statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
-        signerTokenHash: String, stampHash: String?, mail: OutboxMessage?
+        signerTokenHash: String, stampHash: String?, origin: JoinOrigin?, mail: OutboxMessage?
     ) async throws -> Endorsement {
         try await withCheckedThrowingContinuation { continuation in
             queue.add(
                 Request(
                     statementID: statementID, endorsement: endorsement, nameKey: nameKey, emailKey: emailKey,
-                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, stampHash: stampHash, mail: mail,
-                    done: continuation))
+                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, stampHash: stampHash, origin: origin,
+                    mail: mail, done: continuation))
         }
     }
 }
@@ -67,7 +68,7 @@ final class JoinBatcher: Sendable {
 extension SQLStore {
     typealias JoinRow = (
         statementID: String, endorsement: Endorsement, nameKey: String, emailKey: String, confirmTokenHash: String?,
-        signerTokenHash: String, stampHash: String?, mail: OutboxMessage?
+        signerTokenHash: String, stampHash: String?, origin: JoinOrigin?, mail: OutboxMessage?
     )
 
     /// Writes a batch of individual joins in one transaction; each gets its own outcome
@@ -100,7 +101,7 @@ extension SQLStore {
                         [
                             e.id, e.displayName, e.place, e.contact, e.versionHash.hex, e.visibility.rawValue, rows[i].nameKey,
                             String(e.createdAt.millis), rows[i].signerTokenHash, rows[i].emailKey, rows[i].confirmTokenHash,
-                            rows[i].stampHash,
+                            rows[i].stampHash, rows[i].origin?.network, rows[i].origin?.domain,
                         ], into: &json)
                 }
                 json.append(UInt8(ascii: "]"))
@@ -120,10 +121,12 @@ extension SQLStore {
                     """
                 let insert: SQLQueryString = """
                     INSERT INTO endorsements (id, statement_id, signer_kind, display_name, place, contact, version_hash, state, founding,
-                      visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash, stamp_hash)
+                      visibility, imported, name_key, created_at, updated_at, signer_token_hash, email_key, confirm_token_hash, stamp_hash,
+                      join_network, email_domain)
                     SELECT j.value ->> 0, \(bind: statementID), 'individual', j.value ->> 1, j.value ->> 2, j.value ->> 3,
                       j.value ->> 4, 'pending', 0, j.value ->> 5, 0, j.value ->> 6, CAST(j.value ->> 7 AS BIGINT),
-                      CAST(j.value ->> 7 AS BIGINT), j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 11
+                      CAST(j.value ->> 7 AS BIGINT), j.value ->> 8, j.value ->> 9, j.value ->> 10, j.value ->> 11,
+                      j.value ->> 12, j.value ->> 13
                     FROM
                     """ + " " + source + " " + restQuery
                 let returned = try await db.raw(insert).all()

@@ -35,7 +35,7 @@ extension SQLStore {
     /// email confirmation), with its confirmation mail in the outbox.
     public func join(
         statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
-        signerTokenHash: String, stampHash: String? = nil, mail: OutboxMessage?
+        signerTokenHash: String, stampHash: String? = nil, origin: JoinOrigin? = nil, mail: OutboxMessage?
     ) async throws(StoreError) -> Endorsement {
         let env = self.env
         // Individuals, the bulk of a burst, go through the batcher.
@@ -49,7 +49,8 @@ extension SQLStore {
                 return try await joinBatcher.submit(
                     statementID: statementID, endorsement: e, nameKey: CollationKey(name).storageKey,
                     emailKey: emailKey,
-                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, stampHash: stampHash, mail: mail)
+                    confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, stampHash: stampHash, origin: origin,
+                    mail: mail)
             }
         }
         return try await Self.wrap {
@@ -91,7 +92,8 @@ extension SQLStore {
                 try await db.raw(
                     """
                     UPDATE endorsements SET signer_token_hash = \(bind: signerTokenHash), email_key = \(bind: emailKey),
-                      confirm_token_hash = \(bind: confirmTokenHash), stamp_hash = \(bind: stampHash) WHERE id = \(bind: e.id)
+                      confirm_token_hash = \(bind: confirmTokenHash), stamp_hash = \(bind: stampHash),
+                      join_network = \(bind: origin?.network), email_domain = \(bind: origin?.domain) WHERE id = \(bind: e.id)
                     """
                 ).run()
                 if let mail {
@@ -394,6 +396,67 @@ extension SQLStore {
                         ])
                 }
                 done += n
+            }
+        }
+    }
+
+    public func joinSignals(statementID: String, since: Date) async throws(StoreError) -> JoinSignals {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                func rows(_ column: String) async throws -> [JoinSignals.Row] {
+                    try await db.raw(
+                        """
+                        SELECT \(unsafeRaw: column) AS value, COUNT(*) AS n, MAX(created_at) AS last FROM endorsements
+                        WHERE statement_id = \(bind: statementID) AND join_network IS NOT NULL AND created_at >= \(bind: since.millis)
+                        GROUP BY \(unsafeRaw: column) ORDER BY n DESC, value LIMIT 10
+                        """
+                    ).all().map {
+                        JoinSignals.Row(
+                            value: try $0.decode(column: "value", as: String?.self) ?? "", count: try $0.decode(column: "n", as: Int.self),
+                            last: Date(millis: try $0.decode(column: "last", as: Int64.self)))
+                    }
+                }
+                return JoinSignals(networks: try await rows("join_network"), domains: try await rows("email_domain"))
+            }
+        }
+    }
+
+    public func invalidateJoins(statementID: String, _ selection: JoinSelection, reason: String) async throws(StoreError) -> [String] {
+        let env = self.env
+        return try await Self.wrap {
+            try await self.write { db in
+                try await Self.lockStatement(db, id: statementID)
+                let which: SQLQueryString
+                var payload = ["reason": reason]
+                switch selection {
+                case .network(let network):
+                    which = "join_network = \(bind: network)"
+                    payload["network"] = network
+                case .domain(let domain):
+                    which = "email_domain = \(bind: domain)"
+                    payload["domain"] = domain
+                case .window(let from, let to):
+                    which = "created_at >= \(bind: from.millis) AND created_at < \(bind: to.millis)"
+                    payload["from"] = String(from.millis)
+                    payload["to"] = String(to.millis)
+                }
+                let ids = try await db.raw(
+                    """
+                    SELECT id FROM endorsements WHERE statement_id = \(bind: statementID) AND join_network IS NOT NULL AND
+                      (state IN ('pending', 'confirmed') OR (state = 'approved' AND signer_kind = 'individual')) AND
+                    """ + " " + which + " ORDER BY created_at, id"
+                ).all().map { try $0.decode(column: "id", as: String.self) }
+                guard !ids.isEmpty else { return [] }
+                let at = env.now()
+                for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                    try await db.raw(
+                        "UPDATE endorsements SET state = 'rejected', updated_at = \(bind: at.millis) WHERE id IN (\(binds: chunk))"
+                    ).run()
+                }
+                payload["ids"] = ids.joined(separator: " ")
+                payload["count"] = String(ids.count)
+                try await Self.appendEvent(db, statementID: statementID, kind: .joinsInvalidated, at: at, payload: payload)
+                return ids
             }
         }
     }

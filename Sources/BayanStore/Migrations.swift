@@ -309,6 +309,16 @@ public enum Migrations {
                 "ALTER TABLE sessions ADD COLUMN last_seen_at BIGINT",
                 "UPDATE sessions SET last_seen_at = created_at",
             ]),
+        // Where each join came from, for the coordinator's abuse signals and for setting a
+        // flood aside at once: the client's network (/24, /64, never the address) and the
+        // email's domain (issue 12).
+        Migration(
+            name: "0010_join_origins",
+            statements: [
+                "ALTER TABLE endorsements ADD COLUMN join_network TEXT",
+                "ALTER TABLE endorsements ADD COLUMN email_domain TEXT",
+                "CREATE INDEX endorsements_join_origin ON endorsements (statement_id, created_at) WHERE join_network IS NOT NULL",
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

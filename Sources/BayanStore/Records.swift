@@ -48,6 +48,43 @@ public struct ImportPlan: Sendable {
 }
 
 /// A sign-on as submitted, before the store gives it an id and binds it to a version.
+/// Where a join came from: the client's network and the email's domain.
+public struct JoinOrigin: Sendable, Equatable {
+    public var network: String
+    public var domain: String
+    public init(network: String, domain: String) {
+        self.network = network
+        self.domain = domain
+    }
+}
+
+/// A set of joins a coordinator sets aside at once.
+public enum JoinSelection: Sendable, Equatable {
+    case network(String)
+    case domain(String)
+    case window(from: Date, to: Date)
+}
+
+/// How many joins came from each network and domain since a time, busiest first.
+public struct JoinSignals: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public var value: String
+        public var count: Int
+        public var last: Date
+        public init(value: String, count: Int, last: Date) {
+            self.value = value
+            self.count = count
+            self.last = last
+        }
+    }
+    public var networks: [Row]
+    public var domains: [Row]
+    public init(networks: [Row], domains: [Row]) {
+        self.networks = networks
+        self.domains = domains
+    }
+}
+
 public struct NewEndorsement: Sendable {
     public var signerKind: SignerKind
     public var displayName: String

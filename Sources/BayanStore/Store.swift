@@ -84,8 +84,13 @@ public protocol Store: Sendable {
     /// `stampHash`: the join form's stamp, which one submission only may use.
     func join(
         statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
-        signerTokenHash: String, stampHash: String?, mail: OutboxMessage?
+        signerTokenHash: String, stampHash: String?, origin: JoinOrigin?, mail: OutboxMessage?
     ) async throws(StoreError) -> Endorsement
+    /// Joins per network and per domain since `since`, the ten busiest of each.
+    func joinSignals(statementID: String, since: Date) async throws(StoreError) -> JoinSignals
+    /// Sets aside the joins `selection` names that still count or wait (organisations a
+    /// coordinator approved keep their number), with one event naming them and the reason.
+    func invalidateJoins(statementID: String, _ selection: JoinSelection, reason: String) async throws(StoreError) -> [String]
     func confirm(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func joinState(statementID: String, emailKey: String) async throws(StoreError) -> EndorsementState

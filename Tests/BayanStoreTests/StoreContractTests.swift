@@ -583,6 +583,51 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
     }
 
     @Test(arguments: TestDatabase.available)
+    func joinSignalsCountByOriginAndASetOfJoinsIsSetAsideWithOneEvent(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true, names: ["نقابة المعلمين"]))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            let origins = [
+                ("198.51.100.0/24", "spam.example"), ("198.51.100.0/24", "spam.example"), ("198.51.100.0/24", "mail.example"),
+                ("203.0.113.0/24", "mail.example"),
+            ]
+            var ids: [String] = []
+            for (i, origin) in origins.enumerated() {
+                ids.append(
+                    try await store.join(
+                        statementID: record.id,
+                        NewEndorsement(signerKind: .individual, displayName: "مؤيد \(i)", contact: "p\(i)@x", versionHash: hash),
+                        emailKey: "p\(i)@x", confirmTokenHash: "c\(i)", signerTokenHash: "s\(i)",
+                        origin: JoinOrigin(network: origin.0, domain: origin.1), mail: nil
+                    ).id)
+            }
+            _ = try await store.confirm(tokenHash: "c3")
+            let signals = try await store.joinSignals(statementID: record.id, since: Date(timeIntervalSince1970: 0))
+            #expect(signals.networks.map(\.value) == ["198.51.100.0/24", "203.0.113.0/24"] && signals.networks.map(\.count) == [3, 1])
+            #expect(signals.domains.map(\.value) == ["mail.example", "spam.example"] && signals.domains.map(\.count) == [2, 2])
+            let eventsBefore = try await store.events(of: record.id).count
+            let setAside = try await store.invalidateJoins(statementID: record.id, .domain("spam.example"), reason: "flood")
+            #expect(Set(setAside) == Set(ids[0..<2]))
+            // Again: nothing left to set aside, no second event.
+            #expect(try await store.invalidateJoins(statementID: record.id, .domain("spam.example"), reason: "flood").isEmpty)
+            let byNetwork = try await store.invalidateJoins(statementID: record.id, .network("203.0.113.0/24"), reason: "bots")
+            #expect(byNetwork == [ids[3]])
+            let states = Dictionary(uniqueKeysWithValues: try await store.endorsements(of: record.id).map { ($0.id, $0.state) })
+            #expect(states[ids[0]] == .rejected && states[ids[1]] == .rejected && states[ids[2]] == .pending && states[ids[3]] == .rejected)
+            let events = try await store.events(of: record.id)
+            #expect(events.count == eventsBefore + 2 && EventChain.verify(events).isValid)
+            let last = try #require(events.last)
+            #expect(last.kind == "endorsements.invalidated" && last.payload["network"] == "203.0.113.0/24" && last.payload["reason"] == "bots")
+            #expect(events[events.count - 2].payload["ids"]?.split(separator: " ").count == 2)
+            // A time window takes what joined in it, imported founders never.
+            let window = try await store.invalidateJoins(
+                statementID: record.id, .window(from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: 4_000_000_000)), reason: "all")
+            #expect(window == [ids[2]])
+            #expect(try await store.endorsements(of: record.id).filter { $0.imported }.allSatisfy { $0.state != .rejected })
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func theOutboxSendsNoMoreThanItsHourlyCapAndKeepsNoBodyOnceDone(db: TestDatabase) async throws {
         try await withStore(db) { store in
             let record = try await store.importStatement(try samplePlan(publish: true, names: ["نقابة المعلمين"]))

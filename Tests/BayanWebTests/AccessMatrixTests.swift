@@ -80,6 +80,7 @@ import Testing
             Route(method: .post, path: "/c/s/demo/invitations", form: ["names": "اتحاد العمال", "days": "7"]),
             Route(method: .post, path: "/c/s/demo/translation", form: ["language": "en", "title": "Statement", "body": "Text"]),
             Route(method: .post, path: "/c/s/demo/reinvite"),
+            Route(method: .post, path: "/c/s/demo/invalidate", form: ["by": "domain", "value": "example.org", "reason": "test"]),
             Route(method: .post, path: "/c/s/demo/invitations/\(w.demoInvitation)/revoke"),
             Route(method: .post, path: "/c/s/demo/endorsements/\(w.demoEndorsement)/approve"),
             Route(method: .post, path: "/c/s/demo/endorsements/\(w.demoEndorsement)/reject", form: ["reason": "x"]),

@@ -202,6 +202,46 @@ import Testing
         }
     }
 
+    /// Issue 12: the coordinator sees where joins come from (network, email domain) and
+    /// sets a flood aside in one step with a reason; the joins stay listed as rejected and
+    /// one event records them.
+    @Test func aCoordinatorSeesJoinSignalsAndSetsAFloodAside() async throws {
+        try await Fixture.make().run(
+            .live,
+            configure: {
+                $0.joining.minimumFillSeconds = 0
+                $0.trustedProxies = [IPNetwork("127.0.0.1")!]
+            }
+        ) { (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            for (i, hop) in ["198.51.100.7", "198.51.100.8", "198.51.100.9", "203.0.113.5"].enumerated() {
+                let r = try await b.request(
+                    "/s/pub/join", method: .post, form: try await Self.form(b, email: "p\(i)@flood.example"),
+                    headers: [HTTPField.Name("X-Forwarded-For")!: hop])
+                #expect(r.status == .ok)
+            }
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            let page = try await b.request("/c/s/pub?lang=en")
+            #expect(page.body.contains("Where joins come from") && page.body.contains("198.51.100.0/24") && page.body.contains("flood.example"))
+            let csrf = try #require(b.field("_csrf"))
+            let noReason = try await b.request(
+                "/c/s/pub/invalidate?lang=en", method: .post, form: ["_csrf": csrf, "by": "network", "value": "198.51.100.0/24", "reason": " "])
+            #expect(noReason.status == .unprocessableContent && noReason.body.contains("Give a reason"))
+            let done = try await b.request(
+                "/c/s/pub/invalidate?lang=en", method: .post,
+                form: ["_csrf": csrf, "by": "network", "value": "198.51.100.0/24", "reason": "one network, fresh addresses"])
+            #expect(done.status == .ok && done.body.contains("Joins set aside: 3"))
+            let individuals = try await store.endorsements(of: id).filter { $0.signerKind == .individual }
+            #expect(individuals.filter { $0.state == .rejected }.count == 3 && individuals.count == 4)
+            let log = try await b.request("/c/s/pub/log?lang=en")
+            #expect(log.body.contains("endorsements.invalidated") && log.body.contains("one network, fresh addresses"))
+            let window = try await b.request(
+                "/c/s/pub/invalidate?lang=en", method: .post,
+                form: ["_csrf": csrf, "by": "window", "from": "2000-01-01T00:00", "to": "2100-01-01T00:00", "reason": "everything"])
+            #expect(window.status == .ok && window.body.contains("Joins set aside: 1"))
+        }
+    }
+
     @Test func theConfirmationMailIsInTheJoinersLanguageThenTheStatementsOwn() {
         let urls = (confirm: "https://bayan.example/confirm/abc", own: "https://bayan.example/e/xyz")
         let english = Mail.confirmation(lang: .en, statementLanguage: .ar, title: "بيان", confirmURL: urls.confirm, privateURL: urls.own)

@@ -271,6 +271,7 @@ struct CoordinatorRoutes {
         let s = m.record
         let queuePage = request.uri.queryParameters.get("queue").flatMap { Int($0) } ?? 1
         let view = try await app.overview(m, queuePage: queuePage)
+        let signals = s.publishedAt != nil ? try await app.joinSignals(m) : JoinSignals(networks: [], domains: [])
         let current = view.current
         let now = clock()
         let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
@@ -349,6 +350,11 @@ struct CoordinatorRoutes {
                 return row
             },
             "listedCount": view.listedCount,
+            "hasSignals": s.publishedAt != nil,
+            "signals": [
+                "networks": signals.networks.map { ["value": $0.value, "count": $0.count, "last": Self.time($0.last), "slug": s.slug] },
+                "domains": signals.domains.map { ["value": $0.value, "count": $0.count, "last": Self.time($0.last), "slug": s.slug] },
+            ],
             "individuals": [
                 "counted": view.individuals.count(.confirmed) + view.individuals.count(.approved),
                 "waiting": view.individuals.count(.pending), "withdrawn": view.individuals.count(.withdrawn),
@@ -366,6 +372,12 @@ struct CoordinatorRoutes {
 
     /// How many duplicate candidates a row of the moderation queue shows.
     static let warningsPerRow = 3
+
+    /// A `datetime-local` field's value (`2026-12-01T10:30`), read as UTC.
+    static func utcMinute(_ text: String) -> Date? {
+        try? Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateTimeSeparator(.standard).time(includingFractionalSeconds: false)
+            .parse(text.count == 16 ? text + ":00" : text)
+    }
 
     static func time(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: false))
@@ -411,6 +423,19 @@ struct CoordinatorRoutes {
                     return try await statementPage(request, session, m, errors: [lang.text("error.translation")], status: .unprocessableContent)
                 }
                 return Page.redirect("/c/s/\(s.slug)")
+            case "invalidate":
+                let selection: JoinSelection
+                switch form["by"] {
+                case "network": selection = .network(form["value"])
+                case "domain": selection = .domain(form["value"].lowercased())
+                default:
+                    guard let from = Self.utcMinute(form["from"]), let to = Self.utcMinute(form["to"]) else {
+                        throw AppError(.invalidInput, "signals.badSelection", "no period given")
+                    }
+                    selection = .window(from: from, to: to)
+                }
+                let count = try await app.invalidateJoins(m, selection, reason: form["reason"])
+                return try await statementPage(request, session, m, notice: "\(lang.text("signals.done")): \(count)")
             case "reinvite":
                 // Links derived from the form's key: pressed twice, the second page shows
                 // the same links instead of silently replacing those on the first.

@@ -163,7 +163,9 @@ struct JoinRoutes {
                 emailKey: kind == .individual ? email : nil, confirmTokenHash: confirmToken.map(Tokens.hash),
                 signerTokenHash: Tokens.hash(signerToken),
                 // One submission per stamp: the index on it refuses a replayed form.
-                stampHash: Tokens.hash(policy.oneUseStamps ? "stamp \(stamp)" : "stamp \(stamp) \(email)"), mail: mail)
+                stampHash: Tokens.hash(policy.oneUseStamps ? "stamp \(stamp)" : "stamp \(stamp) \(email)"),
+                origin: JoinOrigin(network: context.client?.network.description ?? "unknown", domain: JoinLimits.domain(of: email)),
+                mail: mail)
         } catch {
             if let (earlier, e) = try await found({ () async throws(StoreError) in
                 try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
