@@ -21,6 +21,12 @@ struct FormValidation {
             errors.append("\(label): \(lang.text("error.html"))")
             return nil
         }
+        // A browser never sends a control character typed into a field; one is refused
+        // here rather than silently removed as in a pasted document (issue 12).
+        if Self.hasControl(raw) {
+            errors.append("\(label): \(lang.text("error.control"))")
+            return nil
+        }
         do {
             return try NameText.clean(raw, limit: limit).text
         } catch {
@@ -50,6 +56,12 @@ struct FormValidation {
             return nil
         }
         let value = String(raw[first...last])
+        // Control characters other than line breaks and tabs: PostgreSQL refuses NUL in
+        // text outright, and the others only garble what a reader sees.
+        if Self.hasControl(value) {
+            errors.append("\(label): \(lang.text("error.control"))")
+            return nil
+        }
         if !Limits.fits(value, limit: limit) {
             errors.append("\(lang.text("error.tooLong")): \(label) (≤ \(limit))")
             return nil
@@ -76,4 +88,9 @@ struct FormValidation {
     }
 
     mutating func fail(_ message: String) { errors.append(message) }
+
+    /// Control characters other than line breaks and tabs (NUL, bell, escape, C1).
+    static func hasControl(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\r" && $0 != "\t" }
+    }
 }
