@@ -22,7 +22,7 @@ extension Coordination {
             throw AppError(.invalidInput, "signals.reasonMissing", "a reason is required (at most 300 characters)")
         }
         switch selection {
-        case .network(let value), .domain(let value):
+        case .network(let value), .domain(let value), .name(key: let value):
             guard !value.isEmpty, value.count <= 253 else { throw AppError(.invalidInput, "signals.badSelection", "nothing selected") }
         case .window(let from, let to):
             guard from < to else { throw AppError(.invalidInput, "signals.badSelection", "the window ends before it starts") }
@@ -31,5 +31,11 @@ extension Coordination {
         return try await attempt { () async throws(StoreError) in
             try await store.invalidateJoins(statementID: s.id, selection, reason: reason).count
         }
+    }
+
+    /// Names under which several sign-ons wait: the moderation queue shows each once with
+    /// its count, and a flood of one name is set aside in one step.
+    public func repeatedNames(_ s: ManagedStatement) async throws(AppError) -> [RepeatedName] {
+        try await attempt { () async throws(StoreError) in try await store.repeatedPendingNames(statementID: s.id) }
     }
 }

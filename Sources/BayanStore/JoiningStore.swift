@@ -439,6 +439,9 @@ extension SQLStore {
                     which = "created_at >= \(bind: from.millis) AND created_at < \(bind: to.millis)"
                     payload["from"] = String(from.millis)
                     payload["to"] = String(to.millis)
+                case .name(let key):
+                    which = "name_key = \(bind: key)"
+                    payload["nameKey"] = key
                 }
                 let ids = try await db.raw(
                     """
@@ -457,6 +460,24 @@ extension SQLStore {
                 payload["count"] = String(ids.count)
                 try await Self.appendEvent(db, statementID: statementID, kind: .joinsInvalidated, at: at, payload: payload)
                 return ids
+            }
+        }
+    }
+
+    public func repeatedPendingNames(statementID: String) async throws(StoreError) -> [RepeatedName] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                try await db.raw(
+                    """
+                    SELECT name_key, MIN(display_name) AS name, COUNT(*) AS n FROM endorsements
+                    WHERE statement_id = \(bind: statementID) AND state = 'pending'
+                    GROUP BY name_key HAVING COUNT(*) > 1 ORDER BY n DESC, name_key LIMIT 10
+                    """
+                ).all().map {
+                    RepeatedName(
+                        name: try $0.decode(column: "name", as: String.self), key: try $0.decode(column: "name_key", as: String.self),
+                        count: try $0.decode(column: "n", as: Int.self))
+                }
             }
         }
     }

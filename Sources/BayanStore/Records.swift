@@ -63,6 +63,21 @@ public enum JoinSelection: Sendable, Equatable {
     case network(String)
     case domain(String)
     case window(from: Date, to: Date)
+    /// Every join under one name (its collation key): a flood of one name.
+    case name(key: String)
+}
+
+/// A name under which several sign-ons wait for review: shown once with its count, not
+/// compared pairwise (issue 12).
+public struct RepeatedName: Sendable, Equatable {
+    public var name: String
+    public var key: String
+    public var count: Int
+    public init(name: String, key: String, count: Int) {
+        self.name = name
+        self.key = key
+        self.count = count
+    }
 }
 
 /// How many joins came from each network and domain since a time, busiest first.

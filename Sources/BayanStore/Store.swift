@@ -91,6 +91,8 @@ public protocol Store: Sendable {
     /// Sets aside the joins `selection` names that still count or wait (organisations a
     /// coordinator approved keep their number), with one event naming them and the reason.
     func invalidateJoins(statementID: String, _ selection: JoinSelection, reason: String) async throws(StoreError) -> [String]
+    /// Names under which more than one sign-on awaits review, the ten most repeated.
+    func repeatedPendingNames(statementID: String) async throws(StoreError) -> [RepeatedName]
     func confirm(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func joinState(statementID: String, emailKey: String) async throws(StoreError) -> EndorsementState

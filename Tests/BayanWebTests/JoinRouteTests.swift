@@ -242,6 +242,26 @@ import Testing
         }
     }
 
+    /// Issue 12: many sign-ons under one name are shown once with their count (not
+    /// compared pairwise), and set aside in one step.
+    @Test func identicalNamesAreGroupedAndSetAsideTogether() async throws {
+        try await Fixture.make().run(configure: { $0.joining.minimumFillSeconds = 0 }) { (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            for i in 0..<5 {
+                #expect(try await b.request("/s/pub/join", method: .post, form: try await Self.form(b, email: "n\(i)@example.org")).status == .ok)
+            }
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            let page = try await b.request("/c/s/pub?lang=en")
+            #expect(page.body.contains("Sign-ons waiting under the same name: <bdi>سلمى</bdi> (<bdi>5</bdi>)"))
+            let key = try #require(page.body.firstMatch(of: /name="by" value="name" \/><input type="hidden" name="value" value="([^"]+)"/)?.output.1)
+            let done = try await b.request(
+                "/c/s/pub/invalidate?lang=en", method: .post,
+                form: ["_csrf": b.field("_csrf")!, "by": "name", "value": String(key), "reason": "one name, five times"])
+            #expect(done.status == .ok && done.body.contains("Joins set aside: 5") && !done.body.contains("under the same name"))
+            #expect(try await store.endorsements(of: id).filter { $0.signerKind == .individual && $0.state == .rejected }.count == 5)
+        }
+    }
+
     @Test func theConfirmationMailIsInTheJoinersLanguageThenTheStatementsOwn() {
         let urls = (confirm: "https://bayan.example/confirm/abc", own: "https://bayan.example/e/xyz")
         let english = Mail.confirmation(lang: .en, statementLanguage: .ar, title: "بيان", confirmURL: urls.confirm, privateURL: urls.own)

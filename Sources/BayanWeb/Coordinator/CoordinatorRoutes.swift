@@ -272,6 +272,7 @@ struct CoordinatorRoutes {
         let queuePage = request.uri.queryParameters.get("queue").flatMap { Int($0) } ?? 1
         let view = try await app.overview(m, queuePage: queuePage)
         let signals = s.publishedAt != nil ? try await app.joinSignals(m) : JoinSignals(networks: [], domains: [])
+        let repeated = try await app.repeatedNames(m)
         let current = view.current
         let now = clock()
         let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
@@ -351,6 +352,7 @@ struct CoordinatorRoutes {
             },
             "listedCount": view.listedCount,
             "hasSignals": s.publishedAt != nil,
+            "repeated": repeated.map { ["name": $0.name, "key": $0.key, "count": $0.count, "slug": s.slug, "joins": s.publishedAt != nil] },
             "signals": [
                 "networks": signals.networks.map { ["value": $0.value, "count": $0.count, "last": Self.time($0.last), "slug": s.slug] },
                 "domains": signals.domains.map { ["value": $0.value, "count": $0.count, "last": Self.time($0.last), "slug": s.slug] },
@@ -428,6 +430,7 @@ struct CoordinatorRoutes {
                 switch form["by"] {
                 case "network": selection = .network(form["value"])
                 case "domain": selection = .domain(form["value"].lowercased())
+                case "name": selection = .name(key: form["value"])
                 default:
                     guard let from = Self.utcMinute(form["from"]), let to = Self.utcMinute(form["to"]) else {
                         throw AppError(.invalidInput, "signals.badSelection", "no period given")
