@@ -93,6 +93,10 @@ import Testing
             try await b.client.execute(uri: "/", method: .get) { response in
                 #expect(response.headers[.cacheControl] != "no-store")
             }
+            // The join form carries a one-use stamp: never kept by a cache (one rule, the middleware's).
+            #expect(SecurityHeadersMiddleware<BayanRequestContext>.isPrivate("/s/joint/join"))
+            #expect(SecurityHeadersMiddleware<BayanRequestContext>.isPrivate("/s/joint/join/resend"))
+            #expect(!SecurityHeadersMiddleware<BayanRequestContext>.isPrivate("/s/joint"))
         }
     }
 

@@ -96,9 +96,7 @@ struct JoinRoutes {
                 "role": form?["role"] ?? "", "email": form?["email"] ?? "", "hidden": form?["visibility"] == "counted-only",
             ],
         ]
-        var response = Page.html(try Page.render(.join, context, lang: lang, title: version.title, path: "/s/\(slug)/join"), status: status)
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return Page.html(try Page.render(.join, context, lang: lang, title: version.title, path: "/s/\(slug)/join"), status: status)
     }
 
     func join(_ request: Request, _ context: BayanRequestContext, slug: String) async throws -> Response {
@@ -203,9 +201,7 @@ struct JoinRoutes {
             "heading": lang.text("join.pendingTitle"), "text": lang.text("join.pending"), "slug": slug,
             "resend": true, "stamp": try await formStamp(slug: slug), "email": email,
         ]
-        var response = Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
     }
 
     /// Sends the confirmation mail again to an address that joined and has not confirmed.
@@ -251,9 +247,7 @@ struct JoinRoutes {
             }
         }
         let context: [String: Any] = ["heading": lang.text("join.pendingTitle"), "text": lang.text("join.resent"), "slug": slug]
-        var response = Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
     }
 
     /// The page that answers a stored join (the same for its retries).
@@ -274,9 +268,7 @@ struct JoinRoutes {
                     lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
             }
         }
-        var response = Page.html(html)
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return Page.html(html)
     }
 
     func confirmPage(_ request: Request, token: String) async throws -> Response {
@@ -293,9 +285,7 @@ struct JoinRoutes {
             "token": token, "title": title, "slug": statement.slug, "name": e.displayName,
             "done": e.state != .pending,
         ]
-        var response = Page.html(try Page.render(.confirm, context, lang: lang, title: title, path: "/confirm/\(token)"))
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return Page.html(try Page.render(.confirm, context, lang: lang, title: title, path: "/confirm/\(token)"))
     }
 
     func confirm(_ request: Request, token: String) async throws -> Response {

@@ -11,10 +11,11 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     var hsts = false
 
     /// Pages with private data or capability links in them: never kept by a browser or a
-    /// shared cache (the coordinator's pages show contacts).
+    /// shared cache (the coordinator's pages show contacts; a join page carries a one-use
+    /// form stamp and, refused, the address typed into it).
     static func isPrivate(_ path: String) -> Bool {
         path == "/c" || path.hasPrefix("/c/") || path.hasPrefix("/e/") || path.hasPrefix("/i/") || path.hasPrefix("/confirm/")
-            || path == "/login"
+            || path == "/login" || (path.hasPrefix("/s/") && (path.hasSuffix("/join") || path.hasSuffix("/join/resend")))
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
