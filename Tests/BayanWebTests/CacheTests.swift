@@ -46,6 +46,23 @@ import Testing
         }
     }
 
+    /// Issue 12: `Vary` names what a page depends on, so a shared cache in front keeps one
+    /// copy per language of the home page (negotiated from Accept-Language) and does not
+    /// split statement pages (their language is in the address).
+    @Test func varyMatchesWhatAPageDependsOn() async throws {
+        try await withPublished { client, _, _ in
+            try await client.execute(uri: "/", method: .get, headers: [.acceptLanguage: "en"]) { r in
+                #expect(r.headers[.vary] == "Accept-Encoding, Accept-Language" && String(buffer: r.body).contains("lang=\"en\""))
+            }
+            try await client.execute(uri: "/", method: .get, headers: [.acceptLanguage: "tr"]) { r in
+                #expect(String(buffer: r.body).contains("lang=\"tr\""))
+            }
+            try await client.execute(uri: "/s/joint", method: .get, headers: [.acceptLanguage: "en"]) { r in
+                #expect(r.headers[.vary] == "Accept-Encoding")
+            }
+        }
+    }
+
     @Test func gzipIsServedToClientsThatAcceptIt() async throws {
         try await withPublished { client, _, _ in
             let plain = try await client.execute(uri: "/s/joint", method: .get) { String(buffer: $0.body) }

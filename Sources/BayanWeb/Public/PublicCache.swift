@@ -87,15 +87,18 @@ final class PublicCache: Sendable {
     /// The response for `key`: from memory when still valid, else rendered anew.
     /// `revision` returns nil when the thing no longer exists (404); when no revision
     /// function is given the entry is simply re-rendered after `revalidateAfter`.
+    /// `vary`: the request headers the answer depends on, for shared caches in front (a
+    /// page whose language comes from `Accept-Language` says so, or nginx would serve one
+    /// reader's language to the next).
     func respond(
-        to request: Request, key: String, generation: Int,
+        to request: Request, key: String, generation: Int, vary: String = "Accept-Encoding",
         revision: (() async throws -> String?)?,
         render: () async throws -> Rendered?
     ) async throws -> Response? {
         let now = ContinuousClock.now
         let cached = entries.withLock { $0.byKey[key] }
         if let e = cached, e.generation == generation, now - e.checkedAt < revalidateAfter {
-            return response(e.rendered, for: request)
+            return response(e.rendered, for: request, vary: vary)
         }
         var current: String?
         if let revision {
@@ -109,7 +112,7 @@ final class PublicCache: Sendable {
                     $0.byKey[key]?.generation = generation
                     $0.byKey[key]?.checkedAt = now
                 }
-                return response(e.rendered, for: request)
+                return response(e.rendered, for: request, vary: vary)
             }
         }
         guard let rendered = try await render() else { return nil }
@@ -117,11 +120,11 @@ final class PublicCache: Sendable {
         entries.withLock {
             $0.insert(Entry(rendered: rendered, revision: current, generation: generation, checkedAt: now), for: key, maxBytes: maxBytes)
         }
-        return response(rendered, for: request)
+        return response(rendered, for: request, vary: vary)
     }
 
-    func response(_ r: Rendered, for request: Request) -> Response {
-        var headers: HTTPFields = [.eTag: r.etag, .cacheControl: cacheControl, .vary: "Accept-Encoding"]
+    func response(_ r: Rendered, for request: Request, vary: String) -> Response {
+        var headers: HTTPFields = [.eTag: r.etag, .cacheControl: cacheControl, .vary: vary]
         if let match = request.headers[.ifNoneMatch],
             match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == r.etag || $0 == "*" })
         {

@@ -19,7 +19,10 @@ struct PublicRoutes {
     func add(to router: Router<BayanRequestContext>) {
         router.get("/") { request, _ in
             let lang = Page.language(of: request)
-            return try await cache.respond(to: request, key: "home|\(lang.rawValue)", generation: store.changeCount, revision: nil) {
+            // The home page's language comes from Accept-Language when there is no ?lang=.
+            return try await cache.respond(
+                to: request, key: "home|\(lang.rawValue)", generation: store.changeCount, vary: "Accept-Encoding, Accept-Language", revision: nil
+            ) {
                 PublicCache.Rendered(text: try await homeHTML(lang), contentType: "text/html; charset=utf-8")
             }!
         }
