@@ -28,6 +28,31 @@ import Testing
         } catch { return error }
     }
 
+    /// Issue 11: email confirmation through the application layer: an unknown link is
+    /// `.notFound`, and confirming twice is one event and the same answer.
+    @Test func confirmingAJoinIsIdempotentAndAnUnknownLinkIsNotFound() async throws {
+        try await withApp { _, store in
+            let confirming = Confirming(store: store)
+            let record = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة", number: 1)],
+                    publish: true, at: Date()))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            _ = try await store.join(
+                statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "سلمى", contact: "s@example.org", versionHash: hash),
+                emailKey: "s@example.org", confirmTokenHash: Tokens.hash("TOKEN"), signerTokenHash: "s", mail: nil)
+            let unknown = await refusal { () async throws(AppError) in try await confirming.open(token: "nope") }
+            #expect(unknown?.code == .notFound)
+            let pending = try await confirming.open(token: "TOKEN")
+            #expect(pending.title == "بيان" && pending.name == "سلمى" && !pending.confirmed)
+            #expect(try await confirming.confirm(token: "TOKEN").id == record.id)
+            let events = try await store.events(of: record.id).count
+            #expect(try await confirming.confirm(token: "TOKEN").id == record.id)
+            #expect(try await store.events(of: record.id).count == events)
+            #expect(try await confirming.open(token: "TOKEN").confirmed)
+        }
+    }
+
     @Test func onlyAdminsGrantedCoordinatorsAndTheServerOperatorManageAStatement() async throws {
         try await withApp { app, store in
             let admin = try await store.createCoordinator(email: "a@example.org", passwordHash: "x", role: .admin)

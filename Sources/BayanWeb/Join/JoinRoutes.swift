@@ -19,6 +19,8 @@ struct JoinRoutes {
     /// the state and the version hash again inside the write.
     let recent = RecentStatements()
     let answers = RenderedAnswers()
+    /// Email confirmation, through the application layer.
+    var confirming: Confirming { Confirming(store: store) }
     /// The form-stamp key and the links derived from a stamp (a retried join gets the same).
     let tokens: DerivedTokens
     /// Where the links in mail point (never the request's Host).
@@ -273,29 +275,27 @@ struct JoinRoutes {
 
     func confirmPage(_ request: Request, token: String) async throws -> Response {
         let lang = Page.language(of: request, default: .ar)
-        guard
-            let (statement, e) = try await found({ () async throws(StoreError) in
-                try await store.endorsementForConfirmation(tokenHash: Tokens.hash(token))
-            })
-        else {
-            throw HTTPError(.notFound, message: lang.text("invite.unknown"))
-        }
-        let title = try await store.currentVersion(of: statement.id).title
+        let pending: Confirming.Pending
+        do { pending = try await confirming.open(token: token) } catch { throw Self.unknownLink(error, lang) }
         let context: [String: Any] = [
-            "token": token, "title": title, "slug": statement.slug, "name": e.displayName,
-            "done": e.state != .pending,
+            "token": token, "title": pending.title, "slug": pending.statement.slug, "name": pending.name, "done": pending.confirmed,
         ]
-        return Page.html(try Page.render(.confirm, context, lang: lang, title: title, path: "/confirm/\(token)"))
+        return Page.html(try Page.render(.confirm, context, lang: lang, title: pending.title, path: "/confirm/\(token)"))
     }
 
     func confirm(_ request: Request, token: String) async throws -> Response {
         _ = try await Form.read(request)
         let lang = Page.language(of: request, default: .ar)
-        guard let (statement, _) = try await found({ () async throws(StoreError) in try await store.confirm(tokenHash: Tokens.hash(token)) }) else {
-            throw HTTPError(.notFound, message: lang.text("invite.unknown"))
-        }
+        let statement: StatementRecord
+        do { statement = try await confirming.confirm(token: token) } catch { throw Self.unknownLink(error, lang) }
         let context: [String: Any] = ["heading": lang.text("join.confirmedTitle"), "text": lang.text("join.confirmed"), "slug": statement.slug]
         return Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.confirmedTitle"), path: "/s/\(statement.slug)"))
+    }
+
+    /// An unknown confirmation link is a 404 with its message; any other failure is not
+    /// the visitor's and goes to the error page and the log.
+    static func unknownLink(_ error: AppError, _ lang: UILanguage) -> any Error {
+        error.code == .notFound ? HTTPError(.notFound, message: lang.text("invite.unknown")) : error
     }
 }
 
