@@ -53,6 +53,40 @@ import Testing
         }
     }
 
+    /// Issue 11: joining through the application layer: the same form again is a retry
+    /// answered as before, other content under its links is refused, another form from an
+    /// address still unconfirmed is told the mail is on its way, and a replayed stamp is refused.
+    @Test func joiningRecognisesRetriesAndRefusesWithStableKeys() async throws {
+        try await withApp { _, store in
+            let joining = Joining(store: store)
+            let record = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة", number: 1)],
+                    publish: true, at: Date()))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            let salma = JoinSubmission(
+                kind: .individual, name: "سلمى", place: nil, signer: nil, role: nil, email: "s@example.org", versionHash: hash, visibility: .public)
+            let origin = JoinOrigin(network: "198.51.100.0/24", domain: "example.org")
+            func join(_ s: JoinSubmission, signer: String, stamp: String) async throws(AppError) -> Joining.Outcome {
+                try await joining.join(
+                    s, statementID: record.id, confirmTokenHash: "c-\(signer)", signerTokenHash: signer, stampHash: stamp, origin: origin,
+                    mail: nil, confirmationMailed: true)
+            }
+            #expect(try await join(salma, signer: "s1", stamp: "t1") == .joined)
+            #expect(try await join(salma, signer: "s1", stamp: "t1") == .retried)
+            var other = salma
+            other.name = "سلمى الحلبي"
+            let different = await refusal { () async throws(AppError) in try await join(other, signer: "s1", stamp: "t1") }
+            #expect(different?.messageKey == "join.differentRetry")
+            #expect(try await join(salma, signer: "s2", stamp: "t2") == .awaitingConfirmation)
+            var replay = salma
+            replay.email = "r@example.org"
+            let replayed = await refusal { () async throws(AppError) in try await join(replay, signer: "s3", stamp: "t1") }
+            #expect(replayed?.messageKey == "join.formUsed" && replayed?.code == .conflict)
+            #expect(try await store.endorsements(of: record.id).filter { !$0.imported }.count == 1)
+        }
+    }
+
     @Test func onlyAdminsGrantedCoordinatorsAndTheServerOperatorManageAStatement() async throws {
         try await withApp { app, store in
             let admin = try await store.createCoordinator(email: "a@example.org", passwordHash: "x", role: .admin)

@@ -21,6 +21,8 @@ struct JoinRoutes {
     let answers = RenderedAnswers()
     /// Email confirmation, through the application layer.
     var confirming: Confirming { Confirming(store: store) }
+    /// Storing joins and recognising retried forms, through the application layer.
+    var joining: Joining { Joining(store: store) }
     /// The form-stamp key and the links derived from a stamp (a retried join gets the same).
     let tokens: DerivedTokens
     /// Where the links in mail point (never the request's Host).
@@ -154,46 +156,26 @@ struct JoinRoutes {
                 to: email, lang: lang, statement: statement, title: title,
                 confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)")
         }
+        let submission = JoinSubmission(
+            kind: kind, name: name, place: place, signer: signer, role: role, email: email, versionHash: version,
+            visibility: form["visibility"] == "counted-only" ? .countedOnly : .public)
+        let outcome: Joining.Outcome
         do {
-            _ = try await store.join(
-                statementID: statement.id,
-                NewEndorsement(
-                    signerKind: kind, displayName: name, place: place, signerName: signer, signerRole: role, contact: email,
-                    versionHash: version, visibility: form["visibility"] == "counted-only" ? .countedOnly : .public),
-                emailKey: kind == .individual ? email : nil, confirmTokenHash: confirmToken.map(Tokens.hash),
+            outcome = try await joining.join(
+                submission, statementID: statement.id, confirmTokenHash: confirmToken.map(Tokens.hash),
                 signerTokenHash: Tokens.hash(signerToken),
                 // One submission per stamp: the index on it refuses a replayed form.
                 stampHash: Tokens.hash(policy.oneUseStamps ? "stamp \(stamp)" : "stamp \(stamp) \(email)"),
                 origin: JoinOrigin(network: context.client?.network.description ?? "unknown", domain: JoinLimits.domain(of: email)),
-                mail: mail)
+                mail: mail, confirmationMailed: mailEnabled)
         } catch {
-            if let (earlier, e) = try await found({ () async throws(StoreError) in
-                try await store.endorsement(signerTokenHash: Tokens.hash(signerToken))
-            }), earlier.id == statement.id {
-                let same =
-                    e.signerKind == kind && e.displayName == name && e.place == place && e.contact == email
-                    && e.signerName == signer && e.signerRole == role && e.versionHash == version
-                    && e.visibility == (form["visibility"] == "counted-only" ? .countedOnly : .public)
-                guard same else { return try await refuse("join.differentRetry", .conflict) }
-                return try answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
-            }
-            switch error {
-            case .join(.duplicateEmail):
-                // Joined before from another form and not confirmed yet: the mail is on its
-                // way, and the page offers to send it again.
-                if kind == .individual, mailEnabled,
-                    try await found({ () async throws(StoreError) in try await store.joinState(statementID: statement.id, emailKey: email) })
-                        == .pending
-                {
-                    return try await pendingPage(lang, slug: slug, email: email)
-                }
-                return try await refuse("join.duplicateEmail", .conflict)
-            case .join(.duplicateOrganization): return try await refuse("error.duplicate", .conflict)
-            case .join(.formUsed): return try await refuse("join.formUsed", .conflict)
-            case .staleVersion: return try await refuse("error.stale", .conflict)
-            default: return try await refuse("error.state", .conflict)
-            }
+            // A failure that is not the visitor's goes to the error page and the log.
+            guard error.code != .failed else { throw error }
+            return try await refuse(error.messageKey, error.code == .notFound ? .notFound : .conflict)
         }
+        // Joined before from another form and not confirmed yet: the mail is on its way,
+        // and the page offers to send it again.
+        if outcome == .awaitingConfirmation { return try await pendingPage(lang, slug: slug, email: email) }
         return try answer(lang: lang, kind: kind, slug: slug, privateURL: "\(base)/e/\(signerToken)")
     }
 

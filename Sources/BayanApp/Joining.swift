@@ -1,0 +1,99 @@
+import BayanCore
+import BayanStore
+
+/// What a person or organisation submits on the public join form, already read and
+/// checked by the edge (names cleaned, email's form), so equal submissions compare equal.
+public struct JoinSubmission: Sendable, Equatable {
+    public var kind: SignerKind
+    public var name: String
+    public var place: String?
+    public var signer: String?
+    public var role: String?
+    public var email: String
+    /// The text the person read, which must still be the current one.
+    public var versionHash: ContentHash
+    public var visibility: Visibility
+
+    public init(
+        kind: SignerKind, name: String, place: String?, signer: String?, role: String?, email: String, versionHash: ContentHash,
+        visibility: Visibility
+    ) {
+        self.kind = kind
+        self.name = name
+        self.place = place
+        self.signer = signer
+        self.role = role
+        self.email = email
+        self.versionHash = versionHash
+        self.visibility = visibility
+    }
+
+    /// Whether a stored join says exactly this (the same form sent again).
+    func matches(_ e: Endorsement) -> Bool {
+        e.signerKind == kind && e.displayName == name && e.place == place && e.contact == email && e.signerName == signer
+            && e.signerRole == role && e.versionHash == versionHash && e.visibility == visibility
+    }
+}
+
+/// Joining a published statement after publication: one function for the web (and, later,
+/// the API). A retried form (its answer lost) is recognised by the signer link derived from
+/// its stamp and answers as the first time did.
+public struct Joining: Sendable {
+    let store: any Store
+
+    public init(store: any Store) { self.store = store }
+
+    public enum Outcome: Sendable, Equatable {
+        /// Stored now.
+        case joined
+        /// The same form was stored before: answer as then.
+        case retried
+        /// The address joined before from another form and has not confirmed: the mail is
+        /// on its way (the edge offers to send it again).
+        case awaitingConfirmation
+    }
+
+    /// Stores the join; a refusal is an `AppError` (`join.duplicateEmail`, `error.duplicate`,
+    /// `join.formUsed`, `error.stale`, `join.closed`, `join.differentRetry`), and a failure
+    /// that is not the person's is `.failed`.
+    public func join(
+        _ submission: JoinSubmission, statementID: String, confirmTokenHash: String?, signerTokenHash: String, stampHash: String,
+        origin: JoinOrigin, mail: OutboxMessage?, confirmationMailed: Bool
+    ) async throws(AppError) -> Outcome {
+        let store = self.store
+        do {
+            _ = try await store.join(
+                statementID: statementID,
+                NewEndorsement(
+                    signerKind: submission.kind, displayName: submission.name, place: submission.place, signerName: submission.signer,
+                    signerRole: submission.role, contact: submission.email, versionHash: submission.versionHash,
+                    visibility: submission.visibility),
+                emailKey: submission.kind == .individual ? submission.email : nil, confirmTokenHash: confirmTokenHash,
+                signerTokenHash: signerTokenHash, stampHash: stampHash, origin: origin, mail: mail)
+            return .joined
+        } catch {
+            let earlier = try await attempt { () async throws(StoreError) -> (StatementRecord, Endorsement)? in
+                do throws(StoreError) { return try await store.endorsement(signerTokenHash: signerTokenHash) } catch {
+                    if case .notFound = error { return nil }
+                    throw error
+                }
+            }
+            if let (statement, e) = earlier, statement.id == statementID {
+                guard submission.matches(e) else {
+                    throw AppError(.conflict, "join.differentRetry", "the same form was sent before with other content")
+                }
+                return .retried
+            }
+            if case .join(.duplicateEmail) = error, submission.kind == .individual, confirmationMailed {
+                let state = try await attempt { () async throws(StoreError) -> EndorsementState? in
+                    do throws(StoreError) { return try await store.joinState(statementID: statementID, emailKey: submission.email) } catch {
+                        if case .notFound = error { return nil }
+                        throw error
+                    }
+                }
+                if state == .pending { return .awaitingConfirmation }
+            }
+            throw AppError(error)
+        }
+    }
+}
