@@ -67,6 +67,17 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Runs a store call and turns its refusal into an `AppError`.
+/// Runs a store call, turning `.notFound` into nil: for lookups where "not there" is an
+/// answer (a retried form not stored yet, a 404 page), not a failure.
+public func found<T>(_ op: () async throws(StoreError) -> T) async throws(StoreError) -> T? {
+    do {
+        return try await op()
+    } catch {
+        if case .notFound = error { return nil }
+        throw error
+    }
+}
+
 func attempt<T>(_ op: () async throws(StoreError) -> T) async throws(AppError) -> T {
     do { return try await op() } catch { throw AppError(error) }
 }

@@ -72,11 +72,8 @@ public struct Joining: Sendable {
                 signerTokenHash: signerTokenHash, stampHash: stampHash, origin: origin, mail: mail)
             return .joined
         } catch {
-            let earlier = try await attempt { () async throws(StoreError) -> (StatementRecord, Endorsement)? in
-                do throws(StoreError) { return try await store.endorsement(signerTokenHash: signerTokenHash) } catch {
-                    if case .notFound = error { return nil }
-                    throw error
-                }
+            let earlier = try await attempt { () async throws(StoreError) in
+                try await found { () async throws(StoreError) in try await store.endorsement(signerTokenHash: signerTokenHash) }
             }
             if let (statement, e) = earlier, statement.id == statementID {
                 guard submission.matches(e) else {
@@ -85,11 +82,8 @@ public struct Joining: Sendable {
                 return .retried
             }
             if case .join(.duplicateEmail) = error, submission.kind == .individual, confirmationMailed {
-                let state = try await attempt { () async throws(StoreError) -> EndorsementState? in
-                    do throws(StoreError) { return try await store.joinState(statementID: statementID, emailKey: submission.email) } catch {
-                        if case .notFound = error { return nil }
-                        throw error
-                    }
+                let state = try await attempt { () async throws(StoreError) in
+                    try await found { () async throws(StoreError) in try await store.joinState(statementID: statementID, emailKey: submission.email) }
                 }
                 if state == .pending { return .awaitingConfirmation }
             }

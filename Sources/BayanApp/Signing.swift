@@ -174,9 +174,9 @@ public struct Signing: Sendable {
     /// The sign-on an invitation made, found by the private link its token derives (nil when
     /// it has not signed, or a coordinator's re-invitation has replaced that link).
     func signedWith(privateToken: String) async throws(AppError) -> Endorsement? {
-        do { return try await store.endorsement(signerTokenHash: Tokens.hash(privateToken)).1 } catch {
-            if case .notFound = error { return nil }
-            throw AppError(error)
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            try await found { () async throws(StoreError) in try await store.endorsement(signerTokenHash: Tokens.hash(privateToken)).1 }
         }
     }
 

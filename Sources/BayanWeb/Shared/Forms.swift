@@ -33,13 +33,3 @@ struct Form: Sendable {
         return form
     }
 }
-
-/// Runs a store call, turning `.notFound` into nil so handlers can answer 404 pages.
-func found<T>(_ op: () async throws(StoreError) -> T) async throws -> T? {
-    do {
-        return try await op()
-    } catch {
-        if case .notFound = error { return nil }
-        throw error
-    }
-}
