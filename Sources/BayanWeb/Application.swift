@@ -34,7 +34,7 @@ public struct AppConfiguration: Sendable {
     /// connection's peer is the client, whatever headers say.
     public var trustedProxies: [IPNetwork] = []
     /// bcrypt's cost for passwords changed on the web (`BAYAN_BCRYPT_COST`).
-    public var bcryptCost: UInt8 = 12
+    public var bcryptCost = Passwords.defaultCost
     /// The SMTP relay (`BAYAN_SMTP_URL`): when set, the application runs the outbox
     /// delivery beside the web server, and `mailEnabled` follows it.
     public var mailRelay: SMTPConfiguration? {
@@ -85,9 +85,8 @@ public func buildApplication(
                 store: store, client: SMTPClient(configuration: relay), logger: logger, retryBase: configuration.mailRetrySeconds,
                 perHour: configuration.joining.mailPerHour))
     }
-    let idle = configuration.idleTimeout.components
     let server = HTTP1Channel.Configuration(
-        idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000),
+        idleTimeout: TimeAmount(configuration.idleTimeout),
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maximumHeaderBytes, maxHeaderListSize: configuration.maximumHeaderBytes,
             maxHeaderFieldCount: configuration.maximumHeaderFields))
@@ -106,7 +105,7 @@ public func buildApplication(
 func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
-    address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = 12
+    address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = Passwords.defaultCost
 ) -> Router<BayanRequestContext> {
     let router = Router(context: BayanRequestContext.self)
     let tokens = DerivedTokens(store: store)

@@ -96,6 +96,7 @@ func readPassword(for email: String, fromStandardInput: Bool) throws -> String {
     return password
 }
 
-func bcryptCost() -> UInt8 { UInt8(clamping: Settings.reader.int(forKey: "bayan.bcrypt.cost", default: 12)) }
+/// `BAYAN_BCRYPT_COST`, read in one place for the CLI and `serve`.
+func bcryptCost() -> UInt8 { UInt8(clamping: Settings.reader.int(forKey: "bayan.bcrypt.cost", default: Int(Passwords.defaultCost))) }
 
 extension CoordinatorRole: ExpressibleByArgument {}

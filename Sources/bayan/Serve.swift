@@ -74,7 +74,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = AppConfiguration(host: host, port: port, dataDirectory: directory, secureCookies: secure)
         configuration.publicURL = publicURL
         configuration.trustedProxies = trustedProxies
-        configuration.bcryptCost = UInt8(clamping: Settings.reader.int(forKey: "bayan.bcrypt.cost", default: 12))
+        configuration.bcryptCost = bcryptCost()
         configuration.mailRelay = mailConfiguration
         configuration.idleTimeout = .milliseconds(
             Int(Settings.reader.double(forKey: "bayan.http.idle.seconds", default: Double(configuration.idleTimeout.components.seconds)) * 1000))

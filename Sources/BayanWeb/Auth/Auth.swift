@@ -12,7 +12,7 @@ struct Auth: Sendable {
     let secureCookies: Bool
     let clock: @Sendable () -> Date
     /// bcrypt's cost for new passwords (`BAYAN_BCRYPT_COST`, 12; tests use 4).
-    var bcryptCost: UInt8 = 12
+    var bcryptCost = Passwords.defaultCost
     /// With `Secure`, the `__Host-` prefix: the browser then refuses the cookie unless it
     /// came over HTTPS for this exact host and path `/`, so no subdomain can plant one.
     var sessionCookie: String { secureCookies ? "__Host-bayan_session" : "bayan_session" }
