@@ -64,10 +64,11 @@ public enum DuplicateFinder {
     public static func candidates(in names: [String]) -> [Candidate] {
         let normalized = names.map(ArabicText.normalize)
         let all = Set(Rule.allCases)
-        // Block by matching key.
+        // Block by matching key (each computed once: the look-alike pass compares them too).
+        let matchingKeys = normalized.map { $0.isEmpty ? "" : key($0, rules: all) }
         var groups: [String: [Int]] = [:]
         for (i, n) in normalized.enumerated() where !n.isEmpty {
-            groups[key(n, rules: all), default: []].append(i)
+            groups[matchingKeys[i], default: []].append(i)
         }
         var result: [Candidate] = []
         // Look-alikes: names whose skeletons agree but whose matching keys differ (equal
@@ -77,9 +78,8 @@ public enum DuplicateFinder {
             bySkeleton[Confusables.skeleton(n), default: []].append(i)
         }
         for (_, members) in bySkeleton where members.count > 1 {
-            let keys = members.map { key(normalized[$0], rules: all) }
             for x in 0..<members.count {
-                for y in (x + 1)..<members.count where keys[x] != keys[y] {
+                for y in (x + 1)..<members.count where matchingKeys[members[x]] != matchingKeys[members[y]] {
                     result.append(Candidate(first: min(members[x], members[y]), second: max(members[x], members[y]), reason: lookAlike))
                 }
             }

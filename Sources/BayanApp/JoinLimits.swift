@@ -36,15 +36,8 @@ public struct JoinPolicy: Sendable {
         "protonmail.com", "gmx.de", "gmx.net", "web.de", "yandex.ru", "mail.ru", "aol.com",
     ]
 
-    public init(
-        minimumFillSeconds: Double = 3, perAddressPerHour: Int = 20, perStatementPerMinute: Int = 600,
-        benchmarkFloorRoute: Bool = false
-    ) {
-        self.minimumFillSeconds = minimumFillSeconds
-        self.perAddressPerHour = perAddressPerHour
-        self.perStatementPerMinute = perStatementPerMinute
-        self.benchmarkFloorRoute = benchmarkFloorRoute
-    }
+    /// The defaults above; settings change single properties.
+    public init() {}
 
     /// Reads a block list such as `203.0.113.0/24, spam.example`: networks and domains.
     public static func blockList(_ text: String) -> (networks: [IPNetwork], domains: Set<String>) {
@@ -85,8 +78,9 @@ public struct JoinLimits: Sendable {
     /// the statement is over its budget. `client` nil (no IP peer) shares one budget.
     public func admit(client: IPAddress?, statementID: String) async throws -> JoinLimitRefusal? {
         if let client, policy.blockedNetworks.contains(where: { $0.contains(client) }) { return .blocked }
-        let key = client?.description ?? "unknown"
-        guard try await store.allow(bucket: "join-ip:\(key)", window: 3600, limit: policy.perAddressPerHour) else { return .rateLimited }
+        guard try await store.allow(bucket: "join-ip:\(ClientAddress.key(client))", window: 3600, limit: policy.perAddressPerHour) else {
+            return .rateLimited
+        }
         if let network = client?.network,
             try await !store.allow(bucket: "join-net:\(network)", window: 3600, limit: policy.perNetworkPerHour)
         {

@@ -19,6 +19,12 @@ public struct StatementSnapshot: Sendable {
 
     public static let individualsPerPage = 500
 
+    /// The pages of individuals this snapshot's page belongs to (an empty list is one page):
+    /// what the page's links and the public cache's page numbers are bounded by.
+    public var individualsWindow: PageWindow {
+        PageWindow(requested: individuals.offset / Self.individualsPerPage + 1, size: Self.individualsPerPage, total: individuals.shown)
+    }
+
     public init(
         statement: StatementRecord, version: StatementVersion, signatories: [Endorsement], later: [Endorsement],
         individuals: IndividualPage

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +13,7 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     public let bytes: [UInt8]
 
     public init?(_ text: some StringProtocol) {
-        var s = String(text).trimmingCharacters(in: " \t")
+        var s = String(text).trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
         // `[2001:db8::1]:443` and `[::1]` as proxies sometimes write them.
         if s.hasPrefix("["), let close = s.firstIndex(of: "]") { s = String(s[s.index(after: s.startIndex)..<close]) }
         if let zone = s.firstIndex(of: "%") { s = String(s[..<zone]) }
@@ -105,6 +107,10 @@ public enum ClientAddressError: Error, Equatable, CustomStringConvertible {
 /// is why the left-most entry is never taken (issue 12: a new fake address per request
 /// escaped the per-address limit).
 public enum ClientAddress {
+    /// The rate-limit key of a client: its address, or one key shared by every request
+    /// without an IP peer (in-process tests).
+    public static func key(_ client: IPAddress?) -> String { client?.description ?? "unknown" }
+
     public static func resolve(peer: IPAddress?, forwardedFor: [String], trusted: [IPNetwork]) -> IPAddress? {
         guard let peer else { return nil }
         guard trusted.contains(where: { $0.contains(peer) }) else { return peer }
@@ -116,14 +122,5 @@ public enum ClientAddress {
             if !trusted.contains(where: { $0.contains(address) }) { break }
         }
         return client
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -25,7 +25,7 @@ public struct BayanRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 
     /// The rate-limit key of the client: its address, or one shared key when unknown.
-    var clientKey: String { client?.description ?? "unknown" }
+    var clientKey: String { ClientAddress.key(client) }
 
     /// The signed-in coordinator; a route outside the signed-in group asking for it is a
     /// programming error, answered as a failure rather than as an anonymous request.

@@ -119,7 +119,7 @@ struct PublicRoutes {
         shapes.put(
             slug,
             .init(
-                pages: max(1, (snapshot.individuals.shown + StatementSnapshot.individualsPerPage - 1) / StatementSnapshot.individualsPerPage),
+                pages: snapshot.individualsWindow.pageCount,
                 translations: Set(snapshot.versions.filter { $0.translationOf == snapshot.version.contentHash }.map(\.language))))
         switch format {
         case "md":

@@ -58,7 +58,7 @@ extension StatementSnapshot {
             "countedOnly": individuals.total - individuals.shown,
             "hasCountedOnly": individuals.total > individuals.shown,
         ]
-        let pages = max(1, (individuals.shown + Self.individualsPerPage - 1) / Self.individualsPerPage)
+        let pages = individualsWindow.pageCount
         let current = individuals.offset / Self.individualsPerPage + 1
         if pages > 1 {
             context["hasPages"] = true
