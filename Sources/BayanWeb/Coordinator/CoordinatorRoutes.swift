@@ -273,6 +273,9 @@ struct CoordinatorRoutes {
         let view = try await app.overview(m, queuePage: queuePage)
         let signals = s.publishedAt != nil ? try await app.joinSignals(m) : JoinSignals(networks: [], domains: [])
         let repeated = try await app.repeatedNames(m)
+        func signalRow(_ row: JoinSignals.Row) -> [String: Any] {
+            ["value": row.value, "count": row.count, "last": Self.time(row.last), "slug": s.slug]
+        }
         let current = view.current
         let now = clock()
         let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
@@ -354,8 +357,7 @@ struct CoordinatorRoutes {
             "hasSignals": s.publishedAt != nil,
             "repeated": repeated.map { ["name": $0.name, "key": $0.key, "count": $0.count, "slug": s.slug, "joins": s.publishedAt != nil] },
             "signals": [
-                "networks": signals.networks.map { ["value": $0.value, "count": $0.count, "last": Self.time($0.last), "slug": s.slug] },
-                "domains": signals.domains.map { ["value": $0.value, "count": $0.count, "last": Self.time($0.last), "slug": s.slug] },
+                "networks": signals.networks.map(signalRow), "domains": signals.domains.map(signalRow),
             ],
             "individuals": [
                 "counted": view.individuals.count(.confirmed) + view.individuals.count(.approved),

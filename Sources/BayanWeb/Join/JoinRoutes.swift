@@ -67,6 +67,9 @@ struct JoinRoutes {
         return "\(issued).\(nonce).\(try await mac("\(issued)|\(nonce)|\(slug)"))"
     }
 
+    /// How long a served form may be sent: a day (the join and the resend form alike).
+    static let stampLifetime: TimeInterval = 86_400
+
     func mac(_ text: String) async throws -> String {
         ContentHash.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: try await stampKey()))
     }
@@ -124,7 +127,7 @@ struct JoinRoutes {
         guard let issued = try await servedAt(form["t"], slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
         let elapsed = Date().timeIntervalSince(issued)
         guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
-        guard elapsed < 86_400 else { return try await refuse("join.expired", .unprocessableContent) }
+        guard elapsed < Self.stampLifetime else { return try await refuse("join.expired", .unprocessableContent) }
         if let refusal = try await limits.admit(client: context.client, statementID: statement.id) {
             return try await refusePast(refusal)
         }
@@ -200,7 +203,7 @@ struct JoinRoutes {
             try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], status: status)
         }
         guard mailEnabled, statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
-        guard let issued = try await servedAt(form["t"], slug: slug), Date().timeIntervalSince(issued) < 86_400 else {
+        guard let issued = try await servedAt(form["t"], slug: slug), Date().timeIntervalSince(issued) < Self.stampLifetime else {
             return try await refuse("join.expired", .unprocessableContent)
         }
         var v = FormValidation(lang: lang)
