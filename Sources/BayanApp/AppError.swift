@@ -15,6 +15,8 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case formReused = "form-reused"
         /// A capability link that worked once and no longer does (revoked, expired, used).
         case gone
+        /// Too many attempts of one kind in a while; try later.
+        case rateLimited = "rate-limited"
         case failed
     }
 

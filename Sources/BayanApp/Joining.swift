@@ -90,4 +90,31 @@ public struct Joining: Sendable {
             throw AppError(error)
         }
     }
+
+    /// Mails sent again to one address for one statement within an hour, at most.
+    public static let resendsPerHour = 3
+
+    /// Sends the confirmation again to an address that joined and has not confirmed: the
+    /// new links replace those of the lost mail. Refusals: `join.resendLimited` (more than
+    /// `resendsPerHour`), `join.duplicateEmail` (already confirmed), `join.expired` (no
+    /// unconfirmed join under that address).
+    public func resend(
+        statementID: String, email: String, confirmTokenHash: String, signerTokenHash: String, mail: OutboxMessage
+    ) async throws(AppError) {
+        let store = self.store
+        let allowed = try await attempt { () async throws(StoreError) in
+            try await store.allow(bucket: "resend:\(statementID):\(Tokens.hash(email))", window: 3600, limit: Self.resendsPerHour)
+        }
+        guard allowed else { throw AppError(.rateLimited, "join.resendLimited", "too many confirmation mails to this address this hour") }
+        do {
+            _ = try await store.resendConfirmation(
+                statementID: statementID, emailKey: email, confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash,
+                mail: mail)
+        } catch {
+            switch error {
+            case .notFound: throw AppError(.gone, "join.expired", "no unconfirmed join under this address")
+            default: throw AppError(error)
+            }
+        }
+    }
 }

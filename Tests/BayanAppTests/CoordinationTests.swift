@@ -84,6 +84,19 @@ import Testing
             let replayed = await refusal { () async throws(AppError) in try await join(replay, signer: "s3", stamp: "t1") }
             #expect(replayed?.messageKey == "join.formUsed" && replayed?.code == .conflict)
             #expect(try await store.endorsements(of: record.id).filter { !$0.imported }.count == 1)
+
+            // Sending the confirmation again: new links replace the lost ones, three mails an
+            // hour to one address; an address with no unconfirmed join is told its link expired.
+            let mail = OutboxMessage(recipient: salma.email, subject: "s", body: "b")
+            func resend(_ email: String, _ n: Int) async throws(AppError) {
+                try await joining.resend(
+                    statementID: record.id, email: email, confirmTokenHash: "c-r\(n)", signerTokenHash: "s-r\(n)", mail: mail)
+            }
+            for n in 1...Joining.resendsPerHour { try await resend(salma.email, n) }
+            let limited = await refusal { () async throws(AppError) in try await resend(salma.email, 9) }
+            #expect(limited?.code == .rateLimited && limited?.messageKey == "join.resendLimited")
+            let unknown = await refusal { () async throws(AppError) in try await resend("nobody@example.org", 10) }
+            #expect(unknown?.code == .gone && unknown?.messageKey == "join.expired")
         }
     }
 

@@ -131,6 +131,10 @@ struct CoordinatorRoutes {
             return try await statementPage(
                 request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
                 status: .unprocessableContent)
+        case .rateLimited:
+            return try await statementPage(
+                request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,
+                status: .tooManyRequests)
         case .conflict, .staleVersion, .formReused, .gone:
             return try await statementPage(
                 request, session, m, errors: [Page.language(of: request).text(error.messageKey)], edit: edit,

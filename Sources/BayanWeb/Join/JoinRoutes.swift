@@ -213,9 +213,6 @@ struct JoinRoutes {
         if try await limits.admit(client: context.client, statementID: statement.id) != nil {
             return try await refuse("join.rateLimited", .tooManyRequests)
         }
-        guard try await store.allow(bucket: "resend:\(statement.id):\(Tokens.hash(email))", window: 3600, limit: 3) else {
-            return try await refuse("join.resendLimited", .tooManyRequests)
-        }
         let signerToken = try await tokens.token("join-signer \(email)", from: form["t"], orderedAt: issued)
         let confirmToken = try await tokens.token("join-confirm \(email)", from: form["t"], orderedAt: issued)
         let base = address.base
@@ -223,15 +220,18 @@ struct JoinRoutes {
             to: email, lang: lang, statement: statement, title: current.title,
             confirmURL: "\(base)/confirm/\(confirmToken)", privateURL: "\(base)/e/\(signerToken)")
         do {
-            _ = try await store.resendConfirmation(
-                statementID: statement.id, emailKey: email, confirmTokenHash: Tokens.hash(confirmToken),
+            try await joining.resend(
+                statementID: statement.id, email: email, confirmTokenHash: Tokens.hash(confirmToken),
                 signerTokenHash: Tokens.hash(signerToken), mail: mail)
         } catch {
-            switch error {
-            case .join(.duplicateEmail): return try await refuse("join.duplicateEmail", .conflict)
-            case .notFound: return try await refuse("join.expired", .unprocessableContent)
-            default: throw error
-            }
+            guard error.code != .failed else { throw error }
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .rateLimited: .tooManyRequests
+                case .gone: .unprocessableContent
+                default: .conflict
+                }
+            return try await refuse(error.messageKey, status)
         }
         let context: [String: Any] = ["heading": lang.text("join.pendingTitle"), "text": lang.text("join.resent"), "slug": slug]
         return Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))

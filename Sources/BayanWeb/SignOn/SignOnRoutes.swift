@@ -34,6 +34,7 @@ struct SignOnRoutes {
         switch error.code {
         case .notFound: return HTTPError(.notFound, message: text)
         case .gone: return HTTPError(.gone, message: text)
+        case .rateLimited: return HTTPError(.tooManyRequests, message: text)
         default: return HTTPError(.conflict, message: text)
         }
     }
