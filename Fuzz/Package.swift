@@ -10,7 +10,11 @@ let targets = ["FuzzDocument", "FuzzMarkdown", "FuzzCSV", "FuzzNames", "FuzzForm
 let package = Package(
     name: "BayanFuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(name: "Bayan", path: "..")],
+    dependencies: [
+        .package(name: "Bayan", path: ".."),
+        // The web's form decoder (FuzzForm); the same version the main package resolves.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
     targets: [.target(name: "FuzzSupport")]
         + targets.map { name in
             .executableTarget(
@@ -20,7 +24,7 @@ let package = Package(
                     .product(name: "ArabicText", package: "Bayan"),
                     .product(name: "BayanCore", package: "Bayan"),
                     .product(name: "BayanDocument", package: "Bayan"),
-                ])
+                ] + (name == "FuzzForm" ? [.product(name: "Hummingbird", package: "hummingbird")] : []))
         },
     swiftLanguageModes: [.v6]
 )

@@ -45,4 +45,13 @@ public enum AccessRules {
             return try await granted().contains(statementID)
         }
     }
+
+    /// The directory is shared by every statement of the instance: admins and the operator
+    /// edit it, other coordinators see it through the statements they manage.
+    public static func mayEditDirectory(_ actor: Actor) -> Bool {
+        switch actor {
+        case .serverOperator: true
+        case .coordinator(let c): !c.disabled && c.role == .admin
+        }
+    }
 }

@@ -128,6 +128,42 @@ extension Coordination {
         }
     }
 
+    /// The statement's current text.
+    public func current(_ s: ManagedStatement) async throws(AppError) -> StatementVersion {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in try await store.currentVersion(of: s.id) }
+    }
+
+    /// Every version of the statement's text and its translations, oldest first.
+    public func versions(_ s: ManagedStatement) async throws(AppError) -> [StatementVersion] {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in try await store.versions(of: s.id) }
+    }
+
+    /// The statement's event log, in order.
+    public func log(_ s: ManagedStatement) async throws(AppError) -> [Event] {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in try await store.events(of: s.id) }
+    }
+
+    /// Every sign-on with its private contact details: for the statement's coordinators
+    /// only (`manage` already decided that), never for a public page.
+    public func contacts(_ s: ManagedStatement) async throws(AppError) -> [Endorsement] {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in try await store.endorsements(of: s.id) }
+    }
+
+    /// Adds an organisation to the directory.
+    public func saveOrganization(
+        name: String, latinName: String?, place: String?, kind: String?, contact: String?, by actor: Actor
+    ) async throws(AppError) -> Organization {
+        guard AccessRules.mayEditDirectory(actor) else { throw AppError(.forbidden, "error.forbidden", "\(actor.name) may not edit the directory") }
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            try await store.saveOrganization(name: name, latinName: latinName, place: place, kind: kind, contact: contact)
+        }
+    }
+
     /// The statements an actor may see: all for admins and the operator, the granted ones
     /// otherwise (`AccessRules.mayManage`, for lists).
     static func visible(_ store: any Store, to actor: Actor) async throws(StoreError) -> [StatementSummary] {

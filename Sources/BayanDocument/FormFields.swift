@@ -1,25 +1,8 @@
 import Foundation
 
-/// `application/x-www-form-urlencoded` text, the format of every form Bayan serves: kept
-/// beside the other formats Bayan reads so it can be fuzzed without the web stack.
+/// `application/x-www-form-urlencoded` text as a browser writes it, for tests and the form
+/// fuzzer (the web reads forms with Hummingbird's decoder).
 public enum FormFields {
-    /// The first value of each field; nil when a percent-encoding is malformed (the edge
-    /// answers 400, never an empty field).
-    public static func parse(_ body: String) -> [String: String]? {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "" else { return nil }
-            if fields[key] == nil { fields[key] = value }
-        }
-        return fields
-    }
-
-    /// One field name or value: `+` is a space, `%XX` a byte of UTF-8.
-    public static func decode(_ s: Substring) -> String? {
-        String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
-
     /// The fields as a form body (what a browser would send), for tests and fuzzing.
     public static func encode(_ fields: [(String, String)]) -> String {
         fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")

@@ -116,7 +116,7 @@ func buildRouter(
     JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
         to: router)
     CoordinatorRoutes(
-        store: store, auth: Auth(store: store, secureCookies: secureCookies, clock: clock, bcryptCost: bcryptCost),
+        auth: Auth(store: store, secureCookies: secureCookies, clock: clock, bcryptCost: bcryptCost),
         app: Coordination(store: store, tokens: tokens, now: clock), clock: clock, address: address
     )
     .add(to: router)

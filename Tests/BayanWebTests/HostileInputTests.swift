@@ -123,6 +123,15 @@ import Testing
                 body: ByteBuffer(string: "name=%FF%FE%00&email=a%40example.org")
             ) { response in #expect(response.status == .badRequest && String(buffer: response.body).contains("broken encoding")) }
             #expect(try await counts(store) == before)
+            // A field sent twice or shaped as a nested key is not silently read as one
+            // of its values: the form is refused whole (Hummingbird's form decoder).
+            for body in ["name=a&name=b&email=a%40example.org", "name[x]=a&email=a%40example.org", "name=a&email=%E2%82"] {
+                try await b.client.execute(
+                    uri: "/s/pub/join?lang=en", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: body)
+                ) { response in #expect(response.status == .badRequest && String(buffer: response.body).contains("broken encoding"), "\(body)") }
+            }
+            #expect(try await counts(store) == before)
             // Path tricks in slugs.
             for slug in ["..%2F..%2Fetc%2Fpasswd", "%2e%2e", "a%00b", "demo%0d%0aSet-Cookie:x=1"] {
                 #expect((400..<500).contains(try await b.request("/s/\(slug)").status.code), "\(slug)")

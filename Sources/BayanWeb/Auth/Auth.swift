@@ -84,6 +84,9 @@ struct Auth: Sendable {
         return (token, session)
     }
 
+    /// Signs out: the session is deleted, so its cookie opens nothing anywhere.
+    func endSession(_ session: Session) async throws { try await store.deleteSession(tokenHash: session.tokenHash) }
+
     func cookie(_ name: String, _ value: String, maxAge: Int) -> Cookie {
         Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
     }

@@ -73,13 +73,14 @@ struct SignedInMiddleware: RouterMiddleware {
     }
 }
 
-/// Instance admins only (the organisation directory): other coordinators get a 403 page.
+/// Instance admins only (the organisation directory, `AccessRules.mayEditDirectory`):
+/// other coordinators get a 403 page.
 struct AdminOnlyMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: BayanRequestContext,
         next: (Request, BayanRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard try context.requireSignedIn().coordinator.role == .admin else {
+        guard AccessRules.mayEditDirectory(.coordinator(try context.requireSignedIn().coordinator)) else {
             throw HTTPError(.forbidden, message: Page.language(of: request).text("error.forbidden"))
         }
         return try await next(request, context)

@@ -34,10 +34,10 @@ struct JoinRoutes {
         if policy.benchmarkFloorRoute {
             // The floor of the HTTP stack for benchmarks: the same form parsed, nothing stored.
             router.post("/s/:slug/join-floor") { request, _ in
-                let form = try await Form.read(request)
+                let form = try await FormBody.read(JoinForm.self, request)
                 return Response(
                     status: .ok, headers: [.contentType: "text/plain"],
-                    body: .init(byteBuffer: ByteBuffer(string: form["name"].isEmpty ? "empty" : "parsed")))
+                    body: .init(byteBuffer: ByteBuffer(string: form.name.isEmpty ? "empty" : "parsed")))
             }
         }
         router.post("/s/:slug/join/resend") { request, context in
@@ -89,7 +89,7 @@ struct JoinRoutes {
     }
 
     func joinPage(
-        _ request: Request, slug: String, form: Form? = nil, errors: [String] = [], kind: String? = nil,
+        _ request: Request, slug: String, form: JoinForm? = nil, errors: [String] = [], kind: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let (statement, version) = try await published(slug)
@@ -99,18 +99,18 @@ struct JoinRoutes {
             "slug": slug, "title": version.title, "versionHash": version.contentHash.hex, "stamp": try await formStamp(slug: slug),
             "errors": errors, "isOrganization": selected == "organization", "closed": !statement.acceptsJoins,
             "form": [
-                "name": form?["name"] ?? "", "place": form?["place"] ?? "", "signer": form?["signer"] ?? "",
-                "role": form?["role"] ?? "", "email": form?["email"] ?? "", "hidden": form?["visibility"] == "counted-only",
+                "name": form?.name ?? "", "place": form?.place ?? "", "signer": form?.signer ?? "",
+                "role": form?.role ?? "", "email": form?.email ?? "", "hidden": form?.visibility == "counted-only",
             ],
         ]
         return Page.html(try Page.render(.join, context, lang: lang, title: version.title, path: "/s/\(slug)/join"), status: status)
     }
 
     func join(_ request: Request, _ context: BayanRequestContext, slug: String) async throws -> Response {
-        let form = try await Form.read(request)
+        let form = try await FormBody.read(JoinForm.self, request)
         let (statement, current) = try await published(slug)
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
-        let kind = form["kind"] == "organization" ? SignerKind.organization : .individual
+        let kind = form.kind == "organization" ? SignerKind.organization : .individual
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
             try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], kind: kind.rawValue, status: status)
         }
@@ -123,8 +123,8 @@ struct JoinRoutes {
         }
         guard statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
         // A field hidden from people; bots fill it.
-        guard form["website"].isEmpty else { return try await refuse("join.honeypot", .unprocessableContent) }
-        guard let issued = try await servedAt(form["t"], slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
+        guard form.website.isEmpty else { return try await refuse("join.honeypot", .unprocessableContent) }
+        guard let issued = try await servedAt(form.t, slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
         let elapsed = Date().timeIntervalSince(issued)
         guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
         guard elapsed < Self.stampLifetime else { return try await refuse("join.expired", .unprocessableContent) }
@@ -132,25 +132,25 @@ struct JoinRoutes {
             return try await refusePast(refusal)
         }
         var v = FormValidation(lang: lang)
-        let name = v.name(form["name"], label: lang.text(kind == .organization ? "sign.orgName" : "join.personName"))
-        let place = v.name(form["place"], label: lang.text("form.place"), required: false, limit: Limits.placeLength)
-        let signer = kind == .organization ? v.name(form["signer"], label: lang.text("sign.signer"), limit: 200) : nil
-        let role = kind == .organization ? v.name(form["role"], label: lang.text("sign.role"), required: false, limit: 200) : nil
-        let email = v.email(form["email"], label: lang.text("join.email"))
-        if form["consent"] != "yes" { v.fail(lang.text("join.consentMissing")) }
+        let name = v.name(form.name, label: lang.text(kind == .organization ? "sign.orgName" : "join.personName"))
+        let place = v.name(form.place, label: lang.text("form.place"), required: false, limit: Limits.placeLength)
+        let signer = kind == .organization ? v.name(form.signer, label: lang.text("sign.signer"), limit: 200) : nil
+        let role = kind == .organization ? v.name(form.role, label: lang.text("sign.role"), required: false, limit: 200) : nil
+        let email = v.email(form.email, label: lang.text("join.email"))
+        if form.consent != "yes" { v.fail(lang.text("join.consentMissing")) }
         guard v.isValid, let name, let email else {
             return try await joinPage(request, slug: slug, form: form, errors: v.errors, kind: kind.rawValue, status: .unprocessableContent)
         }
         if let refusal = try await limits.admit(email: email, statementID: statement.id) { return try await refusePast(refusal) }
         // The form stamp and the address are the submission's key: the links are derived
         // from them, so the same form sent again (its answer lost) finds the join it made.
-        let stamp = form["t"]
+        let stamp = form.t
         // Keyed by the address too: a stamp is not secret from a bot that loads the page
         // once, and two people sending the same page must not collide.
         let signerToken = try await tokens.token("join-signer \(email)", from: stamp, orderedAt: issued)
         let confirmToken = kind == .individual ? try await tokens.token("join-confirm \(email)", from: stamp, orderedAt: issued) : nil
         let base = address.base
-        let version = ContentHash(hex: form["version"])
+        let version = ContentHash(hex: form.version)
         let title = current.title
         // The confirmation mail is only written when there is a relay to send it.
         var mail: OutboxMessage?
@@ -161,7 +161,7 @@ struct JoinRoutes {
         }
         let submission = JoinSubmission(
             kind: kind, name: name, place: place, signer: signer, role: role, email: email, versionHash: version,
-            visibility: form["visibility"] == "counted-only" ? .countedOnly : .public)
+            visibility: form.visibility == "counted-only" ? .countedOnly : .public)
         let outcome: Joining.Outcome
         do {
             outcome = try await joining.join(
@@ -196,25 +196,28 @@ struct JoinRoutes {
     /// pressed twice writes one mail; new links supersede those of the lost mail. At most
     /// three mails an hour go to one address for one statement, and the join limits apply.
     func resend(_ request: Request, _ context: BayanRequestContext, slug: String) async throws -> Response {
-        let form = try await Form.read(request)
+        let resend = try await FormBody.read(ResendForm.self, request)
         let (statement, current) = try await published(slug)
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
+        // Refused, the join page shows the address again.
+        var form = JoinForm()
+        form.email = resend.email
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
             try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], status: status)
         }
         guard mailEnabled, statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
-        guard let issued = try await servedAt(form["t"], slug: slug), Date().timeIntervalSince(issued) < Self.stampLifetime else {
+        guard let issued = try await servedAt(resend.t, slug: slug), Date().timeIntervalSince(issued) < Self.stampLifetime else {
             return try await refuse("join.expired", .unprocessableContent)
         }
         var v = FormValidation(lang: lang)
-        guard let email = v.email(form["email"], label: lang.text("join.email")) else {
+        guard let email = v.email(resend.email, label: lang.text("join.email")) else {
             return try await joinPage(request, slug: slug, form: form, errors: v.errors, status: .unprocessableContent)
         }
         if try await limits.admit(client: context.client, statementID: statement.id) != nil {
             return try await refuse("join.rateLimited", .tooManyRequests)
         }
-        let signerToken = try await tokens.token("join-signer \(email)", from: form["t"], orderedAt: issued)
-        let confirmToken = try await tokens.token("join-confirm \(email)", from: form["t"], orderedAt: issued)
+        let signerToken = try await tokens.token("join-signer \(email)", from: resend.t, orderedAt: issued)
+        let confirmToken = try await tokens.token("join-confirm \(email)", from: resend.t, orderedAt: issued)
         let base = address.base
         let mail = Mail.confirmationMessage(
             to: email, lang: lang, statement: statement, title: current.title,
@@ -269,7 +272,8 @@ struct JoinRoutes {
     }
 
     func confirm(_ request: Request, token: String) async throws -> Response {
-        _ = try await Form.read(request)
+        // The body is read only to bound it: the button sends nothing.
+        _ = try await FormBody.read(request)
         let lang = Page.language(of: request, default: .ar)
         let statement: StatementRecord
         do { statement = try await confirming.confirm(token: token) } catch { throw Self.unknownLink(error, lang) }

@@ -1,35 +1,60 @@
-import BayanApp
 import BayanCore
-import BayanDocument
-import BayanStore
 import Foundation
 import Hummingbird
 
-/// A submitted `application/x-www-form-urlencoded` form. A field whose percent-encoding
-/// is broken makes the whole form a 400 with a message, never a silently empty field.
-struct Form: Sendable {
-    var fields: [String: String]
+/// One text field of a submitted form. A field the browser did not send reads as empty,
+/// as an input left blank does, so a form struct states its fields without optionals and
+/// each handler's validation decides what is required.
+@propertyWrapper
+struct Field: Decodable, Sendable, Equatable {
+    var wrappedValue: String
 
-    subscript(_ key: String) -> String { fields[key] ?? "" }
+    init(wrappedValue: String = "") { self.wrappedValue = wrappedValue }
+
+    init(from decoder: any Decoder) throws { wrappedValue = try decoder.singleValueContainer().decode(String.self) }
+}
+
+extension KeyedDecodingContainer {
+    /// Absent is empty (see `Field`); a present field of another shape is still an error.
+    func decode(_: Field.Type, forKey key: Key) throws -> Field { try decodeIfPresent(Field.self, forKey: key) ?? Field() }
+}
+
+/// A submitted `application/x-www-form-urlencoded` body, read once and decoded with
+/// Hummingbird's URL-encoded form decoder into the form struct its handler declares.
+/// A broken percent-encoding, a repeated field or a field of the wrong shape makes the
+/// request a 400 with a message in the visitor's language, never a silently empty field.
+struct FormBody: Sendable {
+    let text: String
 
     static let byteLimit = 256 * 1024
 
-    /// The first value of each field; nil when an encoding is malformed.
-    static func parse(_ body: String) -> Form? { FormFields.parse(body).map(Form.init) }
-
-    /// Reads the request body as a form: over `byteLimit` is a 413, a broken encoding a
-    /// 400, each with a message in the visitor's language.
-    static func read(_ request: Request) async throws -> Form {
-        // The language is negotiated only to refuse: this runs on every sign-on.
-        let buffer: ByteBuffer
+    /// Reads the request body: over `byteLimit` is a 413 with a message.
+    static func read(_ request: Request) async throws -> FormBody {
         do {
-            buffer = try await request.body.collect(upTo: byteLimit)
+            return FormBody(text: String(buffer: try await request.body.collect(upTo: byteLimit)))
         } catch {
+            // The language is negotiated only to refuse: this runs on every sign-on.
             throw HTTPError(.contentTooLarge, message: Page.language(of: request).text("error.formTooLarge"))
         }
-        guard let form = parse(String(buffer: buffer)) else {
+    }
+
+    /// The body as `T`, or a 400 that says the form could not be read.
+    func decode<T: Decodable>(_: T.Type, _ request: Request) throws -> T {
+        // Hummingbird's decoder turns bytes that are not UTF-8 into U+FFFD; Foundation's
+        // refuses them. Field boundaries are ASCII, so the whole body decodes exactly when
+        // every field does.
+        guard !text.contains("%") || text.removingPercentEncoding != nil else {
             throw HTTPError(.badRequest, message: Page.language(of: request).text("error.encoding"))
         }
-        return form
+        do {
+            return try URLEncodedFormDecoder().decode(T.self, from: text)
+        } catch {
+            throw HTTPError(.badRequest, message: Page.language(of: request).text("error.encoding"))
+        }
+    }
+
+    /// Reads and decodes in one step, for handlers with one form.
+    static func read<T: Decodable>(_: T.Type, _ request: Request) async throws -> T {
+        try await read(request).decode(T.self, request)
     }
 }

@@ -22,9 +22,8 @@ struct SignOnRoutes {
         router.get("/i/:token") { request, context in try await signOnPage(request, token: context.parameters.require("token")) }
         router.post("/i/:token") { request, context in try await signOn(request, token: context.parameters.require("token")) }
         router.get("/e/:token") { request, context in try await signerPage(request, token: context.parameters.require("token")) }
-        router.post("/e/:token/:action") { request, context in
-            try await signerAction(request, token: context.parameters.require("token"), action: context.parameters.get("action") ?? "")
-        }
+        router.post("/e/:token/reconfirm") { request, context in try await reconfirm(request, token: context.parameters.require("token")) }
+        router.post("/e/:token/withdraw") { request, context in try await withdraw(request, token: context.parameters.require("token")) }
     }
 
     /// A refusal as the page that says why in the visitor's language: an unknown link is a
@@ -40,7 +39,7 @@ struct SignOnRoutes {
     }
 
     func signOnPage(
-        _ request: Request, token: String, form: Form? = nil, errors: [String] = [],
+        _ request: Request, token: String, form: SignOnForm? = nil, errors: [String] = [],
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let opened: OpenedInvitation
@@ -61,8 +60,8 @@ struct SignOnRoutes {
                 "versionHash": version.contentHash.hex, "language": statement.language,
                 "dir": UILanguage(statementLanguage: statement.language).direction, "errors": errors,
                 "form": [
-                    "name": form?["name"] ?? invitation.organizationName, "place": form?["place"] ?? "",
-                    "signer": form?["signer"] ?? "", "role": form?["role"] ?? "", "contact": form?["contact"] ?? "",
+                    "name": form?.name ?? invitation.organizationName, "place": form?.place ?? "",
+                    "signer": form?.signer ?? "", "role": form?.role ?? "", "contact": form?.contact ?? "",
                 ],
             ]
             // no-store: SecurityHeadersMiddleware, for every private path.
@@ -72,20 +71,20 @@ struct SignOnRoutes {
     }
 
     func signOn(_ request: Request, token: String) async throws -> Response {
-        let form = try await Form.read(request)
+        let form = try await FormBody.read(SignOnForm.self, request)
         let lang = Page.language(of: request, default: .ar)
         var v = FormValidation(lang: lang)
-        let name = v.name(form["name"], label: lang.text("sign.orgName"))
-        let place = v.name(form["place"], label: lang.text("form.place"), required: false, limit: Limits.placeLength)
-        let signer = v.name(form["signer"], label: lang.text("sign.signer"), limit: 200)
-        let role = v.name(form["role"], label: lang.text("sign.role"), required: false, limit: 200)
-        let contact = v.email(form["contact"], label: lang.text("form.contact"))
-        if form["consent"] != "yes" { v.fail(lang.text("sign.consentMissing")) }
+        let name = v.name(form.name, label: lang.text("sign.orgName"))
+        let place = v.name(form.place, label: lang.text("form.place"), required: false, limit: Limits.placeLength)
+        let signer = v.name(form.signer, label: lang.text("sign.signer"), limit: 200)
+        let role = v.name(form.role, label: lang.text("sign.role"), required: false, limit: 200)
+        let contact = v.email(form.contact, label: lang.text("form.contact"))
+        if form.consent != "yes" { v.fail(lang.text("sign.consentMissing")) }
         guard v.isValid, let name, let signer, let contact else {
             return try await signOnPage(request, token: token, form: form, errors: v.errors, status: .unprocessableContent)
         }
         let signOn = SignOnRequest(
-            name: name, place: place, signer: signer, role: role, contact: contact, versionHash: ContentHash(hex: form["version"]))
+            name: name, place: place, signer: signer, role: role, contact: contact, versionHash: ContentHash(hex: form.version))
         let outcome: SignOnOutcome
         do { outcome = try await signing.signOn(invitationToken: token, signOn) } catch {
             switch error.code {
@@ -128,31 +127,42 @@ struct SignOnRoutes {
             try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
     }
 
-    func signerAction(_ request: Request, token: String, action: String) async throws -> Response {
-        let form = try await Form.read(request)
+    /// Agrees to the current text again after a revision.
+    func reconfirm(_ request: Request, token: String) async throws -> Response {
+        let form = try await FormBody.read(SignerActionForm.self, request)
+        return try await signerAction(request, token: token, notice: "signer.reconfirmed") { () async throws(AppError) in
+            try await signing.reconfirm(privateToken: token, versionHash: ContentHash(hex: form.version))
+            return nil
+        }
+    }
+
+    /// Withdraws the sign-on, asked to confirm unless it is withdrawn already (the same
+    /// form again).
+    func withdraw(_ request: Request, token: String) async throws -> Response {
+        let form = try await FormBody.read(SignerActionForm.self, request)
+        return try await signerAction(request, token: token, notice: "signer.withdrawn") { () async throws(AppError) in
+            if form.confirm != "yes", try await signing.signer(privateToken: token).endorsement.state != .withdrawn { return "error.confirm" }
+            try await signing.withdraw(privateToken: token)
+            return nil
+        }
+    }
+
+    /// Runs a signer's action and answers with their page: the notice when it is done, the
+    /// refusal (the key `action` returns, or its error) otherwise.
+    func signerAction(
+        _ request: Request, token: String, notice: String, _ action: () async throws(AppError) -> String?
+    ) async throws -> Response {
         let lang = Page.language(of: request, default: .ar)
-        let notice: String
-        do {
-            switch action {
-            case "reconfirm":
-                try await signing.reconfirm(privateToken: token, versionHash: ContentHash(hex: form["version"]))
-                notice = "signer.reconfirmed"
-            case "withdraw":
-                // Asked to confirm, unless it is withdrawn already (the same form again).
-                if form["confirm"] != "yes", try await signing.signer(privateToken: token).endorsement.state != .withdrawn {
-                    return try await signerPage(request, token: token, errors: [lang.text("error.confirm")], status: .unprocessableContent)
-                }
-                try await signing.withdraw(privateToken: token)
-                notice = "signer.withdrawn"
-            default:
-                throw HTTPError(.notFound)
-            }
-        } catch let error as AppError {
+        let unconfirmed: String?
+        do throws(AppError) { unconfirmed = try await action() } catch {
             switch error.code {
             case .failed: throw error
             case .notFound, .gone: throw page(for: error, request)
             default: return try await signerPage(request, token: token, errors: [lang.text(error.messageKey)], status: .conflict)
             }
+        }
+        if let unconfirmed {
+            return try await signerPage(request, token: token, errors: [lang.text(unconfirmed)], status: .unprocessableContent)
         }
         return try await signerPage(request, token: token, notice: lang.text(notice))
     }
