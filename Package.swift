@@ -56,6 +56,7 @@ let package = Package(
                 "BayanCore", "BayanStore", "BayanDocument", "ArabicText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .target(
             name: "BayanMail",

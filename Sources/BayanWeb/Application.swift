@@ -112,11 +112,11 @@ func buildRouter(
     router.add(middleware: SecurityHeadersMiddleware(hsts: address.base.hasPrefix("https://")))
     router.add(middleware: ErrorPageMiddleware())
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
-    PublicRoutes(store: store, cache: cache, address: address).add(to: router)
+    PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
     JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
         to: router)
     CoordinatorRoutes(
-        auth: Auth(store: store, secureCookies: secureCookies, clock: clock, bcryptCost: bcryptCost),
+        auth: Auth(accounts: Accounts(store: store, clock: clock, bcryptCost: bcryptCost), secureCookies: secureCookies),
         app: Coordination(store: store, tokens: tokens, now: clock), clock: clock, address: address
     )
     .add(to: router)

@@ -173,7 +173,7 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
     /// right password after them is refused too, and no session is made.
     @Test func passwordGuessingIsThrottledPerAccount() async throws {
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
-            for _ in 0..<Auth.loginAttempts { #expect(try await b.signIn("admin@example.org", "wrong password!") == .unauthorized) }
+            for _ in 0..<Accounts.loginAttempts { #expect(try await b.signIn("admin@example.org", "wrong password!") == .unauthorized) }
             let sessions = try await counts(store)["sessions"]
             #expect(try await b.signIn("admin@example.org") == .tooManyRequests)
             #expect(b.lastBody.contains("محاولات كثيرة"))
@@ -190,7 +190,7 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             (b: Browser, store: SQLStore) async throws in
             let sprayer: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "198.51.100.9"]
             var statuses: [HTTPResponse.Status] = []
-            for i in 0...Auth.loginAttemptsPerClient {
+            for i in 0...Accounts.loginAttemptsPerClient {
                 try await b.request("/login")
                 let form = ["_csrf": b.field("_csrf") ?? "", "email": "user\(i)@example.org", "password": "Summer2026!"]
                 statuses.append(try await b.request("/login", method: .post, form: form, headers: sprayer).status)

@@ -35,13 +35,13 @@ extension CoordinatorRoutes {
             return try await loginPage(request, email: form.email, errors: [lang.text("error.csrf")], status: .forbidden)
         }
         let email = form.email.trimmingCharacters(in: .whitespaces)
-        guard try await auth.mayTry(email: email, client: client) else {
+        guard try await auth.accounts.mayTry(email: email, client: client) else {
             return try await loginPage(request, email: form.email, errors: [lang.text("login.throttled")], status: .tooManyRequests)
         }
-        guard let user = try await auth.verify(email: email, password: form.password) else {
+        guard let user = try await auth.accounts.verify(email: email, password: form.password) else {
             return try await loginPage(request, email: form.email, errors: [lang.text("login.failed")], status: .unauthorized)
         }
-        let (token, _) = try await auth.startSession(for: user)
+        let (token, _) = try await auth.accounts.startSession(for: user)
         var response = Page.redirect("/c")
         response.setCookie(auth.cookie(auth.sessionCookie, token, maxAge: Int(Session.lifetime)))
         return response
@@ -51,7 +51,7 @@ extension CoordinatorRoutes {
         let form = try await FormBody.read(CSRFForm.self, request)
         if let (_, session) = try await auth.current(request) {
             try checkCSRF(form.csrf, session, request)
-            try await auth.endSession(session)
+            try await auth.accounts.endSession(session)
         }
         var response = Page.redirect("/login")
         response.setCookie(auth.cookie(auth.sessionCookie, "", maxAge: 0))
@@ -74,13 +74,13 @@ extension CoordinatorRoutes {
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
             try await passwordPage(request, user, errors: [lang.text(key)], status: status)
         }
-        guard try await auth.mayTry(email: user.coordinator.email) else { return try await refuse("login.throttled", .tooManyRequests) }
-        guard try await auth.verify(email: user.coordinator.email, password: form.current) != nil else {
+        guard try await auth.accounts.mayTry(email: user.coordinator.email) else { return try await refuse("login.throttled", .tooManyRequests) }
+        guard try await auth.accounts.verify(email: user.coordinator.email, password: form.current) != nil else {
             return try await refuse("password.wrong", .forbidden)
         }
         guard PasswordRule.accepts(form.newPassword) else { return try await refuse("password.tooShort", .unprocessableContent) }
         guard form.newPassword == form.repeated else { return try await refuse("password.mismatch", .unprocessableContent) }
-        try await auth.setPassword(user.coordinator, form.newPassword, keeping: user.session)
+        try await auth.accounts.setPassword(user.coordinator, form.newPassword, keeping: user.session)
         return try Page.message(status: .ok, heading: lang.text("password.title"), text: lang.text("password.changed"), lang: lang)
     }
 }

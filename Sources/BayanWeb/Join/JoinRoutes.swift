@@ -49,10 +49,7 @@ struct JoinRoutes {
 
     func published(_ slug: String) async throws -> (StatementRecord, StatementVersion) {
         if let hit = recent.get(slug) { return hit }
-        guard let statement = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }),
-            statement.isPublic
-        else { throw HTTPError(.notFound) }
-        let value = (statement, try await store.currentVersion(of: statement.id))
+        guard let value = try await PublicReading(store: store).statement(slug: slug) else { throw HTTPError(.notFound) }
         recent.put(slug, value)
         return value
     }

@@ -1,6 +1,5 @@
 import BayanApp
 import BayanCore
-import BayanStore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -9,7 +8,7 @@ import Synchronization
 /// The public face of Bayan: the list of published statements, each statement's page
 /// and its downloads. Only published or closed statements are public.
 struct PublicRoutes {
-    let store: any Store
+    let reading: PublicReading
     let cache: PublicCache
     /// Where the feed's links point (never the request's Host).
     let address: PublicAddress
@@ -21,7 +20,7 @@ struct PublicRoutes {
             let lang = Page.language(of: request)
             // The home page's language comes from Accept-Language when there is no ?lang=.
             return try await cache.respond(
-                to: request, key: "home|\(lang.rawValue)", generation: store.changeCount, vary: "Accept-Encoding, Accept-Language", revision: nil
+                to: request, key: "home|\(lang.rawValue)", generation: reading.changeCount, vary: "Accept-Encoding, Accept-Language", revision: nil
             ) {
                 PublicCache.Rendered(text: try await homeHTML(lang), contentType: "text/html; charset=utf-8")
             }!
@@ -38,7 +37,7 @@ struct PublicRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
         }
         router.get("/feed.atom") { request, _ in
-            try await cache.respond(to: request, key: "feed", generation: store.changeCount, revision: nil) {
+            try await cache.respond(to: request, key: "feed", generation: reading.changeCount, revision: nil) {
                 PublicCache.Rendered(text: try await feed(base: address.base), contentType: "application/atom+xml; charset=utf-8")
             }!
         }
@@ -52,23 +51,20 @@ struct PublicRoutes {
 
     /// An Atom feed of published statements, newest first.
     func feed(base: String) async throws -> String {
-        let published = try await store.statementSummaries().filter { $0.statement.publishedAt != nil }
-            .sorted { $0.statement.publishedAt! > $1.statement.publishedAt! }
+        let published = try await reading.newest(50)
         let iso = Date.ISO8601FormatStyle()
-        var entries: [[String: String]] = []
-        for s in published.prefix(50) {
-            let body = try await store.currentVersion(of: s.statement.id).body
-            entries.append([
+        let entries: [[String: String]] = published.map { s, body in
+            [
                 "title": s.title, "slug": s.statement.slug, "id": s.statement.id, "updated": s.statement.publishedAt!.formatted(iso),
                 "summary": String(body.prefix(400)),
-            ])
+            ]
         }
-        let updated = (published.first?.statement.publishedAt ?? Date(timeIntervalSince1970: 0)).formatted(iso)
+        let updated = (published.first?.summary.statement.publishedAt ?? Date(timeIntervalSince1970: 0)).formatted(iso)
         return try Page.fragment(.feed, ["updated": updated, "base": base, "entries": entries])
     }
 
     func homeHTML(_ lang: UILanguage) async throws -> String {
-        let summaries = try await store.statementSummaries().filter { $0.statement.publishedAt != nil }
+        let summaries = try await reading.statements()
         let items: [[String: Any]] = summaries.map { s in
             var item: [String: Any] = [
                 "slug": s.statement.slug, "title": s.title, "count": s.signatoryCount, "language": s.statement.language,
@@ -104,10 +100,10 @@ struct PublicRoutes {
             return shape.map { $0.translations.contains(value) } ?? true ? value : nil
         }
         let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")|\(format == "html" ? page : 1)|\(text ?? "")"
-        let generation = store.changeCount
+        let generation = reading.changeCount
         let response = try await cache.respond(
             to: request, key: key, generation: generation,
-            revision: { try await found { () async throws(StoreError) in try await store.revision(slug: slug) } },
+            revision: { try await reading.revision(slug: slug) },
             render: { try await render(slug: slug, format: format, lang: lang, page: page, text: text) })
         guard let response else { throw HTTPError(.notFound) }
         return response
@@ -115,7 +111,7 @@ struct PublicRoutes {
 
     /// Renders one public representation of a statement, or nil when it is not public.
     func render(slug: String, format: String, lang: UILanguage?, page: Int, text: String? = nil) async throws -> PublicCache.Rendered? {
-        guard let snapshot = try await publishedSnapshot(slug: slug, page: page) else { return nil }
+        guard let snapshot = try await reading.snapshot(slug: slug, page: page) else { return nil }
         shapes.put(
             slug,
             .init(
@@ -150,14 +146,6 @@ struct PublicRoutes {
     }
 
     /// The statement if it exists and is public (published or closed), else nil.
-    func publishedSnapshot(slug: String, page: Int = 1) async throws -> StatementSnapshot? {
-        do {
-            let snapshot = try await StatementSnapshot.load(slug: slug, store: store, individualsPage: page)
-            return snapshot.statement.publishedAt == nil ? nil : snapshot
-        } catch StoreError.notFound {
-            return nil
-        }
-    }
 }
 
 /// Per statement, how many pages of individuals and which translations its page has: the
