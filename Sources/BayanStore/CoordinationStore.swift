@@ -527,26 +527,7 @@ extension SQLStore {
         _ = try await db.raw("SELECT id FROM statements WHERE id = \(bind: id) FOR UPDATE").first()
     }
 
-    static func decodeCoordinator(_ row: any SQLRow) throws -> Coordinator {
-        Coordinator(
-            id: try row.decode(column: "id", as: String.self),
-            email: try row.decode(column: "email", as: String.self),
-            passwordHash: try row.decode(column: "password_hash", as: String.self),
-            role: try Self.decodeValue(row, "role", as: CoordinatorRole.self),
-            disabled: try row.decode(column: "disabled", as: Int.self) == 1,
-            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
-    }
+    static func decodeCoordinator(_ row: any SQLRow) throws -> Coordinator { try row.record(CoordinatorRow.self) }
 
-    static func decodeInvitation(_ row: any SQLRow) throws -> Invitation {
-        Invitation(
-            id: try row.decode(column: "id", as: String.self),
-            statementID: try row.decode(column: "statement_id", as: String.self),
-            organizationName: try row.decode(column: "organization_name", as: String.self),
-            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
-            expiresAt: Date(millis: try row.decode(column: "expires_at", as: Int64.self)),
-            revoked: try row.decode(column: "revoked", as: Int.self) == 1,
-            openedAt: try row.decode(column: "opened_at", as: Int64?.self).map(Date.init(millis:)),
-            uses: try row.decode(column: "uses", as: Int.self),
-            endorsementID: try row.decode(column: "endorsement_id", as: String?.self))
-    }
+    static func decodeInvitation(_ row: any SQLRow) throws -> Invitation { try row.record(InvitationRow.self) }
 }

@@ -146,7 +146,7 @@ extension SQLStore {
                         ).first()
                     else { throw StoreError.notFound("statement \(statementID)") }
                     let record = StatementRecord(
-                        id: statementID, slug: "", state: try SQLStore.decodeValue(state, "state", as: StatementState.self), language: "",
+                        id: statementID, slug: "", state: try state.decode(column: "state", as: StatementState.self), language: "",
                         foundingOrder: .arabic, createdAt: Date(timeIntervalSince1970: 0),
                         publishedAt: try state.decode(column: "published_at", as: Int64?.self).map(Date.init(millis:)))
                     let published = record.acceptsJoins

@@ -128,9 +128,7 @@ extension SQLStore {
                         """
                     ).first()
                 else { throw StoreError.notFound("join") }
-                let raw = try row.decode(column: "state", as: String.self)
-                guard let state = EndorsementState(rawValue: raw) else { throw StoreError.database("unknown endorsement state '\(raw)'") }
-                return state
+                return try row.decode(column: "state", as: EndorsementState.self)
             }
         }
     }

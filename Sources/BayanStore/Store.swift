@@ -514,7 +514,7 @@ public final class SQLStore: Store {
                     WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual' GROUP BY state HAVING SUM(n) > 0
                     """
                 ).all() {
-                    byState[try Self.decodeValue(row, "state", as: EndorsementState.self)] = try row.decode(column: "n", as: Int.self)
+                    byState[try row.decode(column: "state", as: EndorsementState.self)] = try row.decode(column: "n", as: Int.self)
                 }
                 // The index narrows this to approved individuals, who are few (hand-confirmed).
                 let listed = try await db.raw(

@@ -223,56 +223,11 @@ extension SQLStore {
         return try await db.raw(query).all().map(decodeEndorsement)
     }
 
-    static func decodeEndorsement(_ row: any SQLRow) throws -> Endorsement {
-        return Endorsement(
-            id: try row.decode(column: "id", as: String.self),
-            signerKind: try Self.decodeValue(row, "signer_kind", as: SignerKind.self),
-            organizationID: try row.decode(column: "organization_id", as: String?.self),
-            displayName: try row.decode(column: "display_name", as: String.self),
-            place: try row.decode(column: "place", as: String?.self),
-            signerName: try row.decode(column: "signer_name", as: String?.self),
-            signerRole: try row.decode(column: "signer_role", as: String?.self),
-            contact: try row.decode(column: "contact", as: String?.self),
-            versionHash: ContentHash(hex: try row.decode(column: "version_hash", as: String.self)),
-            state: try Self.decodeValue(row, "state", as: EndorsementState.self),
-            founding: try row.decode(column: "founding", as: Int.self) == 1,
-            number: try row.decode(column: "number", as: Int?.self),
-            visibility: try Self.decodeValue(row, "visibility", as: Visibility.self),
-            imported: try row.decode(column: "imported", as: Int.self) == 1,
-            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
-    }
+    static func decodeEndorsement(_ row: any SQLRow) throws -> Endorsement { try row.record(EndorsementRow.self) }
 
-    /// A stored enumeration value. An unknown one (a newer version's value, a hand edit) is
-    /// an error naming the column, never a silent default that would misstate a record.
-    static func decodeValue<T: RawRepresentable>(_ row: any SQLRow, _ column: String, as type: T.Type) throws -> T
-    where T.RawValue == String {
-        let raw = try row.decode(column: column, as: String.self)
-        guard let value = T(rawValue: raw) else { throw StoreError.database("unknown value '\(raw)' in column \(column)") }
-        return value
-    }
+    static func decodeStatement(_ row: any SQLRow) throws -> StatementRecord { try row.record(StatementRow.self) }
 
-    static func decodeStatement(_ row: any SQLRow) throws -> StatementRecord {
-        StatementRecord(
-            id: try row.decode(column: "id", as: String.self),
-            slug: try row.decode(column: "slug", as: String.self),
-            state: try Self.decodeValue(row, "state", as: StatementState.self),
-            language: try row.decode(column: "language", as: String.self),
-            foundingOrder: try Self.decodeValue(row, "founding_order", as: FoundingOrder.self),
-            createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
-            publishedAt: try row.decode(column: "published_at", as: Int64?.self).map(Date.init(millis:)))
-    }
-
-    static func decodeEvent(_ row: any SQLRow) throws -> Event {
-        let json = try row.decode(column: "payload", as: String.self)
-        return Event(
-            sequence: try row.decode(column: "seq", as: Int.self),
-            kind: try row.decode(column: "kind", as: String.self),
-            atMillis: try row.decode(column: "at", as: Int64.self),
-            // An unreadable payload is kept visible as such, so verification fails on it.
-            payload: Event.payload(fromJSON: json) ?? ["unreadable": json],
-            prevHash: try row.decode(column: "prev_hash", as: String.self),
-            hash: try row.decode(column: "hash", as: String.self))
-    }
+    static func decodeEvent(_ row: any SQLRow) throws -> Event { try row.record(EventRow.self) }
 
     /// SHA-256 over the numbered list (`N\tname\n` per line): the published list in one
     /// hash, recorded in the publication event.

@@ -174,6 +174,33 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 
+    /// Issue 11: a stored value no enumeration knows (a newer version's, a hand edit past
+    /// the CHECK constraints) is an error naming its column, never a default.
+    @Test(arguments: TestDatabase.available)
+    func anUnknownStoredValueIsAnErrorNotADefault(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true, names: ["أ ب", "ج د"]))
+            try await store.handle.transaction { db in
+                if db.dialect.name == "postgresql" {
+                    try await db.raw("ALTER TABLE endorsements DROP CONSTRAINT IF EXISTS endorsements_state_check").run()
+                } else {
+                    try await db.raw("PRAGMA ignore_check_constraints = ON").run()
+                }
+                try await db.raw("UPDATE endorsements SET state = 'suspended' WHERE number = 2").run()
+            }
+            do throws(StoreError) {
+                _ = try await store.endorsements(of: record.id)
+                Issue.record("an unknown state was read")
+            } catch {
+                guard case .database(let message) = error else {
+                    Issue.record("\(error)")
+                    return
+                }
+                #expect(message.contains("state"), "\(message)")
+            }
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func foundingNumbersAreUniqueInTheSchema(db: TestDatabase) async throws {
         try await withStore(db) { store in
