@@ -142,6 +142,21 @@ public final class SQLiteHandle: DatabaseHandle {
         try await body(reader.sql())
     }
 
+    /// A consistent copy of the database in a new file, while writers go on: `VACUUM INTO`
+    /// reads one snapshot. On a connection of its own, because the reader is query-only
+    /// and the writer's transactions would contain it.
+    public func vacuum(into file: String) async throws {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path)).get()
+        do {
+            try await connection.sql().raw("PRAGMA busy_timeout=10000").run()
+            try await connection.sql().raw("VACUUM INTO \(bind: file)").run()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
     public func close() async throws {
         await checkpointer.close()
         await syncer?.shutdown()

@@ -462,13 +462,15 @@ extension SQLStore {
         }
     }
 
+    /// Both signer kinds are named so the (statement, kind, state) index serves the query:
+    /// without them it reads every endorsement of the statement (370 ms at 1,000,000).
     public func repeatedPendingNames(statementID: String) async throws(StoreError) -> [RepeatedName] {
         try await Self.wrap {
             try await self.handle.read { db in
                 try await db.raw(
                     """
                     SELECT name_key, MIN(display_name) AS name, COUNT(*) AS n FROM endorsements
-                    WHERE statement_id = \(bind: statementID) AND state = 'pending'
+                    WHERE statement_id = \(bind: statementID) AND signer_kind IN ('organization', 'individual') AND state = 'pending'
                     GROUP BY name_key HAVING COUNT(*) > 1 ORDER BY n DESC, name_key LIMIT 10
                     """
                 ).all().map {

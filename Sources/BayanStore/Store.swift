@@ -43,6 +43,9 @@ public protocol Store: Sendable {
     /// A value that changes whenever anything about the statement changes, in any
     /// instance: its id and the sequence number of its last event.
     func revision(slug: String) async throws(StoreError) -> String
+    /// The migrations this build knows that the database has not applied (empty: the
+    /// schema is current). Reaching the database is part of the answer.
+    func pendingMigrations() async throws(StoreError) -> [String]
 
     // Coordinators, sessions, access
     func createCoordinator(email: String, passwordHash: String, role: CoordinatorRole) async throws(StoreError) -> Coordinator
@@ -134,6 +137,12 @@ public final class SQLStore: Store {
         let result = try await handle.transaction(body)
         changes.add(1, ordering: .releasing)
         return result
+    }
+
+    public func pendingMigrations() async throws(StoreError) -> [String] {
+        let handle = self.handle
+        let applied = Set(try await Self.wrap { try await Migrations.applied(on: handle) })
+        return Migrations.all.map(\.name).filter { !applied.contains($0) }
     }
 
     public func revision(slug: String) async throws(StoreError) -> String {

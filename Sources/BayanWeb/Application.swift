@@ -113,6 +113,7 @@ func buildRouter(
     router.add(middleware: ErrorPageMiddleware())
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
+    HealthRoutes(health: Health(store: store)).add(to: router)
     JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
         to: router)
     CoordinatorRoutes(

@@ -124,29 +124,24 @@ struct Statements: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify a statement's hash-chained event log; exits 1 and names the first bad event if it is broken.")
-    @Argument(help: "The statement's slug.") var slug: String
+        abstract: "Verify statements' hash-chained event logs and texts; exits 1 and names the first bad event if one is broken.")
+    @Argument(help: "The statement's slug (default: every statement).") var slug: String?
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
         try await dataOptions.withStore { store in
+            let checks: [InstanceCheck.Statement]
             do {
-                let statement = try await store.statement(slug: slug)
-                let result = EventChain.verify(try await store.events(of: statement.id))
-                print("\(slug): \(result)")
-                // Each stored text must still hash to the hash signatories agreed to.
-                var altered: [Int] = []
-                for v in try await store.versions(of: statement.id)
-                where ContentHash.of(title: v.title, body: v.body) != v.contentHash {
-                    altered.append(v.number)
+                if let slug {
+                    checks = [try await InstanceCheck.statement(try await store.statement(slug: slug), in: store)]
+                } else {
+                    checks = try await InstanceCheck.all(store)
                 }
-                if !altered.isEmpty {
-                    print("\(slug): text of version \(altered.map(String.init).joined(separator: ", ")) does not match its hash (altered)")
-                }
-                if !result.isValid || !altered.isEmpty { throw ExitCode(1) }
-            } catch let error as StoreError {
+            } catch {
                 throw CLIError("\(error)")
             }
+            for check in checks { print(check) }
+            if !checks.allSatisfy(\.isValid) { throw ExitCode(1) }
         }
     }
 }

@@ -1,0 +1,180 @@
+import BayanCore
+import Foundation
+import SQLKit
+
+/// A whole instance as one portable file: a SQLite database with Bayan's schema, whatever
+/// the store it came from, so a backup of a PostgreSQL instance restores into SQLite and
+/// the other way round. Each copy is taken in one snapshot while the instance serves and is
+/// checked (counts, every statement's log) before it is declared written. Sessions, rate
+/// counters and the mail queue are not part of it (README, "Backups").
+public enum Backup {
+    public struct Report: Sendable, CustomStringConvertible {
+        public var rows: [(table: String, count: Int)]
+        public var statements: [InstanceCheck.Statement]
+        public var bytes: Int
+        public var description: String {
+            (rows.map { "\($0.table): \($0.count)" } + statements.map(\.description) + ["bytes: \(bytes)"]).joined(separator: "\n")
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case exists(String)
+        case notABackup(String)
+        case targetNotEmpty(String)
+        case unverified([InstanceCheck.Statement])
+        public var description: String {
+            switch self {
+            case .exists(let path): "\(path) exists; choose a new file name (a backup never overwrites)"
+            case .notABackup(let path): "\(path) is not a Bayan backup (not a SQLite database)"
+            case .targetNotEmpty(let target): "\(target) is not empty; restore into a new directory or an empty database"
+            case .unverified(let failed): "the copy does not verify:\n" + failed.map(\.description).joined(separator: "\n")
+            }
+        }
+    }
+
+    /// Writes a consistent copy of `store` to `file` (which must not exist). From SQLite,
+    /// `VACUUM INTO` on a connection of its own: one snapshot, every commit before it and none
+    /// after, while the writer goes on. From PostgreSQL, every table read in one
+    /// REPEATABLE READ transaction into a new SQLite file. Either way the copy is opened
+    /// and verified in a directory beside `file`, then renamed into place.
+    public static func write(_ store: SQLStore, to file: String) async throws -> Report {
+        let fm = FileManager.default
+        guard !fm.fileExists(atPath: file) else { throw Failure.exists(file) }
+        let work = file + ".partial"
+        guard !fm.fileExists(atPath: work) else { throw Failure.exists(work) }
+        try fm.createDirectory(atPath: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? fm.removeItem(atPath: work) }
+        let copyPath = (work as NSString).appendingPathComponent(SQLiteHandle.fileName)
+        if let sqlite = store.handle as? SQLiteHandle {
+            try await sqlite.vacuum(into: copyPath)
+        } else {
+            let target = try await SQLStore.open(.sqlite(directory: work))
+            do {
+                _ = try await DataMigration.copy(from: store, to: target)
+                await target.close()
+            } catch {
+                await target.close()
+                throw error
+            }
+        }
+        let copy = try await SQLStore.open(.sqlite(directory: work))
+        let report: Report
+        do {
+            report = try await check(copy)
+            await copy.close()
+        } catch {
+            await copy.close()
+            throw error
+        }
+        try? fm.removeItem(atPath: copyPath + "-wal")
+        try? fm.removeItem(atPath: copyPath + "-shm")
+        try fm.moveItem(atPath: copyPath, toPath: file)
+        try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        var written = report
+        written.bytes = (try? fm.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        return written
+    }
+
+    /// Restores `file` into `location`, which must be empty: a new SQLite directory (the
+    /// file is copied in, then migrated if it is older than this build) or an empty
+    /// PostgreSQL database (the data moved in one transaction). Every statement's log and
+    /// texts are verified after; a copy that does not verify is removed and refused.
+    public static func restore(_ file: String, into location: StoreLocation) async throws -> Report {
+        let fm = FileManager.default
+        guard let header = fm.contents(atPath: file)?.prefix(16), header == Data("SQLite format 3\u{0}".utf8) else {
+            throw Failure.notABackup(file)
+        }
+        switch location {
+        case .sqlite(let directory):
+            if let entries = try? fm.contentsOfDirectory(atPath: directory), !entries.isEmpty { throw Failure.targetNotEmpty(directory) }
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let path = (directory as NSString).appendingPathComponent(SQLiteHandle.fileName)
+            try fm.copyItem(atPath: file, toPath: path)
+            try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            do {
+                let store = try await SQLStore.open(location)
+                do {
+                    let report = try await check(store)
+                    await store.close()
+                    return report
+                } catch {
+                    await store.close()
+                    throw error
+                }
+            } catch {
+                for entry in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] {
+                    try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(entry))
+                }
+                throw error
+            }
+        case .postgres:
+            // The file opened as a store of its own (migrated to this build's schema), then
+            // moved as `bayan migrate-data` does.
+            let work = NSTemporaryDirectory() + "bayan-restore-\(UUID().uuidString)"
+            try fm.createDirectory(atPath: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            defer { try? fm.removeItem(atPath: work) }
+            try fm.copyItem(atPath: file, toPath: (work as NSString).appendingPathComponent(SQLiteHandle.fileName))
+            let source = try await SQLStore.open(.sqlite(directory: work))
+            let target: SQLStore
+            do { target = try await SQLStore.open(location) } catch {
+                await source.close()
+                throw error
+            }
+            do {
+                _ = try await DataMigration.copy(from: source, to: target)
+                let report = try await check(target)
+                await source.close()
+                await target.close()
+                return report
+            } catch {
+                await source.close()
+                await target.close()
+                if case DataMigration.Failure.targetNotEmpty = error { throw Failure.targetNotEmpty(location.description) }
+                throw error
+            }
+        }
+    }
+
+    /// Counts every table and verifies every statement; a statement that does not verify
+    /// makes the copy a failure.
+    static func check(_ store: SQLStore) async throws -> Report {
+        var rows: [(String, Int)] = []
+        for table in DataMigration.tables { rows.append((table.name, try await DataMigration.count(table.name, in: store))) }
+        let statements = try await InstanceCheck.all(store)
+        let failed = statements.filter { !$0.isValid }
+        guard failed.isEmpty else { throw Failure.unverified(failed) }
+        return Report(rows: rows, statements: statements, bytes: 0)
+    }
+}
+
+/// What `bayan verify` checks of a statement: its hash-chained log holds, and each stored
+/// text still hashes to the hash its signatories agreed to.
+public enum InstanceCheck {
+    public struct Statement: Sendable, CustomStringConvertible {
+        public var slug: String
+        public var chain: ChainVerification
+        /// Versions whose text no longer matches their hash.
+        public var altered: [Int]
+        public var isValid: Bool { chain.isValid && altered.isEmpty }
+        public var description: String {
+            var line = "\(slug): \(chain)"
+            if !altered.isEmpty {
+                line += "\n\(slug): text of version \(altered.map(String.init).joined(separator: ", ")) does not match its hash (altered)"
+            }
+            return line
+        }
+    }
+
+    public static func statement(_ record: StatementRecord, in store: any Store) async throws(StoreError) -> Statement {
+        let chain = EventChain.verify(try await store.events(of: record.id))
+        let altered = try await store.versions(of: record.id).filter { ContentHash.of(title: $0.title, body: $0.body) != $0.contentHash }
+            .map(\.number)
+        return Statement(slug: record.slug, chain: chain, altered: altered)
+    }
+
+    public static func all(_ store: any Store) async throws(StoreError) -> [Statement] {
+        var out: [Statement] = []
+        for summary in try await store.statementSummaries() { out.append(try await statement(summary.statement, in: store)) }
+        return out
+    }
+}
