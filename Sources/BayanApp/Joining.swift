@@ -1,5 +1,6 @@
 import BayanCore
 import BayanStore
+import Metrics
 
 /// What a person or organisation submits on the public join form, already read and
 /// checked by the edge (names cleaned, email's form), so equal submissions compare equal.
@@ -70,6 +71,7 @@ public struct Joining: Sendable {
                     visibility: submission.visibility),
                 emailKey: submission.kind == .individual ? submission.email : nil, confirmTokenHash: confirmTokenHash,
                 signerTokenHash: signerTokenHash, stampHash: stampHash, origin: origin, mail: mail)
+            Self.count("joined")
             return .joined
         } catch {
             let earlier = try await attempt { () async throws(StoreError) in
@@ -79,17 +81,25 @@ public struct Joining: Sendable {
                 guard submission.matches(e) else {
                     throw AppError(.conflict, "join.differentRetry", "the same form was sent before with other content")
                 }
+                Self.count("retried")
                 return .retried
             }
             if case .join(.duplicateEmail) = error, submission.kind == .individual, confirmationMailed {
                 let state = try await attempt { () async throws(StoreError) in
                     try await found { () async throws(StoreError) in try await store.joinState(statementID: statementID, emailKey: submission.email) }
                 }
-                if state == .pending { return .awaitingConfirmation }
+                if state == .pending {
+                    Self.count("awaiting-confirmation")
+                    return .awaitingConfirmation
+                }
             }
+            Self.count("refused")
             throw AppError(error)
         }
     }
+
+    /// Joins by outcome, for `/metrics`.
+    static func count(_ outcome: String) { Counter(label: "bayan_joins", dimensions: [("outcome", outcome)]).increment() }
 
     /// Mails sent again to one address for one statement within an hour, at most.
     public static let resendsPerHour = 3

@@ -1,6 +1,7 @@
 import BayanCore
 import BayanStore
 import Foundation
+import Metrics
 
 /// What an organisation's representative submits to sign: already read and checked by the
 /// edge (lengths, letters, the email's form), so equal requests compare equal.
@@ -129,6 +130,7 @@ public struct Signing: Sendable {
             }
             throw AppError(error)
         }
+        Counter(label: "bayan_sign_ons").increment()
         return .signed(privateToken: privateToken)
     }
 

@@ -31,7 +31,20 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// From a socket address's raw bytes (4 or 16, network order), without a detour
+    /// through text: this runs for every request. An IPv4-mapped IPv6 address is IPv4.
+    public init?(raw: [UInt8]) {
+        switch raw.count {
+        case 4: bytes = raw
+        case 16: bytes = raw[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] ? Array(raw[12...]) : raw
+        default: return nil
+        }
+    }
+
     public var isIPv4: Bool { bytes.count == 4 }
+
+    /// 127.0.0.0/8 or ::1: the machine itself.
+    public var isLoopback: Bool { isIPv4 ? bytes[0] == 127 : bytes == Array(repeating: 0, count: 15) + [1] }
 
     public var description: String {
         if isIPv4 { return bytes.map(String.init).joined(separator: ".") }

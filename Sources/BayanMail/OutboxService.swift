@@ -1,6 +1,7 @@
 import BayanStore
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Delivers the outbox in the background: claims due messages (a lease, so several
@@ -44,6 +45,7 @@ public struct OutboxService: Service {
     /// One pass over the due messages; returns how many were sent.
     @discardableResult
     public func deliverDue() async throws -> Int {
+        Gauge(label: "bayan_outbox_waiting").record(try await store.outboxCounts().waiting)
         let due = try await store.claimOutbox(limit: 20, lease: 120, perHour: perHour)
         var sent = 0
         for message in due {
@@ -56,6 +58,7 @@ public struct OutboxService: Service {
             }
             if failure == nil {
                 try await store.recordDelivery(id: message.id, .sent)
+                Counter(label: "bayan_mail_sent").increment()
                 sent += 1
             } else if let error = failure {
                 let attempts = message.attempts + 1
@@ -63,6 +66,7 @@ public struct OutboxService: Service {
                 let retryAfter = min(retryBase * pow(2, Double(attempts - 1)), 3600)
                 // Relays quote the recipient in their replies: kept out of logs and the database.
                 let reply = Self.withoutAddresses(error.description)
+                Counter(label: "bayan_mail_failures", dimensions: [("permanent", "\(permanent)")]).increment()
                 // The recipient is contact data: it stays out of the log.
                 logger.warning(
                     "mail not delivered",

@@ -1,3 +1,4 @@
+import Metrics
 import SQLKit
 import Synchronization
 
@@ -58,6 +59,11 @@ struct CommitRunner: Sendable {
     func run(_ batch: [Job]) async {
         counts.batches.add(1, ordering: .relaxed)
         counts.jobs.add(batch.count, ordering: .relaxed)
+        // Created per batch: a metric made before the process bootstraps its metrics
+        // system would report nowhere for the rest of the run.
+        Recorder(label: "bayan_group_commit_batch_size").record(batch.count)
+        let started = ContinuousClock.now
+        defer { Timer(label: "bayan_group_commit_seconds").record(duration: ContinuousClock.now - started) }
         do {
             try await database.raw("BEGIN IMMEDIATE").run()
         } catch {

@@ -42,6 +42,11 @@ public struct AppConfiguration: Sendable {
     }
     /// The first retry of an undelivered mail, doubling each time (`BAYAN_MAIL_RETRY_SECONDS`).
     public var mailRetrySeconds: Double = 30
+    /// `BAYAN_METRICS_TOKEN`: a bearer token that opens `/metrics` to a scraper on another
+    /// machine (without it, only the machine itself may read them).
+    public var metricsToken: String?
+    /// `BAYAN_BACKUP_DIR` and its interval and count: backups taken by the server itself.
+    public var backups: BackupSchedule?
     /// The HTTP server's limits against slow and oversized clients: a connection that
     /// sends nothing complete for `idleTimeout` is closed (a slowloris holds no socket
     /// for long), and request heads are bounded in size and fields.
@@ -77,13 +82,16 @@ public func buildApplication(
         store: store, logger: logger, secureCookies: configuration.secureCookies,
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
         joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
-        trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost)
+        trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost, metricsToken: configuration.metricsToken)
     var services: [any Service] = []
     if let relay = configuration.mailRelay {
         services.append(
             OutboxService(
                 store: store, client: SMTPClient(configuration: relay), logger: logger, retryBase: configuration.mailRetrySeconds,
                 perHour: configuration.joining.mailPerHour))
+    }
+    if let schedule = configuration.backups, let sql = store as? SQLStore {
+        services.append(ScheduledBackups(store: sql, schedule: schedule, logger: logger, clock: configuration.clock))
     }
     let server = HTTP1Channel.Configuration(
         idleTimeout: TimeAmount(configuration.idleTimeout),
@@ -105,15 +113,19 @@ public func buildApplication(
 func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
-    address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = Passwords.defaultCost
+    address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = Passwords.defaultCost,
+    metricsToken: String? = nil
 ) -> Router<BayanRequestContext> {
+    _ = BayanMetrics.registry
     let router = Router(context: BayanRequestContext.self)
     let tokens = DerivedTokens(store: store)
     router.add(middleware: SecurityHeadersMiddleware(hsts: address.base.hasPrefix("https://")))
     router.add(middleware: ErrorPageMiddleware())
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
+    router.add(middleware: MetricsMiddleware())
     PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
     HealthRoutes(health: Health(store: store)).add(to: router)
+    MetricsRoutes(token: metricsToken).add(to: router)
     JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
         to: router)
     CoordinatorRoutes(

@@ -46,6 +46,8 @@ struct Serve: AsyncParsableCommand {
                 url: url, from: Settings.reader.string(forKey: "bayan.mail.from", default: "bayan@localhost"),
                 trustedCertificatePath: Settings.reader.string(forKey: "bayan.smtp.ca.file"))
         }
+        // Before the store opens, so its metrics (group commit) report to Prometheus.
+        _ = BayanMetrics.registry
         let store = try await dataOptions.openStore()
         do {
             try await serve(
@@ -80,6 +82,13 @@ struct Serve: AsyncParsableCommand {
             Int(Settings.reader.double(forKey: "bayan.http.idle.seconds", default: Double(configuration.idleTimeout.components.seconds)) * 1000))
         configuration.mailRetrySeconds = Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: configuration.mailRetrySeconds)
         configuration.joining = Self.joinPolicy()
+        configuration.metricsToken = Settings.reader.string(forKey: "bayan.metrics.token", isSecret: true)
+        if let directory = Settings.reader.string(forKey: "bayan.backup.dir") {
+            let hours = Settings.reader.double(forKey: "bayan.backup.interval.hours", default: 24)
+            let keep = Settings.reader.int(forKey: "bayan.backup.keep", default: 14)
+            guard hours > 0, keep > 0 else { throw CLIError("BAYAN_BACKUP_INTERVAL_HOURS and BAYAN_BACKUP_KEEP must be positive") }
+            configuration.backups = BackupSchedule(directory: directory, interval: .milliseconds(Int(hours * 3_600_000)), keep: keep)
+        }
         let app = try buildApplication(
             configuration, store: store, logger: logger,
             onServerRunning: { boundPort in

@@ -1,4 +1,5 @@
 import BayanApp
+import BayanCore
 import BayanStore
 import BayanTestSupport
 import Foundation
@@ -6,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 import Testing
 
 @testable import BayanWeb
@@ -50,5 +52,53 @@ import Testing
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// Issue 14: `bayan serve` with `BAYAN_BACKUP_DIR` takes a backup at start and one every
+/// interval, keeping the newest few; each restores and verifies.
+@Suite struct ScheduledBackupsOfTheServer {
+    @Test func backupsAreTakenOnScheduleAndTheOldestRemoved() async throws {
+        let backups = TemporaryDirectory()
+        defer { backups.remove() }
+        let fixture = try await Fixture.make()
+        _ = try await fixture.store.importStatement(
+            ImportPlan(
+                slug: try Slug("joint"), title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة المعلمين", number: 1)],
+                publish: true, at: Date()))
+        try await fixture.run(
+            .live, configure: { $0.backups = BackupSchedule(directory: backups.path, interval: .milliseconds(300), keep: 2) }
+        ) { (b: Browser, _: SQLStore) async throws in
+            // Until a third backup has replaced the first of two (or 60 s on a busy machine).
+            var first: String?
+            for _ in 0..<600 {
+                let now = try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".sqlite") }.sorted()
+                if now.count == 2, first == nil { first = now[0] }
+                if let first, !now.contains(first) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(first != nil)
+            #expect(try await b.request("/healthz").status == .ok)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".sqlite") }.sorted()
+        #expect(files.count == 2, "\(files)")
+        let restored = TemporaryDirectory()
+        defer { restored.remove() }
+        let report = try await Backup.restore(backups.file(files.last!), into: .sqlite(directory: restored.file("d")))
+        #expect(report.statements.map(\.slug) == ["joint"] && report.statements.allSatisfy(\.isValid))
+    }
+}
+
+/// The socket peer read from the address's bytes (every request does it) is the same
+/// address the text form gives, IPv4-mapped IPv6 included.
+@Suite struct PeerAddresses {
+    @Test func thePeerFromSocketBytesEqualsTheParsedText() throws {
+        for (text, expected) in [("203.0.113.9", "203.0.113.9"), ("2001:db8::1", "2001:db8::1"), ("::ffff:198.51.100.7", "198.51.100.7")] {
+            let peer = ClientAddressMiddleware.peer(try SocketAddress(ipAddress: text, port: 443))
+            #expect(peer == IPAddress(expected), "\(text)")
+        }
+        #expect(try ClientAddressMiddleware.peer(SocketAddress(ipAddress: "127.0.0.1", port: 1))?.isLoopback == true)
+        #expect(try ClientAddressMiddleware.peer(SocketAddress(ipAddress: "::1", port: 1))?.isLoopback == true)
+        #expect(try ClientAddressMiddleware.peer(SocketAddress(ipAddress: "10.0.0.1", port: 1))?.isLoopback == false)
     }
 }

@@ -51,9 +51,21 @@ struct ClientAddressMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         context.client = ClientAddress.resolve(
-            peer: context.remoteAddress?.ipAddress.flatMap { IPAddress($0) },
+            peer: context.remoteAddress.flatMap(Self.peer),
             forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!], trusted: trusted)
         return try await next(request, context)
+    }
+
+    static func peer(_ socket: SocketAddress) -> IPAddress? {
+        switch socket {
+        case .v4(let a):
+            var address = a.address.sin_addr
+            return IPAddress(raw: withUnsafeBytes(of: &address) { Array($0) })
+        case .v6(let a):
+            var address = a.address.sin6_addr
+            return IPAddress(raw: withUnsafeBytes(of: &address) { Array($0) })
+        case .unixDomainSocket: return nil
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import BayanCore
 import CompressNIO
 import Foundation
 import Hummingbird
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -70,6 +71,10 @@ final class PublicCache: Sendable {
         }
     }
 
+    /// Served from memory; served after the store said nothing changed; rendered.
+    let hits = Counter(label: "bayan_page_cache", dimensions: [("result", "hit")])
+    let revalidated = Counter(label: "bayan_page_cache", dimensions: [("result", "revalidated")])
+    let misses = Counter(label: "bayan_page_cache", dimensions: [("result", "rendered")])
     let revalidateAfter: Duration
     let cacheControl: String
     let maxBytes: Int
@@ -98,6 +103,7 @@ final class PublicCache: Sendable {
         let now = ContinuousClock.now
         let cached = entries.withLock { $0.byKey[key] }
         if let e = cached, e.generation == generation, now - e.checkedAt < revalidateAfter {
+            hits.increment()
             return response(e.rendered, for: request, vary: vary)
         }
         var current: String?
@@ -112,10 +118,12 @@ final class PublicCache: Sendable {
                     $0.byKey[key]?.generation = generation
                     $0.byKey[key]?.checkedAt = now
                 }
+                revalidated.increment()
                 return response(e.rendered, for: request, vary: vary)
             }
         }
         guard let rendered = try await render() else { return nil }
+        misses.increment()
         let maxBytes = self.maxBytes
         entries.withLock {
             $0.insert(Entry(rendered: rendered, revision: current, generation: generation, checkedAt: now), for: key, maxBytes: maxBytes)
