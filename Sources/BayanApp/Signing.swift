@@ -164,6 +164,15 @@ public struct Signing: Sendable {
         }
     }
 
+    /// Erases the signer's own contact details (their address, and where a join came
+    /// from); the sign-on stays listed. Erased already: nothing more happens.
+    public func eraseContact(privateToken token: String) async throws(AppError) {
+        let store = self.store
+        let (_, e) = try await endorsement(privateToken: token)
+        if e.contact == nil { return }
+        _ = try await attempt { () async throws(StoreError) in try await store.eraseContact(signerTokenHash: Tokens.hash(token)) }
+    }
+
     // MARK: -
 
     func endorsement(privateToken token: String) async throws(AppError) -> (StatementRecord, Endorsement) {

@@ -102,6 +102,11 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case translationAdded = "version.translation"
     /// A coordinator set aside a set of joins (a network, a domain, a time window) at once.
     case joinsInvalidated = "endorsements.invalidated"
+    /// Signers' contact details erased: by the retention rule after the statement closed,
+    /// or by the operator. The list and the log stay as they were.
+    case contactsPurged = "contacts.purged"
+    /// One signer erased their own contact details through their private link.
+    case contactErased = "contact.erased"
 }
 
 /// The result of checking a statement's event log.

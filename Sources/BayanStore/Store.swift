@@ -43,6 +43,14 @@ public protocol Store: Sendable {
     /// A value that changes whenever anything about the statement changes, in any
     /// instance: its id and the sequence number of its last event.
     func revision(slug: String) async throws(StoreError) -> String
+    // Retention of contacts (RetentionStore.swift)
+    /// Closed statements that still hold contact details, with when each was closed.
+    func closedWithContacts() async throws(StoreError) -> [(statement: StatementRecord, closedAt: Date)]
+    /// Clears every contact detail of the statement's sign-ons; returns how many held some.
+    func purgeContacts(statementID: String, reason: String) async throws(StoreError) -> Int
+    /// Clears one signer's contact details, found by their private link.
+    func eraseContact(signerTokenHash: String) async throws(StoreError) -> Endorsement
+
     /// The migrations this build knows that the database has not applied (empty: the
     /// schema is current). Reaching the database is part of the answer.
     func pendingMigrations() async throws(StoreError) -> [String]

@@ -47,6 +47,10 @@ public struct AppConfiguration: Sendable {
     public var metricsToken: String?
     /// `BAYAN_BACKUP_DIR` and its interval and count: backups taken by the server itself.
     public var backups: BackupSchedule?
+    /// `BAYAN_CONTACT_RETENTION_DAYS`: contacts erased that long after a statement closes,
+    /// checked every `retentionCheck`.
+    public var contactRetention = ContactRetention()
+    public var retentionCheck: Duration = .seconds(3600)
     /// The HTTP server's limits against slow and oversized clients: a connection that
     /// sends nothing complete for `idleTimeout` is closed (a slowloris holds no socket
     /// for long), and request heads are bounded in size and fields.
@@ -90,6 +94,10 @@ public func buildApplication(
                 store: store, client: SMTPClient(configuration: relay), logger: logger, retryBase: configuration.mailRetrySeconds,
                 perHour: configuration.joining.mailPerHour))
     }
+    services.append(
+        ScheduledRetention(
+            retention: Retention(store: store, rule: configuration.contactRetention, now: configuration.clock),
+            interval: configuration.retentionCheck, logger: logger))
     if let schedule = configuration.backups, let sql = store as? SQLStore {
         services.append(ScheduledBackups(store: sql, schedule: schedule, logger: logger, clock: configuration.clock))
     }

@@ -100,6 +100,41 @@ import Testing
         }
     }
 
+    /// Issue 14, acceptance 3: with a clock past the retention time the contacts of a closed
+    /// statement are gone, its list and log intact and verified; before it, nothing changes.
+    @Test func contactsAreErasedOnlyOnceTheRetentionTimeAfterClosingHasPassed() async throws {
+        try await withApp { app, store in
+            let record = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة", number: 1)],
+                    publish: true, at: Date()))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            let joining = Joining(store: store)
+            _ = try await joining.join(
+                JoinSubmission(
+                    kind: .individual, name: "سلمى", place: nil, signer: nil, role: nil, email: "salma@example.org", versionHash: hash,
+                    visibility: .public),
+                statementID: record.id, confirmTokenHash: "c", signerTokenHash: "s", stampHash: "t",
+                origin: JoinOrigin(network: "198.51.100.0/24", domain: "example.org"), mail: nil, confirmationMailed: false)
+            let managed = try await app.manage(slug: "pub", by: .serverOperator)
+            _ = try await app.changeState(managed, to: .closed, order: nil)
+            let listBefore = try await StatementSnapshot.load(slug: "pub", store: store)
+            let days = ContactRetention.defaultDays
+            let early = Retention(store: store, now: { Date().addingTimeInterval(Double(days - 1) * 86_400) })
+            #expect(try await early.purgeDue().isEmpty)
+            #expect(try await store.endorsements(of: record.id).contains { $0.contact == "salma@example.org" })
+            let late = Retention(store: store, now: { Date().addingTimeInterval(Double(days + 1) * 86_400) })
+            let purged = try await late.purgeDue()
+            #expect(purged.map(\.slug) == ["pub"] && purged.map(\.count) == [1])
+            #expect(try await store.endorsements(of: record.id).allSatisfy { $0.contact == nil })
+            let listAfter = try await StatementSnapshot.load(slug: "pub", store: store)
+            #expect(listAfter.signatories.map(\.displayName) == listBefore.signatories.map(\.displayName))
+            #expect(listAfter.signatories.map(\.number) == listBefore.signatories.map(\.number))
+            #expect(listAfter.individuals.total == listBefore.individuals.total)
+            #expect(try await InstanceCheck.all(store).allSatisfy(\.isValid))
+        }
+    }
+
     @Test func onlyAdminsGrantedCoordinatorsAndTheServerOperatorManageAStatement() async throws {
         try await withApp { app, store in
             let admin = try await store.createCoordinator(email: "a@example.org", passwordHash: "x", role: .admin)

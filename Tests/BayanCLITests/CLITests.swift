@@ -169,6 +169,33 @@ import Testing
         #expect(result.stdout.contains("broken at event 3"))
     }
 
+    /// Issue 14: `bayan contacts purge` erases one statement's contacts at once, or those
+    /// of statements closed longer than the retention time; a bad setting is refused.
+    @Test func contactsPurgeErasesByHandAndByRetention() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        _ = try BayanBinary.run(["import", write(dir, "a.md", Samples.document()), "--slug", "s", "--publish", "--data", data])
+        let store = try await SQLStore.openSQLite(directory: data)
+        let record = try await store.statement(slug: "s")
+        let hash = try await store.currentVersion(of: record.id).contentHash
+        _ = try await store.join(
+            statementID: record.id,
+            NewEndorsement(signerKind: .individual, displayName: "سلمى", contact: "salma@example.org", versionHash: hash, visibility: .public),
+            emailKey: "salma@example.org", confirmTokenHash: "c", signerTokenHash: "s", mail: nil)
+        await store.close()
+        let none = try BayanBinary.run(["contacts", "purge", "--data", data])
+        #expect(none.status == 0 && none.stdout.contains("no closed statement"), "\(none.stderr)")
+        let bad = try BayanBinary.run(["contacts", "purge", "--data", data], environment: ["BAYAN_CONTACT_RETENTION_DAYS": "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("BAYAN_CONTACT_RETENTION_DAYS"))
+        let now = try BayanBinary.run(["contacts", "purge", "s", "--data", data])
+        #expect(now.status == 0 && now.stdout.contains("s: contact details erased from 1 sign-ons"), "\(now.stderr)")
+        let check = try BayanBinary.run(["verify", "--data", data])
+        #expect(check.status == 0 && check.stdout.contains("s: valid"))
+        let unknown = try BayanBinary.run(["contacts", "purge", "nothing", "--data", data])
+        #expect(unknown.status != 0)
+    }
+
     @Test func verifyNamesAVersionWhoseStoredTextWasAltered() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -335,6 +335,17 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
             #expect(try await b.request(privateLink + "/withdraw", method: .post, form: ["confirm": "yes"]).status == .ok)
             #expect(try await store.endorsements(of: statement.id)[0].state == .withdrawn)
             #expect(EventChain.verify(try await store.events(of: statement.id)).isValid)
+            // Issue 14: the signer erases their contact details; asked to confirm first.
+            #expect(try await b.request(privateLink).body.contains("/erase-contact"))
+            #expect(try await b.request(privateLink + "/erase-contact", method: .post, form: [:]).status == .unprocessableContent)
+            #expect(try await store.endorsements(of: statement.id)[0].contact == "a@example.org")
+            let erased = try await b.request(privateLink + "/erase-contact?lang=en", method: .post, form: ["confirm": "yes"])
+            #expect(erased.status == .ok && erased.body.contains("Your contact details are erased") && !erased.body.contains("/erase-contact"))
+            #expect(try await store.endorsements(of: statement.id)[0].contact == nil)
+            #expect(try await store.endorsements(of: statement.id)[0].displayName == "نقابة المعلمين")
+            #expect(try await b.request(privateLink + "/erase-contact", method: .post, form: ["confirm": "yes"]).status == .ok)
+            let events = try await store.events(of: statement.id)
+            #expect(EventChain.verify(events).isValid && events.filter { $0.kind == "contact.erased" }.count == 1)
         }
     }
 }

@@ -24,6 +24,9 @@ struct SignOnRoutes {
         router.get("/e/:token") { request, context in try await signerPage(request, token: context.parameters.require("token")) }
         router.post("/e/:token/reconfirm") { request, context in try await reconfirm(request, token: context.parameters.require("token")) }
         router.post("/e/:token/withdraw") { request, context in try await withdraw(request, token: context.parameters.require("token")) }
+        router.post("/e/:token/erase-contact") { request, context in
+            try await eraseContact(request, token: context.parameters.require("token"))
+        }
     }
 
     /// A refusal as the page that says why in the visitor's language: an unknown link is a
@@ -117,7 +120,7 @@ struct SignOnRoutes {
             "token": token, "name": e.displayName, "stateLabel": lang.text("endorsement.\(e.state.rawValue)"),
             "slug": view.statement.slug, "title": view.current.title, "stale": view.needsReconfirmation,
             "bodyHTML": SafeMarkdown.html(view.current.body), "versionHash": view.current.contentHash.hex,
-            "canWithdraw": view.canWithdraw, "errors": errors, "signedFingerprint": e.versionHash.fingerprint,
+            "canWithdraw": view.canWithdraw, "hasContact": e.contact != nil, "errors": errors, "signedFingerprint": e.versionHash.fingerprint,
             "signedAt": CoordinatorRoutes.time(e.createdAt),
         ]
         if let notice { context["notice"] = notice }
@@ -143,6 +146,16 @@ struct SignOnRoutes {
         return try await signerAction(request, token: token, notice: "signer.withdrawn") { () async throws(AppError) in
             if form.confirm != "yes", try await signing.signer(privateToken: token).endorsement.state != .withdrawn { return "error.confirm" }
             try await signing.withdraw(privateToken: token)
+            return nil
+        }
+    }
+
+    /// Erases the signer's contact details, asked to confirm first; the sign-on stays.
+    func eraseContact(_ request: Request, token: String) async throws -> Response {
+        let form = try await FormBody.read(SignerActionForm.self, request)
+        return try await signerAction(request, token: token, notice: "signer.contactErased") { () async throws(AppError) in
+            if form.confirm != "yes", try await signing.signer(privateToken: token).endorsement.contact != nil { return "error.confirm" }
+            try await signing.eraseContact(privateToken: token)
             return nil
         }
     }
