@@ -46,6 +46,11 @@ struct Serve: AsyncParsableCommand {
                 url: url, from: Settings.reader.string(forKey: "bayan.mail.from", default: "bayan@localhost"),
                 trustedCertificatePath: Settings.reader.string(forKey: "bayan.smtp.ca.file"))
         }
+        switch Settings.reader.string(forKey: "bayan.log.format", default: "text") {
+        case "text": break
+        case "json": LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        case let other: throw CLIError("BAYAN_LOG_FORMAT must be text or json, not \(other)")
+        }
         // Before the store opens, so its metrics (group commit) report to Prometheus.
         _ = BayanMetrics.registry
         let store = try await dataOptions.openStore()

@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import BayanWeb
@@ -100,5 +101,22 @@ import Testing
         #expect(try ClientAddressMiddleware.peer(SocketAddress(ipAddress: "127.0.0.1", port: 1))?.isLoopback == true)
         #expect(try ClientAddressMiddleware.peer(SocketAddress(ipAddress: "::1", port: 1))?.isLoopback == true)
         #expect(try ClientAddressMiddleware.peer(SocketAddress(ipAddress: "10.0.0.1", port: 1))?.isLoopback == false)
+    }
+}
+
+/// Issue 14: `BAYAN_LOG_FORMAT=json` writes one JSON object a line, with the request id
+/// and every metadata item.
+@Suite struct JSONLogs {
+    @Test func eachLineIsOneJSONObjectWithItsMetadata() throws {
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "bayan") { label in JSONLogHandler(label: label) { line in lines.withLock { $0.append(line) } } }
+        logger[metadataKey: "hb.request.id"] = "2e83e680"
+        logger.error("request failed", metadata: ["path": "/e/[redacted]", "quote": "a \"b\"\nc"])
+        let written = lines.withLock { $0 }
+        #expect(written.count == 1 && written[0].hasSuffix("\n") && written[0].filter { $0 == "\n" }.count == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(written[0].utf8)) as? [String: String]
+        #expect(object?["message"] == "request failed" && object?["level"] == "error" && object?["label"] == "bayan")
+        #expect(object?["hb.request.id"] == "2e83e680" && object?["path"] == "/e/[redacted]" && object?["quote"] == "a \"b\"\nc")
+        #expect(object?["time"]?.hasSuffix("Z") == true)
     }
 }

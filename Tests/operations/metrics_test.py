@@ -6,6 +6,7 @@ machine itself (the socket peer is loopback and no proxy is involved), refuses i
 client that a trusted proxy says is elsewhere, and serves it to that client with the
 configured bearer token.
 """
+import json
 import os
 import re
 import shutil
@@ -74,8 +75,33 @@ def main():
         if server:
             server.terminate()
             server.wait(timeout=30)
+    try:
+        json_logs(tmp, data)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return check.finish()
+
+
+def json_logs(tmp, data):
+    """BAYAN_LOG_FORMAT=json: the server's log lines are JSON objects (a scheduled backup's
+    notice is one); an unknown format stops the start with a message."""
+    bad = subprocess.run([BAYAN, "serve", "--port", "0", "--data", data], env=dict(os.environ, BAYAN_LOG_FORMAT="xml"),
+                         capture_output=True, text=True, timeout=60)
+    check(bad.returncode != 0 and "BAYAN_LOG_FORMAT must be text or json" in bad.stderr, "an unknown log format is refused")
+    env = dict(os.environ, BAYAN_LOG_FORMAT="json", BAYAN_BACKUP_DIR=os.path.join(tmp, "backups"))
+    server = subprocess.Popen([BAYAN, "serve", "--port", "0", "--data", data], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stderr.readline()
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = {}
+        check(entry.get("message") == "backup written" and entry.get("level") == "notice" and "time" in entry,
+              f"a log line is one JSON object: {line.strip()[:200]}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_every_check_passes():

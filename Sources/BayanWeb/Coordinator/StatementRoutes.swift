@@ -45,8 +45,11 @@ extension CoordinatorRoutes {
 
         let live = view.comparable
         let candidates = DuplicateFinder.candidates(in: live.map(\.displayName))
+        // Each row's place in `live` by id, not by a linear search per row (issue 11: the
+        // queue of a statement with many pending sign-ons).
+        let position = Dictionary(live.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
         let pending: [[String: Any]] = view.awaitingReview.map { e in
-            let index = live.firstIndex { $0.id == e.id }!
+            let index = position[e.id]!
             let warnings: [[String: Any]] = candidates.compactMap { c in
                 guard c.first == index || c.second == index else { return nil }
                 let other = live[c.first == index ? c.second : c.first]
