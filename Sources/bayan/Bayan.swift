@@ -11,7 +11,7 @@ struct Bayan: AsyncParsableCommand {
         abstract: "Joint statements with numbered lists of signatory organisations.",
         subcommands: [
             Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Invite.self, State.self,
-            Approve.self, Verify.self, MigrateData.self, BackupCommand.self, RestoreCommand.self, Contacts.self, Names.self, Dev.self,
+            Approve.self, Verify.self, MigrateData.self, BackupCommand.self, RestoreCommand.self, Contacts.self, Doctor.self, Names.self, Dev.self,
         ])
 }
 

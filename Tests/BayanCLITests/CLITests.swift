@@ -196,6 +196,37 @@ import Testing
         #expect(unknown.status != 0)
     }
 
+    /// Issue 14: `bayan doctor` says what is fine and what to fix, and fails on what would
+    /// stop Bayan or lose data; it never creates a database.
+    @Test func doctorChecksTheConfigurationAndSaysWhatToFix() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        _ = try BayanBinary.run(["import", write(dir, "a.md", Samples.document()), "--slug", "s", "--publish", "--data", data])
+        try FileManager.default.createDirectory(atPath: dir.file("backups"), withIntermediateDirectories: true)
+        let good = ["BAYAN_PUBLIC_URL": "https://bayan.example.org", "BAYAN_BACKUP_DIR": dir.file("backups")]
+        let healthy = try BayanBinary.run(["doctor", "--data", data], environment: good)
+        #expect(healthy.status == 0, "\(healthy.stdout)\(healthy.stderr)")
+        for line in ["ok    public address https://bayan.example.org", "is owner-only", "1 statements verify", "warn  no backup in"] {
+            #expect(healthy.stdout.contains(line), "\(line) in \(healthy.stdout)")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: data)
+        let open = try BayanBinary.run(["doctor", "--data", data], environment: good)
+        #expect(open.status == 0 && open.stdout.contains("is mode 755: run `chmod 700"))
+        var silentRelay = good
+        silentRelay["BAYAN_SMTP_URL"] = "smtp://127.0.0.1:9?starttls=required"
+        let relay = try BayanBinary.run(["doctor", "--data", data], environment: silentRelay)
+        #expect(relay.status == 1 && relay.stdout.contains("FAIL  mail relay 127.0.0.1:9 does not answer"), "\(relay.stdout)")
+        let store = try await SQLStore.openSQLite(directory: data)
+        try await store.handle.transaction { db in try await db.raw("UPDATE events SET at = at + 1 WHERE seq = 2").run() }
+        await store.close()
+        let tampered = try BayanBinary.run(["doctor", "--data", data], environment: good)
+        #expect(tampered.status == 1 && tampered.stdout.contains("FAIL  s: broken at event 2"), "\(tampered.stdout)")
+        let missing = try BayanBinary.run(["doctor", "--data", dir.file("nothing")], environment: good)
+        #expect(missing.status == 1 && missing.stdout.contains("does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("nothing")))
+    }
+
     @Test func verifyNamesAVersionWhoseStoredTextWasAltered() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
