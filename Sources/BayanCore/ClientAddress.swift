@@ -20,10 +20,9 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         var v4 = in_addr()
         var v6 = in6_addr()
         if s.contains(":"), inet_pton(AF_INET6, s, &v6) == 1 {
-            let raw = withUnsafeBytes(of: &v6) { Array($0) }
-            bytes = raw[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] ? Array(raw[12...]) : raw
+            self.init(raw: withUnsafeBytes(of: &v6) { Array($0) })
         } else if inet_pton(AF_INET, s, &v4) == 1 {
-            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            self.init(raw: withUnsafeBytes(of: &v4) { Array($0) })
         } else {
             return nil
         }

@@ -48,24 +48,9 @@ public enum Backup {
         if let sqlite = store.handle as? SQLiteHandle {
             try await sqlite.vacuum(into: copyPath)
         } else {
-            let target = try await SQLStore.open(.sqlite(directory: work))
-            do {
-                _ = try await DataMigration.copy(from: store, to: target)
-                await target.close()
-            } catch {
-                await target.close()
-                throw error
-            }
+            _ = try await using(.sqlite(directory: work)) { target in try await DataMigration.copy(from: store, to: target) }
         }
-        let copy = try await SQLStore.open(.sqlite(directory: work))
-        let report: Report
-        do {
-            report = try await check(copy)
-            await copy.close()
-        } catch {
-            await copy.close()
-            throw error
-        }
+        let report = try await using(.sqlite(directory: work), check)
         try? fm.removeItem(atPath: copyPath + "-wal")
         try? fm.removeItem(atPath: copyPath + "-shm")
         try fm.moveItem(atPath: copyPath, toPath: file)
@@ -81,9 +66,12 @@ public enum Backup {
     /// texts are verified after; a copy that does not verify is removed and refused.
     public static func restore(_ file: String, into location: StoreLocation) async throws -> Report {
         let fm = FileManager.default
-        guard let header = fm.contents(atPath: file)?.prefix(16), header == Data("SQLite format 3\u{0}".utf8) else {
-            throw Failure.notABackup(file)
+        // The header only: a backup may be gigabytes.
+        let header = FileHandle(forReadingAtPath: file).flatMap { handle in
+            defer { try? handle.close() }
+            return try? handle.read(upToCount: 16)
         }
+        guard header == Data("SQLite format 3\u{0}".utf8) else { throw Failure.notABackup(file) }
         switch location {
         case .sqlite(let directory):
             if let entries = try? fm.contentsOfDirectory(atPath: directory), !entries.isEmpty { throw Failure.targetNotEmpty(directory) }
@@ -92,15 +80,7 @@ public enum Backup {
             try fm.copyItem(atPath: file, toPath: path)
             try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             do {
-                let store = try await SQLStore.open(location)
-                do {
-                    let report = try await check(store)
-                    await store.close()
-                    return report
-                } catch {
-                    await store.close()
-                    throw error
-                }
+                return try await using(location, check)
             } catch {
                 for entry in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] {
                     try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(entry))
@@ -114,24 +94,30 @@ public enum Backup {
             try fm.createDirectory(atPath: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? fm.removeItem(atPath: work) }
             try fm.copyItem(atPath: file, toPath: (work as NSString).appendingPathComponent(SQLiteHandle.fileName))
-            let source = try await SQLStore.open(.sqlite(directory: work))
-            let target: SQLStore
-            do { target = try await SQLStore.open(location) } catch {
-                await source.close()
-                throw error
-            }
             do {
-                _ = try await DataMigration.copy(from: source, to: target)
-                let report = try await check(target)
-                await source.close()
-                await target.close()
-                return report
-            } catch {
-                await source.close()
-                await target.close()
-                if case DataMigration.Failure.targetNotEmpty = error { throw Failure.targetNotEmpty(location.description) }
-                throw error
+                return try await using(.sqlite(directory: work)) { source in
+                    try await using(location) { target in
+                        _ = try await DataMigration.copy(from: source, to: target)
+                        return try await check(target)
+                    }
+                }
+            } catch DataMigration.Failure.targetNotEmpty {
+                throw Failure.targetNotEmpty(location.description)
             }
+        }
+    }
+
+    /// Opens the store at `location`, runs `body`, and closes the store on every path (a
+    /// `defer` cannot await the close).
+    static func using<T>(_ location: StoreLocation, _ body: (SQLStore) async throws -> T) async throws -> T {
+        let store = try await SQLStore.open(location)
+        do {
+            let value = try await body(store)
+            await store.close()
+            return value
+        } catch {
+            await store.close()
+            throw error
         }
     }
 
