@@ -50,7 +50,8 @@ public struct Accounts: Sendable {
         if let client, try await !store.allow(bucket: "login-ip:\(client)", window: Self.loginWindow, limit: Self.loginAttemptsPerClient) {
             return false
         }
-        return try await store.allow(bucket: "login:\(Tokens.hash(email.lowercased()))", window: Self.loginWindow, limit: Self.loginAttempts)
+        return try await store.allow(
+            bucket: "login:\(store.contactLookupKey(email.lowercased()))", window: Self.loginWindow, limit: Self.loginAttempts)
     }
 
     /// A hash to check unknown and disabled accounts against, so they take as long as real

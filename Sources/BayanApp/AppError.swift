@@ -49,7 +49,7 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case .domain(let domain): self.init(domain)
         case .conflict: self.init(.conflict, "error.state", error.description)
         case .submissionReused: self.init(.formReused, "form.keyReused", error.description)
-        case .database: self.init(.failed, "error.body", error.description)
+        case .database, .contactKey: self.init(.failed, "error.body", error.description)
         }
     }
 

@@ -113,7 +113,7 @@ public struct Joining: Sendable {
     ) async throws(AppError) {
         let store = self.store
         let allowed = try await attempt { () async throws(StoreError) in
-            try await store.allow(bucket: "resend:\(statementID):\(Tokens.hash(email))", window: 3600, limit: Self.resendsPerHour)
+            try await store.allow(bucket: "resend:\(statementID):\(store.contactLookupKey(email))", window: 3600, limit: Self.resendsPerHour)
         }
         guard allowed else { throw AppError(.rateLimited, "join.resendLimited", "too many confirmation mails to this address this hour") }
         do {

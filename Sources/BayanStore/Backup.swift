@@ -12,6 +12,9 @@ public enum Backup {
         public var rows: [(table: String, count: Int)]
         public var statements: [InstanceCheck.Statement]
         public var bytes: Int
+        /// The key the copy's contacts are sealed with (a restore of a backup made before
+        /// contacts were sealed makes one).
+        public var contactKey: ContactKey
         public var description: String {
             (rows.map { "\($0.table): \($0.count)" } + statements.map(\.description) + ["bytes: \(bytes)"]).joined(separator: "\n")
         }
@@ -22,12 +25,14 @@ public enum Backup {
         case notABackup(String)
         case targetNotEmpty(String)
         case unverified([InstanceCheck.Statement])
+        case unsealed(Int)
         public var description: String {
             switch self {
             case .exists(let path): "\(path) exists; choose a new file name (a backup never overwrites)"
             case .notABackup(let path): "\(path) is not a Bayan backup (not a SQLite database)"
             case .targetNotEmpty(let target): "\(target) is not empty; restore into a new directory or an empty database"
             case .unverified(let failed): "the copy does not verify:\n" + failed.map(\.description).joined(separator: "\n")
+            case .unsealed(let count): "the copy holds \(count) contact details not sealed with the instance's key"
             }
         }
     }
@@ -48,9 +53,13 @@ public enum Backup {
         if let sqlite = store.handle as? SQLiteHandle {
             try await sqlite.vacuum(into: copyPath)
         } else {
-            _ = try await using(.sqlite(directory: work)) { target in try await DataMigration.copy(from: store, to: target) }
+            _ = try await using(.sqlite(directory: work), keys: .given(store.contacts.key)) { target in
+                try await DataMigration.copy(from: store, to: target)
+            }
         }
-        let report = try await using(.sqlite(directory: work), check)
+        // Opened with the instance's key, never a key file beside the copy: a backup holds
+        // sealed contacts only, and the key stays with the instance.
+        let report = try await using(.sqlite(directory: work), keys: .given(store.contacts.key), check)
         try? fm.removeItem(atPath: copyPath + "-wal")
         try? fm.removeItem(atPath: copyPath + "-shm")
         try fm.moveItem(atPath: copyPath, toPath: file)
@@ -64,7 +73,10 @@ public enum Backup {
     /// file is copied in, then migrated if it is older than this build) or an empty
     /// PostgreSQL database (the data moved in one transaction). Every statement's log and
     /// texts are verified after; a copy that does not verify is removed and refused.
-    public static func restore(_ file: String, into location: StoreLocation) async throws -> Report {
+    /// `key`: the contacts key the backup was sealed with, written as the new directory's
+    /// key file; without it a backup with sealed contacts is refused (a key file already
+    /// in place, as after `bayan restore` of a copy, does not count: the target is empty).
+    public static func restore(_ file: String, into location: StoreLocation, key: ContactKey?) async throws -> Report {
         let fm = FileManager.default
         // The header only: a backup may be gigabytes.
         let header = FileHandle(forReadingAtPath: file).flatMap { handle in
@@ -77,10 +89,11 @@ public enum Backup {
             if let entries = try? fm.contentsOfDirectory(atPath: directory), !entries.isEmpty { throw Failure.targetNotEmpty(directory) }
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let path = (directory as NSString).appendingPathComponent(SQLiteHandle.fileName)
-            try fm.copyItem(atPath: file, toPath: path)
-            try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             do {
-                return try await using(location, check)
+                try fm.copyItem(atPath: file, toPath: path)
+                try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+                if let key { try ContactKeyFile.write(key, to: ContactKeyFile.path(in: directory)) }
+                return try await using(location, keys: .file(directory: directory), check)
             } catch {
                 for entry in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] {
                     try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(entry))
@@ -94,9 +107,10 @@ public enum Backup {
             try fm.createDirectory(atPath: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             defer { try? fm.removeItem(atPath: work) }
             try fm.copyItem(atPath: file, toPath: (work as NSString).appendingPathComponent(SQLiteHandle.fileName))
+            if let key { try ContactKeyFile.write(key, to: ContactKeyFile.path(in: work)) }
             do {
-                return try await using(.sqlite(directory: work)) { source in
-                    try await using(location) { target in
+                return try await using(.sqlite(directory: work), keys: .file(directory: work)) { source in
+                    try await using(location, keys: .given(source.contacts.key)) { target in
                         _ = try await DataMigration.copy(from: source, to: target)
                         return try await check(target)
                     }
@@ -109,8 +123,8 @@ public enum Backup {
 
     /// Opens the store at `location`, runs `body`, and closes the store on every path (a
     /// `defer` cannot await the close).
-    static func using<T>(_ location: StoreLocation, _ body: (SQLStore) async throws -> T) async throws -> T {
-        let store = try await SQLStore.open(location)
+    static func using<T>(_ location: StoreLocation, keys: ContactKeySource?, _ body: (SQLStore) async throws -> T) async throws -> T {
+        let store = try await SQLStore.open(location, contactKeys: keys)
         do {
             let value = try await body(store)
             await store.close()
@@ -129,7 +143,9 @@ public enum Backup {
         let statements = try await InstanceCheck.all(store)
         let failed = statements.filter { !$0.isValid }
         guard failed.isEmpty else { throw Failure.unverified(failed) }
-        return Report(rows: rows, statements: statements, bytes: 0)
+        let unsealed = try await store.contactsNotSealed()
+        guard unsealed == 0 else { throw Failure.unsealed(unsealed) }
+        return Report(rows: rows, statements: statements, bytes: 0, contactKey: store.contacts.key)
     }
 }
 

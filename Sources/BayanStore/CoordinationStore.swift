@@ -355,7 +355,7 @@ extension SQLStore {
                     id: env.newID(), signerKind: .organization, organizationID: org.id, displayName: name,
                     place: new.place, signerName: new.signerName, signerRole: new.signerRole, contact: new.contact,
                     versionHash: new.versionHash, state: .confirmed, visibility: .public, createdAt: at)
-                try await Self.insertEndorsement(db, statementID: statementID, e)
+                try await Self.insertEndorsement(db, self.contacts, statementID: statementID, e)
                 try await db.raw("UPDATE endorsements SET signer_token_hash = \(bind: signerTokenHash) WHERE id = \(bind: e.id)").run()
                 try await db.raw("UPDATE invitations SET uses = uses + 1, endorsement_id = \(bind: e.id) WHERE id = \(bind: invitationID)").run()
                 try await Self.appendEvent(
@@ -372,7 +372,7 @@ extension SQLStore {
     public func endorsement(signerTokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement) {
         try await Self.wrap {
             try await self.handle.read { db in
-                let (statementID, e) = try await Self.endorsement(db, by: .signer, hash: signerTokenHash, what: "sign-on")
+                let (statementID, e) = try await Self.endorsement(db, self.contacts, by: .signer, hash: signerTokenHash, what: "sign-on")
                 return (try await Self.fetchStatement(db, id: statementID), e)
             }
         }
@@ -386,7 +386,7 @@ extension SQLStore {
                 try await Self.lockStatement(db, id: statementID)
                 let current = try await Self.currentAuthoritative(db, statementID: statementID)
                 guard current.contentHash == versionHash else { throw StoreError.staleVersion }
-                guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
+                guard var e = try await Self.fetchEndorsements(db, self.contacts, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("sign-on")
                 }
                 guard e.state != .withdrawn && e.state != .rejected else {
@@ -428,7 +428,7 @@ extension SQLStore {
             let name = try Limits.displayName(newName)
             return try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
-                guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
+                guard var e = try await Self.fetchEndorsements(db, self.contacts, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("sign-on")
                 }
                 if e.displayName == name { return e }
@@ -456,7 +456,7 @@ extension SQLStore {
         try await Self.wrap {
             try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
-                let all = try await Self.fetchEndorsements(db, statementID: statementID)
+                let all = try await Self.fetchEndorsements(db, self.contacts, statementID: statementID)
                 guard keep != drop, let k = all.first(where: { $0.id == keep }), let d = all.first(where: { $0.id == drop }) else {
                     throw StoreError.notFound("sign-on")
                 }
@@ -484,7 +484,8 @@ extension SQLStore {
                 var org = try await Self.findOrCreateOrganization(db, env: env, name: name, latinName: latinName, place: place, at: env.now())
                 try await db.raw(
                     """
-                    UPDATE organizations SET latin_name = \(bind: latinName), place = \(bind: place), kind = \(bind: kind), contact = \(bind: contact)
+                    UPDATE organizations SET latin_name = \(bind: latinName), place = \(bind: place), kind = \(bind: kind),
+                      contact = \(bind: self.contacts.seal(contact))
                     WHERE id = \(bind: org.id)
                     """
                 ).run()

@@ -90,6 +90,10 @@ public enum DataMigration {
     }
 
     public static func copy(from source: SQLStore, to target: SQLStore) async throws -> Report {
+        // Sealed contacts move as they are: both ends must hold the same key.
+        guard source.contacts.key == target.contacts.key else {
+            throw ContactKeyError.unknownKey(sealedWith: source.contacts.key.id, held: target.contacts.key.id)
+        }
         for table in ["statements", "organizations", "coordinators"] where try await count(table, in: target) > 0 {
             throw Failure.targetNotEmpty(table)
         }

@@ -157,6 +157,21 @@ public final class SQLiteHandle: DatabaseHandle {
         try await connection.close()
     }
 
+    /// Rewrites the file without free pages and empties the WAL: after clear values were
+    /// overwritten (contacts sealed), no old page or WAL frame keeps them.
+    func compact() async throws {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path)).get()
+        do {
+            try await connection.sql().raw("PRAGMA busy_timeout=10000").run()
+            try await connection.sql().raw("VACUUM").run()
+            try await connection.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").run()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
     public func close() async throws {
         await checkpointer.close()
         await syncer?.shutdown()

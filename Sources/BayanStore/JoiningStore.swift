@@ -38,6 +38,8 @@ extension SQLStore {
         signerTokenHash: String, stampHash: String? = nil, origin: JoinOrigin? = nil, mail: OutboxMessage?
     ) async throws(StoreError) -> Endorsement {
         let env = self.env
+        // Only the keyed hash of the address is stored and compared.
+        let emailKey = emailKey.map(contacts.lookupKey)
         // Individuals, the bulk of a burst, go through the batcher.
         if new.signerKind == .individual, let emailKey {
             return try await Self.wrap {
@@ -46,11 +48,18 @@ extension SQLStore {
                     id: env.newID(), signerKind: .individual, displayName: name, place: new.place,
                     contact: new.contact, versionHash: new.versionHash, state: .pending,
                     visibility: new.visibility, createdAt: env.now())
-                return try await joinBatcher.submit(
-                    statementID: statementID, endorsement: e, nameKey: CollationKey(name).storageKey,
+                // Sealed here, in the request's task: the single writer only writes.
+                var sealed = e
+                sealed.contact = contacts.seal(e.contact)
+                var sealedMail = mail
+                if let mail { sealedMail?.recipient = contacts.seal(mail.recipient) }
+                var stored = try await joinBatcher.submit(
+                    statementID: statementID, endorsement: sealed, nameKey: CollationKey(name).storageKey,
                     emailKey: emailKey,
                     confirmTokenHash: confirmTokenHash, signerTokenHash: signerTokenHash, stampHash: stampHash, origin: origin,
-                    mail: mail)
+                    mail: sealedMail)
+                stored.contact = e.contact
+                return stored
             }
         }
         return try await Self.wrap {
@@ -88,7 +97,7 @@ extension SQLStore {
                     id: env.newID(), signerKind: new.signerKind, organizationID: orgID, displayName: name, place: new.place,
                     signerName: new.signerName, signerRole: new.signerRole, contact: new.contact,
                     versionHash: new.versionHash, state: .pending, visibility: new.visibility, createdAt: at)
-                try await Self.insertEndorsement(db, statementID: statementID, e)
+                try await Self.insertEndorsement(db, self.contacts, statementID: statementID, e)
                 try await db.raw(
                     """
                     UPDATE endorsements SET signer_token_hash = \(bind: signerTokenHash), email_key = \(bind: emailKey),
@@ -100,7 +109,7 @@ extension SQLStore {
                     try await db.raw(
                         """
                         INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
-                        VALUES (\(bind: env.newID()), \(bind: mail.recipient), \(bind: mail.subject), \(bind: mail.body),
+                        VALUES (\(bind: env.newID()), \(bind: self.contacts.seal(mail.recipient)), \(bind: mail.subject), \(bind: mail.body),
                           \(bind: at.millis), 0, \(bind: at.millis))
                         """
                     ).run()
@@ -124,7 +133,8 @@ extension SQLStore {
                 guard
                     let row = try await db.raw(
                         """
-                        SELECT state FROM endorsements WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey)
+                        SELECT state FROM endorsements
+                        WHERE statement_id = \(bind: statementID) AND email_key = \(bind: self.contacts.lookupKey(emailKey))
                         """
                     ).first()
                 else { throw StoreError.notFound("join") }
@@ -150,7 +160,8 @@ extension SQLStore {
                     let row = try await db.raw(
                         """
                         SELECT id, state, confirm_token_hash FROM endorsements
-                        WHERE statement_id = \(bind: statementID) AND email_key = \(bind: emailKey) AND signer_kind = 'individual'
+                        WHERE statement_id = \(bind: statementID) AND email_key = \(bind: self.contacts.lookupKey(emailKey))
+                          AND signer_kind = 'individual'
                         """
                     ).first()
                 else { throw StoreError.notFound("join") }
@@ -168,7 +179,7 @@ extension SQLStore {
                 try await db.raw(
                     """
                     INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
-                    VALUES (\(bind: env.newID()), \(bind: mail.recipient), \(bind: mail.subject), \(bind: mail.body),
+                    VALUES (\(bind: env.newID()), \(bind: self.contacts.seal(mail.recipient)), \(bind: mail.subject), \(bind: mail.body),
                           \(bind: at.millis), 0, \(bind: at.millis))
                     """
                 ).run()
@@ -183,7 +194,7 @@ extension SQLStore {
         return try await Self.wrap {
             try await self.write { db in
                 var (statementID, e) = try await Self.endorsement(
-                    db, by: .confirmation, hash: tokenHash, what: "confirmation",
+                    db, self.contacts, by: .confirmation, hash: tokenHash, what: "confirmation",
                     lockingStatement: true)
                 if e.state == .pending {
                     e.state = .confirmed
@@ -203,7 +214,7 @@ extension SQLStore {
     public func endorsementForConfirmation(tokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement) {
         try await Self.wrap {
             try await self.handle.read { db in
-                let (statementID, e) = try await Self.endorsement(db, by: .confirmation, hash: tokenHash, what: "confirmation")
+                let (statementID, e) = try await Self.endorsement(db, self.contacts, by: .confirmation, hash: tokenHash, what: "confirmation")
                 return (try await Self.fetchStatement(db, id: statementID), e)
             }
         }
@@ -295,7 +306,7 @@ extension SQLStore {
                     try await db.raw("UPDATE outbox SET claimed_until = \(bind: now + Int64(lease * 1000)) WHERE id = \(bind: id)").run()
                     out.append(
                         OutboxMessage(
-                            id: id, recipient: try row.decode(column: "recipient", as: String.self),
+                            id: id, recipient: try self.contacts.open(try row.decode(column: "recipient", as: String.self)),
                             subject: try row.decode(column: "subject", as: String.self),
                             body: try row.decode(column: "body", as: String.self),
                             attempts: try row.decode(column: "attempts", as: Int.self)))
@@ -381,8 +392,8 @@ extension SQLStore {
                     for i in start..<(start + n) {
                         let values: [any Encodable & Sendable] = [
                             "seed-\(run)-\(i)", statementID, "individual", "مؤيد تجريبي \(i)", "مدينة \(i % 50)",
-                            "seed-\(run)-\(i)@example.org", hash, state.rawValue, i % 10 == 0 ? "counted-only" : "public", "", at + Int64(i), at,
-                            "seed-\(run)-\(i)@example.org",
+                            self.contacts.seal("seed-\(run)-\(i)@example.org"), hash, state.rawValue, i % 10 == 0 ? "counted-only" : "public", "",
+                            at + Int64(i), at, self.contacts.lookupKey("seed-\(run)-\(i)@example.org"),
                         ]
                         insert = insert.values(values.map { SQLBind($0) as any SQLExpression })
                     }

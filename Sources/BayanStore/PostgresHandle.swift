@@ -101,24 +101,30 @@ public enum StoreLocation: Sendable, Equatable {
 
 extension SQLStore {
     /// Opens the store at `location` and applies pending migrations (under an advisory
-    /// lock on PostgreSQL, so instances starting together do not race).
+    /// lock on PostgreSQL, so instances starting together do not race). `contactKeys`
+    /// defaults to the key file beside an SQLite database; PostgreSQL needs it named
+    /// (every instance the same key).
     public static func open(
         _ location: StoreLocation, environment: StoreEnvironment = .init(),
-        synchronous: SQLiteSynchronous = .full
+        synchronous: SQLiteSynchronous = .full, contactKeys: ContactKeySource? = nil
     ) async throws(StoreError) -> SQLStore {
         switch location {
         case .sqlite(let directory):
-            return try await openSQLite(directory: directory, environment: environment, synchronous: synchronous)
+            return try await openSQLite(directory: directory, environment: environment, synchronous: synchronous, contactKeys: contactKeys)
         case .postgres(let url):
+            guard let contactKeys else {
+                throw .database("PostgreSQL: name the contacts key (BAYAN_CONTACTS_KEY, or the key file in the data directory)")
+            }
             return try await wrap {
                 let handle = try PostgresHandle.open(url: url)
                 do {
                     try await Migrations.run(on: handle)
+                    let seal = try await ContactKeys.prepare(handle, source: contactKeys)
+                    return SQLStore(handle: handle, environment: environment, contacts: seal)
                 } catch {
                     try? await handle.close()
                     throw error
                 }
-                return SQLStore(handle: handle, environment: environment)
             }
         }
     }

@@ -145,6 +145,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case database(String)
     /// A form's one-use key came back with other content.
     case submissionReused
+    /// The contacts key is missing, wrong, or a sealed value does not open.
+    case contactKey(ContactKeyError)
 
     public var description: String {
         switch self {
@@ -158,6 +160,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .conflict(let message): "conflicting change: \(message)"
         case .database(let message): "database error: \(message)"
         case .submissionReused: "this form was already sent with different content"
+        case .contactKey(let error): error.description
         }
     }
 }

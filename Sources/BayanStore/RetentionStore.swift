@@ -63,7 +63,9 @@ extension SQLStore {
                 try await Self.lockStatement(db, id: statementID)
                 try await db.raw("UPDATE endorsements SET \(unsafeRaw: cleared) WHERE id = \(bind: id)").run()
                 _ = try await Self.appendEvent(db, statementID: statementID, kind: .contactErased, at: env.now(), payload: ["id": id])
-                return try await db.raw("SELECT * FROM endorsements WHERE id = \(bind: id)").first().map(Self.decodeEndorsement)!
+                return try await db.raw("SELECT * FROM endorsements WHERE id = \(bind: id)").first().map {
+                    try Self.decodeEndorsement($0, self.contacts)
+                }!
             }
         }
     }

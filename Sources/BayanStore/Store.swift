@@ -92,7 +92,9 @@ public protocol Store: Sendable {
     func statementsSignedByOrganization() async throws(StoreError) -> [String: [String]]
 
     // Joining after publication, email, shared counters
-    /// `stampHash`: the join form's stamp, which one submission only may use.
+    /// `stampHash`: the join form's stamp, which one submission only may use. `emailKey`:
+    /// an individual's normalised address, stored only as its keyed hash
+    /// (`contactLookupKey`), which keeps "one endorsement per email".
     func join(
         statementID: String, _ new: NewEndorsement, emailKey: String?, confirmTokenHash: String?,
         signerTokenHash: String, stampHash: String?, origin: JoinOrigin?, mail: OutboxMessage?
@@ -112,6 +114,9 @@ public protocol Store: Sendable {
         mail: OutboxMessage
     ) async throws(StoreError) -> SubmissionOutcome
     func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool
+    /// The keyed hash of a normalised address, for anything stored about an address
+    /// (lookups, rate-limit buckets): without the contacts key no address can be tried.
+    func contactLookupKey(_ normalized: String) -> String
     func secret() async throws(StoreError) -> String
     /// Due messages, at most `limit`, leased to the caller; none once `perHour` messages
     /// were sent in the last hour (those being sent count).
@@ -125,6 +130,9 @@ public protocol Store: Sendable {
 public final class SQLStore: Store {
     public let handle: any DatabaseHandle
     let env: StoreEnvironment
+    /// Seals contact details on their way in and opens them on their way out: the
+    /// database holds none in clear.
+    public let contacts: ContactSeal
     private let changes = Atomic<Int>(0)
     let localRateLimits = Mutex<[String: Int]>([:])
     let cachedSecret = Mutex<String?>(nil)
@@ -169,20 +177,28 @@ public final class SQLStore: Store {
         }
     }
 
-    public init(handle: any DatabaseHandle, environment: StoreEnvironment = .init()) {
+    public init(handle: any DatabaseHandle, environment: StoreEnvironment = .init(), contacts: ContactSeal) {
         self.handle = handle
         self.env = environment
+        self.contacts = contacts
     }
 
-    /// Opens the SQLite store in `directory` and applies pending migrations.
+    /// Opens the SQLite store in `directory`, applies pending migrations and takes the
+    /// contacts key from `contactKeys` (default: the key file beside the database).
     public static func openSQLite(
         directory: String, environment: StoreEnvironment = .init(),
-        synchronous: SQLiteSynchronous = .full
+        synchronous: SQLiteSynchronous = .full, contactKeys: ContactKeySource? = nil
     ) async throws(StoreError) -> SQLStore {
         try await wrap {
             let handle = try await SQLiteHandle.open(directory: directory, synchronous: synchronous)
-            try await Migrations.run(on: handle)
-            return SQLStore(handle: handle, environment: environment)
+            do {
+                try await Migrations.run(on: handle)
+                let seal = try await ContactKeys.prepare(handle, source: contactKeys ?? .file(directory: directory))
+                return SQLStore(handle: handle, environment: environment, contacts: seal)
+            } catch {
+                try? await handle.close()
+                throw error
+            }
         }
     }
 
@@ -207,7 +223,7 @@ public final class SQLStore: Store {
                         id: env.newID(), organizationID: org.id, displayName: item.name, versionHash: hash,
                         state: plan.publish ? .approved : .pending, founding: plan.publish,
                         number: plan.publish ? item.number : nil, imported: true, createdAt: at)
-                    try await Self.insertEndorsement(db, statementID: record.id, e)
+                    try await Self.insertEndorsement(db, self.contacts, statementID: record.id, e)
                 }
                 try await Self.appendEvent(
                     db, statementID: record.id, kind: .imported, at: at,
@@ -339,7 +355,7 @@ public final class SQLStore: Store {
                     place: new.place, signerName: new.signerName, signerRole: new.signerRole,
                     contact: new.contact, versionHash: new.versionHash, state: new.state,
                     visibility: new.visibility, createdAt: at)
-                try await Self.insertEndorsement(db, statementID: statementID, e)
+                try await Self.insertEndorsement(db, self.contacts, statementID: statementID, e)
                 try await Self.appendEvent(
                     db, statementID: statementID, kind: .endorsementAdded, at: at,
                     payload: [
@@ -358,7 +374,7 @@ public final class SQLStore: Store {
         return try await Self.wrap {
             try await self.write { db in
                 try await Self.lockStatement(db, id: statementID)
-                guard var e = try await Self.fetchEndorsements(db, statementID: statementID, id: endorsementID).first else {
+                guard var e = try await Self.fetchEndorsements(db, self.contacts, statementID: statementID, id: endorsementID).first else {
                     throw StoreError.notFound("endorsement \(endorsementID)")
                 }
                 // Pressed twice (a retry after a lost answer): the first press is the one effect.
@@ -402,7 +418,7 @@ public final class SQLStore: Store {
                 let order = foundingOrder ?? statement.foundingOrder
                 if next == .published && statement.publishedAt == nil {
                     let current = try await Self.currentAuthoritative(db, statementID: statementID)
-                    let all = try await Self.fetchEndorsements(db, statementID: statementID)
+                    let all = try await Self.fetchEndorsements(db, self.contacts, statementID: statementID)
                     let numbers = try SignatoryRules.foundingNumbers(all, currentHash: current.contentHash, order: order)
                     for (id, number) in numbers {
                         try await db.raw(
@@ -484,12 +500,12 @@ public final class SQLStore: Store {
     }
 
     public func endorsements(of statementID: String) async throws(StoreError) -> [Endorsement] {
-        try await Self.wrap { try await self.handle.read { db in try await Self.fetchEndorsements(db, statementID: statementID) } }
+        try await Self.wrap { try await self.handle.read { db in try await Self.fetchEndorsements(db, self.contacts, statementID: statementID) } }
     }
 
     public func organizationEndorsements(of statementID: String) async throws(StoreError) -> [Endorsement] {
         try await Self.wrap {
-            try await self.handle.read { db in try await Self.fetchEndorsements(db, statementID: statementID, kind: .organization) }
+            try await self.handle.read { db in try await Self.fetchEndorsements(db, self.contacts, statementID: statementID, kind: .organization) }
         }
     }
 
@@ -512,7 +528,7 @@ public final class SQLStore: Store {
                       AND state IN ('confirmed', 'approved') AND visibility = 'public'
                     ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: offset)
                     """
-                ).all().map(Self.decodeEndorsement)
+                ).all().map { try Self.decodeEndorsement($0, self.contacts) }
                 return IndividualPage(
                     total: try counts.decode(column: "total", as: Int.self),
                     shown: try counts.decode(column: "shown", as: Int.self), offset: offset, items: rows)
@@ -554,7 +570,7 @@ public final class SQLStore: Store {
                     SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
                       AND state IN (\(SQLList(states))) ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: offset)
                     """
-                ).all().map(Self.decodeEndorsement)
+                ).all().map { try Self.decodeEndorsement($0, self.contacts) }
             }
         }
     }

@@ -16,6 +16,8 @@ extension SQLStore {
             throw error
         } catch let error as DomainError {
             throw .domain(error)
+        } catch let error as ContactKeyError {
+            throw .contactKey(error)
         } catch let error as PSQLError {
             // PSQLError's description hides details on purpose; the SQLSTATE tells (class 23:
             // integrity constraint violation, 23505 a unique one).
@@ -115,13 +117,13 @@ extension SQLStore {
         return org
     }
 
-    static func insertEndorsement(_ db: any SQLDatabase, statementID: String, _ e: Endorsement) async throws {
+    static func insertEndorsement(_ db: any SQLDatabase, _ seal: ContactSeal, statementID: String, _ e: Endorsement) async throws {
         try await db.raw(
             """
             INSERT INTO endorsements (id, statement_id, signer_kind, organization_id, display_name, place, signer_name,
               signer_role, contact, version_hash, state, founding, number, visibility, imported, name_key, created_at, updated_at)
             VALUES (\(bind: e.id), \(bind: statementID), \(bind: e.signerKind.rawValue), \(bind: e.organizationID),
-              \(bind: e.displayName), \(bind: e.place), \(bind: e.signerName), \(bind: e.signerRole), \(bind: e.contact),
+              \(bind: e.displayName), \(bind: e.place), \(bind: e.signerName), \(bind: e.signerRole), \(bind: seal.seal(e.contact)),
               \(bind: e.versionHash.hex), \(bind: e.state.rawValue), \(bind: e.founding ? 1 : 0), \(bind: e.number),
               \(bind: e.visibility.rawValue), \(bind: e.imported ? 1 : 0), \(bind: CollationKey(e.displayName).storageKey),
               \(bind: e.createdAt.millis), \(bind: e.createdAt.millis))
@@ -179,13 +181,11 @@ extension SQLStore {
         return v
     }
 
-    /// The statement's endorsements in signing order, only the one with `id`, or only
-    /// those of one signer kind.
     /// The endorsement a link's token stands for, found by the token's stored hash in
     /// `column`; `what` names it in the not-found error. With `lockingStatement` its
     /// statement is locked (PostgreSQL) before the endorsement is read, for a change to it.
     static func endorsement(
-        _ db: any SQLDatabase, by column: TokenColumn, hash: String, what: String,
+        _ db: any SQLDatabase, _ seal: ContactSeal, by column: TokenColumn, hash: String, what: String,
         lockingStatement: Bool = false
     ) async throws -> (statementID: String, endorsement: Endorsement) {
         guard let row = try await db.raw("SELECT id, statement_id FROM endorsements WHERE \(ident: column.rawValue) = \(bind: hash)").first() else {
@@ -193,7 +193,7 @@ extension SQLStore {
         }
         let statementID = try row.decode(column: "statement_id", as: String.self)
         if lockingStatement { try await lockStatement(db, id: statementID) }
-        guard let e = try await fetchEndorsements(db, statementID: statementID, id: try row.decode(column: "id", as: String.self)).first else {
+        guard let e = try await fetchEndorsements(db, seal, statementID: statementID, id: try row.decode(column: "id", as: String.self)).first else {
             throw StoreError.notFound(what)
         }
         return (statementID, e)
@@ -205,7 +205,10 @@ extension SQLStore {
         case confirmation = "confirm_token_hash"
     }
 
-    static func fetchEndorsements(_ db: any SQLDatabase, statementID: String, id: String? = nil, kind: SignerKind? = nil) async throws
+    /// The statement's endorsements in signing order, only the one with `id`, or only
+    /// those of one signer kind.
+    static func fetchEndorsements(_ db: any SQLDatabase, _ seal: ContactSeal, statementID: String, id: String? = nil, kind: SignerKind? = nil)
+        async throws
         -> [Endorsement]
     {
         let query: SQLQueryString
@@ -220,10 +223,15 @@ extension SQLStore {
         } else {
             query = "SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) ORDER BY created_at, id"
         }
-        return try await db.raw(query).all().map(decodeEndorsement)
+        return try await db.raw(query).all().map { try decodeEndorsement($0, seal) }
     }
 
-    static func decodeEndorsement(_ row: any SQLRow) throws -> Endorsement { try row.record(EndorsementRow.self) }
+    /// An endorsement row, its contact opened with the instance's key.
+    static func decodeEndorsement(_ row: any SQLRow, _ seal: ContactSeal) throws -> Endorsement {
+        var e = try row.record(EndorsementRow.self)
+        e.contact = try seal.open(e.contact)
+        return e
+    }
 
     static func decodeStatement(_ row: any SQLRow) throws -> StatementRecord { try row.record(StatementRow.self) }
 

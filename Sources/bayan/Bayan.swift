@@ -1,5 +1,6 @@
 import ArgumentParser
 import BayanApp
+import BayanCore
 import BayanStore
 import Configuration
 import Foundation
@@ -34,6 +35,15 @@ struct DataOptions: ParsableArguments {
             dataDirectory: directory)
     }
 
+    /// The contacts key: `BAYAN_CONTACTS_KEY` when set (several PostgreSQL instances share
+    /// it), else `contacts.key` in the data directory, made on first start.
+    func contactKeys() throws -> ContactKeySource {
+        guard let text = Settings.reader.string(forKey: "bayan.contacts.key", isSecret: true), !text.isEmpty else {
+            return .file(directory: directory)
+        }
+        do { return .given(try ContactKey(text: text)) } catch { throw CLIError("BAYAN_CONTACTS_KEY: \(error)") }
+    }
+
     /// Opens the store, runs `body`, and closes the store before returning, also when
     /// `body` throws (a `defer` cannot await the close).
     func withStore(_ body: (SQLStore) async throws -> Void) async throws {
@@ -63,7 +73,10 @@ struct DataOptions: ParsableArguments {
         guard let synchronous = SQLiteSynchronous(rawValue: level) else {
             throw CLIError("BAYAN_SQLITE_SYNCHRONOUS must be full or normal, not \(level.lowercased())")
         }
-        do { return try await SQLStore.open(location, synchronous: synchronous) } catch { throw CLIError("\(location.description): \(error)") }
+        let keys = try contactKeys()
+        do { return try await SQLStore.open(location, synchronous: synchronous, contactKeys: keys) } catch {
+            throw CLIError("\(location.description): \(error)")
+        }
     }
 }
 

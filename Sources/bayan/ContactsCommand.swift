@@ -8,7 +8,44 @@ import Foundation
 struct Contacts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Signers' contact details (kept until BAYAN_CONTACT_RETENTION_DAYS after a statement closes).",
-        subcommands: [Purge.self])
+        subcommands: [Purge.self, RotateKey.self])
+
+    struct RotateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-key",
+            abstract: "Seal every contact detail with a new key (stop `bayan serve` first, on every instance).",
+            discussion: """
+                With the key file, the new key replaces DATA/contacts.key and the old one is kept as \
+                DATA/contacts.key.retired-ID: backups made before now open only with it (delete it if \
+                the old key leaked). With BAYAN_CONTACTS_KEY, the new key is written to --new-key-file: \
+                set BAYAN_CONTACTS_KEY to its content on every instance before starting them.
+                """)
+        @Option(help: "Where to write the new key when the key comes from BAYAN_CONTACTS_KEY (must not exist).")
+        var newKeyFile: String?
+        @OptionGroup var dataOptions: DataOptions
+
+        func run() async throws {
+            let source = try dataOptions.contactKeys()
+            if case .given = source, newKeyFile == nil {
+                throw CLIError("the key comes from BAYAN_CONTACTS_KEY: name a file for the new one with --new-key-file")
+            }
+            let store = try await dataOptions.openStore()
+            let old = store.contacts.key.id
+            do {
+                let (key, rows) = try await store.rotateContactKey(source: source, newKeyFile: newKeyFile)
+                await store.close()
+                print("contact details in \(rows) rows sealed again: key \(old) replaced by key \(key.id)")
+                if case .file(let directory) = source {
+                    print("the old key is kept as \(directory)/contacts.key.retired-\(old) for older backups")
+                } else if let newKeyFile {
+                    print("the new key is in \(newKeyFile): set BAYAN_CONTACTS_KEY to it before starting Bayan")
+                }
+            } catch {
+                await store.close()
+                throw CLIError("\(error)")
+            }
+        }
+    }
 
     struct Purge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

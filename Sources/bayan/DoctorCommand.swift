@@ -45,7 +45,8 @@ struct Doctor: AsyncParsableCommand {
         }
         // The database: reachable, schema current, every statement's log and texts intact.
         do {
-            let store = try await SQLStore.open(dataOptions.location)
+            let store = try await SQLStore.open(dataOptions.location, contactKeys: try dataOptions.contactKeys())
+            say(.ok, "contacts key \(store.contacts.key.id) opens this database's contact details")
             let pending = try await store.pendingMigrations()
             let checks = try await InstanceCheck.all(store)
             await store.close()

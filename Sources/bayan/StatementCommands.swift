@@ -81,14 +81,16 @@ struct MigrateData: AsyncParsableCommand {
         let source: SQLStore
         let target: SQLStore
         do {
-            source = try await SQLStore.open(.sqlite(directory: from))
-            target = try await SQLStore.open(.postgres(url: to))
+            source = try await SQLStore.open(.sqlite(directory: from), contactKeys: try DataOptions.parse(["--data", from]).contactKeys())
+            // Sealed contacts move as they are: the target holds the source's key.
+            target = try await SQLStore.open(.postgres(url: to), contactKeys: .given(source.contacts.key))
         } catch { throw CLIError("\(error)") }
         do {
             let report = try await DataMigration.copy(from: source, to: target)
             await source.close()
             await target.close()
             print(report)
+            print("contacts key \(source.contacts.key.id): give every instance \(ContactKeyFile.path(in: from)) or BAYAN_CONTACTS_KEY")
         } catch {
             await source.close()
             await target.close()

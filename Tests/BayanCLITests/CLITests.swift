@@ -314,6 +314,42 @@ import Testing
         #expect(Passwords.verify("a long new passphrase", hash: hash) && !Passwords.verify("correct horse battery", hash: hash))
     }
 
+    /// Issue 14: the contacts key from the command line: a wrong one is a clear error, a
+    /// rotation seals again and keeps the old key, a restore needs the backup's key.
+    @Test func contactsKeyErrorsRotationAndRestoreFromTheCommandLine() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        let doc = dir.file("s.md")
+        FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
+        #expect(try BayanBinary.run(["import", doc, "--slug", "joint", "--publish", "--data", data]).status == 0)
+        let store = try await SQLStore.openSQLite(directory: data)
+        let old = store.contacts.key
+        _ = try await store.saveOrganization(name: "نقابة المعلمين", latinName: nil, place: nil, kind: nil, contact: "+963 11 555 0199")
+        await store.close()
+        let wrong = try BayanBinary.run(["statements", "--data", data], environment: ["BAYAN_CONTACTS_KEY": ContactKey.generate().text])
+        #expect(wrong.status != 0 && wrong.stderr.contains("sealed with key \(old.id)"), "\(wrong.stderr)")
+        let malformed = try BayanBinary.run(["statements", "--data", data], environment: ["BAYAN_CONTACTS_KEY": "short"])
+        #expect(malformed.status != 0 && malformed.stderr.contains("BAYAN_CONTACTS_KEY: a contacts key is 32 random bytes"))
+        #expect(try BayanBinary.run(["backup", "--output", dir.file("b.sqlite"), "--data", data]).status == 0)
+
+        let rotated = try BayanBinary.run(["contacts", "rotate-key", "--data", data])
+        #expect(rotated.status == 0 && rotated.stdout.contains("replaced by key"), "\(rotated.stderr)")
+        let key = try #require(try ContactKeyFile.read(ContactKeyFile.path(in: data)))
+        let retired = try ContactKeyFile.read(data + "/contacts.key.retired-\(old.id)")
+        #expect(key != old && retired == old)
+        #expect(try BayanBinary.run(["verify", "--data", data]).status == 0)
+
+        let nokey = try BayanBinary.run(["restore", dir.file("b.sqlite"), "--data", dir.file("r1")])
+        #expect(nokey.status != 0 && nokey.stderr.contains("--contacts-key"), "\(nokey.stderr)")
+        let newKey = try BayanBinary.run(["restore", dir.file("b.sqlite"), "--data", dir.file("r2"), "--contacts-key", ContactKeyFile.path(in: data)])
+        #expect(newKey.status != 0 && newKey.stderr.contains("sealed with key \(old.id)"), "\(newKey.stderr)")
+        let restored = try BayanBinary.run(
+            ["restore", dir.file("b.sqlite"), "--data", dir.file("r3"), "--contacts-key", data + "/contacts.key.retired-\(old.id)"])
+        #expect(restored.status == 0 && restored.stdout.contains("contacts key \(old.id)"), "\(restored.stderr)")
+        #expect(try BayanBinary.run(["statements", "--data", dir.file("r3")]).status == 0)
+    }
+
     @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -1,3 +1,4 @@
+import BayanCore
 import BayanTestSupport
 import Foundation
 import Testing
@@ -33,7 +34,8 @@ import Testing
             ["export", "draft"], ["coordinator", "list"], ["verify", "joint"], ["verify", "draft"],
         ] {
             let sqlite = try BayanBinary.run(args + ["--data", data])
-            let postgres = try BayanBinary.run(args + ["--database", url])
+            // The PostgreSQL instance keeps its contacts key in its data directory.
+            let postgres = try BayanBinary.run(args + ["--database", url, "--data", data])
             #expect(sqlite.status == 0 && postgres.status == 0, "\(args)")
             #expect(sqlite.stdout == postgres.stdout, "\(args) differs")
         }
@@ -50,7 +52,10 @@ import Testing
         defer { dir.remove() }
         let doc = dir.file("s.md")
         FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
-        #expect(try BayanBinary.run(["import", doc, "--slug", "env", "--publish"], environment: ["BAYAN_DATABASE_URL": url]).status == 0)
+        let key = ContactKey.generate().text
+        #expect(
+            try BayanBinary.run(["import", doc, "--slug", "env", "--publish"], environment: ["BAYAN_DATABASE_URL": url, "BAYAN_CONTACTS_KEY": key])
+                .status == 0)
         #expect(try PostgresTestDatabase.psql(url, "SELECT COUNT(*) FROM endorsements") == "65")
         let bad = try BayanBinary.run(["statements", "--database", "mysql://nope"])
         #expect(bad.status != 0 && bad.stderr.contains("not a PostgreSQL URL"))

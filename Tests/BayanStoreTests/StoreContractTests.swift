@@ -33,7 +33,7 @@ enum TestDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable {
             )
         case .postgres:
             let (url, drop) = try await PostgresTestDatabase.create()
-            let store = try await SQLStore.open(.postgres(url: url), environment: clock.environment)
+            let store = try await SQLStore.open(.postgres(url: url), environment: clock.environment, contactKeys: .given(.generate()))
             return (
                 store,
                 {

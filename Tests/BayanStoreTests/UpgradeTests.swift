@@ -51,7 +51,7 @@ import Testing
     func aDatabaseOfAnEarlierBuildRestoresAsABackup(fixture: String) async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        _ = try await Backup.restore(Self.fixture(fixture), into: .sqlite(directory: dir.file("restored")))
+        _ = try await Backup.restore(Self.fixture(fixture), into: .sqlite(directory: dir.file("restored")), key: nil)
         let store = try await SQLStore.open(.sqlite(directory: dir.file("restored")))
         do { try await Self.expectSampleContent(store) } catch {
             await store.close()
@@ -61,8 +61,8 @@ import Testing
         guard PostgresTestDatabase.enabled else { return }
         let (url, drop) = try await PostgresTestDatabase.create()
         do {
-            _ = try await Backup.restore(Self.fixture(fixture), into: .postgres(url: url))
-            let pg = try await SQLStore.open(.postgres(url: url))
+            let report = try await Backup.restore(Self.fixture(fixture), into: .postgres(url: url), key: nil)
+            let pg = try await SQLStore.open(.postgres(url: url), contactKeys: .given(report.contactKey))
             do { try await Self.expectSampleContent(pg) } catch {
                 await pg.close()
                 throw error

@@ -535,7 +535,8 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
                         """
                         INSERT INTO endorsements (id, statement_id, signer_kind, display_name, contact, version_hash, state, visibility,
                           name_key, created_at, updated_at)
-                        VALUES (\(bind: "ind-\(i)"), \(bind: record.id), 'individual', \(bind: "مؤيد رقم \(i)"), \(bind: "p\(i)@example.org"),
+                        VALUES (\(bind: "ind-\(i)"), \(bind: record.id), 'individual', \(bind: "مؤيد رقم \(i)"),
+                                \(bind: store.contacts.seal("p\(i)@example.org")),
                                 \(bind: hash),
                                 'confirmed', \(bind: i < 34 ? "counted-only" : "public"), 'k', \(bind: 1_000 + i), 0)
                         """

@@ -35,7 +35,8 @@ import Testing
     @Test func notReadyWithinTheDeadlineWhenTheDatabaseDoesNotAnswer() async throws {
         // A real PostgreSQL client pointed at a port where nothing listens.
         let port = try freePort()
-        let store = SQLStore(handle: try PostgresHandle.open(url: "postgres://bayan@127.0.0.1:\(port)/bayan"))
+        let store = SQLStore(
+            handle: try PostgresHandle.open(url: "postgres://bayan@127.0.0.1:\(port)/bayan"), contacts: ContactSeal(key: .generate()))
         let started = ContinuousClock.now
         let readiness = await Health(store: store, deadline: .seconds(2)).readiness()
         #expect(readiness == .databaseUnreachable)
@@ -85,7 +86,12 @@ import Testing
         #expect(files.count == 2, "\(files)")
         let restored = TemporaryDirectory()
         defer { restored.remove() }
-        let report = try await Backup.restore(backups.file(files.last!), into: .sqlite(directory: restored.file("d")))
+        // The backup opens with the instance's key only.
+        await #expect(throws: StoreError.self) {
+            try await Backup.restore(backups.file(files.last!), into: .sqlite(directory: restored.file("nokey")), key: nil)
+        }
+        let report = try await Backup.restore(
+            backups.file(files.last!), into: .sqlite(directory: restored.file("d")), key: fixture.store.contacts.key)
         #expect(report.statements.map(\.slug) == ["joint"] && report.statements.allSatisfy(\.isValid))
     }
 }

@@ -8,6 +8,7 @@ that `bayan serve` serves it. Also: a backup never overwrites, a restore refuses
 that is not empty and a file that is not a backup. Needs BAYAN_TEST_POSTGRES_URL for the
 PostgreSQL half (scripts/test starts a cluster).
 """
+import base64
 import concurrent.futures
 import os
 import re
@@ -59,9 +60,24 @@ def stop(server):
     server.wait(timeout=30)
 
 
-def run(label, where, tmp, restore_targets):
-    """`where`: the --data/--database arguments of the instance under test."""
-    env = dict(os.environ, **LIMITS_OFF)
+ADDRESS = re.compile(rb"p\d+@example\.net")
+
+
+def clear_addresses(paths):
+    """The files among `paths` that hold a joined address in clear (issue 14, acceptance 2)."""
+    found = []
+    for path in paths:
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                if ADDRESS.search(f.read()):
+                    found.append(path)
+    return found
+
+
+def run(label, where, tmp, restore_targets, key_env=None):
+    """`where`: the --data/--database arguments of the instance under test; `key_env`: the
+    contacts key in BAYAN_CONTACTS_KEY (PostgreSQL), else the key file in the data directory."""
+    env = dict(os.environ, **LIMITS_OFF, **(key_env or {}))
     doc = os.path.join(tmp, "s.md")
     with open(doc, "w") as f:
         f.write("# بيان مشترك\n\nنحن الموقّعين أدناه.\n\n## الموقّعون\n\n1. نقابة المعلمين\n2. رابطة الكتّاب\n")
@@ -114,13 +130,27 @@ def run(label, where, tmp, restore_targets):
         before = {name for name, at in acknowledged if at < started_at[0]}
         during = len(acknowledged) - len(before)
         check(len(before) >= 300 and during > 0, f"[{label}] joins were answered before ({len(before)}) and after ({during}) the backup began")
+        if where[0] == "--data":
+            live = os.path.join(where[1], "bayan.sqlite")
+            check(not clear_addresses([live, live + "-wal", backup]),
+                  f"[{label}] no joined address in clear in the database file, its WAL or the backup (byte search)")
+        else:
+            dump = subprocess.run(["pg_dump", where[1]], capture_output=True, check=True).stdout
+            check(len(dump) > 10000 and not ADDRESS.search(dump), f"[{label}] no joined address in clear in the database (pg_dump, byte search)")
+            check(not clear_addresses([backup]), f"[{label}] no joined address in clear in the backup (byte search)")
         again = cli("backup", "--output", backup, *where, env=env)
         check(again.returncode != 0 and "exists" in again.stderr, f"[{label}] a second backup to the same file is refused: {again.stderr.strip()}")
     finally:
         stop(server)
 
+    key_args = [] if key_env else ["--contacts-key", os.path.join(where[1], "contacts.key")]
     for target_label, target in restore_targets:
-        r = cli("restore", backup, *target, env=env)
+        if not key_env:
+            nokey = cli("restore", backup, *target, env=env)
+            leftover = os.listdir(target[1]) if target[0] == "--data" and os.path.exists(target[1]) else []
+            check(nokey.returncode != 0 and "--contacts-key" in nokey.stderr and not leftover,
+                  f"[{label} → {target_label}] a restore without the contacts key is refused and leaves nothing: {nokey.stderr.strip()[-160:]}")
+        r = cli("restore", backup, *target, *key_args, env=env)
         if not check(r.returncode == 0, f"[{label} → {target_label}] bayan restore verified the copy: "
                      f"{(r.stdout + r.stderr).strip().splitlines()[-2:]}"):
             continue
@@ -133,6 +163,8 @@ def run(label, where, tmp, restore_targets):
         missing = [n for n in before if n not in stored]
         check(not missing, f"[{label} → {target_label}] every join answered before the backup began is restored "
               f"({len(before)} answered, {len(stored)} rows, {len(missing)} missing)")
+        if target[0] == "--data":
+            check(not clear_addresses([os.path.join(target[1], "bayan.sqlite")]), f"[{label} → {target_label}] the restored file holds no address in clear")
         v = cli("verify", *target, env=env)
         check(v.returncode == 0, f"[{label} → {target_label}] bayan verify passes: {v.stdout.strip()}")
         server, base = serve(target, env)
@@ -167,7 +199,8 @@ def main():
             empty, empty_url = new_database()
             databases += [live, empty]
             run("PostgreSQL", ["--database", live_url], pg_tmp,
-                [("SQLite", ["--data", os.path.join(pg_tmp, "restored")]), ("PostgreSQL", ["--database", empty_url])])
+                [("SQLite", ["--data", os.path.join(pg_tmp, "restored")]), ("PostgreSQL", ["--database", empty_url])],
+                key_env={"BAYAN_CONTACTS_KEY": base64.b64encode(os.urandom(32)).decode()})
         else:
             check(os.environ.get("BAYAN_TEST_SKIP_POSTGRES") == "1", "BAYAN_TEST_POSTGRES_URL is set (or the skip is explicit)")
     finally:

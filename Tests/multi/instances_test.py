@@ -6,6 +6,7 @@ sign-on is stored exactly once, refused duplicates get a clear answer, founding 
 unique and gapless after publication, the event chain verifies, and every instance serves
 the same list. Needs BAYAN_TEST_POSTGRES_URL (scripts/test starts a cluster) and nginx.
 """
+import base64
 import collections
 import concurrent.futures
 import json
@@ -26,6 +27,10 @@ from harness import ARTIFACTS, BAYAN, ROOT, Checks, free_port  # noqa: E402
 SERVER = os.environ["BAYAN_TEST_POSTGRES_URL"]
 check = Checks()
 
+
+
+# Every instance holds the same contacts key (docs/deploy.md, "Several instances").
+os.environ["BAYAN_CONTACTS_KEY"] = base64.b64encode(os.urandom(32)).decode()
 
 
 def psql(url, sql):
