@@ -1,5 +1,6 @@
 import BayanStore
 import Foundation
+import Synchronization
 
 /// What a load balancer or a supervisor asks: is the process alive (always, if it
 /// answers), and may it take traffic (the database answers within a deadline and its
@@ -30,18 +31,29 @@ public struct Health: Sendable {
         }
     }
 
+    /// Answers by the deadline whatever the database does: the check is raced, not awaited
+    /// (a task group would wait for a connection attempt that ignores cancellation).
     public func readiness() async -> Readiness {
         let store = self.store
         let deadline = self.deadline
-        let pending: [String]? = await withTaskGroup(of: [String]?.self) { group in
-            group.addTask { try? await store.pendingMigrations() }
-            group.addTask {
-                try? await Task.sleep(for: deadline)
-                return nil
+        let pending: [String]? = await withCheckedContinuation { continuation in
+            let answered = Mutex(false)
+            let answer: @Sendable ([String]?) -> Void = { value in
+                if answered.withLock({ done in
+                    defer { done = true }
+                    return !done
+                }) {
+                    continuation.resume(returning: value)
+                }
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+            let timer = Task {
+                try? await Task.sleep(for: deadline)
+                answer(nil)
+            }
+            Task {
+                answer(try? await store.pendingMigrations())
+                timer.cancel()
+            }
         }
         guard let pending else { return .databaseUnreachable }
         return pending.isEmpty ? .ready : .migrationsPending(pending)
