@@ -36,6 +36,13 @@ public struct Retention: Sendable {
         }
     }
 
+    /// Forgets rate-limit windows older than a day (PostgreSQL keeps them in a table, named
+    /// by client address); returns how many.
+    public func pruneRateLimits() async throws(AppError) -> Int {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in try await store.pruneRateLimits() }
+    }
+
     /// Erases one statement's contacts now, whatever its state (the operator's decision).
     public func purge(_ s: ManagedStatement) async throws(AppError) -> Int {
         let store = self.store

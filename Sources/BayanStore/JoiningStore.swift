@@ -220,6 +220,21 @@ extension SQLStore {
         }
     }
 
+    public func pruneRateLimits() async throws(StoreError) -> Int {
+        try await Self.wrap {
+            guard try await self.handle.read({ db in try await db.raw("SELECT 1 AS x FROM rate_limits LIMIT 1").first() }) != nil else {
+                return 0
+            }
+            let cutoff = self.env.now().millis - 86_400_000
+            return try await self.write { db in
+                let n = try await db.raw("SELECT COUNT(*) AS n FROM rate_limits WHERE window_start < \(bind: cutoff)").first()!
+                    .decode(column: "n", as: Int.self)
+                try await db.raw("DELETE FROM rate_limits WHERE window_start < \(bind: cutoff)").run()
+                return n
+            }
+        }
+    }
+
     /// Counts a hit in a fixed window and says whether it is within `limit`. Counters
     /// live in the database so every instance sees the same ones.
     public func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool {

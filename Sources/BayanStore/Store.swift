@@ -114,6 +114,9 @@ public protocol Store: Sendable {
         mail: OutboxMessage
     ) async throws(StoreError) -> SubmissionOutcome
     func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool
+    /// Drops rate-limit windows that ended more than a day ago (their buckets name client
+    /// addresses); returns how many. The clock is read only when there are windows.
+    func pruneRateLimits() async throws(StoreError) -> Int
     /// The keyed hash of a normalised address, for anything stored about an address
     /// (lookups, rate-limit buckets): without the contacts key no address can be tried.
     func contactLookupKey(_ normalized: String) -> String

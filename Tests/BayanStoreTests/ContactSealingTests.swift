@@ -223,3 +223,28 @@ extension Array {
         return out
     }
 }
+
+/// Rate-limit windows name client addresses: PostgreSQL keeps them in a table, pruned a
+/// day after they end (by `bayan serve`'s hourly retention run).
+@Suite struct RateLimitPruning {
+    @Test(arguments: TestDatabase.available)
+    func windowsOlderThanADayAreForgotten(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            #expect(try await store.pruneRateLimits() == 0)
+            let now = Int64(1_780_000_000_000)
+            try await store.handle.transaction { db in
+                try await db.raw(
+                    """
+                    INSERT INTO rate_limits (bucket, window_start, hits) VALUES
+                    ('join-ip:192.0.2.7', \(bind: now - 3 * 86_400_000), 3), ('join-ip:192.0.2.8', \(bind: now - 3_600_000), 1)
+                    """
+                ).run()
+            }
+            #expect(try await store.pruneRateLimits() == 1)
+            let left = try await store.handle.read { db in
+                try await db.raw("SELECT bucket FROM rate_limits").all().map { try $0.decode(column: "bucket", as: String.self) }
+            }
+            #expect(left == ["join-ip:192.0.2.8"])
+        }
+    }
+}

@@ -139,3 +139,22 @@ import Testing
         }
     }
 }
+
+/// The body check before Hummingbird's form decoder (which repairs bad UTF-8 silently):
+/// the same answers as Foundation's `removingPercentEncoding`, which it replaced.
+@Suite struct FormBodyEncoding {
+    @Test(arguments: [
+        ("name=%D9%86%D9%82%D8%A7%D8%A8%D8%A9&email=a%40example.org", true),
+        ("name=plain+ascii&x=", true),
+        ("name=%FF%FE%00", false),
+        ("name=%C0%AF", false),  // an overlong "/"
+        ("name=%D9", false),  // a sequence cut short
+        ("password=%E0%A4%A", false),
+        ("name=%zz", false),
+        ("name=100%", false),
+    ])
+    func percentDecodedBytesMustBeUTF8(body: String, valid: Bool) {
+        #expect(FormBody.decodesAsUTF8(body) == valid)
+        #expect((body.removingPercentEncoding != nil) == valid)
+    }
+}

@@ -4,7 +4,8 @@ import Logging
 import ServiceLifecycle
 
 /// `bayan serve` erases the contacts of statements closed longer than the retention time,
-/// at start and then every `interval` (an hour).
+/// and forgets rate-limit windows older than a day, at start and then every `interval`
+/// (an hour).
 struct ScheduledRetention: Service {
     let retention: Retention
     let interval: Duration
@@ -16,6 +17,7 @@ struct ScheduledRetention: Service {
                 for (slug, count) in try await retention.purgeDue() {
                     logger.notice("contact details erased after retention", metadata: ["statement": "\(slug)", "sign-ons": "\(count)"])
                 }
+                _ = try await retention.pruneRateLimits()
             } catch {
                 logger.error("contact retention failed", metadata: ["error": "\(error)"])
             }
