@@ -70,6 +70,9 @@ enum ContactKeys {
                 throw ContactKeyError.missingKeyFile(path: path, sealedWith: recorded)
             } else {
                 key = ContactKey.generate()
+                // A PostgreSQL instance's data directory may not exist yet.
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 try ContactKeyFile.write(key, to: path)
             }
         }

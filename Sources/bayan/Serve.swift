@@ -106,11 +106,16 @@ struct Serve: AsyncParsableCommand {
                     mailConfiguration == nil
                     ? "No SMTP relay (BAYAN_SMTP_URL): confirmation emails are not sent; coordinators approve individuals by hand."
                     : "Emails go through the SMTP relay in BAYAN_SMTP_URL."
+                let key =
+                    if case .given = try? dataOptions.contactKeys() { "from BAYAN_CONTACTS_KEY" } else {
+                        "in \(ContactKeyFile.path(in: directory)): keep a copy apart from the backups"
+                    }
                 FileHandle.standardOutput.write(
                     Data(
                         """
                         Bayan is running at http://\(host):\(boundPort)/
                         Data: \(dataOptions.location.description)
+                        Contacts key \(store.contacts.key.id) \(key)
                         \(signIn)
                         \(mail)
                         Import a published statement:  swift run -c release bayan import statement.md --publish --data \(directory)
