@@ -157,26 +157,39 @@ public enum InstanceCheck {
         public var chain: ChainVerification
         /// Versions whose text no longer matches their hash.
         public var altered: [Int]
-        public var isValid: Bool { chain.isValid && altered.isEmpty }
+        /// What the log contradicts of its last signed tree head (truncated, rewritten,
+        /// signed by an unknown key); empty when heads were not checked.
+        public var headProblems: [String] = []
+        public var isValid: Bool { chain.isValid && altered.isEmpty && headProblems.isEmpty }
         public var description: String {
             var line = "\(slug): \(chain)"
             if !altered.isEmpty {
                 line += "\n\(slug): text of version \(altered.map(String.init).joined(separator: ", ")) does not match its hash (altered)"
             }
+            for problem in headProblems { line += "\n\(slug): \(problem)" }
             return line
         }
     }
 
-    public static func statement(_ record: StatementRecord, in store: any Store) async throws(StoreError) -> Statement {
-        let chain = EventChain.verify(try await store.events(of: record.id))
+    /// `keys`: the signing keys the instance lists; with them, the log is also checked
+    /// against its last signed tree head.
+    public static func statement(_ record: StatementRecord, in store: any Store, keys: [PublicSigningKey]? = nil) async throws(StoreError)
+        -> Statement
+    {
+        let events = try await store.events(of: record.id)
+        let chain = EventChain.verify(events)
         let altered = try await store.versions(of: record.id).filter { ContentHash.of(title: $0.title, body: $0.body) != $0.contentHash }
             .map(\.number)
-        return Statement(slug: record.slug, chain: chain, altered: altered)
+        var result = Statement(slug: record.slug, chain: chain, altered: altered)
+        if let keys, let sql = store as? SQLStore, let head = try await sql.latestTreeHead(of: record.id) {
+            result.headProblems = head.problems(events: events, keys: keys)
+        }
+        return result
     }
 
-    public static func all(_ store: any Store) async throws(StoreError) -> [Statement] {
+    public static func all(_ store: any Store, keys: [PublicSigningKey]? = nil) async throws(StoreError) -> [Statement] {
         var out: [Statement] = []
-        for summary in try await store.statementSummaries() { out.append(try await statement(summary.statement, in: store)) }
+        for summary in try await store.statementSummaries() { out.append(try await statement(summary.statement, in: store, keys: keys)) }
         return out
     }
 }

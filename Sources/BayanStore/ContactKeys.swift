@@ -27,11 +27,16 @@ public enum ContactKeyFile {
 
     /// Writes a new key file (never over an existing one) and flushes it to disk before
     /// anything is sealed with the key.
-    public static func write(_ key: ContactKey, to path: String) throws {
+    public static func write(_ key: ContactKey, to path: String) throws { try SecretFile.create(key.text + "\n", at: path) }
+}
+
+/// A file only its owner reads (0600), created once and flushed before anything relies on it.
+enum SecretFile {
+    static func create(_ text: String, at path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else { throw StoreError.database("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        let bytes = Array((key.text + "\n").utf8)
+        let bytes = Array(text.utf8)
         guard Glibc.write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
             throw StoreError.database("cannot write \(path): \(String(cString: strerror(errno)))")
         }

@@ -74,6 +74,12 @@ public enum DataMigration {
                 ("prev_hash", false), ("hash", false),
             ], "statement_id, seq"
         ),
+        (
+            "tree_heads",
+            [
+                ("statement_id", false), ("size", true), ("root", false), ("at", true), ("key_id", false), ("signature", false),
+            ], "statement_id, size"
+        ),
     ]
 
     public enum Failure: Error, CustomStringConvertible {

@@ -319,6 +319,37 @@ public enum Migrations {
                 "ALTER TABLE endorsements ADD COLUMN email_domain TEXT",
                 "CREATE INDEX endorsements_join_origin ON endorsements (statement_id, created_at) WHERE join_network IS NOT NULL",
             ]),
+        // Signed tree heads of each statement's log (issue 13), and the log and its heads
+        // append-only where the database can refuse the rest.
+        Migration(
+            name: "0011_tree_heads",
+            statements: [
+                """
+                CREATE TABLE tree_heads (
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  size BIGINT NOT NULL,
+                  root TEXT NOT NULL,
+                  at BIGINT NOT NULL,
+                  key_id TEXT NOT NULL,
+                  signature TEXT NOT NULL,
+                  PRIMARY KEY (statement_id, size)
+                )
+                """
+            ],
+            sqlite: [
+                "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END",
+                "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END",
+                "CREATE TRIGGER tree_heads_no_update BEFORE UPDATE ON tree_heads BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END",
+                "CREATE TRIGGER tree_heads_no_delete BEFORE DELETE ON tree_heads BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END",
+            ],
+            postgres: [
+                """
+                CREATE FUNCTION bayan_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$
+                """,
+                "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION bayan_append_only()",
+                "CREATE TRIGGER tree_heads_append_only BEFORE UPDATE OR DELETE ON tree_heads FOR EACH ROW EXECUTE FUNCTION bayan_append_only()",
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

@@ -47,6 +47,10 @@ public struct AppConfiguration: Sendable {
     public var metricsToken: String?
     /// `BAYAN_BACKUP_DIR` and its interval and count: backups taken by the server itself.
     public var backups: BackupSchedule?
+    /// Signs each statement's tree head every `treeHeadInterval` while its log grows, and
+    /// is listed at `/.well-known/bayan/keys.json` (issue 13).
+    public var signingKey: SigningKey?
+    public var treeHeadInterval: Duration = .seconds(60)
     /// `BAYAN_CONTACT_RETENTION_DAYS`: contacts erased that long after a statement closes,
     /// checked every `retentionCheck`.
     public var contactRetention = ContactRetention()
@@ -86,7 +90,8 @@ public func buildApplication(
         store: store, logger: logger, secureCookies: configuration.secureCookies,
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
         joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
-        trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost, metricsToken: configuration.metricsToken)
+        trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost, metricsToken: configuration.metricsToken,
+        signingKeys: configuration.signingKey.map { [$0.publicKey] } ?? [])
     var services: [any Service] = []
     if let relay = configuration.mailRelay {
         services.append(
@@ -98,6 +103,9 @@ public func buildApplication(
         ScheduledRetention(
             retention: Retention(store: store, rule: configuration.contactRetention, now: configuration.clock),
             interval: configuration.retentionCheck, logger: logger))
+    if let key = configuration.signingKey, let sql = store as? SQLStore {
+        services.append(ScheduledTreeHeads(store: sql, key: key, interval: configuration.treeHeadInterval, logger: logger))
+    }
     if let schedule = configuration.backups, let sql = store as? SQLStore {
         services.append(ScheduledBackups(store: sql, schedule: schedule, logger: logger, clock: configuration.clock))
     }
@@ -122,7 +130,7 @@ func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
     address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = Passwords.defaultCost,
-    metricsToken: String? = nil
+    metricsToken: String? = nil, signingKeys: [PublicSigningKey] = []
 ) -> Router<BayanRequestContext> {
     _ = BayanMetrics.registry
     let router = Router(context: BayanRequestContext.self)
@@ -134,6 +142,7 @@ func buildRouter(
     PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
     HealthRoutes(health: Health(store: store)).add(to: router)
     MetricsRoutes(token: metricsToken).add(to: router)
+    KeysRoute(keys: signingKeys).add(to: router)
     JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
         to: router)
     CoordinatorRoutes(

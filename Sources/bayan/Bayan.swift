@@ -12,7 +12,8 @@ struct Bayan: AsyncParsableCommand {
         abstract: "Joint statements with numbered lists of signatory organisations.",
         subcommands: [
             Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Invite.self, State.self,
-            Approve.self, Verify.self, MigrateData.self, BackupCommand.self, RestoreCommand.self, Contacts.self, Doctor.self, Names.self, Dev.self,
+            Approve.self, Verify.self, KeyCommand.self, MigrateData.self, BackupCommand.self, RestoreCommand.self, Contacts.self, Doctor.self,
+            Names.self, Dev.self,
         ])
 }
 
@@ -42,6 +43,17 @@ struct DataOptions: ParsableArguments {
             return .file(directory: directory)
         }
         do { return .given(try ContactKey(text: text)) } catch { throw CLIError("BAYAN_CONTACTS_KEY: \(error)") }
+    }
+
+    /// The instance's signing key: `BAYAN_SIGNING_KEY` when set, else `signing.key` in the
+    /// data directory (made there with `creating`, as `bayan serve` does).
+    func signingKey(creating: Bool) throws -> SigningKey? {
+        if let text = Settings.reader.string(forKey: "bayan.signing.key", isSecret: true), !text.isEmpty {
+            do { return try SigningKey(text: text) } catch { throw CLIError("BAYAN_SIGNING_KEY: \(error)") }
+        }
+        do { return creating ? try SigningKeyFile.load(directory: directory) : try SigningKeyFile.read(directory: directory) } catch {
+            throw CLIError("\(error)")
+        }
     }
 
     /// Opens the store, runs `body`, and closes the store before returning, also when

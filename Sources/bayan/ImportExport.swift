@@ -124,18 +124,23 @@ struct Statements: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify statements' hash-chained event logs and texts; exits 1 and names the first bad event if one is broken.")
+        abstract: "Verify statements' hash-chained event logs, texts and last signed tree heads; exits 1 and names what is wrong.")
     @Argument(help: "The statement's slug (default: every statement).") var slug: String?
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
+        // The instance's key checks the log against its last signed head (a head by any
+        // other key is named). Without a key here (a restored copy, before its signing.key
+        // is put back) the heads are not checked, and the output says so.
+        let keys = try dataOptions.signingKey(creating: false).map { [$0.publicKey] }
+        if keys == nil { warn("no signing key (signing.key or BAYAN_SIGNING_KEY): the logs are not checked against their signed heads") }
         try await dataOptions.withStore { store in
             let checks: [InstanceCheck.Statement]
             do {
                 if let slug {
-                    checks = [try await InstanceCheck.statement(try await store.statement(slug: slug), in: store)]
+                    checks = [try await InstanceCheck.statement(try await store.statement(slug: slug), in: store, keys: keys)]
                 } else {
-                    checks = try await InstanceCheck.all(store)
+                    checks = try await InstanceCheck.all(store, keys: keys)
                 }
             } catch {
                 throw CLIError("\(error)")

@@ -160,6 +160,7 @@ import Testing
         let data = dir.file("data")
         _ = try BayanBinary.run(["import", write(dir, "a.md", Samples.document()), "--slug", "s", "--publish", "--data", data])
         let store = try await SQLStore.openSQLite(directory: data)
+        try await liftAppendOnly(store)
         try await store.handle.transaction { db in
             try await db.raw("UPDATE events SET at = at + 1 WHERE seq = 3").run()
         }
@@ -218,6 +219,7 @@ import Testing
         let relay = try BayanBinary.run(["doctor", "--data", data], environment: silentRelay)
         #expect(relay.status == 1 && relay.stdout.contains("FAIL  mail relay 127.0.0.1:9 does not answer"), "\(relay.stdout)")
         let store = try await SQLStore.openSQLite(directory: data)
+        try await liftAppendOnly(store)
         try await store.handle.transaction { db in try await db.raw("UPDATE events SET at = at + 1 WHERE seq = 2").run() }
         await store.close()
         let tampered = try BayanBinary.run(["doctor", "--data", data], environment: good)
@@ -350,6 +352,71 @@ import Testing
         #expect(try BayanBinary.run(["statements", "--data", dir.file("r3")]).status == 0)
     }
 
+    /// Issue 13: `bayan verify` checks the log against its last signed tree head: a
+    /// truncated log, a history rewritten with every chain hash recomputed, and a head
+    /// signed by a key the instance does not hold are each named.
+    @Test func verifyHoldsTheLogToItsLastSignedHead() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        let doc = dir.file("s.md")
+        FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
+        #expect(try BayanBinary.run(["import", doc, "--slug", "s", "--publish", "--data", data]).status == 0)
+        let key = try SigningKeyFile.load(directory: data)
+        var store = try await SQLStore.openSQLite(directory: data)
+        let first = try await store.signTreeHeads(with: key)
+        let again = try await store.signTreeHeads(with: key)
+        #expect(first == 1 && again == 0)
+        let record = try await store.statement(slug: "s")
+        let events = try await store.events(of: record.id)
+        await store.close()
+        let fine = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(fine.status == 0, "\(fine.stdout)")
+        let show = try BayanBinary.run(["key", "show", "--data", data])
+        #expect(show.status == 0 && show.stdout.contains("key id: \(key.publicKey.id)"))
+
+        // Rewritten from event 2 on, every later hash recomputed: the chain alone verifies.
+        store = try await SQLStore.openSQLite(directory: data)
+        try await liftAppendOnly(store)
+        try await store.handle.transaction { db in
+            var previous = events[0].hash
+            for e in events.dropFirst() {
+                var payload = e.payload
+                if e.sequence == 2 { payload["title"] = "بيان آخر" }
+                let hash = Event.computeHash(prevHash: previous, sequence: e.sequence, kind: e.kind, atMillis: e.atMillis, payload: payload)
+                var json: [UInt8] = []
+                CanonicalJSON.object(payload, into: &json)
+                try await db.raw(
+                    """
+                    UPDATE events SET payload = \(bind: String(decoding: json, as: UTF8.self)),
+                      prev_hash = \(bind: previous), hash = \(bind: hash)
+                    WHERE statement_id = \(bind: record.id) AND seq = \(bind: e.sequence)
+                    """
+                ).run()
+                previous = hash
+            }
+        }
+        await store.close()
+        let rewritten = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(
+            rewritten.status == 1 && rewritten.stdout.contains("s: valid") && rewritten.stdout.contains("history rewritten"), "\(rewritten.stdout)")
+
+        // Truncated: the last event deleted.
+        store = try await SQLStore.openSQLite(directory: data)
+        try await store.handle.transaction { db in
+            try await db.raw("DELETE FROM events WHERE statement_id = \(bind: record.id) AND seq = \(bind: events.count)").run()
+        }
+        await store.close()
+        let truncated = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(truncated.status == 1 && truncated.stdout.contains("log truncated"), "\(truncated.stdout)")
+
+        // Another key in the data directory: the head's key is not the instance's.
+        try FileManager.default.removeItem(atPath: SigningKeyFile.path(in: data))
+        _ = try SigningKeyFile.load(directory: data)
+        let stranger = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(stranger.status == 1 && stranger.stdout.contains("does not list"), "\(stranger.stdout)")
+    }
+
     @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -387,5 +454,18 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("docs/sample-statement.md"), encoding: .utf8)
         #expect(text == Samples.document())
+    }
+}
+
+/// What an attacker holding the database does first: lifts the log's append-only triggers.
+func liftAppendOnly(_ store: SQLStore) async throws {
+    let postgres = store.handle.dialect == .postgres
+    try await store.handle.transaction { db in
+        if postgres {
+            try await db.raw("ALTER TABLE events DISABLE TRIGGER events_append_only").run()
+        } else {
+            try await db.raw("DROP TRIGGER events_no_update").run()
+            try await db.raw("DROP TRIGGER events_no_delete").run()
+        }
     }
 }

@@ -78,6 +78,19 @@ func samplePlan(publish: Bool, slug: String = "joint-statement", names: [String]
         publish: publish, at: Date(timeIntervalSince1970: 1_780_000_000))
 }
 
+/// What an attacker holding the database does first: lifts the log's append-only triggers.
+func liftAppendOnly(_ store: SQLStore) async throws {
+    let postgres = store.handle.dialect == .postgres
+    try await store.handle.transaction { db in
+        if postgres {
+            try await db.raw("ALTER TABLE events DISABLE TRIGGER events_append_only").run()
+        } else {
+            try await db.raw("DROP TRIGGER events_no_update").run()
+            try await db.raw("DROP TRIGGER events_no_delete").run()
+        }
+    }
+}
+
 /// Row counts of every table: "unchanged" means these are equal.
 func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
     var counts: [String: Int] = [:]
@@ -266,6 +279,14 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
         try await withStore(db) { store in
             let record = try await store.importStatement(try samplePlan(publish: true))
             #expect(EventChain.verify(try await store.events(of: record.id)).isValid)
+            // The log refuses edits while its triggers stand.
+            await #expect(throws: (any Error).self) {
+                try await store.handle.transaction { db in try await db.raw("UPDATE events SET at = at + 1").run() }
+            }
+            await #expect(throws: (any Error).self) {
+                try await store.handle.transaction { db in try await db.raw("DELETE FROM events").run() }
+            }
+            try await liftAppendOnly(store)
             try await store.handle.transaction { db in
                 try await db.raw(
                     """

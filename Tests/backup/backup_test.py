@@ -200,7 +200,8 @@ def main():
             databases += [live, empty]
             run("PostgreSQL", ["--database", live_url], pg_tmp,
                 [("SQLite", ["--data", os.path.join(pg_tmp, "restored")]), ("PostgreSQL", ["--database", empty_url])],
-                key_env={"BAYAN_CONTACTS_KEY": base64.b64encode(os.urandom(32)).decode()})
+                key_env={"BAYAN_CONTACTS_KEY": base64.b64encode(os.urandom(32)).decode(),
+                         "BAYAN_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode()})
         else:
             check(os.environ.get("BAYAN_TEST_SKIP_POSTGRES") == "1", "BAYAN_TEST_POSTGRES_URL is set (or the skip is explicit)")
     finally:

@@ -31,6 +31,7 @@ check = Checks()
 
 # Every instance holds the same contacts key (docs/deploy.md, "Several instances").
 os.environ["BAYAN_CONTACTS_KEY"] = base64.b64encode(os.urandom(32)).decode()
+os.environ["BAYAN_SIGNING_KEY"] = base64.b64encode(os.urandom(32)).decode()
 
 
 def psql(url, sql):

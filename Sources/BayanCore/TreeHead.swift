@@ -1,0 +1,143 @@
+import Crypto
+import Foundation
+
+/// The instance's Ed25519 signing key. It signs each statement's tree heads, so a head
+/// remembered outside the database (by `bayan verify`, a watcher, a mirror) pins the log:
+/// a truncated or rewritten history no longer matches it.
+public struct SigningKey: Sendable {
+    let privateKey: Curve25519.Signing.PrivateKey
+
+    public init(privateKey: Curve25519.Signing.PrivateKey) { self.privateKey = privateKey }
+
+    public static func generate() -> SigningKey { SigningKey(privateKey: .init()) }
+
+    /// Reads the text form (base64 of the 32-byte private key).
+    public init(text: String) throws(TreeHeadError) {
+        guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: data)
+        else { throw .malformedKey }
+        privateKey = key
+    }
+
+    public var text: String { privateKey.rawRepresentation.base64EncodedString() }
+    public var publicKey: PublicSigningKey { PublicSigningKey(raw: Array(privateKey.publicKey.rawRepresentation)) }
+
+    func sign(_ bytes: [UInt8]) -> String {
+        // Signing fails only for a malformed key, which `init` refuses.
+        (try! privateKey.signature(for: bytes)).base64EncodedString()
+    }
+}
+
+/// A public key as `/.well-known/bayan/keys.json` lists it.
+public struct PublicSigningKey: Sendable, Equatable, Codable {
+    /// The 32-byte Ed25519 public key.
+    public let raw: [UInt8]
+
+    public init(raw: [UInt8]) { self.raw = raw }
+
+    public init(base64: String) throws(TreeHeadError) {
+        guard let data = Data(base64Encoded: base64), data.count == 32 else { throw .malformedKey }
+        raw = Array(data)
+    }
+
+    /// First 8 bytes of SHA-256 over a label and the key, in hex: how heads name it.
+    public var id: String { ContentHash.hex(SHA256.hash(data: Array("bayan signing key\n".utf8) + raw).prefix(8)) }
+    public var base64: String { Data(raw).base64EncodedString() }
+    /// The whole SHA-256 of the key, for comparing by eye or over the phone.
+    public var fingerprint: String { ContentHash.hex(SHA256.hash(data: raw)) }
+
+    func isValid(signature: String, for bytes: [UInt8]) -> Bool {
+        guard let sig = Data(base64Encoded: signature), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+            return false
+        }
+        return key.isValidSignature(sig, for: bytes)
+    }
+}
+
+public enum TreeHeadError: Error, Equatable, Sendable, CustomStringConvertible {
+    case malformedKey
+    public var description: String { "a signing key is 32 bytes written in base64; this one is not" }
+}
+
+/// A signed tree head: the statement's log of `size` events has Merkle root `root`, as
+/// the key `keyID` said at `atMillis`.
+public struct TreeHead: Sendable, Equatable, Codable {
+    public var statementID: String
+    public var size: Int
+    /// Hex.
+    public var root: String
+    public var atMillis: Int64
+    public var keyID: String
+    /// Base64 Ed25519 signature over `signedBytes`.
+    public var signature: String
+
+    public init(statementID: String, size: Int, root: String, atMillis: Int64, keyID: String, signature: String) {
+        self.statementID = statementID
+        self.size = size
+        self.root = root
+        self.atMillis = atMillis
+        self.keyID = keyID
+        self.signature = signature
+    }
+
+    /// What is signed: a label and each field on its own line.
+    public var signedBytes: [UInt8] { Array("bayan tree head v1\n\(statementID)\n\(size)\n\(root)\n\(atMillis)\n\(keyID)\n".utf8) }
+
+    /// The head of `events` (all of a statement's, in order), signed now.
+    public static func sign(statementID: String, events: [Event], atMillis: Int64, key: SigningKey) -> TreeHead {
+        var head = TreeHead(
+            statementID: statementID, size: events.count, root: ContentHash.hex(MerkleTree.root(events.map(\.leafHash))),
+            atMillis: atMillis, keyID: key.publicKey.id, signature: "")
+        head.signature = key.sign(head.signedBytes)
+        return head
+    }
+
+    /// What is wrong between this head and the log `events` (empty: nothing), checked
+    /// against the keys the instance lists: a signature by no listed key, a log shorter
+    /// than the head (truncated), or a first `size` events other than those signed
+    /// (history rewritten, even with every chain hash recomputed).
+    public func problems(events: [Event], keys: [PublicSigningKey]) -> [String] {
+        guard let key = keys.first(where: { $0.id == keyID }) else {
+            return ["a tree head (\(size) events) is signed by key \(keyID), which this instance does not list"]
+        }
+        guard key.isValid(signature: signature, for: signedBytes) else {
+            return ["the tree head of \(size) events does not carry a valid signature of key \(keyID)"]
+        }
+        guard events.count >= size else {
+            return ["log truncated: a head signed at \(Date(millis: atMillis).iso) covers \(size) events, the log has \(events.count)"]
+        }
+        let recomputed = ContentHash.hex(MerkleTree.root(events.prefix(size).map(\.leafHash)))
+        guard recomputed == root else {
+            let first = firstDifference(events: events)
+            return [
+                "history rewritten: events 1…\(size) are not those the head signed at \(Date(millis: atMillis).iso) covered"
+                    + (first.map { " (from event \($0) on)" } ?? "")
+            ]
+        }
+        return []
+    }
+
+    /// Without the old leaves only the root is known; the first differing event is
+    /// found by trying prefixes against nothing, so this names it when the chain itself
+    /// still links (events later recomputed): the earliest event whose chain hash no
+    /// longer follows from its content says where the rewrite began.
+    private func firstDifference(events: [Event]) -> Int? {
+        EventChain.verify(Array(events.prefix(size))).brokenSequence
+    }
+}
+
+extension Event {
+    /// The event's leaf in its statement's Merkle tree: its canonical bytes.
+    public var leafHash: MerkleTree.Hash {
+        MerkleTree.leafHash(Event.canonical(sequence: sequence, kind: kind, atMillis: atMillis, payload: payload))
+    }
+}
+
+extension ChainVerification {
+    var brokenSequence: Int? { if case .broken(let sequence, _) = self { sequence } else { nil } }
+}
+
+extension Date {
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+    var iso: String { ISO8601DateFormatter().string(from: self) }
+}
