@@ -63,4 +63,50 @@ public struct PublicReading: Sendable {
             return snapshot
         }
     }
+
+    // MARK: Signed heads and proofs (issue 13)
+
+    /// A public statement's newest signed tree head, or nil (no such statement, not
+    /// public, or no head signed yet).
+    public func treeHead(slug: String) async throws(AppError) -> TreeHead? {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            guard let record = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }), record.isPublic else {
+                return nil
+            }
+            return try await store.latestTreeHead(of: record.id)
+        }
+    }
+
+    /// The leaf hashes of a public statement's log, or nil.
+    func leaves(slug: String) async throws(AppError) -> [MerkleTree.Hash]? {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            guard let record = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }), record.isPublic else {
+                return nil
+            }
+            return try await store.events(of: record.id).map(\.leafHash)
+        }
+    }
+
+    /// The proof that the log's first `to` events extend its first `from` (RFC 9162);
+    /// nil for no such public statement. Sizes outside 1 ≤ from ≤ to ≤ the log's are
+    /// `invalidInput`.
+    public func consistencyProof(slug: String, from: Int, to: Int) async throws(AppError) -> [MerkleTree.Hash]? {
+        guard let leaves = try await leaves(slug: slug) else { return nil }
+        guard from >= 1, from <= to, to <= leaves.count else {
+            throw AppError(.invalidInput, "proof.range", "sizes must satisfy 1 ≤ from ≤ to ≤ \(leaves.count)")
+        }
+        return MerkleTree.consistencyProof(from: from, Array(leaves.prefix(to)))
+    }
+
+    /// Event `index` (0-based) of the first `size` events, with its audit path; nil for no
+    /// such public statement.
+    public func inclusionProof(slug: String, index: Int, size: Int) async throws(AppError) -> (leaf: MerkleTree.Hash, proof: [MerkleTree.Hash])? {
+        guard let leaves = try await leaves(slug: slug) else { return nil }
+        guard index >= 0, index < size, size <= leaves.count else {
+            throw AppError(.invalidInput, "proof.range", "sizes must satisfy 0 ≤ index < size ≤ \(leaves.count)")
+        }
+        return (leaves[index], MerkleTree.inclusionProof(index: index, leaves[0..<size]))
+    }
 }

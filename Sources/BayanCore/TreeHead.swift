@@ -92,6 +92,11 @@ public struct TreeHead: Sendable, Equatable, Codable {
         return head
     }
 
+    /// Whether one of `keys` signed this head.
+    public func isSigned(by keys: [PublicSigningKey]) -> Bool {
+        keys.first(where: { $0.id == keyID })?.isValid(signature: signature, for: signedBytes) == true
+    }
+
     /// What is wrong between this head and the log `events` (empty: nothing), checked
     /// against the keys the instance lists: a signature by no listed key, a log shorter
     /// than the head (truncated), or a first `size` events other than those signed

@@ -28,6 +28,8 @@ public protocol Store: Sendable {
     /// Sign-ons that are not rejected, per statement id, in one pass over an index (the dashboard).
     func liveEndorsementCounts() async throws(StoreError) -> [String: Int]
     func events(of statementID: String) async throws(StoreError) -> [Event]
+    /// The newest signed head of the statement's log, nil before the first (TreeHeads.swift).
+    func latestTreeHead(of statementID: String) async throws(StoreError) -> TreeHead?
     func organizations() async throws(StoreError) -> [Organization]
     func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion
     func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError)

@@ -140,6 +140,7 @@ func buildRouter(
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     router.add(middleware: MetricsMiddleware())
     PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
+    ProofRoutes(reading: PublicReading(store: store)).add(to: router)
     HealthRoutes(health: Health(store: store)).add(to: router)
     MetricsRoutes(token: metricsToken).add(to: router)
     KeysRoute(keys: signingKeys).add(to: router)

@@ -378,24 +378,7 @@ import Testing
         // Rewritten from event 2 on, every later hash recomputed: the chain alone verifies.
         store = try await SQLStore.openSQLite(directory: data)
         try await liftAppendOnly(store)
-        try await store.handle.transaction { db in
-            var previous = events[0].hash
-            for e in events.dropFirst() {
-                var payload = e.payload
-                if e.sequence == 2 { payload["title"] = "بيان آخر" }
-                let hash = Event.computeHash(prevHash: previous, sequence: e.sequence, kind: e.kind, atMillis: e.atMillis, payload: payload)
-                var json: [UInt8] = []
-                CanonicalJSON.object(payload, into: &json)
-                try await db.raw(
-                    """
-                    UPDATE events SET payload = \(bind: String(decoding: json, as: UTF8.self)),
-                      prev_hash = \(bind: previous), hash = \(bind: hash)
-                    WHERE statement_id = \(bind: record.id) AND seq = \(bind: e.sequence)
-                    """
-                ).run()
-                previous = hash
-            }
-        }
+        try await rewriteHistory(store, statementID: record.id, events: events)
         await store.close()
         let rewritten = try BayanBinary.run(["verify", "s", "--data", data])
         #expect(
@@ -415,6 +398,73 @@ import Testing
         _ = try SigningKeyFile.load(directory: data)
         let stranger = try BayanBinary.run(["verify", "s", "--data", data])
         #expect(stranger.status == 1 && stranger.stdout.contains("does not list"), "\(stranger.stdout)")
+    }
+
+    /// Issue 13, acceptance 2: `bayan watch` follows a statement's signed heads; after the
+    /// instance's database is rewritten and re-signed with the same key, it reports the fork.
+    @Test func watchReportsAForkAfterTheDatabaseIsRewrittenAndReSigned() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("data")
+        let state = dir.file("watch")
+        let doc = dir.file("s.md")
+        FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
+        #expect(try BayanBinary.run(["import", doc, "--slug", "s", "--publish", "--data", data]).status == 0)
+        func serving(_ body: (String) async throws -> Void) async throws {
+            let server = try BayanBinary.Server(arguments: ["--data", data])
+            do { try await body(server.baseURL) } catch {
+                server.stop()
+                throw error
+            }
+            server.stop()
+        }
+        /// The head.json once the server has signed a head of at least `size` events.
+        func head(_ base: String, atLeast size: Int) async throws -> String {
+            for _ in 0..<200 {
+                let h = try await httpGet(base + "/s/s/head.json")
+                if h.status == 200, let n = Int(h.body.split(separator: "\"size\":").last?.prefix { $0.isNumber } ?? ""), n >= size {
+                    return h.body
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw NSError(domain: "bayan-test", code: 1, userInfo: [NSLocalizedDescriptionKey: "no head of \(size) events"])
+        }
+        var store = try await SQLStore.openSQLite(directory: data)
+        let record = try await store.statement(slug: "s")
+        let size = try await store.events(of: record.id).count
+        await store.close()
+        try await serving { base in
+            _ = try await head(base, atLeast: size)
+            let first = try BayanBinary.run(["watch", base + "/s/s", "--state", state])
+            #expect(first.status == 0 && first.stdout.contains("first seen"), "\(first.stdout)\(first.stderr)")
+            #expect(try await httpGet(base + "/s/s/proof/consistency?from=5&to=2").status == 400)
+            #expect(try await httpGet(base + "/s/nothing/head.json").status == 404)
+            let inclusion = try await httpGet(base + "/s/s/proof/inclusion?index=1&size=\(size)")
+            #expect(inclusion.status == 200 && inclusion.body.contains("\"proof\":["))
+        }
+        store = try await SQLStore.openSQLite(directory: data)
+        _ = try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "Text", author: "t")
+        await store.close()
+        try await serving { base in
+            _ = try await head(base, atLeast: size + 1)
+            let second = try BayanBinary.run(["watch", base + "/s/s", "--state", state])
+            #expect(second.status == 0 && second.stdout.contains("extends the head of \(size)"), "\(second.stdout)\(second.stderr)")
+        }
+        // Someone holding the database and the key rewrites event 2 and signs again.
+        store = try await SQLStore.openSQLite(directory: data)
+        try await liftAppendOnly(store)
+        try await store.handle.transaction { db in
+            try await db.raw("DROP TRIGGER tree_heads_no_delete").run()
+            try await db.raw("DELETE FROM tree_heads").run()
+        }
+        try await rewriteHistory(store, statementID: record.id, events: try await store.events(of: record.id))
+        _ = try await store.signTreeHeads(with: try SigningKeyFile.load(directory: data))
+        await store.close()
+        try await serving { base in
+            _ = try await head(base, atLeast: size + 1)
+            let third = try BayanBinary.run(["watch", base + "/s/s", "--state", state])
+            #expect(third.status == 1 && third.stdout.contains("ALERT: fork"), "\(third.stdout)\(third.stderr)")
+        }
     }
 
     @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {
@@ -466,6 +516,28 @@ func liftAppendOnly(_ store: SQLStore) async throws {
         } else {
             try await db.raw("DROP TRIGGER events_no_update").run()
             try await db.raw("DROP TRIGGER events_no_delete").run()
+        }
+    }
+}
+
+/// Changes event 2 of the log and recomputes every chain hash after it, so the chain
+/// alone still verifies: what `bayan verify` against a signed head, and a watcher, catch.
+func rewriteHistory(_ store: SQLStore, statementID: String, events: [Event]) async throws {
+    try await store.handle.transaction { db in
+        var previous = events[0].hash
+        for e in events.dropFirst() {
+            var payload = e.payload
+            if e.sequence == 2 { payload["title"] = "بيان آخر" }
+            let hash = Event.computeHash(prevHash: previous, sequence: e.sequence, kind: e.kind, atMillis: e.atMillis, payload: payload)
+            var json: [UInt8] = []
+            CanonicalJSON.object(payload, into: &json)
+            try await db.raw(
+                """
+                UPDATE events SET payload = \(bind: String(decoding: json, as: UTF8.self)), prev_hash = \(bind: previous), hash = \(bind: hash)
+                WHERE statement_id = \(bind: statementID) AND seq = \(bind: e.sequence)
+                """
+            ).run()
+            previous = hash
         }
     }
 }

@@ -1,0 +1,95 @@
+import BayanApp
+import BayanCore
+import Foundation
+import Hummingbird
+
+/// A public statement's newest signed tree head and the proofs against it (issue 13), as
+/// JSON anyone can check with the keys at `/.well-known/bayan/keys.json`:
+/// `/s/SLUG/head.json`, `/s/SLUG/proof/consistency?from=N&to=M`,
+/// `/s/SLUG/proof/inclusion?index=I&size=M` (I counts from 0).
+struct ProofRoutes {
+    let reading: PublicReading
+
+    func add(to router: Router<BayanRequestContext>) {
+        router.get("/s/:slug/head.json") { _, context in
+            let slug = try context.parameters.require("slug")
+            return try await answer { () async throws(AppError) -> String? in
+                guard let head = try await reading.treeHead(slug: slug) else { return nil }
+                return Self.json(
+                    [
+                        "statement": .string(head.statementID), "size": .int(head.size), "root": .string(head.root),
+                        "at": .int(Int(head.atMillis)), "key": .string(head.keyID), "signature": .string(head.signature),
+                    ])
+            }
+        }
+        router.get("/s/:slug/proof/consistency") { request, context in
+            let slug = try context.parameters.require("slug")
+            let from = request.uri.queryParameters.get("from", as: Int.self) ?? 0
+            let to = request.uri.queryParameters.get("to", as: Int.self) ?? 0
+            return try await answer { () async throws(AppError) -> String? in
+                guard let proof = try await reading.consistencyProof(slug: slug, from: from, to: to) else { return nil }
+                return Self.json(["from": .int(from), "to": .int(to), "proof": .list(proof.map(ContentHash.hex))])
+            }
+        }
+        router.get("/s/:slug/proof/inclusion") { request, context in
+            let slug = try context.parameters.require("slug")
+            let index = request.uri.queryParameters.get("index", as: Int.self) ?? -1
+            let size = request.uri.queryParameters.get("size", as: Int.self) ?? 0
+            return try await answer { () async throws(AppError) -> String? in
+                guard let (leaf, proof) = try await reading.inclusionProof(slug: slug, index: index, size: size) else { return nil }
+                return Self.json(
+                    [
+                        "index": .int(index), "size": .int(size), "leaf": .string(ContentHash.hex(leaf)),
+                        "proof": .list(proof.map(ContentHash.hex)),
+                    ])
+            }
+        }
+    }
+
+    /// 200 with the JSON, 404 for no such public statement (or no head yet), 400 with the
+    /// reason for sizes outside the log.
+    func answer(_ body: () async throws(AppError) -> String?) async throws -> Response {
+        do {
+            guard let json = try await body() else { return Self.response(.notFound, Self.json(["error": .string("not found")])) }
+            return Self.response(.ok, json)
+        } catch {
+            guard error.code == .invalidInput else { throw error }
+            return Self.response(.badRequest, Self.json(["error": .string(error.detail)]))
+        }
+    }
+
+    static func response(_ status: HTTPResponse.Status, _ json: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
+    enum Value {
+        case string(String)
+        case int(Int)
+        case list([String])
+    }
+
+    /// Sorted keys, no insignificant space.
+    static func json(_ fields: [String: Value]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (i, key) in fields.keys.sorted().enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            CanonicalJSON.string(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            switch fields[key]! {
+            case .string(let s): CanonicalJSON.string(s, into: &out)
+            case .int(let n): out.append(contentsOf: String(n).utf8)
+            case .list(let items):
+                out.append(UInt8(ascii: "["))
+                for (j, item) in items.enumerated() {
+                    if j > 0 { out.append(UInt8(ascii: ",")) }
+                    CanonicalJSON.string(item, into: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            }
+        }
+        out.append(contentsOf: Array("}\n".utf8))
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import BayanCore
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `bayan watch URL`: remembers the signed tree heads a statement's instance shows and
+/// checks each new one against the last with a consistency proof. Anyone can run it
+/// (another coalition, a journalist): a rewritten history, or two heads signed for one
+/// size, is reported and the exit status is 1.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch", abstract: "Check a statement's newest signed tree head against the last one seen; exit 1 on a fork.")
+    @Argument(help: "The statement's public page, e.g. https://bayan.example.org/s/joint-statement.") var url: String
+    @Option(help: "Where the heads seen are kept (one file per statement).") var state: String = "./bayan-watch"
+
+    struct Seen: Codable {
+        var keys: [PublicSigningKey]
+        var head: TreeHead
+    }
+
+    func run() async throws {
+        guard let page = URL(string: url), let scheme = page.scheme, let host = page.host, page.pathComponents.count >= 3,
+            page.pathComponents[1] == "s"
+        else { throw CLIError("\(url) is not a statement's page (…/s/SLUG)") }
+        let slug = page.pathComponents[2]
+        let base = "\(scheme)://\(host)\(page.port.map { ":\($0)" } ?? "")"
+
+        struct Keys: Decodable {
+            struct Key: Decodable { var id: String, publicKey: String }
+            var keys: [Key]
+        }
+        struct Head: Decodable { var statement: String, size: Int, root: String, at: Int64, key: String, signature: String }
+        struct Proof: Decodable { var proof: [String] }
+
+        let listed = try await Self.get(Keys.self, base + "/.well-known/bayan/keys.json").keys.map { key in
+            do { return try PublicSigningKey(base64: key.publicKey) } catch { throw CLIError("keys.json: \(error)") }
+        }
+        let h = try await Self.get(Head.self, "\(base)/s/\(slug)/head.json")
+        let head = TreeHead(statementID: h.statement, size: h.size, root: h.root, atMillis: h.at, keyID: h.key, signature: h.signature)
+        // One file per statement id: the same statement seen at another address (a new
+        // domain, a mirror) is held to the same history.
+        let file = (state as NSString).appendingPathComponent(
+            head.statementID.map { $0.isLetter || $0.isNumber || $0 == "-" ? String($0) : "_" }.joined() + ".json")
+        let previous =
+            try FileManager.default.fileExists(atPath: file)
+            ? JSONDecoder().decode(Seen.self, from: Data(contentsOf: URL(fileURLWithPath: file))) : nil
+        // The keys seen first are the ones trusted: a key that appears later cannot sign
+        // a different history into acceptance.
+        let trusted = previous?.keys ?? listed
+        guard head.isSigned(by: trusted) else {
+            return try fail("the head of \(head.size) events is not signed by a key seen before (\(head.keyID))")
+        }
+        if let old = previous?.head {
+            if head.size < old.size { return try fail("the log shrank: a head of \(old.size) events was signed, now \(head.size)") }
+            if head.size == old.size, head.root != old.root {
+                return try fail("fork: two different heads signed for \(head.size) events (roots \(old.root.prefix(16)) and \(head.root.prefix(16)))")
+            }
+            if head.size > old.size {
+                let proof = try await Self.get(Proof.self, "\(base)/s/\(slug)/proof/consistency?from=\(old.size)&to=\(head.size)").proof
+                    .map(Self.bytes)
+                guard
+                    MerkleTree.verifyConsistency(
+                        first: old.size, second: head.size, firstRoot: Self.bytes(old.root), secondRoot: Self.bytes(head.root), proof: proof)
+                else {
+                    return try fail(
+                        "history rewritten: the head of \(head.size) events does not extend the head of \(old.size) seen before (fork)")
+                }
+            }
+        }
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try JSONEncoder().encode(Seen(keys: trusted, head: head)).write(to: URL(fileURLWithPath: file), options: .atomic)
+        let since = previous.map { " (extends the head of \($0.head.size) seen before)" } ?? " (first seen)"
+        print("ok: \(slug) has \(head.size) events, root \(head.root.prefix(16)), signed by \(head.keyID)\(since)")
+    }
+
+    func fail(_ message: String) throws {
+        print("ALERT: \(message)")
+        throw ExitCode(1)
+    }
+
+    static func get<T: Decodable>(_: T.Type, _ url: String) async throws -> T {
+        guard let target = URL(string: url) else { throw CLIError("\(url) is not a URL") }
+        let (data, response) = try await URLSession.shared.data(from: target)
+        guard let status = (response as? HTTPURLResponse)?.statusCode, status == 200 else {
+            throw CLIError("\(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data.prefix(200), as: UTF8.self))")
+        }
+        do { return try JSONDecoder().decode(T.self, from: data) } catch { throw CLIError("\(url): not the JSON expected") }
+    }
+
+    static func bytes(_ hex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var chars = hex.makeIterator()
+        while let a = chars.next(), let b = chars.next(), let byte = UInt8(String([a, b]), radix: 16) { out.append(byte) }
+        return out
+    }
+}
