@@ -1,3 +1,4 @@
+import BayanApp
 import BayanCore
 import BayanStore
 import Foundation
@@ -43,5 +44,57 @@ import Testing
             #expect(newer.size == events.count + 1)
             #expect(try await InstanceCheck.all(store, keys: [key.publicKey]).allSatisfy(\.isValid))
         }
+    }
+}
+
+/// Issue 13: a signer's receipt from their private link: the event recording the sign-on,
+/// its index, and once a head covers it the inclusion proof, which verifies offline.
+@Suite struct SignerReceipts {
+    @Test func aReceiptProvesTheSignOnIsInTheSignedLog() async throws {
+        let fixture = try await Fixture.make()
+        let record = try await fixture.store.importStatement(
+            ImportPlan(
+                slug: try Slug("joint"), title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة المعلمين", number: 1)],
+                publish: true, at: Date()))
+        let hash = try await fixture.store.currentVersion(of: record.id).contentHash
+        let token = Tokens.make()
+        let joined = try await fixture.store.join(
+            statementID: record.id,
+            NewEndorsement(signerKind: .individual, displayName: "سلمى", contact: "s@example.org", versionHash: hash, visibility: .public),
+            emailKey: "s@example.org", confirmTokenHash: nil, signerTokenHash: Tokens.hash(token), mail: nil)
+        try await fixture.run { (b: Browser, store: SQLStore) async throws in
+            func receipt() async throws -> [String: String] {
+                let r = try await b.request("/e/\(token)/receipt.json")
+                #expect(r.status == .ok)
+                return try JSONDecoder().decode([String: String].self, from: Data(r.body.utf8))
+            }
+            let early = try await receipt()
+            #expect(early["endorsement"] == joined.id && early["agreedTo"] == hash.hex && early["headSize"] == "" && early["proof"] == "")
+            let key = SigningKey.generate()
+            _ = try await store.signTreeHeads(with: key)
+            let r = try await receipt()
+            let head = TreeHead(
+                statementID: try #require(r["statement"]), size: Int(try #require(r["headSize"]))!, root: try #require(r["headRoot"]),
+                atMillis: Int64(try #require(r["headAt"]))!, keyID: try #require(r["headKey"]), signature: try #require(r["headSignature"]))
+            #expect(head.isSigned(by: [key.publicKey]))
+            // Offline: the leaf from the event's bytes, the path to the signed root.
+            let leaf = MerkleTree.leafHash(Array(try #require(r["event"]).utf8))
+            let proof = try #require(r["proof"]).split(separator: " ").map { hex in
+                stride(from: 0, to: hex.count, by: 2).map { i in
+                    UInt8(hex.dropFirst(i).prefix(2), radix: 16)!
+                }
+            }
+            #expect(
+                MerkleTree.verifyInclusion(
+                    index: Int(try #require(r["leafIndex"]))!, size: head.size, leaf: leaf, proof: proof, root: Array(hexRoot: head.root)))
+            #expect(try #require(r["event"]).contains(joined.id) && !(try #require(r["event"])).contains("s@example.org"))
+            #expect(try await b.request("/e/not-a-token/receipt.json").status == .notFound)
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    init(hexRoot hex: String) {
+        self = stride(from: 0, to: hex.count, by: 2).map { i in UInt8(hex.dropFirst(i).prefix(2), radix: 16)! }
     }
 }

@@ -22,6 +22,7 @@ struct SignOnRoutes {
         router.get("/i/:token") { request, context in try await signOnPage(request, token: context.parameters.require("token")) }
         router.post("/i/:token") { request, context in try await signOn(request, token: context.parameters.require("token")) }
         router.get("/e/:token") { request, context in try await signerPage(request, token: context.parameters.require("token")) }
+        router.get("/e/:token/receipt.json") { request, context in try await receipt(request, token: context.parameters.require("token")) }
         router.post("/e/:token/reconfirm") { request, context in try await reconfirm(request, token: context.parameters.require("token")) }
         router.post("/e/:token/withdraw") { request, context in try await withdraw(request, token: context.parameters.require("token")) }
         router.post("/e/:token/erase-contact") { request, context in
@@ -128,6 +129,37 @@ struct SignOnRoutes {
         // no-store: SecurityHeadersMiddleware, for every private path.
         return Page.html(
             try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
+    }
+
+    /// The signer's receipt as JSON to keep: the event recording the sign-on (its canonical
+    /// bytes, from which the leaf is recomputed), its index, and the signed head and
+    /// inclusion proof once a head covers it. `no-store`, as every private path.
+    func receipt(_ request: Request, token: String) async throws -> Response {
+        let r: Receipt
+        do { r = try await signing.receipt(privateToken: token) } catch {
+            guard error.code != .failed else { throw error }
+            throw page(for: error, request)
+        }
+        var out: [UInt8] = []
+        CanonicalJSON.object(
+            [
+                "statement": r.statement.id, "slug": r.statement.slug, "endorsement": r.endorsement.id, "name": r.endorsement.displayName,
+                "agreedTo": r.endorsement.versionHash.hex, "leafIndex": String(r.leafIndex),
+                "event": String(
+                    decoding: Event.canonical(sequence: r.event.sequence, kind: r.event.kind, atMillis: r.event.atMillis, payload: r.event.payload),
+                    as: UTF8.self),
+                "headSize": r.head.map { String($0.size) } ?? "", "headRoot": r.head?.root ?? "", "headAt": r.head.map { String($0.atMillis) } ?? "",
+                "headKey": r.head?.keyID ?? "", "headSignature": r.head?.signature ?? "",
+                "proof": r.proof.map(ContentHash.hex).joined(separator: " "),
+            ], into: &out)
+        out.append(UInt8(ascii: "\n"))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/json",
+                .contentDisposition: "attachment; filename=\"\(r.statement.slug)-receipt.json\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: out)))
     }
 
     /// Agrees to the current text again after a revision.
