@@ -96,7 +96,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .target(name: "BayanTestSupport", path: "Tests/Support"),
+        .target(name: "BayanTestSupport", dependencies: ["BayanStore"], path: "Tests/Support"),
         .testTarget(
             name: "ArabicTextTests",
             dependencies: [

@@ -146,25 +146,25 @@ public final class SQLiteHandle: DatabaseHandle {
     /// reads one snapshot. On a connection of its own, because the reader is query-only
     /// and the writer's transactions would contain it.
     public func vacuum(into file: String) async throws {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path)).get()
-        do {
-            try await connection.sql().raw("PRAGMA busy_timeout=10000").run()
-            try await connection.sql().raw("VACUUM INTO \(bind: file)").run()
-        } catch {
-            try? await connection.close()
-            throw error
-        }
-        try await connection.close()
+        try await withOwnConnection { db in try await db.raw("VACUUM INTO \(bind: file)").run() }
     }
 
     /// Rewrites the file without free pages and empties the WAL: after clear values were
     /// overwritten (contacts sealed), no old page or WAL frame keeps them.
     func compact() async throws {
+        try await withOwnConnection { db in
+            try await db.raw("VACUUM").run()
+            try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").run()
+        }
+    }
+
+    /// Runs `body` on a connection opened for it (waiting up to 10 s for locks) and
+    /// closes it on every path.
+    private func withOwnConnection(_ body: (any SQLDatabase) async throws -> Void) async throws {
         let connection = try await SQLiteConnection.open(storage: .file(path: path)).get()
         do {
             try await connection.sql().raw("PRAGMA busy_timeout=10000").run()
-            try await connection.sql().raw("VACUUM").run()
-            try await connection.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").run()
+            try await body(connection.sql())
         } catch {
             try? await connection.close()
             throw error

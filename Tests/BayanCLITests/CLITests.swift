@@ -321,10 +321,7 @@ import Testing
     @Test func contactsKeyErrorsRotationAndRestoreFromTheCommandLine() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let data = dir.file("data")
-        let doc = dir.file("s.md")
-        FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
-        #expect(try BayanBinary.run(["import", doc, "--slug", "joint", "--publish", "--data", data]).status == 0)
+        let data = try publishedStatement(in: dir, slug: "joint")
         let store = try await SQLStore.openSQLite(directory: data)
         let old = store.contacts.key
         _ = try await store.saveOrganization(name: "نقابة المعلمين", latinName: nil, place: nil, kind: nil, contact: "+963 11 555 0199")
@@ -358,10 +355,7 @@ import Testing
     @Test func verifyHoldsTheLogToItsLastSignedHead() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let data = dir.file("data")
-        let doc = dir.file("s.md")
-        FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
-        #expect(try BayanBinary.run(["import", doc, "--slug", "s", "--publish", "--data", data]).status == 0)
+        let data = try publishedStatement(in: dir, slug: "s")
         let key = try SigningKeyFile.load(directory: data)
         var store = try await SQLStore.openSQLite(directory: data)
         let first = try await store.signTreeHeads(with: key)
@@ -405,11 +399,8 @@ import Testing
     @Test func watchReportsAForkAfterTheDatabaseIsRewrittenAndReSigned() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let data = dir.file("data")
         let state = dir.file("watch")
-        let doc = dir.file("s.md")
-        FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
-        #expect(try BayanBinary.run(["import", doc, "--slug", "s", "--publish", "--data", data]).status == 0)
+        let data = try publishedStatement(in: dir, slug: "s")
         func serving(_ body: (String) async throws -> Void) async throws {
             let server = try BayanBinary.Server(arguments: ["--data", data])
             do { try await body(server.baseURL) } catch {
@@ -470,10 +461,7 @@ import Testing
     @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let data = dir.file("data")
-        let doc = dir.file("s.md")
-        FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
-        #expect(try BayanBinary.run(["import", doc, "--slug", "joint", "--publish", "--data", data]).status == 0)
+        let data = try publishedStatement(in: dir, slug: "joint")
         let server = try BayanBinary.Server(arguments: ["--data", data])
         let page = try await httpGet(server.baseURL + "/s/joint")
         let missing = try await httpGet(server.baseURL + "/s/missing")
@@ -507,19 +495,6 @@ import Testing
     }
 }
 
-/// What an attacker holding the database does first: lifts the log's append-only triggers.
-func liftAppendOnly(_ store: SQLStore) async throws {
-    let postgres = store.handle.dialect == .postgres
-    try await store.handle.transaction { db in
-        if postgres {
-            try await db.raw("ALTER TABLE events DISABLE TRIGGER events_append_only").run()
-        } else {
-            try await db.raw("DROP TRIGGER events_no_update").run()
-            try await db.raw("DROP TRIGGER events_no_delete").run()
-        }
-    }
-}
-
 /// Changes event 2 of the log and recomputes every chain hash after it, so the chain
 /// alone still verifies: what `bayan verify` against a signed head, and a watcher, catch.
 func rewriteHistory(_ store: SQLStore, statementID: String, events: [Event]) async throws {
@@ -540,4 +515,15 @@ func rewriteHistory(_ store: SQLStore, statementID: String, events: [Event]) asy
             previous = hash
         }
     }
+}
+
+/// A data directory under `dir` holding the 65-signatory sample, imported and published
+/// as `slug` by the binary.
+func publishedStatement(in dir: TemporaryDirectory, slug: String) throws -> String {
+    let data = dir.file("data")
+    let doc = dir.file("s.md")
+    FileManager.default.createFile(atPath: doc, contents: Data(Samples.document().utf8))
+    let imported = try BayanBinary.run(["import", doc, "--slug", slug, "--publish", "--data", data])
+    #expect(imported.status == 0, "\(imported.stderr)")
+    return data
 }

@@ -78,19 +78,6 @@ func samplePlan(publish: Bool, slug: String = "joint-statement", names: [String]
         publish: publish, at: Date(timeIntervalSince1970: 1_780_000_000))
 }
 
-/// What an attacker holding the database does first: lifts the log's append-only triggers.
-func liftAppendOnly(_ store: SQLStore) async throws {
-    let postgres = store.handle.dialect == .postgres
-    try await store.handle.transaction { db in
-        if postgres {
-            try await db.raw("ALTER TABLE events DISABLE TRIGGER events_append_only").run()
-        } else {
-            try await db.raw("DROP TRIGGER events_no_update").run()
-            try await db.raw("DROP TRIGGER events_no_delete").run()
-        }
-    }
-}
-
 /// Row counts of every table: "unchanged" means these are equal.
 func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
     var counts: [String: Int] = [:]
