@@ -146,4 +146,21 @@ public enum EventChain {
         }
         return .valid(count: events.count, head: prev)
     }
+
+    /// How far an event may be dated before an earlier one: instances' clocks differ by
+    /// a little, and one instance's commits may land out of time order by as much.
+    public static let clockTolerance: Int64 = 5 * 60 * 1000
+
+    /// Events dated before an event earlier in the log by more than `clockTolerance`:
+    /// back-dated, since the log only grows at its end. The chain cannot see this (a
+    /// rewritten date with every later hash recomputed still links).
+    public static func backDated(_ events: [Event], tolerance: Int64 = clockTolerance) -> [Event] {
+        var latest: Int64?
+        var found: [Event] = []
+        for e in events {
+            if let latest, e.atMillis < latest - tolerance { found.append(e) }
+            latest = max(latest ?? e.atMillis, e.atMillis)
+        }
+        return found
+    }
 }

@@ -157,8 +157,8 @@ public enum InstanceCheck {
         public var chain: ChainVerification
         /// Versions whose text no longer matches their hash.
         public var altered: [Int]
-        /// What the log contradicts of its last signed tree head (truncated, rewritten,
-        /// signed by an unknown key); empty when heads were not checked.
+        /// What the log contradicts of itself or of its last signed tree head: a
+        /// back-dated event, a truncated or rewritten log, a head by an unknown key.
         public var headProblems: [String] = []
         public var isValid: Bool { chain.isValid && altered.isEmpty && headProblems.isEmpty }
         public var description: String {
@@ -181,8 +181,11 @@ public enum InstanceCheck {
         let altered = try await store.versions(of: record.id).filter { ContentHash.of(title: $0.title, body: $0.body) != $0.contentHash }
             .map(\.number)
         var result = Statement(slug: record.slug, chain: chain, altered: altered)
+        result.headProblems = EventChain.backDated(events).map { e in
+            "event \(e.sequence) (\(e.kind)) is dated before an earlier event of the log: back-dated"
+        }
         if let keys, let sql = store as? SQLStore, let head = try await sql.latestTreeHead(of: record.id) {
-            result.headProblems = head.problems(events: events, keys: keys)
+            result.headProblems += head.problems(events: events, keys: keys)
         }
         return result
     }

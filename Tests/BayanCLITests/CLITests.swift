@@ -458,6 +458,22 @@ import Testing
         }
     }
 
+    /// Issue 13: an event back-dated with every later hash recomputed is named, also where
+    /// no head was signed yet.
+    @Test func verifyNamesABackDatedEvent() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = try publishedStatement(in: dir, slug: "s")
+        let store = try await SQLStore.openSQLite(directory: data)
+        let record = try await store.statement(slug: "s")
+        try await liftAppendOnly(store)
+        try await rewriteHistory(store, statementID: record.id, events: try await store.events(of: record.id), backDating: true)
+        await store.close()
+        let result = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(result.status == 1 && result.stdout.contains("s: valid") && result.stdout.contains("event 2"), "\(result.stdout)")
+        #expect(result.stdout.contains("back-dated"))
+    }
+
     @Test func serveAnswersThePublicPageOverLoopbackAndStopsOnSIGTERM() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -497,18 +513,23 @@ import Testing
 
 /// Changes event 2 of the log and recomputes every chain hash after it, so the chain
 /// alone still verifies: what `bayan verify` against a signed head, and a watcher, catch.
-func rewriteHistory(_ store: SQLStore, statementID: String, events: [Event]) async throws {
+/// With `backDating`, event 2's date moves two days back instead.
+func rewriteHistory(_ store: SQLStore, statementID: String, events: [Event], backDating: Bool = false) async throws {
     try await store.handle.transaction { db in
         var previous = events[0].hash
         for e in events.dropFirst() {
             var payload = e.payload
-            if e.sequence == 2 { payload["title"] = "بيان آخر" }
-            let hash = Event.computeHash(prevHash: previous, sequence: e.sequence, kind: e.kind, atMillis: e.atMillis, payload: payload)
+            var at = e.atMillis
+            if e.sequence == 2 {
+                if backDating { at -= 2 * 86_400_000 } else { payload["title"] = "بيان آخر" }
+            }
+            let hash = Event.computeHash(prevHash: previous, sequence: e.sequence, kind: e.kind, atMillis: at, payload: payload)
             var json: [UInt8] = []
             CanonicalJSON.object(payload, into: &json)
             try await db.raw(
                 """
-                UPDATE events SET payload = \(bind: String(decoding: json, as: UTF8.self)), prev_hash = \(bind: previous), hash = \(bind: hash)
+                UPDATE events SET payload = \(bind: String(decoding: json, as: UTF8.self)), at = \(bind: at), prev_hash = \(bind: previous),
+                  hash = \(bind: hash)
                 WHERE statement_id = \(bind: statementID) AND seq = \(bind: e.sequence)
                 """
             ).run()

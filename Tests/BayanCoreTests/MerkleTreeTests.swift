@@ -105,3 +105,17 @@ import Testing
         #expect(try SigningKey(text: key.text).publicKey == key.publicKey)
     }
 }
+
+/// Issue 13: an event dated before an earlier one is named, beyond the clocks' tolerance.
+@Suite struct BackDatedEvents {
+    @Test func anEventDatedBeforeAnEarlierOneIsNamed() {
+        var events = TreeHeadTests.log(6)
+        #expect(EventChain.backDated(events).isEmpty)
+        // Four minutes earlier than its predecessor: within the tolerance between instances.
+        events[3].atMillis = events[2].atMillis - 4 * 60 * 1000
+        #expect(EventChain.backDated(events).isEmpty)
+        // A day earlier: back-dated, even with every hash recomputed.
+        events[4].atMillis = events[1].atMillis - 86_400_000
+        #expect(EventChain.backDated(events).map(\.sequence) == [5])
+    }
+}
