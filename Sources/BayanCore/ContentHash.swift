@@ -56,23 +56,25 @@ public struct ContentHash: Hashable, Sendable, Codable, CustomStringConvertible 
     /// Lower-case hex of bytes. (`String(format:)` per byte cost 15% of a sign-on burst.)
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// The value of one hex digit (either case), nil for any other byte.
+    public static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
     /// The bytes of lower- or upper-case hex text, nil if it is not hex.
     public static func bytes<S: StringProtocol>(hex: S) -> [UInt8]? {
         let text = Array(hex.utf8)
         guard text.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
         var out = [UInt8]()
         out.reserveCapacity(text.count / 2)
         var i = 0
         while i < text.count {
-            guard let high = value(text[i]), let low = value(text[i + 1]) else { return nil }
+            guard let high = hexValue(text[i]), let low = hexValue(text[i + 1]) else { return nil }
             out.append(high << 4 | low)
             i += 2
         }

@@ -42,7 +42,7 @@ public struct Event: Sendable, Codable, Equatable {
         payload: [String: String]
     ) -> Event {
         let sequence = previousSequence + 1
-        let at = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let at = date.millis
         let hash = computeHash(prevHash: prev, sequence: sequence, kind: kind.rawValue, atMillis: at, payload: payload)
         return Event(sequence: sequence, kind: kind.rawValue, atMillis: at, payload: payload, prevHash: prev, hash: hash)
     }
@@ -163,4 +163,10 @@ public enum EventChain {
         }
         return found
     }
+}
+
+/// Times as stored and hashed: whole milliseconds since 1970.
+extension Date {
+    public var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    public init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
 }

@@ -122,10 +122,8 @@ public struct TreeHead: Sendable, Equatable, Codable {
         return []
     }
 
-    /// Without the old leaves only the root is known; the first differing event is
-    /// found by trying prefixes against nothing, so this names it when the chain itself
-    /// still links (events later recomputed): the earliest event whose chain hash no
-    /// longer follows from its content says where the rewrite began.
+    /// Without the old leaves only the root is known. Where the rewrite left the chain
+    /// broken (later hashes not recomputed), its first broken event says where it began.
     private func firstDifference(events: [Event]) -> Int? {
         EventChain.verify(Array(events.prefix(size))).brokenSequence
     }
@@ -143,6 +141,5 @@ extension ChainVerification {
 }
 
 extension Date {
-    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
     var iso: String { ISO8601DateFormatter().string(from: self) }
 }

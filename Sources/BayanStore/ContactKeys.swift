@@ -19,11 +19,7 @@ public enum ContactKeyFile {
     public static func path(in directory: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     /// The key in `path`, nil when there is no such file.
-    public static func read(_ path: String) throws -> ContactKey? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        do { return try ContactKey(text: text) } catch { throw StoreError.database("\(path): \(error)") }
-    }
+    public static func read(_ path: String) throws -> ContactKey? { try SecretFile.read(path) { try ContactKey(text: $0) } }
 
     /// Writes a new key file (never over an existing one) and flushes it to disk before
     /// anything is sealed with the key.
@@ -32,7 +28,20 @@ public enum ContactKeyFile {
 
 /// A file only its owner reads (0600), created once and flushed before anything relies on it.
 enum SecretFile {
+    /// The file's text parsed by `parse`, nil when there is no file; a text `parse` refuses
+    /// is an error naming the file.
+    static func read<T>(_ path: String, _ parse: (String) throws -> T) throws -> T? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        do { return try parse(text) } catch { throw StoreError.database("\(path): \(error)") }
+    }
+
+    /// Creates the file (never over an existing one), and its directory owner-only if it
+    /// does not exist yet (a PostgreSQL instance's data directory).
     static func create(_ text: String, at path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else { throw StoreError.database("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -75,9 +84,6 @@ enum ContactKeys {
                 throw ContactKeyError.missingKeyFile(path: path, sealedWith: recorded)
             } else {
                 key = ContactKey.generate()
-                // A PostgreSQL instance's data directory may not exist yet.
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 try ContactKeyFile.write(key, to: path)
             }
         }

@@ -227,10 +227,7 @@ extension SQLStore {
             }
             let cutoff = self.env.now().millis - 86_400_000
             return try await self.write { db in
-                let n = try await db.raw("SELECT COUNT(*) AS n FROM rate_limits WHERE window_start < \(bind: cutoff)").first()!
-                    .decode(column: "n", as: Int.self)
-                try await db.raw("DELETE FROM rate_limits WHERE window_start < \(bind: cutoff)").run()
-                return n
+                try await db.raw("DELETE FROM rate_limits WHERE window_start < \(bind: cutoff) RETURNING window_start").all().count
             }
         }
     }

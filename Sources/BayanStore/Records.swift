@@ -215,11 +215,6 @@ public enum TimeOrderedID {
     }
 }
 
-extension Date {
-    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
-    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
-}
-
 /// One page of a statement's individual endorsers.
 public struct IndividualPage: Sendable {
     /// Everyone who counts, shown or counted only.

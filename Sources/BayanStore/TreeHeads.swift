@@ -10,18 +10,11 @@ public enum SigningKeyFile {
     public static func path(in directory: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     /// The key in `directory`, nil when there is none.
-    public static func read(directory: String) throws -> SigningKey? {
-        let path = path(in: directory)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do { return try SigningKey(text: try String(contentsOfFile: path, encoding: .utf8)) } catch {
-            throw StoreError.database("\(path): \(error)")
-        }
-    }
+    public static func read(directory: String) throws -> SigningKey? { try SecretFile.read(path(in: directory)) { try SigningKey(text: $0) } }
 
     /// The key in `directory`, made there when there is none yet.
     public static func load(directory: String) throws -> SigningKey {
         if let key = try read(directory: directory) { return key }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let key = SigningKey.generate()
         try SecretFile.create(key.text + "\n", at: path(in: directory))
         return key

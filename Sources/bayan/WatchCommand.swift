@@ -60,10 +60,11 @@ struct WatchCommand: AsyncParsableCommand {
             }
             if head.size > old.size {
                 let proof = try await Self.get(Proof.self, "\(base)/s/\(slug)/proof/consistency?from=\(old.size)&to=\(head.size)").proof
-                    .map(Self.bytes)
+                    .map { ContentHash.bytes(hex: $0) ?? [] }
                 guard
                     MerkleTree.verifyConsistency(
-                        first: old.size, second: head.size, firstRoot: Self.bytes(old.root), secondRoot: Self.bytes(head.root), proof: proof)
+                        first: old.size, second: head.size, firstRoot: ContentHash.bytes(hex: old.root) ?? [],
+                        secondRoot: ContentHash.bytes(hex: head.root) ?? [], proof: proof)
                 else {
                     return try fail(
                         "history rewritten: the head of \(head.size) events does not extend the head of \(old.size) seen before (fork)")
@@ -88,12 +89,5 @@ struct WatchCommand: AsyncParsableCommand {
             throw CLIError("\(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data.prefix(200), as: UTF8.self))")
         }
         do { return try JSONDecoder().decode(T.self, from: data) } catch { throw CLIError("\(url): not the JSON expected") }
-    }
-
-    static func bytes(_ hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var chars = hex.makeIterator()
-        while let a = chars.next(), let b = chars.next(), let byte = UInt8(String([a, b]), radix: 16) { out.append(byte) }
-        return out
     }
 }

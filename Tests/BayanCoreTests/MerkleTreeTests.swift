@@ -6,7 +6,7 @@ import Testing
 @Suite struct MerkleTreeTests {
     /// The leaves of Certificate Transparency's reference test data (RFC 6962 test vectors).
     static let leaves: [MerkleTree.Hash] = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]
-        .map { MerkleTree.leafHash(hex($0)) }
+        .map { MerkleTree.leafHash(ContentHash.bytes(hex: $0)!) }
 
     @Test func rootsMatchTheReferenceVectors() {
         let roots = [
@@ -56,13 +56,6 @@ import Testing
                 #expect(
                     !MerkleTree.verifyConsistency(first: first, second: second, firstRoot: oldRoot, secondRoot: forkedRoot, proof: forkedProof))
             }
-        }
-    }
-
-    static func hex(_ text: String) -> [UInt8] {
-        stride(from: 0, to: text.count, by: 2).map { i in
-            let start = text.index(text.startIndex, offsetBy: i)
-            return UInt8(text[start..<text.index(start, offsetBy: 2)], radix: 16)!
         }
     }
 }

@@ -79,22 +79,13 @@ import Testing
             #expect(head.isSigned(by: [key.publicKey]))
             // Offline: the leaf from the event's bytes, the path to the signed root.
             let leaf = MerkleTree.leafHash(Array(try #require(r["event"]).utf8))
-            let proof = try #require(r["proof"]).split(separator: " ").map { hex in
-                stride(from: 0, to: hex.count, by: 2).map { i in
-                    UInt8(hex.dropFirst(i).prefix(2), radix: 16)!
-                }
-            }
+            let proof = try #require(r["proof"]).split(separator: " ").map { try #require(ContentHash.bytes(hex: $0)) }
             #expect(
                 MerkleTree.verifyInclusion(
-                    index: Int(try #require(r["leafIndex"]))!, size: head.size, leaf: leaf, proof: proof, root: Array(hexRoot: head.root)))
+                    index: Int(try #require(r["leafIndex"]))!, size: head.size, leaf: leaf, proof: proof,
+                    root: try #require(ContentHash.bytes(hex: head.root))))
             #expect(try #require(r["event"]).contains(joined.id) && !(try #require(r["event"])).contains("s@example.org"))
             #expect(try await b.request("/e/not-a-token/receipt.json").status == .notFound)
         }
-    }
-}
-
-extension Array where Element == UInt8 {
-    init(hexRoot hex: String) {
-        self = stride(from: 0, to: hex.count, by: 2).map { i in UInt8(hex.dropFirst(i).prefix(2), radix: 16)! }
     }
 }

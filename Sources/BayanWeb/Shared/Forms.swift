@@ -66,20 +66,13 @@ struct FormBody: Sendable {
                 bytes.append(byte)
                 continue
             }
-            guard let high = utf8.next().flatMap(hexValue), let low = utf8.next().flatMap(hexValue) else { return false }
+            guard let high = utf8.next().flatMap(ContentHash.hexValue), let low = utf8.next().flatMap(ContentHash.hexValue) else {
+                return false
+            }
             bytes.append(high << 4 | low)
             escaped = true
         }
         return !escaped || String(validating: bytes, as: UTF8.self) != nil
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Reads and decodes in one step, for handlers with one form.
