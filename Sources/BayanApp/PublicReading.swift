@@ -1,5 +1,6 @@
 import BayanCore
 import BayanStore
+import Foundation
 
 /// What anyone may read without signing in: published statements only
 /// (`StatementRecord.isPublic`, the one rule), their pages, feed and current text. A
@@ -108,5 +109,72 @@ public struct PublicReading: Sendable {
             throw AppError(.invalidInput, "proof.range", "sizes must satisfy 0 ≤ index < size ≤ \(leaves.count)")
         }
         return (leaves[index], MerkleTree.inclusionProof(index: index, leaves[0..<size]))
+    }
+}
+
+// MARK: The public log and the manifest (issue 13)
+
+extension PublicReading {
+    /// The most events one page of the public log holds.
+    public static let logPageLimit = 1000
+
+    /// Up to `limit` events of a public statement's log from sequence `from` (1 = the
+    /// first), in their public form; nil for no such public statement.
+    public func log(slug: String, from: Int, limit: Int) async throws(AppError) -> LogFile? {
+        guard from >= 1, limit >= 1, limit <= Self.logPageLimit else {
+            throw AppError(.invalidInput, "proof.range", "from must be 1 or more and limit between 1 and \(Self.logPageLimit)")
+        }
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            guard let record = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }), record.isPublic,
+                let revision = try await found({ () async throws(StoreError) in try await store.revision(slug: slug) })
+            else { return nil }
+            let size = Int(revision.split(separator: ":").last ?? "0") ?? 0
+            let events = try await store.events(of: record.id, from: from, limit: limit).filter { $0.sequence <= size }
+            return LogFile(statement: record.id, size: size, from: from, events: events.map(\.publicEvent))
+        }
+    }
+
+    /// What a public statement's page asserts, with a signed head of exactly the log it
+    /// was read with, signed by `key` (a head is signed now when the newest does not cover
+    /// the whole log); nil for no such public statement. Read again when the statement
+    /// changed while it was being read.
+    public func manifest(slug: String, key: SigningKey, now: Date) async throws(AppError) -> Manifest? {
+        let store = self.store
+        for _ in 0..<5 {
+            guard let before = try await revision(slug: slug), let snapshot = try await snapshot(slug: slug) else { return nil }
+            let statementID = snapshot.statement.id
+            let made = try await attempt { () async throws(StoreError) -> Manifest? in
+                let events = try await store.events(of: statementID)
+                guard try await store.revision(slug: slug) == before else { return nil }
+                var head = try await store.latestTreeHead(of: statementID)
+                if head?.size != events.count {
+                    let fresh = TreeHead.sign(statementID: statementID, events: events, atMillis: now.millis, key: key)
+                    try await store.addTreeHead(fresh)
+                    head = fresh
+                }
+                return Self.manifest(snapshot, head: head!, key: key)
+            }
+            if let made { return made }
+        }
+        throw AppError(.conflict, "error.body", "the statement kept changing while its manifest was read; try again")
+    }
+
+    static func manifest(_ s: StatementSnapshot, head: TreeHead, key: SigningKey) -> Manifest {
+        let entries = s.publicData.signatories
+        func list(_ name: String) -> [LogReplay.ListEntry] {
+            entries.filter { $0.list == name }.map { LogReplay.ListEntry(number: $0.number ?? 0, name: $0.name, place: $0.place, status: $0.status) }
+        }
+        func text(_ v: StatementVersion, number: Int?) -> Manifest.Text {
+            Manifest.Text(language: v.language, title: v.title, body: v.body, hash: v.contentHash.hex, number: number)
+        }
+        var m = Manifest(
+            statement: s.statement.id, slug: s.statement.slug, state: s.statement.state.rawValue,
+            publishedAt: s.statement.publishedAt?.millis, text: text(s.version, number: s.version.number),
+            translations: s.versions.filter { $0.translationOf == s.version.contentHash }.map { text($0, number: nil) },
+            founding: list("founding"), later: list("later"),
+            individuals: IndividualCount(counted: s.individuals.total, named: s.individuals.shown), head: head)
+        m.sign(with: key)
+        return m
     }
 }

@@ -64,20 +64,6 @@ public struct SignerView: Sendable {
     public var canWithdraw: Bool { endorsement.state != .withdrawn && endorsement.state != .rejected }
 }
 
-/// What a signer keeps to show the instance recorded their sign-on (`Signing.receipt`).
-public struct Receipt: Sendable {
-    public let statement: StatementRecord
-    public let endorsement: Endorsement
-    /// The log's event naming the sign-on; its canonical bytes are the Merkle leaf.
-    public let event: Event
-    /// Its position in the log, from 0.
-    public let leafIndex: Int
-    /// The newest signed head that covers the event, nil until one is signed.
-    public let head: TreeHead?
-    /// The event's audit path to `head`'s root (empty without a head).
-    public let proof: [MerkleTree.Hash]
-}
-
 /// Everything a signer does, holding an invitation link or their private link: the token
 /// is the capability, only its hash is stored. The signer's private link is derived from
 /// the invitation token, so a sign-on sent again on a poor connection finds the one it made.
@@ -163,7 +149,7 @@ public struct Signing: Sendable {
     /// its place in the log, and, once a head covering it is signed, the proof that it is
     /// in that head. Kept by the signer, it shows later that the instance recorded them,
     /// with the text hash they agreed to, whatever the page says then.
-    public func receipt(privateToken token: String) async throws(AppError) -> Receipt {
+    public func receipt(privateToken token: String) async throws(AppError) -> ReceiptFile {
         let store = self.store
         let (statement, e) = try await endorsement(privateToken: token)
         return try await attempt { () async throws(StoreError) in
@@ -176,7 +162,9 @@ public struct Signing: Sendable {
             else { throw StoreError.notFound("the event recording this sign-on") }
             let head = try await store.latestTreeHead(of: statement.id).flatMap { $0.size > index ? $0 : nil }
             let proof = head.map { MerkleTree.inclusionProof(index: index, events.prefix($0.size).map(\.leafHash)[...]) } ?? []
-            return Receipt(statement: statement, endorsement: e, event: events[index], leafIndex: index, head: head, proof: proof)
+            return ReceiptFile(
+                statement: statement.id, slug: statement.slug, endorsement: e.id, name: e.displayName, agreedTo: e.versionHash.hex,
+                event: events[index].publicEvent, leafIndex: index, head: head, proof: proof.map(ContentHash.hex))
         }
     }
 

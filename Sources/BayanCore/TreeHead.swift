@@ -129,13 +129,6 @@ public struct TreeHead: Sendable, Equatable, Codable {
     }
 }
 
-extension Event {
-    /// The event's leaf in its statement's Merkle tree: its canonical bytes.
-    public var leafHash: MerkleTree.Hash {
-        MerkleTree.leafHash(Event.canonical(sequence: sequence, kind: kind, atMillis: atMillis, payload: payload))
-    }
-}
-
 extension ChainVerification {
     var brokenSequence: Int? { if case .broken(let sequence, _) = self { sequence } else { nil } }
 }

@@ -184,10 +184,46 @@ public enum InstanceCheck {
         result.headProblems = EventChain.backDated(events).map { e in
             "event \(e.sequence) (\(e.kind)) is dated before an earlier event of the log: back-dated"
         }
-        if let keys, let sql = store as? SQLStore, let head = try await sql.latestTreeHead(of: record.id) {
+        if let keys, let head = try await store.latestTreeHead(of: record.id) {
             result.headProblems += head.problems(events: events, keys: keys)
         }
+        result.headProblems += try await tableProblems(record, events: events, in: store)
         return result
+    }
+
+    /// The tables against what the log adds up to (`LogReplay`): a sign-on inserted,
+    /// deleted, renamed, renumbered or moved to another state without its event, or a
+    /// count that differs, each named. Logs begun before they recorded every entry are
+    /// held to the chain and heads only.
+    static func tableProblems(_ record: StatementRecord, events: [Event], in store: any Store) async throws(StoreError) -> [String] {
+        let replay = LogReplay(events.map(\.publicEvent))
+        var out = replay.problems.map { "log: \($0)" }
+        guard replay.recordsLists else { return out }
+        let organizations = try await store.organizationEndorsements(of: record.id)
+        for e in organizations {
+            guard let logged = replay.entries[e.id] else {
+                out.append("sign-on \(e.id) (\(e.displayName)) is in the tables but not in the log (inserted outside the log)")
+                continue
+            }
+            if let name = logged.name, name != e.displayName {
+                out.append("sign-on \(e.id) is \(e.displayName) in the tables, \(name) in the log (renamed outside the log)")
+            }
+            if logged.state != e.state {
+                out.append("sign-on \(e.id) (\(e.displayName)) is \(e.state.rawValue) in the tables, \(logged.state.rawValue) in the log")
+            }
+            if logged.number != e.number || logged.founding != e.founding {
+                out.append(
+                    "sign-on \(e.id) (\(e.displayName)) carries number \(e.number.map(String.init) ?? "none") in the tables, "
+                        + "\(logged.number.map(String.init) ?? "none") in the log")
+            }
+        }
+        let stored = Set(organizations.map(\.id))
+        for logged in replay.entries.values where logged.kind == .organization && !stored.contains(logged.id) {
+            out.append("sign-on \(logged.id) (\(logged.name ?? "")) is in the log but not in the tables (deleted outside the log)")
+        }
+        let page = try await store.individuals(of: record.id, offset: 0, limit: 0)
+        out += ListComparison.differences(individuals: IndividualCount(counted: page.total, named: page.shown), log: replay.individuals)
+        return out
     }
 
     public static func all(_ store: any Store, keys: [PublicSigningKey]? = nil) async throws(StoreError) -> [Statement] {

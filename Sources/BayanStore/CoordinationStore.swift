@@ -212,7 +212,7 @@ extension SQLStore {
             """
         ).run()
         try await appendEvent(
-            db, statementID: statementID, kind: .invitationCreated, at: at,
+            db, env: env, statementID: statementID, kind: .invitationCreated, at: at,
             payload: [
                 "id": inv.id, "organization": name, "expires": String(expiresAt.millis),
             ])
@@ -304,6 +304,7 @@ extension SQLStore {
     }
 
     public func revokeInvitation(statementID: String, invitationID: String) async throws(StoreError) {
+        let env = self.env
         let now = env.now()
         try await Self.wrap {
             try await self.write { db in
@@ -320,7 +321,7 @@ extension SQLStore {
                 // Pressed twice: revoked once.
                 if try row.decode(column: "revoked", as: Int.self) != 0 { return }
                 try await db.raw("UPDATE invitations SET revoked = 1 WHERE id = \(bind: invitationID)").run()
-                try await Self.appendEvent(db, statementID: statementID, kind: .invitationRevoked, at: now, payload: ["id": invitationID])
+                try await Self.appendEvent(db, env: env, statementID: statementID, kind: .invitationRevoked, at: now, payload: ["id": invitationID])
             }
         }
     }
@@ -359,10 +360,10 @@ extension SQLStore {
                 try await db.raw("UPDATE endorsements SET signer_token_hash = \(bind: signerTokenHash) WHERE id = \(bind: e.id)").run()
                 try await db.raw("UPDATE invitations SET uses = uses + 1, endorsement_id = \(bind: e.id) WHERE id = \(bind: invitationID)").run()
                 try await Self.appendEvent(
-                    db, statementID: statementID, kind: .endorsementAdded, at: at,
+                    db, env: env, statementID: statementID, kind: .endorsementAdded, at: at,
                     payload: [
                         "id": e.id, "kind": "organization", "name": name, "versionHash": e.versionHash.hex, "state": "confirmed",
-                        "invitation": invitationID,
+                        "invitation": invitationID, "place": e.place ?? "", "visibility": e.visibility.rawValue,
                     ])
                 return e
             }
@@ -400,7 +401,7 @@ extension SQLStore {
                     "UPDATE endorsements SET version_hash = \(bind: versionHash.hex), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)"
                 ).run()
                 try await Self.appendEvent(
-                    db, statementID: statementID, kind: .endorsementReconfirmed, at: at,
+                    db, env: env, statementID: statementID, kind: .endorsementReconfirmed, at: at,
                     payload: [
                         "id": e.id, "versionHash": versionHash.hex,
                     ])
@@ -443,7 +444,8 @@ extension SQLStore {
                     """
                 ).run()
                 try await Self.appendEvent(
-                    db, statementID: statementID, kind: .endorsementRenamed, at: at, payload: ["id": e.id, "from": old, "to": name])
+                    db, env: env, statementID: statementID, kind: .endorsementRenamed, at: at,
+                    payload: ["id": e.id, "from": old, "to": name, "kind": e.signerKind.rawValue, "visibility": e.visibility.rawValue])
                 return e
             }
         }
@@ -466,9 +468,12 @@ extension SQLStore {
                 let at = env.now()
                 try await db.raw("UPDATE endorsements SET state = 'rejected', updated_at = \(bind: at.millis) WHERE id = \(bind: d.id)").run()
                 try await Self.appendEvent(
-                    db, statementID: statementID, kind: .endorsementsMerged, at: at,
+                    db, env: env, statementID: statementID, kind: .endorsementsMerged, at: at,
                     payload: [
                         "kept": k.id, "merged": d.id, "keptName": k.displayName, "mergedName": d.displayName,
+                        // Names are public only if both sign-ons are (LogPrivacy).
+                        "kind": k.signerKind == .organization && d.signerKind == .organization ? "organization" : "individual",
+                        "visibility": k.visibility == .public && d.visibility == .public ? "public" : "counted-only",
                     ])
             }
         }

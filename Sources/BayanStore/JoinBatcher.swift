@@ -198,12 +198,22 @@ extension SQLStore {
                 // One event records the whole batch: every id that joined, bound to the
                 // text they agreed to. (One event per person was a third of the writer's
                 // work in a burst; the log still names each endorsement exactly once.)
-                let event = Event.next(
-                    afterSequence: headSequence, hash: headHash, kind: .endorsementAdded, at: at,
-                    payload: [
-                        "ids": joined.map { rows[$0].endorsement.id }.joined(separator: " "), "count": String(joined.count),
-                        "kind": "individual", "versionHash": versionHash, "state": "pending", "via": "join",
-                    ])
+                var payload = [
+                    "ids": joined.map { rows[$0].endorsement.id }.joined(separator: " "), "count": String(joined.count),
+                    "kind": "individual", "versionHash": versionHash, "state": "pending", "via": "join",
+                ]
+                // People listed by name are named in the public log, in the order of `ids`
+                // (null for one counted only, whose name the log never holds).
+                let listed = joined.map { rows[$0].endorsement }.map { $0.visibility == .public ? $0 : nil }
+                if listed.contains(where: { $0 != nil }) {
+                    var names: [UInt8] = []
+                    var places: [UInt8] = []
+                    CanonicalJSON.array(listed.map { $0?.displayName }, into: &names)
+                    CanonicalJSON.array(listed.map { $0.map { $0.place ?? "" } }, into: &places)
+                    payload["names"] = String(decoding: names, as: UTF8.self)
+                    payload["places"] = String(decoding: places, as: UTF8.self)
+                }
+                let event = Event.next(afterSequence: headSequence, hash: headHash, kind: .endorsementAdded, at: at, payload: payload)
                 for i in joined { outcomes[i] = .success(rows[i].endorsement) }
                 try await db.raw(
                     """

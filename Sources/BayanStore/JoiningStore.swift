@@ -114,12 +114,13 @@ extension SQLStore {
                         """
                     ).run()
                 }
-                // The log names organisations; individuals appear by id only.
+                // The public log shows organisations' names and those of people listed by
+                // name; a person counted only is a commitment there (LogPrivacy).
                 try await Self.appendEvent(
-                    db, statementID: statementID, kind: .endorsementAdded, at: at,
+                    db, env: env, statementID: statementID, kind: .endorsementAdded, at: at,
                     payload: [
-                        "id": e.id, "kind": e.signerKind.rawValue, "name": e.signerKind == .organization ? name : "",
-                        "versionHash": e.versionHash.hex, "state": "pending", "via": "join",
+                        "id": e.id, "kind": e.signerKind.rawValue, "name": name, "place": e.place ?? "",
+                        "visibility": e.visibility.rawValue, "versionHash": e.versionHash.hex, "state": "pending", "via": "join",
                     ])
                 return e
             }
@@ -201,7 +202,7 @@ extension SQLStore {
                     let at = env.now()
                     try await db.raw("UPDATE endorsements SET state = 'confirmed', updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
                     try await Self.appendEvent(
-                        db, statementID: statementID, kind: .endorsementStateChanged, at: at,
+                        db, env: env, statementID: statementID, kind: .endorsementStateChanged, at: at,
                         payload: [
                             "id": e.id, "state": "confirmed", "reason": "email",
                         ])
@@ -411,9 +412,10 @@ extension SQLStore {
                     }
                     try await insert.run()
                     try await Self.appendEvent(
-                        db, statementID: statementID, kind: .endorsementAdded, at: Date(millis: at),
+                        db, env: env, statementID: statementID, kind: .endorsementAdded, at: Date(millis: at),
                         payload: [
-                            "seeded": String(n), "kind": "individual",
+                            "seeded": String(n), "kind": "individual", "state": state.rawValue,
+                            "named": String((start..<(start + n)).filter { $0 % 10 != 0 }.count),
                         ])
                 }
                 done += n
@@ -479,7 +481,7 @@ extension SQLStore {
                 }
                 payload["ids"] = ids.joined(separator: " ")
                 payload["count"] = String(ids.count)
-                try await Self.appendEvent(db, statementID: statementID, kind: .joinsInvalidated, at: at, payload: payload)
+                try await Self.appendEvent(db, env: env, statementID: statementID, kind: .joinsInvalidated, at: at, payload: payload)
                 return ids
             }
         }

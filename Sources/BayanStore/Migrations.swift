@@ -350,6 +350,23 @@ public enum Migrations {
                 "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION bayan_append_only()",
                 "CREATE TRIGGER tree_heads_append_only BEFORE UPDATE OR DELETE ON tree_heads FOR EACH ROW EXECUTE FUNCTION bayan_append_only()",
             ]),
+        // The Merkle leaf became the event's public form (private values committed,
+        // PublicLog.swift), so heads signed over the whole stored events no longer match
+        // any root a verifier can compute. They are dropped once; `bayan serve` signs the
+        // logs again at its first pass. Only heads go: no event changes.
+        Migration(
+            name: "0012_public_leaves",
+            statements: [],
+            sqlite: [
+                "DROP TRIGGER tree_heads_no_delete",
+                "DELETE FROM tree_heads",
+                "CREATE TRIGGER tree_heads_no_delete BEFORE DELETE ON tree_heads BEGIN SELECT RAISE(ABORT, 'tree heads are append-only'); END",
+            ],
+            postgres: [
+                "ALTER TABLE tree_heads DISABLE TRIGGER tree_heads_append_only",
+                "DELETE FROM tree_heads",
+                "ALTER TABLE tree_heads ENABLE TRIGGER tree_heads_append_only",
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

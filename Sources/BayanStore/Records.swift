@@ -184,12 +184,16 @@ public enum SubmissionOutcome: Sendable, Equatable {
 public struct StoreEnvironment: Sendable {
     public var now: @Sendable () -> Date
     public var newID: @Sendable () -> String
+    /// Salts the public log's commitments to private values (`LogPrivacy`).
+    public var salt: @Sendable () -> [UInt8]
     public init(
         now: @escaping @Sendable () -> Date = { Date() },
-        newID: @escaping @Sendable () -> String = { TimeOrderedID.make() }
+        newID: @escaping @Sendable () -> String = { TimeOrderedID.make() },
+        salt: @escaping @Sendable () -> [UInt8] = { SecureRandom.bytes(16) }
     ) {
         self.now = now
         self.newID = newID
+        self.salt = salt
     }
 }
 

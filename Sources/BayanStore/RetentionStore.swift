@@ -43,7 +43,7 @@ extension SQLStore {
                     "UPDATE endorsements SET \(unsafeRaw: cleared) WHERE statement_id = \(bind: statementID) AND (\(unsafeRaw: remaining))"
                 ).run()
                 _ = try await Self.appendEvent(
-                    db, statementID: statementID, kind: .contactsPurged, at: env.now(), payload: ["count": String(count), "reason": reason])
+                    db, env: env, statementID: statementID, kind: .contactsPurged, at: env.now(), payload: ["count": String(count), "reason": reason])
                 return count
             }
         }
@@ -62,7 +62,7 @@ extension SQLStore {
                 let statementID = try row.decode(column: "statement_id", as: String.self)
                 try await Self.lockStatement(db, id: statementID)
                 try await db.raw("UPDATE endorsements SET \(unsafeRaw: cleared) WHERE id = \(bind: id)").run()
-                _ = try await Self.appendEvent(db, statementID: statementID, kind: .contactErased, at: env.now(), payload: ["id": id])
+                _ = try await Self.appendEvent(db, env: env, statementID: statementID, kind: .contactErased, at: env.now(), payload: ["id": id])
                 return try await db.raw("SELECT * FROM endorsements WHERE id = \(bind: id)").first().map {
                     try Self.decodeEndorsement($0, self.contacts)
                 }!

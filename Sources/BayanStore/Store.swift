@@ -28,8 +28,12 @@ public protocol Store: Sendable {
     /// Sign-ons that are not rejected, per statement id, in one pass over an index (the dashboard).
     func liveEndorsementCounts() async throws(StoreError) -> [String: Int]
     func events(of statementID: String) async throws(StoreError) -> [Event]
+    /// At most `limit` events from sequence number `from` on: a page of the public log.
+    func events(of statementID: String, from: Int, limit: Int) async throws(StoreError) -> [Event]
     /// The newest signed head of the statement's log, nil before the first (TreeHeads.swift).
     func latestTreeHead(of statementID: String) async throws(StoreError) -> TreeHead?
+    /// Records a signed head; one already stored for that size stays (TreeHeads.swift).
+    func addTreeHead(_ head: TreeHead) async throws(StoreError)
     func organizations() async throws(StoreError) -> [Organization]
     func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion
     func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError)
@@ -222,6 +226,15 @@ public final class SQLStore: Store {
                     db, env: env, slug: plan.slug, language: plan.language,
                     title: plan.title, body: plan.body, author: plan.author, at: at)
                 let hash = ContentHash.of(title: plan.title, body: plan.body)
+                try await Self.appendEvent(
+                    db, env: env, statementID: record.id, kind: .imported, at: at,
+                    payload: [
+                        "signatories": String(plan.signatories.count), "published": plan.publish ? "elsewhere" : "no",
+                        "versionHash": hash.hex,
+                    ])
+                // Each imported signatory is an event of its own, so the public log names
+                // every entry of the list it vouches for.
+                var ids: [String] = []
                 for item in plan.signatories {
                     let org = try await Self.findOrCreateOrganization(db, env: env, name: item.name, latinName: nil, place: nil, at: at)
                     let e = Endorsement(
@@ -229,20 +242,22 @@ public final class SQLStore: Store {
                         state: plan.publish ? .approved : .pending, founding: plan.publish,
                         number: plan.publish ? item.number : nil, imported: true, createdAt: at)
                     try await Self.insertEndorsement(db, self.contacts, statementID: record.id, e)
+                    var payload = [
+                        "id": e.id, "kind": "organization", "name": item.name, "versionHash": hash.hex, "state": e.state.rawValue,
+                        "visibility": "public", "imported": "yes",
+                    ]
+                    if plan.publish { payload["number"] = String(item.number) }
+                    try await Self.appendEvent(db, env: env, statementID: record.id, kind: .endorsementAdded, at: at, payload: payload)
+                    ids.append(e.id)
                 }
-                try await Self.appendEvent(
-                    db, statementID: record.id, kind: .imported, at: at,
-                    payload: [
-                        "signatories": String(plan.signatories.count), "published": plan.publish ? "elsewhere" : "no",
-                        "versionHash": hash.hex,
-                    ])
                 guard plan.publish else { return record }
                 try await db.raw("UPDATE statements SET state = 'published', published_at = \(bind: at.millis) WHERE id = \(bind: record.id)").run()
                 try await Self.appendEvent(
-                    db, statementID: record.id, kind: .published, at: at,
+                    db, env: env, statementID: record.id, kind: .published, at: at,
                     payload: [
                         "founding": String(plan.signatories.count), "order": "document", "versionHash": hash.hex,
                         "listHash": Self.listHash(plan.signatories.map { ($0.number, $0.name) }),
+                        "ids": zip(plan.signatories, ids).sorted { $0.0.number < $1.0.number }.map(\.1).joined(separator: " "),
                     ])
                 return try await Self.fetchStatement(db, id: record.id)
             }
@@ -284,7 +299,7 @@ public final class SQLStore: Store {
                     title: title, body: body, author: author, createdAt: env.now(), reason: reason)
                 try await Self.insertVersion(db, env: env, statementID: statementID, version)
                 try await Self.appendEvent(
-                    db, statementID: statementID, kind: .versionAdded, at: version.createdAt,
+                    db, env: env, statementID: statementID, kind: .versionAdded, at: version.createdAt,
                     payload: [
                         "number": String(version.number), "hash": version.contentHash.hex, "author": author,
                         "reason": reason ?? "",
@@ -321,7 +336,7 @@ public final class SQLStore: Store {
                     author: author, createdAt: env.now(), translationOf: current.contentHash)
                 try await Self.insertVersion(db, env: env, statementID: statementID, version)
                 try await Self.appendEvent(
-                    db, statementID: statementID, kind: .translationAdded, at: version.createdAt,
+                    db, env: env, statementID: statementID, kind: .translationAdded, at: version.createdAt,
                     payload: [
                         "number": String(version.number), "language": language, "hash": version.contentHash.hex,
                         "translates": current.contentHash.hex, "author": author,
@@ -362,10 +377,10 @@ public final class SQLStore: Store {
                     visibility: new.visibility, createdAt: at)
                 try await Self.insertEndorsement(db, self.contacts, statementID: statementID, e)
                 try await Self.appendEvent(
-                    db, statementID: statementID, kind: .endorsementAdded, at: at,
+                    db, env: env, statementID: statementID, kind: .endorsementAdded, at: at,
                     payload: [
                         "id": e.id, "kind": e.signerKind.rawValue, "name": name, "versionHash": e.versionHash.hex,
-                        "state": e.state.rawValue,
+                        "state": e.state.rawValue, "visibility": e.visibility.rawValue, "place": e.place ?? "",
                     ])
                 return e
             }
@@ -404,7 +419,7 @@ public final class SQLStore: Store {
                 }
                 var payload = ["id": e.id, "state": state.rawValue, "reason": reason ?? ""]
                 if let n = e.number, !e.founding { payload["laterNumber"] = String(n) }
-                try await Self.appendEvent(db, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: payload)
+                try await Self.appendEvent(db, env: env, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: payload)
                 return e
             }
         }
@@ -438,15 +453,16 @@ public final class SQLStore: Store {
                     ).run()
                     let names = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.displayName) })
                     try await Self.appendEvent(
-                        db, statementID: statementID, kind: .published, at: at,
+                        db, env: env, statementID: statementID, kind: .published, at: at,
                         payload: [
                             "founding": String(numbers.count), "order": order.rawValue, "versionHash": current.contentHash.hex,
                             "listHash": Self.listHash(numbers.map { ($0.number, names[$0.id] ?? "") }),
+                            "ids": numbers.map(\.id).joined(separator: " "),
                         ])
                 } else {
                     try await db.raw("UPDATE statements SET state = \(bind: next.rawValue) WHERE id = \(bind: statementID)").run()
                     try await Self.appendEvent(
-                        db, statementID: statementID, kind: .stateChanged, at: at,
+                        db, env: env, statementID: statementID, kind: .stateChanged, at: at,
                         payload: [
                             "from": statement.state.rawValue, "to": next.rawValue,
                         ])
@@ -602,6 +618,19 @@ public final class SQLStore: Store {
         try await Self.wrap {
             try await self.handle.read { db in
                 try await db.raw("SELECT * FROM events WHERE statement_id = \(bind: statementID) ORDER BY seq").all().map(Self.decodeEvent)
+            }
+        }
+    }
+
+    public func events(of statementID: String, from: Int, limit: Int) async throws(StoreError) -> [Event] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                try await db.raw(
+                    """
+                    SELECT * FROM events WHERE statement_id = \(bind: statementID) AND seq >= \(bind: from)
+                    ORDER BY seq LIMIT \(bind: limit)
+                    """
+                ).all().map(Self.decodeEvent)
             }
         }
     }

@@ -58,14 +58,14 @@ extension SQLStore {
             """
         ).run()
         try await appendEvent(
-            db, statementID: record.id, kind: .statementCreated, at: at,
+            db, env: env, statementID: record.id, kind: .statementCreated, at: at,
             payload: [
-                "slug": slug.value, "language": language, "author": author,
+                "slug": slug.value, "language": language, "author": author, "log": LogReplay.listsFormat,
             ])
         let version = StatementVersion(number: 1, language: language, title: title, body: body, author: author, createdAt: at)
         try await insertVersion(db, env: env, statementID: record.id, version)
         try await appendEvent(
-            db, statementID: record.id, kind: .versionAdded, at: at,
+            db, env: env, statementID: record.id, kind: .versionAdded, at: at,
             payload: [
                 "number": "1", "hash": version.contentHash.hex, "author": author, "reason": "",
             ])
@@ -136,12 +136,13 @@ extension SQLStore {
     /// the primary key (statement_id, seq) refuses a fork on any database.
     @discardableResult
     static func appendEvent(
-        _ db: any SQLDatabase, statementID: String, kind: EventKind, at: Date,
+        _ db: any SQLDatabase, env: StoreEnvironment, statementID: String, kind: EventKind, at: Date,
         payload: [String: String]
     ) async throws -> Event {
         let head = try await db.raw("SELECT * FROM events WHERE statement_id = \(bind: statementID) ORDER BY seq DESC LIMIT 1").first()
         let previous = try head.map(decodeEvent)
-        let event = Event.next(after: previous, kind: kind, at: at, payload: payload)
+        let salted = LogPrivacy.salted(kind: kind, payload, salt: env.salt)
+        let event = Event.next(after: previous, kind: kind, at: at, payload: salted)
         try await db.raw(
             """
             INSERT INTO events (statement_id, seq, kind, at, payload, prev_hash, hash)

@@ -91,7 +91,7 @@ public func buildApplication(
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
         joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
         trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost, metricsToken: configuration.metricsToken,
-        signingKeys: configuration.signingKey.map { [$0.publicKey] } ?? [])
+        signingKey: configuration.signingKey)
     var services: [any Service] = []
     if let relay = configuration.mailRelay {
         services.append(
@@ -130,7 +130,7 @@ func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
     address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = Passwords.defaultCost,
-    metricsToken: String? = nil, signingKeys: [PublicSigningKey] = []
+    metricsToken: String? = nil, signingKey: SigningKey? = nil
 ) -> Router<BayanRequestContext> {
     _ = BayanMetrics.registry
     let router = Router(context: BayanRequestContext.self)
@@ -140,10 +140,10 @@ func buildRouter(
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     router.add(middleware: MetricsMiddleware())
     PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
-    ProofRoutes(reading: PublicReading(store: store)).add(to: router)
+    ProofRoutes(reading: PublicReading(store: store), key: signingKey, clock: clock).add(to: router)
     HealthRoutes(health: Health(store: store)).add(to: router)
     MetricsRoutes(token: metricsToken).add(to: router)
-    KeysRoute(keys: signingKeys).add(to: router)
+    KeysRoute(keys: signingKey.map { [$0.publicKey] } ?? []).add(to: router)
     JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
         to: router)
     CoordinatorRoutes(

@@ -111,8 +111,16 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
             let version = try await store.currentVersion(of: record.id)
             #expect(list.allSatisfy { $0.versionHash == version.contentHash })
             let events = try await store.events(of: record.id)
-            #expect(events.map(\.kind) == ["statement.created", "version.added", "statement.imported", "statement.published"])
+            // Each imported signatory is an event of its own, with the number it carries.
+            #expect(
+                events.map(\.kind)
+                    == ["statement.created", "version.added", "statement.imported"] + Array(repeating: "endorsement.added", count: 65)
+                    + ["statement.published"])
             #expect(events[2].payload["published"] == "elsewhere")
+            #expect(events[3].payload["name"] == Samples.organizations[0] && events[3].payload["number"] == "1")
+            #expect(events.last?.payload["ids"]?.split(separator: " ").map(String.init) == list.map(\.id))
+            let replay = LogReplay(events.map(\.publicEvent))
+            #expect(replay.founding.map(\.name) == Samples.organizations && replay.founding.map(\.number) == Array(1...65))
             #expect(EventChain.verify(events).isValid)
             let summaries = try await store.statementSummaries()
             #expect(summaries.map(\.signatoryCount) == [65])

@@ -23,7 +23,8 @@ import Testing
         let tick = Atomic<Int>(0)
         return StoreEnvironment(
             now: { Date(timeIntervalSince1970: 1_767_225_600 + Double(tick.add(1, ordering: .relaxed).newValue)) },
-            newID: { String(format: "id-%06d", tick.add(1, ordering: .relaxed).newValue) })
+            newID: { String(format: "id-%06d", tick.add(1, ordering: .relaxed).newValue) },
+            salt: { Array(repeating: UInt8(tick.add(1, ordering: .relaxed).newValue & 0xFF), count: 16) })
     }
 
     /// What changes from run to run, replaced by a fixed word.

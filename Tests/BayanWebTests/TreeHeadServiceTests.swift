@@ -63,28 +63,27 @@ import Testing
             NewEndorsement(signerKind: .individual, displayName: "سلمى", contact: "s@example.org", versionHash: hash, visibility: .public),
             emailKey: "s@example.org", confirmTokenHash: nil, signerTokenHash: Tokens.hash(token), mail: nil)
         try await fixture.run { (b: Browser, store: SQLStore) async throws in
-            func receipt() async throws -> [String: String] {
+            func receipt() async throws -> (ReceiptFile, String) {
                 let r = try await b.request("/e/\(token)/receipt.json")
                 #expect(r.status == .ok)
-                return try JSONDecoder().decode([String: String].self, from: Data(r.body.utf8))
+                return (try JSONDecoder().decode(ReceiptFile.self, from: Data(r.body.utf8)), r.body)
             }
-            let early = try await receipt()
-            #expect(early["endorsement"] == joined.id && early["agreedTo"] == hash.hex && early["headSize"] == "" && early["proof"] == "")
+            let (early, _) = try await receipt()
+            #expect(early.endorsement == joined.id && early.agreedTo == hash.hex && early.head == nil && early.proof.isEmpty)
             let key = SigningKey.generate()
             _ = try await store.signTreeHeads(with: key)
-            let r = try await receipt()
-            let head = TreeHead(
-                statementID: try #require(r["statement"]), size: Int(try #require(r["headSize"]))!, root: try #require(r["headRoot"]),
-                atMillis: Int64(try #require(r["headAt"]))!, keyID: try #require(r["headKey"]), signature: try #require(r["headSignature"]))
+            let (r, body) = try await receipt()
+            let head = try #require(r.head)
             #expect(head.isSigned(by: [key.publicKey]))
-            // Offline: the leaf from the event's bytes, the path to the signed root.
-            let leaf = MerkleTree.leafHash(Array(try #require(r["event"]).utf8))
-            let proof = try #require(r["proof"]).split(separator: " ").map { try #require(ContentHash.bytes(hex: $0)) }
-            #expect(
-                MerkleTree.verifyInclusion(
-                    index: Int(try #require(r["leafIndex"]))!, size: head.size, leaf: leaf, proof: proof,
-                    root: try #require(ContentHash.bytes(hex: head.root))))
-            #expect(try #require(r["event"]).contains(joined.id) && !(try #require(r["event"])).contains("s@example.org"))
+            // Offline: the leaf from the event's public form, the path to the signed root.
+            #expect(r.proofHolds)
+            var forged = r
+            forged.event.payload["name"] = "منتحل"
+            #expect(!forged.proofHolds)
+            // A join is written in a batch: the event names its ids, and the names of those
+            // listed by name (this signer chose to be).
+            #expect(r.event.payload["ids"] == joined.id && r.event.payload["names"] == #"["سلمى"]"#)
+            #expect(!body.contains("s@example.org"))
             #expect(try await b.request("/e/not-a-token/receipt.json").status == .notFound)
         }
     }

@@ -6,11 +6,32 @@ import Hummingbird
 /// A public statement's newest signed tree head and the proofs against it (issue 13), as
 /// JSON anyone can check with the keys at `/.well-known/bayan/keys.json`:
 /// `/s/SLUG/head.json`, `/s/SLUG/proof/consistency?from=N&to=M`,
-/// `/s/SLUG/proof/inclusion?index=I&size=M` (I counts from 0).
+/// `/s/SLUG/proof/inclusion?index=I&size=M` (I counts from 0); the public log
+/// `/s/SLUG/log?from=N&limit=M` and the signed manifest `/s/SLUG/manifest.json`.
 struct ProofRoutes {
     let reading: PublicReading
+    /// Signs manifests; without it (no signing key configured) there are none.
+    let key: SigningKey?
+    let clock: @Sendable () -> Date
 
     func add(to router: Router<BayanRequestContext>) {
+        router.get("/s/:slug/log") { request, context in
+            let slug = try context.parameters.require("slug")
+            let from = request.uri.queryParameters.get("from", as: Int.self) ?? 1
+            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? PublicReading.logPageLimit
+            return try await answer { () async throws(AppError) -> String? in
+                try await reading.log(slug: slug, from: from, limit: limit).map(Self.encode)
+            }
+        }
+        router.get("/s/:slug/manifest.json") { _, context in
+            let slug = try context.parameters.require("slug")
+            return try await answer { () async throws(AppError) -> String? in
+                guard let key else { return nil }
+                return try await reading.manifest(slug: slug, key: key, now: clock()).map {
+                    String(decoding: $0.canonical, as: UTF8.self) + "\n"
+                }
+            }
+        }
         router.get("/s/:slug/head.json") { _, context in
             let slug = try context.parameters.require("slug")
             return try await answer { () async throws(AppError) -> String? in
@@ -56,6 +77,14 @@ struct ProofRoutes {
             guard error.code == .invalidInput else { throw error }
             return Self.response(.badRequest, Self.json(["error": .string(error.detail)]))
         }
+    }
+
+    /// Sorted keys, no escaped slashes, as the manifest is signed.
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Plain strings, integers and arrays always encode.
+        return String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
     }
 
     static func response(_ status: HTTPResponse.Status, _ json: String) -> Response {

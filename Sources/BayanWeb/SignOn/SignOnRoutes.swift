@@ -131,35 +131,22 @@ struct SignOnRoutes {
             try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
     }
 
-    /// The signer's receipt as JSON to keep: the event recording the sign-on (its canonical
-    /// bytes, from which the leaf is recomputed), its index, and the signed head and
-    /// inclusion proof once a head covers it. `no-store`, as every private path.
+    /// The signer's receipt as JSON to keep (`ReceiptFile`): the public form of the event
+    /// recording the sign-on (from which the leaf is recomputed), its index, and the signed
+    /// head and inclusion proof once a head covers it. `no-store`, as every private path.
     func receipt(_ request: Request, token: String) async throws -> Response {
-        let r: Receipt
+        let r: ReceiptFile
         do { r = try await signing.receipt(privateToken: token) } catch {
             guard error.code != .failed else { throw error }
             throw page(for: error, request)
         }
-        var out: [UInt8] = []
-        CanonicalJSON.object(
-            [
-                "statement": r.statement.id, "slug": r.statement.slug, "endorsement": r.endorsement.id, "name": r.endorsement.displayName,
-                "agreedTo": r.endorsement.versionHash.hex, "leafIndex": String(r.leafIndex),
-                "event": String(
-                    decoding: Event.canonical(sequence: r.event.sequence, kind: r.event.kind, atMillis: r.event.atMillis, payload: r.event.payload),
-                    as: UTF8.self),
-                "headSize": r.head.map { String($0.size) } ?? "", "headRoot": r.head?.root ?? "", "headAt": r.head.map { String($0.atMillis) } ?? "",
-                "headKey": r.head?.keyID ?? "", "headSignature": r.head?.signature ?? "",
-                "proof": r.proof.map(ContentHash.hex).joined(separator: " "),
-            ], into: &out)
-        out.append(UInt8(ascii: "\n"))
         return Response(
             status: .ok,
             headers: [
                 .contentType: "application/json",
-                .contentDisposition: "attachment; filename=\"\(r.statement.slug)-receipt.json\"",
+                .contentDisposition: "attachment; filename=\"\(r.slug)-receipt.json\"",
             ],
-            body: .init(byteBuffer: ByteBuffer(bytes: out)))
+            body: .init(byteBuffer: ByteBuffer(string: ProofRoutes.encode(r))))
     }
 
     /// Agrees to the current text again after a revision.
