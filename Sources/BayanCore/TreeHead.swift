@@ -85,8 +85,13 @@ public struct TreeHead: Sendable, Equatable, Codable {
 
     /// The head of `events` (all of a statement's, in order), signed now.
     public static func sign(statementID: String, events: [Event], atMillis: Int64, key: SigningKey) -> TreeHead {
+        sign(statementID: statementID, leaves: events.map(\.leafHash), atMillis: atMillis, key: key)
+    }
+
+    /// The head of a log whose leaves are `leaves`, signed now.
+    public static func sign(statementID: String, leaves: [MerkleTree.Hash], atMillis: Int64, key: SigningKey) -> TreeHead {
         var head = TreeHead(
-            statementID: statementID, size: events.count, root: ContentHash.hex(MerkleTree.root(events.map(\.leafHash))),
+            statementID: statementID, size: leaves.count, root: ContentHash.hex(MerkleTree.root(leaves)),
             atMillis: atMillis, keyID: key.publicKey.id, signature: "")
         head.signature = key.sign(head.signedBytes)
         return head

@@ -12,7 +12,8 @@ struct Bayan: AsyncParsableCommand {
         abstract: "Joint statements with numbered lists of signatory organisations.",
         subcommands: [
             Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Invite.self, State.self,
-            Approve.self, Verify.self, KeyCommand.self, WatchCommand.self, MigrateData.self, BackupCommand.self, RestoreCommand.self, Contacts.self,
+            Approve.self, Verify.self, KeyCommand.self, WatchCommand.self, MirrorCommand.self, MigrateData.self, BackupCommand.self,
+            RestoreCommand.self, Contacts.self,
             Doctor.self,
             Names.self, Dev.self,
         ])

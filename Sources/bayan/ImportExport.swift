@@ -124,11 +124,31 @@ struct Statements: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify statements' hash-chained event logs, texts and last signed tree heads; exits 1 and names what is wrong.")
-    @Argument(help: "The statement's slug (default: every statement).") var slug: String?
+        abstract: "Verify statements' event logs, texts, lists and signed heads; exits 1 and names what is wrong.",
+        discussion: """
+            bayan verify [SLUG]             this instance's database: each log against itself, its last signed head and the tables
+            bayan verify URL [FILES…]       a statement's public files fetched from …/s/SLUG (and receipts or older manifests kept)
+            bayan verify --offline FILES…   keys.json, manifest.json, log.json, receipts, older manifests (or a mirror's directory)
+            """)
+    @Argument(help: "A slug (default: every statement), a statement's URL, or with --offline the public files.") var targets: [String] = []
+    @Flag(help: "Check public files (manifest, log, keys, receipts) with no database and no network.") var offline = false
     @OptionGroup var dataOptions: DataOptions
 
     func run() async throws {
+        if offline {
+            guard !targets.isEmpty else { throw CLIError("--offline needs the public files to check (keys.json, manifest.json, log.json, …)") }
+            var files = PublicFilesCheck.Files()
+            try PublicFilesCheck.read(targets, into: &files)
+            return try PublicFilesCheck.verify(files)
+        }
+        if let first = targets.first, first.hasPrefix("http://") || first.hasPrefix("https://") {
+            var files = PublicFilesCheck.Files()
+            try await PublicFilesCheck.fetch(first, into: &files)
+            try PublicFilesCheck.read(Array(targets.dropFirst()), into: &files)
+            return try PublicFilesCheck.verify(files)
+        }
+        guard targets.count <= 1 else { throw CLIError("one slug at a time (or --offline with files)") }
+        let slug = targets.first
         // The instance's key checks the log against its last signed head (a head by any
         // other key is named). Without a key here (a restored copy, before its signing.key
         // is put back) the heads are not checked, and the output says so.

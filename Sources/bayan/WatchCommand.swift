@@ -22,21 +22,13 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let page = URL(string: url), let scheme = page.scheme, let host = page.host, page.pathComponents.count >= 3,
-            page.pathComponents[1] == "s"
-        else { throw CLIError("\(url) is not a statement's page (…/s/SLUG)") }
-        let slug = page.pathComponents[2]
-        let base = "\(scheme)://\(host)\(page.port.map { ":\($0)" } ?? "")"
-
-        struct Keys: Decodable {
-            struct Key: Decodable { var id: String, publicKey: String }
-            var keys: [Key]
-        }
+        let (base, slug) = try PublicFilesCheck.statementAddress(url)
         struct Head: Decodable { var statement: String, size: Int, root: String, at: Int64, key: String, signature: String }
         struct Proof: Decodable { var proof: [String] }
 
-        let listed = try await Self.get(Keys.self, base + "/.well-known/bayan/keys.json").keys.map { key in
-            do { return try PublicSigningKey(base64: key.publicKey) } catch { throw CLIError("keys.json: \(error)") }
+        let listed: [PublicSigningKey]
+        do { listed = try await Self.get(KeysFile.self, base + "/.well-known/bayan/keys.json").publicKeys() } catch let error as VerificationError {
+            throw CLIError("keys.json: \(error)")
         }
         let h = try await Self.get(Head.self, "\(base)/s/\(slug)/head.json")
         let head = TreeHead(statementID: h.statement, size: h.size, root: h.root, atMillis: h.at, keyID: h.key, signature: h.signature)

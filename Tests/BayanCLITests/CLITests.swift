@@ -458,6 +458,38 @@ import Testing
         }
     }
 
+    /// Issue 13, acceptance 1: the tables edited without the log (a founding signatory
+    /// renamed, one deleted, a 66th inserted) are each named by `bayan verify`, with the
+    /// sign-on they concern; the chain itself still holds.
+    @Test func verifyNamesTablesEditedWithoutTheLog() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = try publishedStatement(in: dir, slug: "s")
+        let fine = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(fine.status == 0, "\(fine.stdout)")
+        let store = try await SQLStore.openSQLite(directory: data)
+        try await store.handle.transaction { db in
+            try await db.raw("UPDATE endorsements SET display_name = 'جمعية مزورة' WHERE founding = 1 AND number = 1").run()
+            let tenth = try #require(try await db.raw("SELECT * FROM endorsements WHERE founding = 1 AND number = 10").first())
+            let org = try tenth.decode(column: "organization_id", as: String.self)
+            try await db.raw("DELETE FROM endorsements WHERE founding = 1 AND number = 10").run()
+            try await db.raw(
+                """
+                INSERT INTO endorsements (id, statement_id, signer_kind, organization_id, display_name, version_hash, state, founding,
+                  number, visibility, imported, name_key, created_at, updated_at)
+                SELECT 'forged-66', statement_id, signer_kind, \(bind: org), 'منظمة مضافة', version_hash, state, 1, 66, visibility,
+                  imported, name_key, created_at, updated_at FROM endorsements WHERE founding = 1 AND number = 65
+                """
+            ).run()
+        }
+        await store.close()
+        let edited = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(edited.status == 1 && edited.stdout.contains("s: valid"), "\(edited.stdout)")
+        #expect(edited.stdout.contains("is جمعية مزورة in the tables, \(Samples.organizations[0]) in the log (renamed outside the log)"))
+        #expect(edited.stdout.contains("sign-on forged-66 (منظمة مضافة) is in the tables but not in the log (inserted outside the log)"))
+        #expect(edited.stdout.contains("(\(Samples.organizations[9])) is in the log but not in the tables (deleted outside the log)"))
+    }
+
     /// Issue 13: an event back-dated with every later hash recomputed is named, also where
     /// no head was signed yet.
     @Test func verifyNamesABackDatedEvent() async throws {
