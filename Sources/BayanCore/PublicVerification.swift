@@ -5,29 +5,70 @@ import Foundation
 /// log, its manifest, signers' receipts and an older manifest kept from before. Depends on
 /// nothing but BayanCore and swift-crypto, so a third party can build and audit it alone.
 
-/// `/.well-known/bayan/keys.json`.
+/// `/.well-known/bayan/keys.json`: the instance's signing key and the keys it used before
+/// (`bayan key rotate`), each later key endorsed by the one it replaced, so what an old key
+/// signed still verifies and a watcher that trusted the old key can follow to the new.
 public struct KeysFile: Sendable, Codable, Equatable {
     public struct Key: Sendable, Codable, Equatable {
         public var id: String
         public var publicKey: String
         public var algorithm: String
+        /// For a key that replaced another: that key's id, when, and its signature over
+        /// `PublicSigningKey.rotationBytes`.
+        public var endorsedBy: String?
+        public var since: Int64?
+        public var endorsement: String?
+        /// Set on keys that no longer sign: they stay listed to verify what they signed.
+        public var retired: Bool?
+
+        public init(_ key: PublicSigningKey) {
+            id = key.id
+            publicKey = key.base64
+            algorithm = "Ed25519"
+        }
     }
     public var keys: [Key]
 
-    public init(_ keys: [PublicSigningKey]) {
-        self.keys = keys.map { Key(id: $0.id, publicKey: $0.base64, algorithm: "Ed25519") }
-    }
+    public init(_ keys: [PublicSigningKey]) { self.keys = keys.map(Key.init) }
 
-    /// The keys, each checked to be what its id says.
+    public init(keys: [Key]) { self.keys = keys }
+
+    /// The keys, each checked to be what its id says, and each endorsement to hold.
     public func publicKeys() throws(VerificationError) -> [PublicSigningKey] {
+        var byID: [String: PublicSigningKey] = [:]
         var out: [PublicSigningKey] = []
         for key in keys {
             guard let k = try? PublicSigningKey(base64: key.publicKey), k.id == key.id else {
                 throw .unreadable("keys file", "key \(key.id) is not a 32-byte Ed25519 key with that id")
             }
+            byID[k.id] = k
             out.append(k)
         }
+        for key in keys {
+            guard let by = key.endorsedBy else { continue }
+            guard let old = byID[by], let at = key.since, let signature = key.endorsement,
+                old.endorses(byID[key.id]!, atMillis: at, signature: signature)
+            else { throw .unreadable("keys file", "key \(key.id) claims to follow key \(by), whose endorsement does not hold") }
+        }
         return out
+    }
+
+    /// The keys `trusted` lets one trust: those, and every key a trusted key endorsed
+    /// (in turn). A key listed without such an endorsement is not among them.
+    public func followed(from trusted: [PublicSigningKey]) throws(VerificationError) -> [PublicSigningKey] {
+        let all = try publicKeys()
+        var accepted = trusted
+        var grew = true
+        while grew {
+            grew = false
+            for key in keys where !accepted.contains(where: { $0.id == key.id }) {
+                guard let by = key.endorsedBy, accepted.contains(where: { $0.id == by }), let k = all.first(where: { $0.id == key.id })
+                else { continue }
+                accepted.append(k)
+                grew = true
+            }
+        }
+        return accepted
     }
 }
 

@@ -22,6 +22,11 @@ public struct SigningKey: Sendable {
     public var text: String { privateKey.rawRepresentation.base64EncodedString() }
     public var publicKey: PublicSigningKey { PublicSigningKey(raw: Array(privateKey.publicKey.rawRepresentation)) }
 
+    /// This key's word that `successor` follows it (`PublicSigningKey.rotationBytes`).
+    public func endorse(_ successor: PublicSigningKey, atMillis: Int64) -> String {
+        sign(PublicSigningKey.rotationBytes(from: publicKey.id, to: successor, atMillis: atMillis))
+    }
+
     func sign(_ bytes: [UInt8]) -> String {
         // Signing fails only for a malformed key, which `init` refuses.
         (try! privateKey.signature(for: bytes)).base64EncodedString()
@@ -45,6 +50,18 @@ public struct PublicSigningKey: Sendable, Equatable, Codable {
     public var base64: String { Data(raw).base64EncodedString() }
     /// The whole SHA-256 of the key, for comparing by eye or over the phone.
     public var fingerprint: String { ContentHash.hex(SHA256.hash(data: raw)) }
+
+    /// What an old key signs when it hands over to `successor` (`bayan key rotate`), so
+    /// that whoever trusted the old key can trust the new one: a label, both ids, the new
+    /// key and the time.
+    public static func rotationBytes(from old: String, to successor: PublicSigningKey, atMillis: Int64) -> [UInt8] {
+        Array("bayan key rotation v1\n\(old)\n\(successor.id)\n\(successor.base64)\n\(atMillis)\n".utf8)
+    }
+
+    /// Whether this key handed over to `successor` with `signature`.
+    public func endorses(_ successor: PublicSigningKey, atMillis: Int64, signature: String) -> Bool {
+        isValid(signature: signature, for: Self.rotationBytes(from: id, to: successor, atMillis: atMillis))
+    }
 
     func isValid(signature: String, for bytes: [UInt8]) -> Bool {
         guard let sig = Data(base64Encoded: signature), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {

@@ -19,6 +19,49 @@ public enum SigningKeyFile {
         try SecretFile.create(key.text + "\n", at: path(in: directory))
         return key
     }
+
+    /// The public keys used before the current one, with their endorsements
+    /// (`signing-keys.json`, public: it is served as it is).
+    public static let historyName = "signing-keys.json"
+
+    /// The keys `/.well-known/bayan/keys.json` lists: those used before, then `current`.
+    public static func published(directory: String, current: SigningKey) throws -> KeysFile {
+        let file = (directory as NSString).appendingPathComponent(historyName)
+        var keys: [KeysFile.Key] = []
+        if let data = FileManager.default.contents(atPath: file) {
+            do { keys = try JSONDecoder().decode(KeysFile.self, from: data).keys } catch {
+                throw StoreError.database("\(file): not a keys file (\(error))")
+            }
+        }
+        if !keys.contains(where: { $0.id == current.publicKey.id }) { keys.append(KeysFile.Key(current.publicKey)) }
+        return KeysFile(keys: keys)
+    }
+
+    /// `bayan key rotate`: a new key replaces the one in `directory`, which endorses it and
+    /// stays listed (its private half is deleted: it signs nothing more). The list is
+    /// written before the key is replaced, so a crash between the two leaves the old key
+    /// signing and the new one listed, never a key that is not listed.
+    public static func rotate(directory: String, atMillis: Int64) throws -> (old: PublicSigningKey, new: PublicSigningKey) {
+        guard let old = try read(directory: directory) else { throw StoreError.notFound("\(path(in: directory)) (no signing key to rotate)") }
+        let fresh = SigningKey.generate()
+        let next = path(in: directory) + ".next"
+        if FileManager.default.fileExists(atPath: next) { try FileManager.default.removeItem(atPath: next) }
+        try SecretFile.create(fresh.text + "\n", at: next)
+        var listed = try published(directory: directory, current: old)
+        for i in listed.keys.indices where listed.keys[i].id == old.publicKey.id { listed.keys[i].retired = true }
+        var entry = KeysFile.Key(fresh.publicKey)
+        entry.endorsedBy = old.publicKey.id
+        entry.since = atMillis
+        entry.endorsement = old.endorse(fresh.publicKey, atMillis: atMillis)
+        listed.keys.append(entry)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try encoder.encode(listed).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(historyName)), options: .atomic)
+        guard rename(next, path(in: directory)) == 0 else {
+            throw StoreError.database("cannot put the new key in place: \(String(cString: strerror(errno)))")
+        }
+        return (old.publicKey, fresh.publicKey)
+    }
 }
 
 /// Signed tree heads of each statement's log (issue 13).

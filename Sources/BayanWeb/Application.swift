@@ -50,6 +50,9 @@ public struct AppConfiguration: Sendable {
     /// Signs each statement's tree head every `treeHeadInterval` while its log grows, and
     /// is listed at `/.well-known/bayan/keys.json` (issue 13).
     public var signingKey: SigningKey?
+    /// The keys listed at `/.well-known/bayan/keys.json`: the signing key's public half and
+    /// the keys it replaced (`bayan key rotate`); nil lists the signing key alone.
+    public var publishedKeys: KeysFile?
     public var treeHeadInterval: Duration = .seconds(60)
     /// `BAYAN_CONTACT_RETENTION_DAYS`: contacts erased that long after a statement closes,
     /// checked every `retentionCheck`.
@@ -91,7 +94,8 @@ public func buildApplication(
         cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
         joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
         trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost, metricsToken: configuration.metricsToken,
-        signingKey: configuration.signingKey)
+        signingKey: configuration.signingKey,
+        publishedKeys: configuration.publishedKeys)
     var services: [any Service] = []
     if let relay = configuration.mailRelay {
         services.append(
@@ -130,7 +134,7 @@ func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
     address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = Passwords.defaultCost,
-    metricsToken: String? = nil, signingKey: SigningKey? = nil
+    metricsToken: String? = nil, signingKey: SigningKey? = nil, publishedKeys: KeysFile? = nil
 ) -> Router<BayanRequestContext> {
     _ = BayanMetrics.registry
     let router = Router(context: BayanRequestContext.self)
@@ -143,7 +147,7 @@ func buildRouter(
     ProofRoutes(reading: PublicReading(store: store), key: signingKey, clock: clock).add(to: router)
     HealthRoutes(health: Health(store: store)).add(to: router)
     MetricsRoutes(token: metricsToken).add(to: router)
-    KeysRoute(keys: signingKey.map { [$0.publicKey] } ?? []).add(to: router)
+    KeysRoute(keys: publishedKeys ?? KeysFile(signingKey.map { [$0.publicKey] } ?? [])).add(to: router)
     JoinRoutes(store: store, limits: JoinLimits(store: store, policy: joining), mailEnabled: mailEnabled, tokens: tokens, address: address).add(
         to: router)
     CoordinatorRoutes(

@@ -49,6 +49,13 @@ struct DataOptions: ParsableArguments {
 
     /// The instance's signing key: `BAYAN_SIGNING_KEY` when set, else `signing.key` in the
     /// data directory (made there with `creating`, as `bayan serve` does).
+    /// The keys this instance lists: those it used before (`signing-keys.json` beside the
+    /// key) and the current one; nil without a key.
+    func publishedKeys() throws -> KeysFile? {
+        guard let key = try signingKey(creating: false) else { return nil }
+        do { return try SigningKeyFile.published(directory: directory, current: key) } catch { throw CLIError("\(error)") }
+    }
+
     func signingKey(creating: Bool) throws -> SigningKey? {
         if let text = Settings.reader.string(forKey: "bayan.signing.key", isSecret: true), !text.isEmpty {
             do { return try SigningKey(text: text) } catch { throw CLIError("BAYAN_SIGNING_KEY: \(error)") }

@@ -152,7 +152,8 @@ struct Verify: AsyncParsableCommand {
         // The instance's key checks the log against its last signed head (a head by any
         // other key is named). Without a key here (a restored copy, before its signing.key
         // is put back) the heads are not checked, and the output says so.
-        let keys = try dataOptions.signingKey(creating: false).map { [$0.publicKey] }
+        let keys: [PublicSigningKey]?
+        do { keys = try dataOptions.publishedKeys()?.publicKeys() } catch { throw CLIError("\(error)") }
         if keys == nil { warn("no signing key (signing.key or BAYAN_SIGNING_KEY): the logs are not checked against their signed heads") }
         try await dataOptions.withStore { store in
             let checks: [InstanceCheck.Statement]

@@ -22,7 +22,10 @@ struct MirrorCommand: AsyncParsableCommand {
         guard let key = try dataOptions.signingKey(creating: true) else { throw CLIError("no signing key") }
         try await dataOptions.withStore { store in
             let files: [String: [UInt8]]
-            do { files = try await StaticMirror.files(slug: slug, store: store, key: key, instance: address, now: Date()) } catch {
+            do {
+                files = try await StaticMirror.files(
+                    slug: slug, store: store, key: key, keys: try dataOptions.publishedKeys(), instance: address, now: Date())
+            } catch {
                 throw CLIError("\(error)")
             }
             try StaticMirror.write(files, to: output)

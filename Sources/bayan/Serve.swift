@@ -90,6 +90,7 @@ struct Serve: AsyncParsableCommand {
         configuration.metricsToken = Settings.reader.string(forKey: "bayan.metrics.token", isSecret: true)
         configuration.contactRetention = try contactRetention()
         configuration.signingKey = try dataOptions.signingKey(creating: true)
+        configuration.publishedKeys = try dataOptions.publishedKeys()
         if let directory = Settings.reader.string(forKey: "bayan.backup.dir") {
             let hours = Settings.reader.double(forKey: "bayan.backup.interval.hours", default: 24)
             let keep = Settings.reader.int(forKey: "bayan.backup.keep", default: 14)

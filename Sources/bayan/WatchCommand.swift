@@ -26,10 +26,7 @@ struct WatchCommand: AsyncParsableCommand {
         struct Head: Decodable { var statement: String, size: Int, root: String, at: Int64, key: String, signature: String }
         struct Proof: Decodable { var proof: [String] }
 
-        let listed: [PublicSigningKey]
-        do { listed = try await Self.get(KeysFile.self, base + "/.well-known/bayan/keys.json").publicKeys() } catch let error as VerificationError {
-            throw CLIError("keys.json: \(error)")
-        }
+        let keysFile = try await Self.get(KeysFile.self, base + "/.well-known/bayan/keys.json")
         let h = try await Self.get(Head.self, "\(base)/s/\(slug)/head.json")
         let head = TreeHead(statementID: h.statement, size: h.size, root: h.root, atMillis: h.at, keyID: h.key, signature: h.signature)
         // One file per statement id: the same statement seen at another address (a new
@@ -40,8 +37,12 @@ struct WatchCommand: AsyncParsableCommand {
             try FileManager.default.fileExists(atPath: file)
             ? JSONDecoder().decode(Seen.self, from: Data(contentsOf: URL(fileURLWithPath: file))) : nil
         // The keys seen first are the ones trusted: a key that appears later cannot sign
-        // a different history into acceptance.
-        let trusted = previous?.keys ?? listed
+        // a different history into acceptance, unless a trusted key endorsed it (a
+        // rotation, `bayan key rotate`).
+        let trusted: [PublicSigningKey]
+        do { trusted = try previous.map { try keysFile.followed(from: $0.keys) } ?? keysFile.publicKeys() } catch {
+            throw CLIError("keys.json: \(error)")
+        }
         guard head.isSigned(by: trusted) else {
             return try fail("the head of \(head.size) events is not signed by a key seen before (\(head.keyID))")
         }

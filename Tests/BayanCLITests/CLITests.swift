@@ -458,6 +458,52 @@ import Testing
         }
     }
 
+    /// Issue 13: `bayan key rotate` puts a new key in place that the old one endorses; the
+    /// old key stays listed, so heads it signed still verify, and a watcher that trusted it
+    /// follows the endorsement (a key listed without one is not followed).
+    @Test func keyRotationKeepsOldHeadsVerifiableAndEndorsesTheNewKey() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = try publishedStatement(in: dir, slug: "s")
+        let old = try SigningKeyFile.load(directory: data)
+        var store = try await SQLStore.openSQLite(directory: data)
+        #expect(try await store.signTreeHeads(with: old) == 1)
+        await store.close()
+
+        let rotated = try BayanBinary.run(["key", "rotate", "--data", data])
+        #expect(rotated.status == 0 && rotated.stdout.contains("retired key: \(old.publicKey.id)"), "\(rotated.stdout)\(rotated.stderr)")
+        let new = try #require(try SigningKeyFile.read(directory: data))
+        #expect(new.publicKey != old.publicKey && rotated.stdout.contains("new key id: \(new.publicKey.id)"))
+        let listed = try SigningKeyFile.published(directory: data, current: new)
+        #expect(listed.keys.map(\.id) == [old.publicKey.id, new.publicKey.id] && listed.keys[0].retired == true)
+        #expect(try listed.publicKeys() == [old.publicKey, new.publicKey])
+        #expect(try listed.followed(from: [old.publicKey]) == [old.publicKey, new.publicKey])
+        // A key slipped into the list without an endorsement is listed but not followed;
+        // a forged endorsement makes the file unreadable.
+        var slipped = listed
+        slipped.keys.append(KeysFile.Key(SigningKey.generate().publicKey))
+        #expect(try slipped.followed(from: [old.publicKey]).count == 2)
+        var forged = listed
+        forged.keys[1].since = (forged.keys[1].since ?? 0) + 1
+        #expect(throws: VerificationError.self) { try forged.publicKeys() }
+
+        // The head the old key signed still verifies; the next is signed by the new key.
+        let before = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(before.status == 0, "\(before.stdout)")
+        store = try await SQLStore.openSQLite(directory: data)
+        let record = try await store.statement(slug: "s")
+        _ = try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "Text", author: "t")
+        #expect(try await store.signTreeHeads(with: new) == 1)
+        #expect(try await store.latestTreeHead(of: record.id)?.keyID == new.publicKey.id)
+        await store.close()
+        let after = try BayanBinary.run(["verify", "s", "--data", data])
+        #expect(after.status == 0, "\(after.stdout)")
+        let show = try BayanBinary.run(["key", "show", "--data", data])
+        #expect(show.stdout.contains("key id: \(new.publicKey.id)"))
+        let shared = try BayanBinary.run(["key", "rotate", "--data", data], environment: ["BAYAN_SIGNING_KEY": new.text])
+        #expect(shared.status != 0 && shared.stderr.contains("BAYAN_SIGNING_KEY is set"))
+    }
+
     /// Issue 13, acceptance 1: the tables edited without the log (a founding signatory
     /// renamed, one deleted, a 66th inserted) are each named by `bayan verify`, with the
     /// sign-on they concern; the chain itself still holds.

@@ -23,27 +23,18 @@ struct ScheduledTreeHeads: Service {
     }
 }
 
-/// `/.well-known/bayan/keys.json`: the public keys that sign this instance's tree heads,
-/// so anyone can check a head without trusting the page it came with.
+/// `/.well-known/bayan/keys.json`: the public keys that sign this instance's tree heads
+/// and those that did before a rotation (`KeysFile`), so anyone can check a head without
+/// trusting the page it came with.
 struct KeysRoute {
-    let keys: [PublicSigningKey]
+    let keys: KeysFile
 
     func add(to router: Router<BayanRequestContext>) {
-        let body = Self.json(keys)
+        let body = ProofRoutes.encode(keys)
         router.get("/.well-known/bayan/keys.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-    }
-
-    static func json(_ keys: [PublicSigningKey]) -> String {
-        var out: [UInt8] = Array(#"{"keys":["#.utf8)
-        for (i, key) in keys.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            CanonicalJSON.object(["id": key.id, "publicKey": key.base64, "algorithm": "Ed25519"], into: &out)
-        }
-        out.append(contentsOf: Array("]}\n".utf8))
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -12,7 +12,10 @@ import NIOCore
 /// to the instance. The same data gives the same bytes.
 public enum StaticMirror {
     /// Every file of the mirror, by name.
-    public static func files(slug: String, store: any Store, key: SigningKey, instance: String, now: Date) async throws -> [String: [UInt8]] {
+    /// `keys`: what the instance lists (default: `key` alone).
+    public static func files(slug: String, store: any Store, key: SigningKey, keys: KeysFile? = nil, instance: String, now: Date) async throws
+        -> [String: [UInt8]]
+    {
         let reading = PublicReading(store: store)
         guard let manifest = try await reading.manifest(slug: slug, key: key, now: now) else {
             throw MirrorError.notPublic(slug)
@@ -34,7 +37,7 @@ public enum StaticMirror {
         out["bayan.css"] = Array(Stylesheet.css.utf8)
         out["manifest.json"] = manifest.canonical + [0x0A]
         out["log.json"] = Array(ProofRoutes.encode(log).utf8)
-        out["keys.json"] = Array(ProofRoutes.encode(KeysFile([key.publicKey])).utf8)
+        out["keys.json"] = Array(ProofRoutes.encode(keys ?? KeysFile([key.publicKey])).utf8)
         out["VERIFY.txt"] = Array(howToVerify(manifest: manifest, instance: instance, key: key.publicKey).utf8)
         return out
     }
