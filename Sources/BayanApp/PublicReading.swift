@@ -79,14 +79,14 @@ public struct PublicReading: Sendable {
         }
     }
 
-    /// The leaf hashes of a public statement's log, or nil.
-    func leaves(slug: String) async throws(AppError) -> [MerkleTree.Hash]? {
+    /// A public statement's id and the number of events in its log, or nil.
+    func logSize(slug: String) async throws(AppError) -> (id: String, size: Int)? {
         let store = self.store
         return try await attempt { () async throws(StoreError) in
-            guard let record = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }), record.isPublic else {
-                return nil
-            }
-            return try await store.events(of: record.id).map(\.leafHash)
+            guard let record = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }), record.isPublic,
+                let revision = try await found({ () async throws(StoreError) in try await store.revision(slug: slug) })
+            else { return nil }
+            return (record.id, Int(revision.split(separator: ":").last ?? "0") ?? 0)
         }
     }
 
@@ -94,21 +94,26 @@ public struct PublicReading: Sendable {
     /// nil for no such public statement. Sizes outside 1 ≤ from ≤ to ≤ the log's are
     /// `invalidInput`.
     public func consistencyProof(slug: String, from: Int, to: Int) async throws(AppError) -> [MerkleTree.Hash]? {
-        guard let leaves = try await leaves(slug: slug) else { return nil }
-        guard from >= 1, from <= to, to <= leaves.count else {
-            throw AppError(.invalidInput, "proof.range", "sizes must satisfy 1 ≤ from ≤ to ≤ \(leaves.count)")
+        guard let (id, size) = try await logSize(slug: slug) else { return nil }
+        guard from >= 1, from <= to, to <= size else {
+            throw AppError(.invalidInput, "proof.range", "sizes must satisfy 1 ≤ from ≤ to ≤ \(size)")
         }
-        return MerkleTree.consistencyProof(from: from, Array(leaves.prefix(to)))
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in try await store.consistencyProof(of: id, from: from, to: to) }
     }
 
     /// Event `index` (0-based) of the first `size` events, with its audit path; nil for no
     /// such public statement.
     public func inclusionProof(slug: String, index: Int, size: Int) async throws(AppError) -> (leaf: MerkleTree.Hash, proof: [MerkleTree.Hash])? {
-        guard let leaves = try await leaves(slug: slug) else { return nil }
-        guard index >= 0, index < size, size <= leaves.count else {
-            throw AppError(.invalidInput, "proof.range", "sizes must satisfy 0 ≤ index < size ≤ \(leaves.count)")
+        guard let (id, logSize) = try await logSize(slug: slug) else { return nil }
+        guard index >= 0, index < size, size <= logSize else {
+            throw AppError(.invalidInput, "proof.range", "sizes must satisfy 0 ≤ index < size ≤ \(logSize)")
         }
-        return (leaves[index], MerkleTree.inclusionProof(index: index, leaves[0..<size]))
+        let store = self.store
+        let (event, proof) = try await attempt { () async throws(StoreError) in
+            try await store.inclusionProof(of: id, index: index, size: size)
+        }
+        return (event.leafHash, proof)
     }
 }
 
@@ -124,14 +129,11 @@ extension PublicReading {
         guard from >= 1, limit >= 1, limit <= Self.logPageLimit else {
             throw AppError(.invalidInput, "proof.range", "from must be 1 or more and limit between 1 and \(Self.logPageLimit)")
         }
+        guard let (id, size) = try await logSize(slug: slug) else { return nil }
         let store = self.store
         return try await attempt { () async throws(StoreError) in
-            guard let record = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }), record.isPublic,
-                let revision = try await found({ () async throws(StoreError) in try await store.revision(slug: slug) })
-            else { return nil }
-            let size = Int(revision.split(separator: ":").last ?? "0") ?? 0
-            let events = try await store.events(of: record.id, from: from, limit: limit).filter { $0.sequence <= size }
-            return LogFile(statement: record.id, size: size, from: from, events: events.map(\.publicEvent))
+            let events = try await store.events(of: id, from: from, limit: limit).filter { $0.sequence <= size }
+            return LogFile(statement: id, size: size, from: from, events: events.map(\.publicEvent))
         }
     }
 
@@ -145,11 +147,13 @@ extension PublicReading {
             guard let before = try await revision(slug: slug), let snapshot = try await snapshot(slug: slug) else { return nil }
             let statementID = snapshot.statement.id
             let made = try await attempt { () async throws(StoreError) -> Manifest? in
-                let events = try await store.events(of: statementID)
+                // The page was read with exactly `size` events in the log, or it is read again.
                 guard try await store.revision(slug: slug) == before else { return nil }
+                let size = Int(before.split(separator: ":").last ?? "0") ?? 0
                 var head = try await store.latestTreeHead(of: statementID)
-                if head?.size != events.count {
-                    let fresh = TreeHead.sign(statementID: statementID, events: events, atMillis: now.millis, key: key)
+                if head?.size != size {
+                    let root = try await store.treeRoot(of: statementID, size: size)
+                    let fresh = TreeHead.sign(statementID: statementID, size: size, root: root, atMillis: now.millis, key: key)
                     try await store.addTreeHead(fresh)
                     head = fresh
                 }

@@ -153,18 +153,12 @@ public struct Signing: Sendable {
         let store = self.store
         let (statement, e) = try await endorsement(privateToken: token)
         return try await attempt { () async throws(StoreError) in
-            let events = try await store.events(of: statement.id)
-            guard
-                let index = events.firstIndex(where: { event in
-                    event.kind == EventKind.endorsementAdded.rawValue
-                        && (event.payload["id"] == e.id || event.payload["ids"]?.split(separator: " ").contains(Substring(e.id)) == true)
-                })
-            else { throw StoreError.notFound("the event recording this sign-on") }
+            let index = try await store.eventIndex(adding: e.id, of: statement.id)
             let head = try await store.latestTreeHead(of: statement.id).flatMap { $0.size > index ? $0 : nil }
-            let proof = head.map { MerkleTree.inclusionProof(index: index, events.prefix($0.size).map(\.leafHash)[...]) } ?? []
+            let (event, proof) = try await store.inclusionProof(of: statement.id, index: index, size: head?.size ?? index + 1)
             return ReceiptFile(
                 statement: statement.id, slug: statement.slug, endorsement: e.id, name: e.displayName, agreedTo: e.versionHash.hex,
-                event: events[index].publicEvent, leafIndex: index, head: head, proof: proof.map(ContentHash.hex))
+                event: event, leafIndex: index, head: head, proof: head == nil ? [] : proof.map(ContentHash.hex))
         }
     }
 

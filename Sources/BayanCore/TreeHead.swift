@@ -107,8 +107,13 @@ public struct TreeHead: Sendable, Equatable, Codable {
 
     /// The head of a log whose leaves are `leaves`, signed now.
     public static func sign(statementID: String, leaves: [MerkleTree.Hash], atMillis: Int64, key: SigningKey) -> TreeHead {
+        sign(statementID: statementID, size: leaves.count, root: MerkleTree.root(leaves), atMillis: atMillis, key: key)
+    }
+
+    /// The head of a log of `size` events with Merkle root `root`, signed now.
+    public static func sign(statementID: String, size: Int, root: MerkleTree.Hash, atMillis: Int64, key: SigningKey) -> TreeHead {
         var head = TreeHead(
-            statementID: statementID, size: leaves.count, root: ContentHash.hex(MerkleTree.root(leaves)),
+            statementID: statementID, size: size, root: ContentHash.hex(root),
             atMillis: atMillis, keyID: key.publicKey.id, signature: "")
         head.signature = key.sign(head.signedBytes)
         return head

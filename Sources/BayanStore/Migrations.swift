@@ -367,6 +367,23 @@ public enum Migrations {
                 "DELETE FROM tree_heads",
                 "ALTER TABLE tree_heads ENABLE TRIGGER tree_heads_append_only",
             ]),
+        // Each statement's Merkle tree kept incrementally (StoredTree): the hashes of its
+        // complete aligned subtrees of 2^8 and 2^16 events, so a root or proof over a
+        // million events reads a few hundred rows. Derived from the events; `bayan verify`
+        // checks heads against the events themselves, never these.
+        Migration(
+            name: "0013_tree_nodes",
+            statements: [
+                """
+                CREATE TABLE tree_nodes (
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  level BIGINT NOT NULL,
+                  idx BIGINT NOT NULL,
+                  hash TEXT NOT NULL,
+                  PRIMARY KEY (statement_id, level, idx)
+                )
+                """
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

@@ -34,6 +34,14 @@ public protocol Store: Sendable {
     func latestTreeHead(of statementID: String) async throws(StoreError) -> TreeHead?
     /// Records a signed head; one already stored for that size stays (TreeHeads.swift).
     func addTreeHead(_ head: TreeHead) async throws(StoreError)
+    /// The Merkle root of the statement's first `size` events, from the stored tree
+    /// (TreeNodes.swift), and the proofs against it.
+    func treeRoot(of statementID: String, size: Int) async throws(StoreError) -> MerkleTree.Hash
+    func inclusionProof(of statementID: String, index: Int, size: Int) async throws(StoreError)
+        -> (event: PublicEvent, proof: [MerkleTree.Hash])
+    func consistencyProof(of statementID: String, from: Int, to: Int) async throws(StoreError) -> [MerkleTree.Hash]
+    /// The index (from 0) of the event that added the sign-on `endorsementID`.
+    func eventIndex(adding endorsementID: String, of statementID: String) async throws(StoreError) -> Int
     func organizations() async throws(StoreError) -> [Organization]
     func addVersion(statementID: String, title: String, body: String, author: String, reason: String?) async throws(StoreError) -> StatementVersion
     func addTranslation(statementID: String, language: String, title: String, body: String, author: String) async throws(StoreError)

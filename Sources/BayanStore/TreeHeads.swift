@@ -107,8 +107,8 @@ extension SQLStore {
             let size = Int(try await revision(slug: statement.slug).split(separator: ":").last ?? "0") ?? 0
             let last = try await latestTreeHead(of: statement.id)?.size ?? 0
             guard size > last else { continue }
-            let events = try await events(of: statement.id)
-            try await addTreeHead(TreeHead.sign(statementID: statement.id, events: events, atMillis: env.now().millis, key: key))
+            let root = try await treeRoot(of: statement.id, size: size)
+            try await addTreeHead(TreeHead.sign(statementID: statement.id, size: size, root: root, atMillis: env.now().millis, key: key))
             signed += 1
         }
         return signed

@@ -6,7 +6,7 @@ import Foundation
 /// Helpers for benchmarks and load tests; not for real statements.
 struct Dev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Development helpers for benchmarks (never use on real data).", subcommands: [SeedIndividuals.self])
+        abstract: "Development helpers for benchmarks (never use on real data).", subcommands: [SeedIndividuals.self, SeedLog.self])
 
     struct SeedIndividuals: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,6 +27,26 @@ struct Dev: AsyncParsableCommand {
                     let start = ContinuousClock.now
                     try await store.seedIndividuals(statementID: statement.id, count: count, state: seeded)
                     print("seeded \(count) \(seeded.rawValue) individuals in \(ContinuousClock.now - start)")
+                } catch { throw CLIError("\(error)") }
+            }
+        }
+    }
+
+    struct SeedLog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seed-log", abstract: "Append N empty events to a statement's log (a log of a million events to measure proofs).")
+        @Argument(help: "The statement's slug.") var slug: String
+        @Option(help: "How many.") var count: Int
+        @OptionGroup var dataOptions: DataOptions
+
+        func run() async throws {
+            guard count > 0 && count <= 5_000_000 else { throw CLIError("--count must be between 1 and 5,000,000") }
+            try await dataOptions.withStore { store in
+                do {
+                    let statement = try await store.statement(slug: slug)
+                    let start = ContinuousClock.now
+                    try await store.seedLog(statementID: statement.id, count: count)
+                    print("appended \(count) events in \(ContinuousClock.now - start)")
                 } catch { throw CLIError("\(error)") }
             }
         }

@@ -1,0 +1,102 @@
+/// A statement's Merkle tree as the database keeps it (issue 13, performance): the hashes
+/// of complete aligned subtrees of 2⁸ and 2¹⁶ leaves, so a root or a proof for a log of a
+/// million events needs a few hundred stored hashes and the leaves of at most a few
+/// 256-event chunks, not the whole log. The RFC 9162 algorithms only ever ask for the hash
+/// of a complete aligned subtree or of a suffix of the tree; both are built here from the
+/// largest stored subtrees inside them. Pure: the store loads what `needed` names.
+public struct StoredTree: Sendable {
+    /// Levels kept: subtrees of 2^level leaves.
+    public static let levels = [8, 16]
+    public static let chunk = 1 << 8
+
+    /// Stored subtree hashes by level, then by index (subtree i of level l covers leaves
+    /// i·2^l ..< (i+1)·2^l).
+    public var nodes: [Int: [Int: MerkleTree.Hash]]
+    /// Leaf hashes by index, for the chunks that hold the positions asked about.
+    public var leaves: [Int: MerkleTree.Hash]
+
+    public init(nodes: [Int: [Int: MerkleTree.Hash]] = [:], leaves: [Int: MerkleTree.Hash] = [:]) {
+        self.nodes = nodes
+        self.leaves = leaves
+    }
+
+    /// What to load to answer about `positions` (leaf indices) in a tree of `size`: every
+    /// complete top-level subtree, the level-8 subtrees of the 2¹⁶-blocks holding a
+    /// position, and the leaves of the chunks holding one.
+    public static func needed(positions: [Int], size: Int) -> (top: Range<Int>, level8: [Range<Int>], chunks: [Range<Int>]) {
+        let inside = Set(positions.filter { $0 >= 0 && $0 < size })
+        let blocks = Set(inside.map { $0 >> 16 }).sorted()
+        let chunks = Set(inside.map { $0 >> 8 }).sorted()
+        return (
+            0..<(size >> 16),
+            blocks.map { b in (b << 8)..<min((b + 1) << 8, size >> 8) },
+            chunks.map { c in (c << 8)..<min((c + 1) << 8, size) }
+        )
+    }
+
+    /// The positions a question touches: a proof for `index` in a tree of `size`, or the
+    /// consistency of `from` with `size`.
+    public static func positions(index: Int? = nil, from: Int? = nil, size: Int) -> [Int] {
+        var out = [size - 1]
+        if let index { out.append(index) }
+        if let from { out += [from - 1, from] }
+        return out
+    }
+
+    public func hash(_ range: Range<Int>) throws(StoredTreeError) -> MerkleTree.Hash {
+        let n = range.count
+        if n == 0 { return MerkleTree.sha256([]) }
+        if n == 1 {
+            guard let leaf = leaves[range.lowerBound] else { throw .missing(range) }
+            return leaf
+        }
+        if n & (n - 1) == 0 && range.lowerBound % n == 0 {
+            let level = n.trailingZeroBitCount
+            if let stored = nodes[level]?[range.lowerBound >> level] { return stored }
+        }
+        let k = MerkleTree.split(n)
+        let lo = range.lowerBound
+        return MerkleTree.nodeHash(try hash(lo..<lo + k), try hash(lo + k..<range.upperBound))
+    }
+
+    /// The root of the first `size` leaves.
+    public func root(size: Int) throws(StoredTreeError) -> MerkleTree.Hash { try hash(0..<size) }
+
+    /// The audit path of leaf `index` in the tree of `size` leaves (RFC 9162 2.1.3.1).
+    public func inclusionProof(index: Int, size: Int) throws(StoredTreeError) -> [MerkleTree.Hash] {
+        try path(index, 0..<size)
+    }
+
+    private func path(_ m: Int, _ r: Range<Int>) throws(StoredTreeError) -> [MerkleTree.Hash] {
+        guard r.count > 1 else { return [] }
+        let k = MerkleTree.split(r.count)
+        let mid = r.lowerBound + k
+        if m < k { return try path(m, r.lowerBound..<mid) + [try hash(mid..<r.upperBound)] }
+        return try path(m - k, mid..<r.upperBound) + [try hash(r.lowerBound..<mid)]
+    }
+
+    /// The proof that the tree of `from` leaves is a prefix of the tree of `size`
+    /// (RFC 9162 2.1.4.1).
+    public func consistencyProof(from: Int, size: Int) throws(StoredTreeError) -> [MerkleTree.Hash] {
+        guard from > 0, from < size else { return [] }
+        return try subproof(from, 0..<size, complete: true)
+    }
+
+    private func subproof(_ m: Int, _ r: Range<Int>, complete: Bool) throws(StoredTreeError) -> [MerkleTree.Hash] {
+        if m == r.count { return complete ? [] : [try hash(r)] }
+        let k = MerkleTree.split(r.count)
+        let mid = r.lowerBound + k
+        if m <= k { return try subproof(m, r.lowerBound..<mid, complete: complete) + [try hash(mid..<r.upperBound)] }
+        return try subproof(m - k, mid..<r.upperBound, complete: false) + [try hash(r.lowerBound..<mid)]
+    }
+}
+
+public enum StoredTreeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A leaf the caller did not load (`StoredTree.needed` says which to load).
+    case missing(Range<Int>)
+    public var description: String {
+        switch self {
+        case .missing(let r): "the tree's leaves \(r.lowerBound)…\(r.upperBound - 1) were not loaded"
+        }
+    }
+}
