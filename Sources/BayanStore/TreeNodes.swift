@@ -171,9 +171,8 @@ extension SQLStore {
                     for _ in 0..<n {
                         let e = Event.next(
                             afterSequence: sequence, hash: hash, kind: .endorsementAdded, at: at, payload: ["seeded": "0", "kind": "individual"])
-                        rows.append(
-                            "(\(bind: statementID), \(bind: e.sequence), \(bind: e.kind), \(bind: e.atMillis), \(bind: e.payloadJSON), \(bind: e.prevHash), \(bind: e.hash))"
-                        )
+                        let values: [any Encodable & Sendable] = [statementID, e.sequence, e.kind, e.atMillis, e.payloadJSON, e.prevHash, e.hash]
+                        rows.append("(\(binds: values))")
                         sequence = e.sequence
                         hash = e.hash
                     }
