@@ -66,16 +66,17 @@ extension SQLStore {
         return tree
     }
 
-    /// Stores the subtree hashes the first `size` events complete that are not stored yet.
-    /// Idempotent: two instances extending at once write the same hashes.
+    /// Stores the subtree hashes the first `size` events complete that are not stored yet
+    /// (each level is stored in order, so the next to add is one past the highest, found
+    /// on the primary key). Idempotent: two instances extending at once write the same hashes.
     public func extendTree(_ statementID: String, size: Int) async throws(StoreError) {
         let counts = try await Self.wrap {
             try await self.handle.read { db in
                 try await db.raw(
                     """
-                    SELECT CAST(COALESCE(SUM(CASE WHEN level = 8 THEN 1 ELSE 0 END), 0) AS BIGINT) AS l8,
-                      CAST(COALESCE(SUM(CASE WHEN level = 16 THEN 1 ELSE 0 END), 0) AS BIGINT) AS l16
-                    FROM tree_nodes WHERE statement_id = \(bind: statementID)
+                    SELECT
+                      (SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = 8) AS l8,
+                      (SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = 16) AS l16
                     """
                 ).first().map { (try $0.decode(column: "l8", as: Int.self), try $0.decode(column: "l16", as: Int.self)) } ?? (0, 0)
             }
