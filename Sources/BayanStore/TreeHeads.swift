@@ -114,3 +114,19 @@ extension SQLStore {
         return signed
     }
 }
+
+extension SQLStore {
+    /// Each statement's state by id: a read of the small statements table, for noticing a
+    /// publication or another state change soon after it happens.
+    public func statementStates() async throws(StoreError) -> [String: String] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                var out: [String: String] = [:]
+                for row in try await db.raw("SELECT id, state FROM statements").all() {
+                    out[try row.decode(column: "id", as: String.self)] = try row.decode(column: "state", as: String.self)
+                }
+                return out
+            }
+        }
+    }
+}

@@ -47,6 +47,36 @@ import Testing
     }
 }
 
+/// Issue 13: a head is signed soon after a state change (publication above all), not only
+/// at the next minute.
+@Suite struct HeadsAtStateChanges {
+    @Test func aStateChangeIsCoveredByASignedHeadWithinSeconds() async throws {
+        let key = SigningKey.generate()
+        let fixture = try await Fixture.make()
+        let record = try await fixture.store.createStatement(slug: try Slug("draft"), language: "ar", title: "بيان", body: "نص", author: "t")
+        try await fixture.run(
+            .live,
+            configure: {
+                $0.signingKey = key
+                $0.treeHeadInterval = .seconds(3600)
+            }
+        ) { (_: Browser, store: SQLStore) async throws in
+            func head(atLeast size: Int) async throws -> TreeHead? {
+                for _ in 0..<200 {
+                    if let h = try await store.latestTreeHead(of: record.id), h.size >= size { return h }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return nil
+            }
+            let first = try #require(try await head(atLeast: 2))
+            _ = try await store.changeState(statementID: record.id, to: .circulating, foundingOrder: nil)
+            let size = try await store.events(of: record.id).count
+            let next = try #require(try await head(atLeast: size), "no head within 10 s of the state change")
+            #expect(next.size == first.size + 1 && next.isSigned(by: [key.publicKey]))
+        }
+    }
+}
+
 /// Issue 13: a signer's receipt from their private link: the event recording the sign-on,
 /// its index, and once a head covers it the inclusion proof, which verifies offline.
 @Suite struct SignerReceipts {

@@ -6,19 +6,34 @@ import Logging
 import ServiceLifecycle
 
 /// `bayan serve` signs a tree head for each statement whose log grew, at start and then
-/// every `interval` (a minute): never on the request path of a sign-on.
+/// every `interval` (a minute), and within `statePoll` of a statement changing state (its
+/// publication above all), seen on the small statements table: never on the request path
+/// of a sign-on.
 struct ScheduledTreeHeads: Service {
     let store: SQLStore
     let key: SigningKey
     let interval: Duration
+    var statePoll: Duration = .seconds(2)
     let logger: Logger
 
     func run() async throws {
+        var states = (try? await store.statementStates()) ?? [:]
+        var last = ContinuousClock.now
+        await signNow()
         while !Task.isShuttingDownGracefully {
-            do { _ = try await store.signTreeHeads(with: key) } catch {
-                logger.error("signing tree heads failed", metadata: ["error": "\(error)"])
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: min(statePoll, interval)) }
+            let now = (try? await store.statementStates()) ?? states
+            if now != states || ContinuousClock.now - last >= interval {
+                states = now
+                last = ContinuousClock.now
+                await signNow()
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    func signNow() async {
+        do { _ = try await store.signTreeHeads(with: key) } catch {
+            logger.error("signing tree heads failed", metadata: ["error": "\(error)"])
         }
     }
 }
