@@ -1,13 +1,14 @@
 /// A statement's Merkle tree as the database keeps it (issue 13, performance): the hashes
-/// of complete aligned subtrees of 2⁸ and 2¹⁶ leaves, so a root or a proof for a log of a
-/// million events needs a few hundred stored hashes and the leaves of at most a few
-/// 256-event chunks, not the whole log. The RFC 9162 algorithms only ever ask for the hash
-/// of a complete aligned subtree or of a suffix of the tree; both are built here from the
+/// of complete aligned subtrees of 2⁴, 2⁸, 2¹², 2¹⁶ and 2²⁰ leaves, so a root or a proof for
+/// a log of a million events needs about a hundred stored hashes and the leaves of two
+/// 16-event chunks, not the whole log. The RFC 9162 algorithms only ever ask for the hash of
+/// a complete aligned subtree or of a suffix of the tree; both are built here from the
 /// largest stored subtrees inside them. Pure: the store loads what `needed` names.
 public struct StoredTree: Sendable {
-    /// Levels kept: subtrees of 2^level leaves.
-    public static let levels = [8, 16]
-    public static let chunk = 1 << 8
+    /// Levels kept: subtrees of 2^level leaves; each level's nodes are built from 16 of the
+    /// level below (the first from 16 leaves).
+    public static let levels = [4, 8, 12, 16, 20]
+    public static let fanOut = 16
 
     /// Stored subtree hashes by level, then by index (subtree i of level l covers leaves
     /// i·2^l ..< (i+1)·2^l).
@@ -21,17 +22,23 @@ public struct StoredTree: Sendable {
     }
 
     /// What to load to answer about `positions` (leaf indices) in a tree of `size`: every
-    /// complete top-level subtree, the level-8 subtrees of the 2¹⁶-blocks holding a
-    /// position, and the leaves of the chunks holding one.
-    public static func needed(positions: [Int], size: Int) -> (top: Range<Int>, level8: [Range<Int>], chunks: [Range<Int>]) {
-        let inside = Set(positions.filter { $0 >= 0 && $0 < size })
-        let blocks = Set(inside.map { $0 >> 16 }).sorted()
-        let chunks = Set(inside.map { $0 >> 8 }).sorted()
-        return (
-            0..<(size >> 16),
-            blocks.map { b in (b << 8)..<min((b + 1) << 8, size >> 8) },
-            chunks.map { c in (c << 8)..<min((c + 1) << 8, size) }
-        )
+    /// complete subtree of the top level; at each lower level, the subtrees inside the
+    /// next level's subtree that holds a position; and the leaves of the 16-leaf chunks
+    /// holding one. Ranges are of node indices per level, and of leaf indices.
+    public static func needed(positions: [Int], size: Int) -> (nodes: [(level: Int, range: Range<Int>)], leaves: [Range<Int>]) {
+        let inside = Set(positions.filter { $0 >= 0 && $0 < size }).sorted()
+        let top = levels.last!
+        var nodes: [(level: Int, range: Range<Int>)] = []
+        if size >> top > 0 { nodes.append((top, 0..<(size >> top))) }
+        for level in levels.dropLast() {
+            let up = level + 4
+            for block in Set(inside.map { $0 >> up }).sorted() {
+                let range = (block << 4)..<min((block + 1) << 4, size >> level)
+                if !range.isEmpty { nodes.append((level, range)) }
+            }
+        }
+        let leaves = Set(inside.map { $0 >> 4 }).sorted().map { c in (c << 4)..<min((c + 1) << 4, size) }
+        return (nodes, leaves)
     }
 
     /// The positions a question touches: a proof for `index` in a tree of `size`, or the

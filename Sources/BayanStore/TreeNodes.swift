@@ -8,7 +8,7 @@ import SQLKit
 extension SQLStore {
     /// The root of the statement's first `size` events.
     public func treeRoot(of statementID: String, size: Int) async throws(StoreError) -> MerkleTree.Hash {
-        let tree = try await storedTree(statementID, positions: StoredTree.positions(size: size), size: size)
+        let (tree, _) = try await storedTree(statementID, positions: StoredTree.positions(size: size), size: size)
         return try Self.answer { () throws(StoredTreeError) in try tree.root(size: size) }
     }
 
@@ -16,17 +16,15 @@ extension SQLStore {
     public func inclusionProof(of statementID: String, index: Int, size: Int) async throws(StoreError)
         -> (event: PublicEvent, proof: [MerkleTree.Hash])
     {
-        let tree = try await storedTree(statementID, positions: StoredTree.positions(index: index, size: size), size: size)
+        let (tree, events) = try await storedTree(statementID, positions: StoredTree.positions(index: index, size: size), size: size)
         let proof = try Self.answer { () throws(StoredTreeError) in try tree.inclusionProof(index: index, size: size) }
-        guard let event = try await events(of: statementID, from: index + 1, limit: 1).first else {
-            throw StoreError.notFound("event \(index + 1)")
-        }
+        guard let event = events[index] else { throw StoreError.notFound("event \(index + 1)") }
         return (event.publicEvent, proof)
     }
 
     /// The proof that the first `from` events' tree is a prefix of the first `to`'s.
     public func consistencyProof(of statementID: String, from: Int, to: Int) async throws(StoreError) -> [MerkleTree.Hash] {
-        let tree = try await storedTree(statementID, positions: StoredTree.positions(from: from, size: to), size: to)
+        let (tree, _) = try await storedTree(statementID, positions: StoredTree.positions(from: from, size: to), size: to)
         return try Self.answer { () throws(StoredTreeError) in try tree.consistencyProof(from: from, size: to) }
     }
 
@@ -34,82 +32,94 @@ extension SQLStore {
         do { return try body() } catch { throw StoreError.database("\(error)") }
     }
 
-    /// What `StoredTree.needed` names, loaded, after the stored tree is extended to `size`.
-    func storedTree(_ statementID: String, positions: [Int], size: Int) async throws(StoreError) -> StoredTree {
+    /// What `StoredTree.needed` names, loaded (in one query for the hashes and one for the
+    /// events), after the stored tree is extended to `size`; with the events loaded.
+    func storedTree(_ statementID: String, positions: [Int], size: Int) async throws(StoreError) -> (tree: StoredTree, events: [Int: Event]) {
         try await extendTree(statementID, size: size)
         let need = StoredTree.needed(positions: positions, size: size)
-        let nodes = try await Self.wrap {
+        return try await Self.wrap {
             try await self.handle.read { db in
-                var nodes: [Int: [Int: MerkleTree.Hash]] = [:]
-                var ranges: [(Int, Range<Int>)] = need.level8.map { (8, $0) }
-                if !need.top.isEmpty { ranges.append((16, need.top)) }
-                for (level, range) in ranges where !range.isEmpty {
+                var tree = StoredTree()
+                if !need.nodes.isEmpty {
+                    let which = need.nodes.map { level, range -> String in
+                        "(level = \(level) AND idx >= \(range.lowerBound) AND idx < \(range.upperBound))"
+                    }.joined(separator: " OR ")
                     for row in try await db.raw(
-                        """
-                        SELECT idx, hash FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = \(bind: level)
-                          AND idx >= \(bind: range.lowerBound) AND idx < \(bind: range.upperBound)
-                        """
+                        "SELECT level, idx, hash FROM tree_nodes WHERE statement_id = \(bind: statementID) AND (\(unsafeRaw: which))"
                     ).all() {
-                        nodes[level, default: [:]][try row.decode(column: "idx", as: Int.self)] =
+                        tree.nodes[try row.decode(column: "level", as: Int.self), default: [:]][try row.decode(column: "idx", as: Int.self)] =
                             ContentHash.bytes(hex: try row.decode(column: "hash", as: String.self)) ?? []
                     }
                 }
-                return nodes
+                var events: [Int: Event] = [:]
+                if !need.leaves.isEmpty {
+                    // Sequence numbers count from 1, leaf indices from 0.
+                    let which = need.leaves.map { "(seq > \($0.lowerBound) AND seq <= \($0.upperBound))" }.joined(separator: " OR ")
+                    for row in try await db.raw(
+                        "SELECT * FROM events WHERE statement_id = \(bind: statementID) AND (\(unsafeRaw: which))"
+                    ).all() {
+                        let e = try Self.decodeEvent(row)
+                        events[e.sequence - 1] = e
+                        tree.leaves[e.sequence - 1] = e.leafHash
+                    }
+                }
+                return (tree, events)
             }
         }
-        var tree = StoredTree(nodes: nodes)
-        for range in need.chunks {
-            for e in try await events(of: statementID, from: range.lowerBound + 1, limit: range.count) {
-                tree.leaves[e.sequence - 1] = e.leafHash
-            }
-        }
-        return tree
     }
 
-    /// Stores the subtree hashes the first `size` events complete that are not stored yet
-    /// (each level is stored in order, so the next to add is one past the highest, found
-    /// on the primary key). Idempotent: two instances extending at once write the same hashes.
+    /// Stores the subtree hashes the first `size` events complete that are not stored yet,
+    /// level by level (each level in order, so the next to add is one past the highest,
+    /// found on the primary key; each built from 16 of the level below). Idempotent: two
+    /// instances extending at once write the same hashes.
     public func extendTree(_ statementID: String, size: Int) async throws(StoreError) {
-        let counts = try await Self.wrap {
+        let levels = StoredTree.levels
+        let stored = try await Self.wrap {
             try await self.handle.read { db in
-                try await db.raw(
-                    """
-                    SELECT
-                      (SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = 8) AS l8,
-                      (SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = 16) AS l16
-                    """
-                ).first().map { (try $0.decode(column: "l8", as: Int.self), try $0.decode(column: "l16", as: Int.self)) } ?? (0, 0)
-            }
-        }
-        let want8 = size >> 8
-        let want16 = size >> 16
-        guard counts.0 < want8 || counts.1 < want16 else { return }
-        var level8: [(Int, MerkleTree.Hash)] = []
-        var next = counts.0
-        while next < want8 {
-            let batch = min(want8 - next, 64)
-            let leaves = try await events(of: statementID, from: (next << 8) + 1, limit: batch << 8).map(\.leafHash)
-            guard leaves.count == batch << 8 else { throw StoreError.database("the log of \(statementID) is shorter than \(size) events") }
-            for j in 0..<batch { level8.append((next + j, MerkleTree.root(leaves[(j << 8)..<((j + 1) << 8)]))) }
-            next += batch
-        }
-        try await insertNodes(statementID, level: 8, level8)
-        var level16: [(Int, MerkleTree.Hash)] = []
-        for block in counts.1..<max(counts.1, want16) {
-            let hashes = try await Self.wrap {
-                try await self.handle.read { db in
-                    try await db.raw(
-                        """
-                        SELECT hash FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = 8
-                          AND idx >= \(bind: block << 8) AND idx < \(bind: (block + 1) << 8) ORDER BY idx
-                        """
-                    ).all().map { ContentHash.bytes(hex: try $0.decode(column: "hash", as: String.self)) ?? [] }
+                var query = SQLQueryString("SELECT ")
+                for (n, level) in levels.enumerated() {
+                    if n > 0 { query.appendLiteral(", ") }
+                    query.appendLiteral("(SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_nodes WHERE statement_id = ")
+                    query.appendInterpolation(bind: statementID)
+                    query.appendLiteral(" AND level = \(level)) AS l\(level)")
                 }
+                let row = try await db.raw(query).first()
+                return try levels.map { try row?.decode(column: "l\($0)", as: Int.self) ?? 0 }
             }
-            guard hashes.count == 256 else { throw StoreError.database("the stored tree of \(statementID) lacks subtrees of block \(block)") }
-            level16.append((block, MerkleTree.root(hashes)))
         }
-        try await insertNodes(statementID, level: 16, level16)
+        guard zip(levels, stored).contains(where: { level, have in have < size >> level }) else { return }
+        for (n, level) in levels.enumerated() {
+            let want = size >> level
+            var next = stored[n]
+            while next < want {
+                let count = min(want - next, 4096)
+                // The children: leaves from the events for the first level, else the level below.
+                let children: [MerkleTree.Hash]
+                if n == 0 {
+                    children = try await events(of: statementID, from: (next << 4) + 1, limit: count << 4).map(\.leafHash)
+                } else {
+                    let below = levels[n - 1]
+                    let first = next << 4
+                    let end = (next + count) << 4
+                    children = try await Self.wrap {
+                        try await self.handle.read { db in
+                            try await db.raw(
+                                """
+                                SELECT hash FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = \(bind: below)
+                                  AND idx >= \(bind: first) AND idx < \(bind: end) ORDER BY idx
+                                """
+                            ).all().map { ContentHash.bytes(hex: try $0.decode(column: "hash", as: String.self)) ?? [] }
+                        }
+                    }
+                }
+                guard children.count == count << 4 else {
+                    throw StoreError.database("the tree of \(statementID) lacks what level \(level) is built from (at \(next << 4))")
+                }
+                let built = (0..<count).map { j in (next + j, MerkleTree.root(children[(j << 4)..<((j + 1) << 4)])) }
+                try await insertNodes(statementID, level: level, built)
+                next += count
+            }
+        }
     }
 
     private func insertNodes(_ statementID: String, level: Int, _ nodes: [(Int, MerkleTree.Hash)]) async throws(StoreError) {

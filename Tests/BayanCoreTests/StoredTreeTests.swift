@@ -6,24 +6,31 @@ import Testing
 /// `StoredTree.needed` names.
 @Suite struct StoredTreeMatchesTheWholeTree {
     static let leaves = (0..<70_000).map { MerkleTree.leafHash(Array("event \($0)".utf8)) }
-    static let level8 = (0..<(70_000 >> 8)).map { i in MerkleTree.root(leaves[(i << 8)..<((i + 1) << 8)]) }
-    static let level16 = [MerkleTree.root(level8[0..<256])]
+    /// Every stored level, computed from all leaves.
+    static let levels: [Int: [MerkleTree.Hash]] = {
+        var out: [Int: [MerkleTree.Hash]] = [:]
+        var below = leaves
+        for level in StoredTree.levels {
+            below = stride(from: 0, to: below.count - 15, by: 16).map { MerkleTree.root(below[$0..<$0 + 16]) }
+            out[level] = below
+        }
+        return out
+    }()
 
     /// The stored tree for `size` leaves with only the needed parts loaded.
     static func tree(size: Int, positions: [Int]) -> StoredTree {
         let need = StoredTree.needed(positions: positions, size: size)
         var tree = StoredTree()
-        for i in need.top { tree.nodes[16, default: [:]][i] = level16[i] }
-        for r in need.level8 {
-            for i in r { tree.nodes[8, default: [:]][i] = level8[i] }
+        for (level, range) in need.nodes {
+            for i in range { tree.nodes[level, default: [:]][i] = levels[level]![i] }
         }
-        for r in need.chunks {
+        for r in need.leaves {
             for i in r { tree.leaves[i] = leaves[i] }
         }
         return tree
     }
 
-    @Test(arguments: [1, 2, 3, 255, 256, 257, 511, 513, 1000, 65_535, 65_536, 65_537, 66_000, 70_000])
+    @Test(arguments: [1, 2, 3, 15, 16, 17, 255, 256, 257, 511, 513, 1000, 4095, 4097, 65_535, 65_536, 65_537, 66_000, 70_000])
     func rootsAndProofsMatch(size: Int) throws {
         let all = Array(Self.leaves.prefix(size))
         let root = MerkleTree.root(all)
