@@ -40,13 +40,19 @@ extension SQLStore {
         return try await Self.wrap {
             try await self.handle.read { db in
                 var tree = StoredTree()
+                // One statement, each range its own branch on the primary key (an OR of
+                // ranges made SQLite walk every node of the statement).
                 if !need.nodes.isEmpty {
-                    let which = need.nodes.map { level, range -> String in
-                        "(level = \(level) AND idx >= \(range.lowerBound) AND idx < \(range.upperBound))"
-                    }.joined(separator: " OR ")
-                    for row in try await db.raw(
-                        "SELECT level, idx, hash FROM tree_nodes WHERE statement_id = \(bind: statementID) AND (\(unsafeRaw: which))"
-                    ).all() {
+                    var query = SQLQueryString("")
+                    for (n, part) in need.nodes.enumerated() {
+                        if n > 0 { query.appendLiteral(" UNION ALL ") }
+                        query.appendInterpolation(
+                            """
+                            SELECT level, idx, hash FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = \(bind: part.level)
+                              AND idx >= \(bind: part.range.lowerBound) AND idx < \(bind: part.range.upperBound)
+                            """ as SQLQueryString)
+                    }
+                    for row in try await db.raw(query).all() {
                         tree.nodes[try row.decode(column: "level", as: Int.self), default: [:]][try row.decode(column: "idx", as: Int.self)] =
                             ContentHash.bytes(hex: try row.decode(column: "hash", as: String.self)) ?? []
                     }
@@ -54,10 +60,16 @@ extension SQLStore {
                 var events: [Int: Event] = [:]
                 if !need.leaves.isEmpty {
                     // Sequence numbers count from 1, leaf indices from 0.
-                    let which = need.leaves.map { "(seq > \($0.lowerBound) AND seq <= \($0.upperBound))" }.joined(separator: " OR ")
-                    for row in try await db.raw(
-                        "SELECT * FROM events WHERE statement_id = \(bind: statementID) AND (\(unsafeRaw: which))"
-                    ).all() {
+                    var query = SQLQueryString("")
+                    for (n, range) in need.leaves.enumerated() {
+                        if n > 0 { query.appendLiteral(" UNION ALL ") }
+                        query.appendInterpolation(
+                            """
+                            SELECT * FROM events WHERE statement_id = \(bind: statementID) AND seq > \(bind: range.lowerBound)
+                              AND seq <= \(bind: range.upperBound)
+                            """ as SQLQueryString)
+                    }
+                    for row in try await db.raw(query).all() {
                         let e = try Self.decodeEvent(row)
                         events[e.sequence - 1] = e
                         tree.leaves[e.sequence - 1] = e.leafHash
