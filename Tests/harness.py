@@ -30,3 +30,14 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop(processes, timeout=20):
+    """Terminates each process and waits for it, killing one that does not stop in time."""
+    import subprocess
+    for p in processes:
+        p.terminate()
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()

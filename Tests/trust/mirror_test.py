@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from harness import BAYAN, ROOT, Checks, free_port  # noqa: E402
+from harness import BAYAN, ROOT, Checks, free_port, stop  # noqa: E402
 
 check = Checks()
 
@@ -108,12 +108,7 @@ http {{ access_log off; client_body_temp_path {tmp}/b; proxy_temp_path {tmp}/p; 
         truncated = run("verify", "--offline", cut)
         check(truncated.returncode == 1 and "log truncated" in truncated.stdout, f"a mirror whose log was cut short is named: {truncated.stdout.strip()}")
     finally:
-        for p in procs:
-            p.terminate()
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(procs)
         shutil.rmtree(tmp, ignore_errors=True)
     return check.finish()
 
