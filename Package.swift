@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bayan", targets: ["bayan"]),
+        .executable(name: "bayan-verify", targets: ["bayan-verify"]),
         .library(name: "ArabicText", targets: ["ArabicText"]),
         .library(name: "BayanCore", targets: ["BayanCore"]),
         .library(name: "BayanDocument", targets: ["BayanDocument"]),
@@ -42,6 +43,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "BayanDocument", dependencies: ["BayanCore", "ArabicText"]),
+        // The offline verifier alone (issue 13): BayanCore and swift-crypto, nothing else.
+        .executableTarget(name: "bayan-verify", dependencies: ["BayanCore"]),
         .target(
             name: "BayanStore",
             dependencies: [

@@ -98,7 +98,7 @@ public enum VerificationError: Error, Equatable, Sendable, CustomStringConvertib
 
     public var description: String {
         switch self {
-        case .unreadable(let what, let why): "the \(what) cannot be read: \(why)"
+        case .unreadable(let what, let why): "\(what) cannot be read: \(why)"
         }
     }
 }

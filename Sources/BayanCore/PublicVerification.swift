@@ -93,7 +93,8 @@ public struct LogFile: Sendable, Codable, Equatable {
 /// recorded their sign-on, its place in the log and, once a head covers it, that head and
 /// the audit path from the event to its root.
 public struct ReceiptFile: Sendable, Codable, Equatable {
-    public var format = "bayan-receipt-1"
+    public static let format = "bayan-receipt-1"
+    public var format = ReceiptFile.format
     public var statement: String
     public var slug: String
     public var endorsement: String

@@ -120,6 +120,20 @@ import Testing
             let (renamed, log2) = try await Self.publicFiles(store, key: key)
             #expect(findings(renamed, log2).contains("founding signatory 2 is اسم مزور here, نقابة المعلمين in the log (renamed outside the log)"))
             #expect(try await InstanceCheck.statement(record, in: store).headProblems.contains { $0.contains("renamed outside the log") })
+            // An individual inserted in the tables alone: the count the instance signs is
+            // higher than the log's.
+            try await store.handle.transaction { db in
+                try await db.raw(
+                    """
+                    INSERT INTO endorsements (id, statement_id, signer_kind, display_name, version_hash, state, founding, visibility,
+                      imported, name_key, created_at, updated_at)
+                    SELECT 'forged', statement_id, 'individual', 'شخص مضاف', version_hash, 'confirmed', 0, 'public', 0, '', created_at,
+                      updated_at FROM endorsements WHERE id = \(bind: founder.id)
+                    """
+                ).run()
+            }
+            let (inflated, log3) = try await Self.publicFiles(store, key: key)
+            #expect(findings(inflated, log3).contains("individuals: 3 counted here, 2 in the log (inflated)"))
         }
     }
 

@@ -61,6 +61,9 @@ def main():
         check(all(filecmp.cmp(os.path.join(first, n), os.path.join(second, n), shallow=False) for n in os.listdir(first)),
               "every file byte for byte")
 
+        standalone = subprocess.run([os.path.join(os.path.dirname(BAYAN), "bayan-verify"), first], capture_output=True, text=True)
+        check(standalone.returncode == 0 and "valid" in standalone.stdout,
+              f"bayan-verify (BayanCore and swift-crypto alone) passes on the mirror: {standalone.stdout.strip()}{standalone.stderr.strip()}")
         offline = run("verify", "--offline", first)
         check(offline.returncode == 0 and "65 founding" in offline.stdout and "120 individuals" in offline.stdout,
               f"bayan verify --offline passes on the mirror: {offline.stdout.strip()}{offline.stderr.strip()}")
@@ -107,6 +110,8 @@ http {{ access_log off; client_body_temp_path {tmp}/b; proxy_temp_path {tmp}/p; 
             f.write(re.sub(r',\{"at":[^{}]*"payload":\{[^{}]*\},"seq":\d+\}\]', "]", log))
         truncated = run("verify", "--offline", cut)
         check(truncated.returncode == 1 and "log truncated" in truncated.stdout, f"a mirror whose log was cut short is named: {truncated.stdout.strip()}")
+        standalone = subprocess.run([os.path.join(os.path.dirname(BAYAN), "bayan-verify"), cut], capture_output=True, text=True)
+        check(standalone.returncode == 1 and "log truncated" in standalone.stdout, "and by bayan-verify")
     finally:
         stop(procs)
         shutil.rmtree(tmp, ignore_errors=True)
