@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from harness import BAYAN, ROOT, Checks, free_port, stop  # noqa: E402
@@ -50,6 +51,21 @@ def main():
 
         verified = run("verify", f"{live}/s/joint")
         check(verified.returncode == 0 and "valid" in verified.stdout, f"bayan verify URL passes: {verified.stdout.strip()}{verified.stderr.strip()}")
+
+        def status(path):
+            try:
+                with urllib.request.urlopen(live + path, timeout=30) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+        page = status("/s/joint/log?from=1&limit=2")
+        check(page[0] == 200 and page[1].count('"seq":') == 2 and '"size":' in page[1], "the public log is paged")
+        for path, code in [("/s/joint/log?limit=5000", 400), ("/s/joint/log?from=0", 400), ("/s/nothing/log", 404),
+                           ("/s/nothing/manifest.json", 404), ("/s/joint/proof/inclusion?index=-1&size=3", 400)]:
+            got = status(path)
+            check(got[0] == code and '"error"' in got[1], f"{path} answers {code} with a message ({got[0]}: {got[1].strip()[:80]})")
+        manifest = status("/s/joint/manifest.json")
+        check(manifest[0] == 200 and '"signature"' in manifest[1] and "@" not in manifest[1], "the manifest is served, with no address in it")
 
         first, second = os.path.join(tmp, "m1"), os.path.join(tmp, "m2")
         for out in (first, second):
