@@ -1,3 +1,5 @@
+import Foundation
+
 /// The canonical JSON of an event, written directly: an object with sorted keys, no
 /// insignificant space, strings escaped as Foundation's `JSONEncoder` escapes them with
 /// `.sortedKeys` and `.withoutEscapingSlashes`. Event hashes cover these bytes, so they
@@ -5,6 +7,15 @@
 /// differential test against `JSONEncoder` holds them to it. Encoding two events per
 /// sign-on with `JSONEncoder` was ~25 µs each, most of a burst's per-row writer time.
 public enum CanonicalJSON {
+    /// A whole value as JSON with sorted keys and unescaped slashes: how manifests, logs,
+    /// receipts and keys files are served, and the bytes a manifest's signature covers.
+    public static func encode(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The public files hold strings, integers and arrays of them, which always encode.
+        return Array(try! encoder.encode(value))
+    }
+
     /// `{"k":"v",...}` with keys in code-point order.
     public static func object(_ fields: [String: String], into out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))

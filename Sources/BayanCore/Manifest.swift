@@ -61,12 +61,7 @@ public struct Manifest: Sendable, Equatable, Codable {
 
     /// Sorted keys, no insignificant space, no escaped slashes: the bytes served, and
     /// (without the signature) the bytes signed.
-    public var canonical: [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings, integers and arrays cannot fail.
-        return Array(try! encoder.encode(self))
-    }
+    public var canonical: [UInt8] { CanonicalJSON.encode(self) }
 
     /// A label and the SHA-256 of the canonical manifest with an empty signature.
     public var signedBytes: [UInt8] {

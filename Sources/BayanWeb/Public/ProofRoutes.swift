@@ -79,13 +79,8 @@ struct ProofRoutes {
         }
     }
 
-    /// Sorted keys, no escaped slashes, as the manifest is signed.
-    static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Plain strings, integers and arrays always encode.
-        return String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
-    }
+    /// Sorted keys, no escaped slashes, as the manifest is signed; a final newline.
+    static func encode(_ value: some Encodable) -> String { String(decoding: CanonicalJSON.encode(value), as: UTF8.self) + "\n" }
 
     static func response(_ status: HTTPResponse.Status, _ json: String) -> Response {
         Response(
