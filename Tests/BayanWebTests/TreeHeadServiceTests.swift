@@ -2,6 +2,7 @@ import BayanApp
 import BayanCore
 import BayanStore
 import Foundation
+import Synchronization
 import Testing
 
 @testable import BayanWeb
@@ -115,6 +116,36 @@ import Testing
             #expect(r.event.payload["ids"] == joined.id && r.event.payload["names"] == #"["سلمى"]"#)
             #expect(!body.contains("s@example.org"))
             #expect(try await b.request("/e/not-a-token/receipt.json").status == .notFound)
+        }
+    }
+}
+
+/// Issue 13: a manifest is built at most once a second per statement; within the second
+/// the same bytes are served, after it the manifest of the grown log.
+@Suite struct ManifestsUnderLoad {
+    @Test func aManifestIsServedAgainForASecondThenRebuilt() async throws {
+        let key = SigningKey.generate()
+        let now = Mutex(Date(timeIntervalSince1970: 1_767_225_600))
+        let fixture = try await Fixture.make()
+        let record = try await fixture.store.importStatement(
+            ImportPlan(
+                slug: try Slug("joint"), title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة المعلمين", number: 1)],
+                publish: true, at: Date()))
+        try await fixture.run(
+            configure: {
+                $0.signingKey = key
+                $0.clock = { now.withLock { $0 } }
+            }
+        ) { (b: Browser, store: SQLStore) async throws in
+            let first = try await b.request("/s/joint/manifest.json")
+            #expect(first.status == .ok)
+            _ = try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "Text", author: "t")
+            #expect(try await b.request("/s/joint/manifest.json").body == first.body)
+            now.withLock { $0 += 2 }
+            let later = try await b.request("/s/joint/manifest.json")
+            let before = try Manifest.decode(Array(first.body.utf8))
+            let after = try Manifest.decode(Array(later.body.utf8))
+            #expect(after.head.size == before.head.size + 1 && after.translations.map(\.language) == ["en"] && after.isSigned(by: [key.publicKey]))
         }
     }
 }

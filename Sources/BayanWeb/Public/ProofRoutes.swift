@@ -2,6 +2,7 @@ import BayanApp
 import BayanCore
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// A public statement's newest signed tree head and the proofs against it (issue 13), as
 /// JSON anyone can check with the keys at `/.well-known/bayan/keys.json`:
@@ -13,6 +14,11 @@ struct ProofRoutes {
     /// Signs manifests; without it (no signing key configured) there are none.
     let key: SigningKey?
     let clock: @Sendable () -> Date
+    /// Each statement's last manifest, served again for a second: building one reads the
+    /// page and may sign a head, so a flood of requests during a burst of joins builds at
+    /// most one a second per statement (as the public page is revalidated at most once a
+    /// second). A manifest a second old is still whole: its lists match its own head.
+    let manifests = ManifestCache()
 
     func add(to router: Router<BayanRequestContext>) {
         router.get("/s/:slug/log") { request, context in
@@ -27,9 +33,12 @@ struct ProofRoutes {
             let slug = try context.parameters.require("slug")
             return try await answer { () async throws(AppError) -> String? in
                 guard let key else { return nil }
-                return try await reading.manifest(slug: slug, key: key, now: clock()).map {
-                    String(decoding: $0.canonical, as: UTF8.self) + "\n"
-                }
+                let now = clock()
+                if let fresh = manifests.get(slug, at: now) { return fresh }
+                guard let manifest = try await reading.manifest(slug: slug, key: key, now: now) else { return nil }
+                let body = String(decoding: manifest.canonical, as: UTF8.self) + "\n"
+                manifests.put(slug, body, at: now)
+                return body
             }
         }
         router.get("/s/:slug/head.json") { _, context in
@@ -116,4 +125,20 @@ struct ProofRoutes {
         out.append(contentsOf: Array("}\n".utf8))
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// The last manifest of each public statement and when it was built (`ProofRoutes`); one
+/// entry per public statement that was asked for.
+final class ManifestCache: Sendable {
+    static let lifetime: TimeInterval = 1
+    private let entries = Mutex<[String: (at: Date, body: String)]>([:])
+
+    func get(_ slug: String, at now: Date) -> String? {
+        entries.withLock { entries in
+            guard let entry = entries[slug], now.timeIntervalSince(entry.at) < Self.lifetime, now >= entry.at else { return nil }
+            return entry.body
+        }
+    }
+
+    func put(_ slug: String, _ body: String, at now: Date) { entries.withLock { $0[slug] = (now, body) } }
 }
