@@ -86,7 +86,7 @@ public struct PublicReading: Sendable {
             guard let record = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }), record.isPublic,
                 let revision = try await found({ () async throws(StoreError) in try await store.revision(slug: slug) })
             else { return nil }
-            return (record.id, Int(revision.split(separator: ":").last ?? "0") ?? 0)
+            return (record.id, Revision.eventCount(revision))
         }
     }
 
@@ -149,7 +149,7 @@ extension PublicReading {
             let made = try await attempt { () async throws(StoreError) -> Manifest? in
                 // The page was read with exactly `size` events in the log, or it is read again.
                 guard try await store.revision(slug: slug) == before else { return nil }
-                let size = Int(before.split(separator: ":").last ?? "0") ?? 0
+                let size = Revision.eventCount(before)
                 var head = try await store.latestTreeHead(of: statementID)
                 if head?.size != size {
                     let root = try await store.treeRoot(of: statementID, size: size)

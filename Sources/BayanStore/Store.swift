@@ -144,6 +144,12 @@ public protocol Store: Sendable {
 
 /// The one store implementation, written once in SQLKit. It runs unchanged on SQLite and
 /// PostgreSQL; the contract test suite proves both.
+/// Reading a statement's revision (`Store.revision`): `id:seq`, the sequence number of
+/// its last event being how many events its log holds.
+public enum Revision {
+    public static func eventCount(_ revision: String) -> Int { Int(revision.split(separator: ":").last ?? "0") ?? 0 }
+}
+
 public final class SQLStore: Store {
     public let handle: any DatabaseHandle
     let env: StoreEnvironment

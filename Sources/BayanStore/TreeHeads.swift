@@ -104,7 +104,7 @@ extension SQLStore {
         var signed = 0
         for summary in try await statementSummaries() {
             let statement = summary.statement
-            let size = Int(try await revision(slug: statement.slug).split(separator: ":").last ?? "0") ?? 0
+            let size = Revision.eventCount(try await revision(slug: statement.slug))
             let last = try await latestTreeHead(of: statement.id)?.size ?? 0
             guard size > last else { continue }
             let root = try await treeRoot(of: statement.id, size: size)
