@@ -40,35 +40,29 @@ extension SQLStore {
         return try await Self.wrap {
             try await self.handle.read { db in
                 var tree = StoredTree()
-                // One statement, each range its own branch on the primary key (an OR of
-                // ranges made SQLite walk every node of the statement).
                 if !need.nodes.isEmpty {
-                    var query = SQLQueryString("")
-                    for (n, part) in need.nodes.enumerated() {
-                        if n > 0 { query.appendLiteral(" UNION ALL ") }
-                        query.appendInterpolation(
+                    let query = Self.unionAll(
+                        need.nodes.map { part in
                             """
                             SELECT level, idx, hash FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = \(bind: part.level)
                               AND idx >= \(bind: part.range.lowerBound) AND idx < \(bind: part.range.upperBound)
-                            """ as SQLQueryString)
-                    }
+                            """
+                        })
                     for row in try await db.raw(query).all() {
                         tree.nodes[try row.decode(column: "level", as: Int.self), default: [:]][try row.decode(column: "idx", as: Int.self)] =
-                            ContentHash.bytes(hex: try row.decode(column: "hash", as: String.self)) ?? []
+                            try Self.nodeHash(row)
                     }
                 }
                 var events: [Int: Event] = [:]
                 if !need.leaves.isEmpty {
                     // Sequence numbers count from 1, leaf indices from 0.
-                    var query = SQLQueryString("")
-                    for (n, range) in need.leaves.enumerated() {
-                        if n > 0 { query.appendLiteral(" UNION ALL ") }
-                        query.appendInterpolation(
+                    let query = Self.unionAll(
+                        need.leaves.map { range in
                             """
                             SELECT * FROM events WHERE statement_id = \(bind: statementID) AND seq > \(bind: range.lowerBound)
                               AND seq <= \(bind: range.upperBound)
-                            """ as SQLQueryString)
-                    }
+                            """
+                        })
                     for row in try await db.raw(query).all() {
                         let e = try Self.decodeEvent(row)
                         events[e.sequence - 1] = e
@@ -120,7 +114,7 @@ extension SQLStore {
                                 SELECT hash FROM tree_nodes WHERE statement_id = \(bind: statementID) AND level = \(bind: below)
                                   AND idx >= \(bind: first) AND idx < \(bind: end) ORDER BY idx
                                 """
-                            ).all().map { ContentHash.bytes(hex: try $0.decode(column: "hash", as: String.self)) ?? [] }
+                            ).all().map(Self.nodeHash)
                         }
                     }
                 }
@@ -132,6 +126,24 @@ extension SQLStore {
                 next += count
             }
         }
+    }
+
+    /// One statement of several ranges, each its own branch on the primary key (an OR of
+    /// ranges made SQLite walk every row of the statement).
+    static func unionAll(_ parts: [SQLQueryString]) -> SQLQueryString {
+        var query = SQLQueryString("")
+        for (n, part) in parts.enumerated() {
+            if n > 0 { query.appendLiteral(" UNION ALL ") }
+            query.appendInterpolation(part)
+        }
+        return query
+    }
+
+    /// A stored subtree hash; one that is not hex is an error, never a wrong root.
+    static func nodeHash(_ row: any SQLRow) throws -> MerkleTree.Hash {
+        let hex = try row.decode(column: "hash", as: String.self)
+        guard let hash = ContentHash.bytes(hex: hex), hash.count == 32 else { throw StoreError.database("a stored tree hash is not a hash: \(hex)") }
+        return hash
     }
 
     private func insertNodes(_ statementID: String, level: Int, _ nodes: [(Int, MerkleTree.Hash)]) async throws(StoreError) {
