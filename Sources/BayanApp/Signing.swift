@@ -155,10 +155,19 @@ public struct Signing: Sendable {
         return try await attempt { () async throws(StoreError) in
             let index = try await store.eventIndex(adding: e.id, of: statement.id)
             let head = try await store.latestTreeHead(of: statement.id).flatMap { $0.size > index ? $0 : nil }
-            let (event, proof) = try await store.inclusionProof(of: statement.id, index: index, size: head?.size ?? index + 1)
+            // Without a head covering it there is no proof to give, only the event.
+            let (event, proof): (PublicEvent, [MerkleTree.Hash])
+            if let head {
+                (event, proof) = try await store.inclusionProof(of: statement.id, index: index, size: head.size)
+            } else {
+                guard let stored = try await store.events(of: statement.id, from: index + 1, limit: 1).first else {
+                    throw StoreError.notFound("event \(index + 1)")
+                }
+                (event, proof) = (stored.publicEvent, [])
+            }
             return ReceiptFile(
                 statement: statement.id, slug: statement.slug, endorsement: e.id, name: e.displayName, agreedTo: e.versionHash.hex,
-                event: event, leafIndex: index, head: head, proof: head == nil ? [] : proof.map(ContentHash.hex))
+                event: event, leafIndex: index, head: head, proof: proof.map(ContentHash.hex))
         }
     }
 

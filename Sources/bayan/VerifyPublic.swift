@@ -26,12 +26,14 @@ enum PublicFilesCheck {
     /// Fetches keys, manifest and the whole log of the statement at `page` (…/s/SLUG).
     static func fetch(_ page: String, into files: inout Files) async throws {
         let (base, slug) = try statementAddress(page)
-        files.keys += try JSONDecoder().decode(KeysFile.self, from: Data(try await get("\(base)/.well-known/bayan/keys.json"))).publicKeys()
+        do { files.keys += try await get(KeysFile.self, "\(base)/.well-known/bayan/keys.json").publicKeys() } catch let error as VerificationError {
+            throw CLIError("keys.json: \(error)")
+        }
         let manifest = try Manifest.decode(try await get("\(base)/s/\(slug)/manifest.json"))
         files.manifests.append(manifest)
         var events: [PublicEvent] = []
         while events.count < manifest.head.size {
-            let page = try JSONDecoder().decode(LogFile.self, from: Data(try await get("\(base)/s/\(slug)/log?from=\(events.count + 1)")))
+            let page = try await get(LogFile.self, "\(base)/s/\(slug)/log?from=\(events.count + 1)")
             guard !page.events.isEmpty else { break }
             events += page.events
         }
@@ -53,5 +55,11 @@ enum PublicFilesCheck {
             throw CLIError("\(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data.prefix(200), as: UTF8.self))")
         }
         return Array(data)
+    }
+
+    /// `url`'s JSON as `T`; an answer other than 200, or other JSON, is a clear error.
+    static func get<T: Decodable>(_: T.Type, _ url: String) async throws -> T {
+        let bytes = try await get(url)
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch { throw CLIError("\(url): not the JSON expected") }
     }
 }

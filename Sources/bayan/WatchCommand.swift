@@ -26,8 +26,8 @@ struct WatchCommand: AsyncParsableCommand {
         struct Head: Decodable { var statement: String, size: Int, root: String, at: Int64, key: String, signature: String }
         struct Proof: Decodable { var proof: [String] }
 
-        let keysFile = try await Self.get(KeysFile.self, base + "/.well-known/bayan/keys.json")
-        let h = try await Self.get(Head.self, "\(base)/s/\(slug)/head.json")
+        let keysFile = try await PublicFilesCheck.get(KeysFile.self, base + "/.well-known/bayan/keys.json")
+        let h = try await PublicFilesCheck.get(Head.self, "\(base)/s/\(slug)/head.json")
         let head = TreeHead(statementID: h.statement, size: h.size, root: h.root, atMillis: h.at, keyID: h.key, signature: h.signature)
         // One file per statement id: the same statement seen at another address (a new
         // domain, a mirror) is held to the same history.
@@ -52,7 +52,7 @@ struct WatchCommand: AsyncParsableCommand {
                 return try fail("fork: two different heads signed for \(head.size) events (roots \(old.root.prefix(16)) and \(head.root.prefix(16)))")
             }
             if head.size > old.size {
-                let proof = try await Self.get(Proof.self, "\(base)/s/\(slug)/proof/consistency?from=\(old.size)&to=\(head.size)").proof
+                let proof = try await PublicFilesCheck.get(Proof.self, "\(base)/s/\(slug)/proof/consistency?from=\(old.size)&to=\(head.size)").proof
                     .map { ContentHash.bytes(hex: $0) ?? [] }
                 guard
                     MerkleTree.verifyConsistency(
@@ -73,14 +73,5 @@ struct WatchCommand: AsyncParsableCommand {
     func fail(_ message: String) throws {
         print("ALERT: \(message)")
         throw ExitCode(1)
-    }
-
-    static func get<T: Decodable>(_: T.Type, _ url: String) async throws -> T {
-        guard let target = URL(string: url) else { throw CLIError("\(url) is not a URL") }
-        let (data, response) = try await URLSession.shared.data(from: target)
-        guard let status = (response as? HTTPURLResponse)?.statusCode, status == 200 else {
-            throw CLIError("\(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data.prefix(200), as: UTF8.self))")
-        }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch { throw CLIError("\(url): not the JSON expected") }
     }
 }

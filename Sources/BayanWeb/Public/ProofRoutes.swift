@@ -36,7 +36,7 @@ struct ProofRoutes {
                 let now = clock()
                 if let fresh = manifests.get(slug, at: now) { return fresh }
                 guard let manifest = try await reading.manifest(slug: slug, key: key, now: now) else { return nil }
-                let body = String(decoding: manifest.canonical, as: UTF8.self) + "\n"
+                let body = Self.encode(manifest)
                 manifests.put(slug, body, at: now)
                 return body
             }

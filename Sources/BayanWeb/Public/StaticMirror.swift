@@ -35,7 +35,7 @@ public enum StaticMirror {
             out["statement.\(format)"] = Array(buffer: file.body)
         }
         out["bayan.css"] = Array(Stylesheet.css.utf8)
-        out["manifest.json"] = manifest.canonical + [0x0A]
+        out["manifest.json"] = Array(ProofRoutes.encode(manifest).utf8)
         out["log.json"] = Array(ProofRoutes.encode(log).utf8)
         out["keys.json"] = Array(ProofRoutes.encode(keys ?? KeysFile([key.publicKey])).utf8)
         out["VERIFY.txt"] = Array(howToVerify(manifest: manifest, instance: instance, key: key.publicKey).utf8)
