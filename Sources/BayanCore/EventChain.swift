@@ -154,9 +154,9 @@ public enum EventChain {
     /// Events dated before an event earlier in the log by more than `clockTolerance`:
     /// back-dated, since the log only grows at its end. The chain cannot see this (a
     /// rewritten date with every later hash recomputed still links).
-    public static func backDated(_ events: [Event], tolerance: Int64 = clockTolerance) -> [Event] {
+    public static func backDated<E: Dated>(_ events: [E], tolerance: Int64 = clockTolerance) -> [E] {
         var latest: Int64?
-        var found: [Event] = []
+        var found: [E] = []
         for e in events {
             if let latest, e.atMillis < latest - tolerance { found.append(e) }
             latest = max(latest ?? e.atMillis, e.atMillis)
@@ -164,6 +164,14 @@ public enum EventChain {
         return found
     }
 }
+
+/// A log entry's date, for checks that hold stored events and public ones alike.
+public protocol Dated {
+    var atMillis: Int64 { get }
+}
+
+extension Event: Dated {}
+extension PublicEvent: Dated {}
 
 /// Times as stored and hashed: whole milliseconds since 1970.
 extension Date {

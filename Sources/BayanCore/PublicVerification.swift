@@ -173,7 +173,7 @@ public enum OfflineVerification {
                 "log rewritten: events 1…\(head.size) are not those the signed head covers"
                     + (firstRewritten(leaves, receipts: receipts).map { " (event \($0) differs)" } ?? ""))
         }
-        for e in backDated(covered) {
+        for e in EventChain.backDated(covered) {
             report.findings.append("event \(e.sequence) (\(e.kind)) is back-dated: dated before an earlier event of the log")
         }
         let replay = LogReplay(covered)
@@ -256,12 +256,5 @@ public enum OfflineVerification {
     /// Where a rewrite began, when a receipt or an older head pins a leaf.
     static func firstRewritten(_ leaves: [MerkleTree.Hash], receipts: [ReceiptFile]) -> Int? {
         receipts.filter { $0.leafIndex < leaves.count && leaves[$0.leafIndex] != $0.event.leafHash }.map { $0.leafIndex + 1 }.min()
-    }
-
-    static func backDated(_ events: [PublicEvent]) -> [PublicEvent] {
-        let dated = EventChain.backDated(
-            events.map { Event(sequence: $0.sequence, kind: $0.kind, atMillis: $0.atMillis, payload: [:], prevHash: "", hash: "") })
-        let sequences = Set(dated.map(\.sequence))
-        return events.filter { sequences.contains($0.sequence) }
     }
 }
