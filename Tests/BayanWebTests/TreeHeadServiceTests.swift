@@ -7,16 +7,31 @@ import Testing
 
 @testable import BayanWeb
 
+/// A published statement with one founding signatory: the smallest public log.
+func publishedWithOneSignatory(_ store: SQLStore) async throws -> StatementRecord {
+    try await store.importStatement(
+        ImportPlan(
+            slug: try Slug("joint"), title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة المعلمين", number: 1)],
+            publish: true, at: Date()))
+}
+
+/// The statement's newest signed head once it covers at least `size` events, checked every
+/// 50 ms `tries` times; nil if none came.
+func signedHead(_ store: SQLStore, of statementID: String, atLeast size: Int, tries: Int = 300) async throws -> TreeHead? {
+    for _ in 0..<tries {
+        if let head = try await store.latestTreeHead(of: statementID), head.size >= size { return head }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return nil
+}
+
 /// Issue 13: `bayan serve` signs a tree head for each statement whose log grew, off the
 /// request path, and lists its public key at `/.well-known/bayan/keys.json`.
 @Suite struct TreeHeadsOfTheServer {
     @Test func headsAreSignedWhileTheLogGrowsAndTheKeyIsPublished() async throws {
         let key = SigningKey.generate()
         let fixture = try await Fixture.make()
-        let record = try await fixture.store.importStatement(
-            ImportPlan(
-                slug: try Slug("joint"), title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة المعلمين", number: 1)],
-                publish: true, at: Date()))
+        let record = try await publishedWithOneSignatory(fixture.store)
         try await fixture.run(
             .live,
             configure: {
@@ -26,21 +41,13 @@ import Testing
         ) { (b: Browser, store: SQLStore) async throws in
             let keys = try await b.request("/.well-known/bayan/keys.json")
             #expect(keys.status == .ok && keys.body.contains(#""id":"\#(key.publicKey.id)""#) && keys.body.contains(key.publicKey.base64))
-            var head: TreeHead?
-            for _ in 0..<300 {
-                head = try await store.latestTreeHead(of: record.id)
-                if head != nil { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let head = try await signedHead(store, of: record.id, atLeast: 1)
             let events = try await store.events(of: record.id)
             let signed = try #require(head)
             #expect(signed.size == events.count && signed.problems(events: events, keys: [key.publicKey]).isEmpty)
             // The log grows (a version of the text): the next head covers it.
             _ = try await store.addTranslation(statementID: record.id, language: "en", title: "Statement", body: "Text", author: "t")
-            for _ in 0..<300 {
-                if let newer = try await store.latestTreeHead(of: record.id), newer.size > signed.size { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            _ = try await signedHead(store, of: record.id, atLeast: signed.size + 1)
             let newer = try #require(try await store.latestTreeHead(of: record.id))
             #expect(newer.size == events.count + 1)
             #expect(try await InstanceCheck.all(store, keys: [key.publicKey]).allSatisfy(\.isValid))
@@ -62,13 +69,7 @@ import Testing
                 $0.treeHeadInterval = .seconds(3600)
             }
         ) { (_: Browser, store: SQLStore) async throws in
-            func head(atLeast size: Int) async throws -> TreeHead? {
-                for _ in 0..<200 {
-                    if let h = try await store.latestTreeHead(of: record.id), h.size >= size { return h }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                return nil
-            }
+            func head(atLeast size: Int) async throws -> TreeHead? { try await signedHead(store, of: record.id, atLeast: size, tries: 200) }
             let first = try #require(try await head(atLeast: 2))
             _ = try await store.changeState(statementID: record.id, to: .circulating, foundingOrder: nil)
             let size = try await store.events(of: record.id).count
@@ -83,10 +84,7 @@ import Testing
 @Suite struct SignerReceipts {
     @Test func aReceiptProvesTheSignOnIsInTheSignedLog() async throws {
         let fixture = try await Fixture.make()
-        let record = try await fixture.store.importStatement(
-            ImportPlan(
-                slug: try Slug("joint"), title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة المعلمين", number: 1)],
-                publish: true, at: Date()))
+        let record = try await publishedWithOneSignatory(fixture.store)
         let hash = try await fixture.store.currentVersion(of: record.id).contentHash
         let token = Tokens.make()
         let joined = try await fixture.store.join(
@@ -127,10 +125,7 @@ import Testing
         let key = SigningKey.generate()
         let now = Mutex(Date(timeIntervalSince1970: 1_767_225_600))
         let fixture = try await Fixture.make()
-        let record = try await fixture.store.importStatement(
-            ImportPlan(
-                slug: try Slug("joint"), title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة المعلمين", number: 1)],
-                publish: true, at: Date()))
+        let record = try await publishedWithOneSignatory(fixture.store)
         try await fixture.run(
             configure: {
                 $0.signingKey = key
