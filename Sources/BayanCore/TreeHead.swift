@@ -129,16 +129,22 @@ public struct TreeHead: Sendable, Equatable, Codable {
     /// than the head (truncated), or a first `size` events other than those signed
     /// (history rewritten, even with every chain hash recomputed).
     public func problems(events: [Event], keys: [PublicSigningKey]) -> [String] {
+        problems(events: events, leaves: events.map(\.leafHash), keys: keys)
+    }
+
+    /// The same, with the events' leaves already computed (`bayan verify` makes each
+    /// event's public form once for the head and the lists).
+    public func problems(events: [Event], leaves: [MerkleTree.Hash], keys: [PublicSigningKey]) -> [String] {
         guard let key = keys.first(where: { $0.id == keyID }) else {
             return ["a tree head (\(size) events) is signed by key \(keyID), which this instance does not list"]
         }
         guard key.isValid(signature: signature, for: signedBytes) else {
             return ["the tree head of \(size) events does not carry a valid signature of key \(keyID)"]
         }
-        guard events.count >= size else {
-            return ["log truncated: a head signed at \(Date(millis: atMillis).iso) covers \(size) events, the log has \(events.count)"]
+        guard leaves.count >= size else {
+            return ["log truncated: a head signed at \(Date(millis: atMillis).iso) covers \(size) events, the log has \(leaves.count)"]
         }
-        let recomputed = ContentHash.hex(MerkleTree.root(events.prefix(size).map(\.leafHash)))
+        let recomputed = ContentHash.hex(MerkleTree.root(leaves[..<size]))
         guard recomputed == root else {
             let first = firstDifference(events: events)
             return [

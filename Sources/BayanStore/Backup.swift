@@ -184,10 +184,11 @@ public enum InstanceCheck {
         result.headProblems = EventChain.backDated(events).map { e in
             "event \(e.sequence) (\(e.kind)) is dated before an earlier event of the log: back-dated"
         }
+        let publicEvents = events.map(\.publicEvent)
         if let keys, let head = try await store.latestTreeHead(of: record.id) {
-            result.headProblems += head.problems(events: events, keys: keys)
+            result.headProblems += head.problems(events: events, leaves: publicEvents.map(\.leafHash), keys: keys)
         }
-        result.headProblems += try await tableProblems(record, events: events, in: store)
+        result.headProblems += try await tableProblems(record, publicEvents: publicEvents, in: store)
         return result
     }
 
@@ -195,8 +196,8 @@ public enum InstanceCheck {
     /// deleted, renamed, renumbered or moved to another state without its event, or a
     /// count that differs, each named. Logs begun before they recorded every entry are
     /// held to the chain and heads only.
-    static func tableProblems(_ record: StatementRecord, events: [Event], in store: any Store) async throws(StoreError) -> [String] {
-        let replay = LogReplay(events.map(\.publicEvent))
+    static func tableProblems(_ record: StatementRecord, publicEvents: [PublicEvent], in store: any Store) async throws(StoreError) -> [String] {
+        let replay = LogReplay(publicEvents)
         var out = replay.problems.map { "log: \($0)" }
         guard replay.recordsLists else { return out }
         let organizations = try await store.organizationEndorsements(of: record.id)
