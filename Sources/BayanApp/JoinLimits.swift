@@ -25,9 +25,6 @@ public struct JoinPolicy: Sendable {
     /// Clients and email domains whose joins are refused (`BAYAN_JOIN_BLOCK`).
     public var blockedNetworks: [IPNetwork] = []
     public var blockedDomains: Set<String> = []
-    /// A form stamp serves one submission; off only in `scripts/bench`, which sends one
-    /// form many times (the stamp is then stored per address, so the write costs the same).
-    public var oneUseStamps = true
     /// Adds `POST /s/SLUG/join-floor` (parses the join form, stores nothing) for scripts/bench.
     public var benchmarkFloorRoute = false
 

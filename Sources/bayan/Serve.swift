@@ -145,8 +145,6 @@ struct Serve: AsyncParsableCommand {
         p.blockedNetworks = blocked.networks
         p.blockedDomains = blocked.domains
         p.benchmarkFloorRoute = r.bool(forKey: "bayan.bench.routes", default: p.benchmarkFloorRoute)
-        // The benchmark sends one form many times; nothing else turns this off.
-        p.oneUseStamps = !p.benchmarkFloorRoute
         return p
     }
 }

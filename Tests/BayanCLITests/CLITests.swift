@@ -145,6 +145,29 @@ import Testing
         #expect(badSlug.status != 0 && badSlug.stderr.contains("not a valid slug"))
     }
 
+    /// `bayan dev form-stamps` (the load generator's forms): stamps the instance accepts,
+    /// served in order, each different; a bad count or an unknown statement is an error.
+    @Test func devFormStampsPrintsStampsTheInstanceAcceptsInServingOrder() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let data = try publishedStatement(in: dir, slug: "st")
+        let printed = try BayanBinary.run(["dev", "form-stamps", "st", "--count", "5", "--interval-ms", "10", "--data", data])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        let lines = printed.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5 && Set(lines).count == 5)
+        let store = try await SQLStore.openSQLite(directory: data)
+        let stamps = FormStamps(tokens: DerivedTokens(store: store))
+        var times: [Date] = []
+        for line in lines { if let at = try await stamps.servedAt(line, slug: "st") { times.append(at) } }
+        await store.close()
+        #expect(times.count == 5 && times == times.sorted() && times.last! < Date())
+        #expect(abs(times.last!.timeIntervalSince(times.first!) - 0.04) < 0.002)
+        let unknown = try BayanBinary.run(["dev", "form-stamps", "nope", "--count", "1", "--data", data])
+        #expect(unknown.status != 0 && unknown.stderr.contains("not found: statement 'nope'"))
+        let badCount = try BayanBinary.run(["dev", "form-stamps", "st", "--count", "0", "--data", data])
+        #expect(badCount.status != 0 && badCount.stderr.contains("--count must be between"))
+    }
+
     @Test func dataDirectoryComesFromTheEnvironmentWhenNoFlagIsGiven() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

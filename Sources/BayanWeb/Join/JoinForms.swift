@@ -16,7 +16,7 @@ struct JoinForm: Decodable, Sendable {
     @Field var version: String = ""
     /// The honeypot: hidden from people, filled by bots.
     @Field var website: String = ""
-    /// The form stamp (`JoinRoutes.formStamp`).
+    /// The form stamp (`FormStamps`).
     @Field var t: String = ""
 }
 

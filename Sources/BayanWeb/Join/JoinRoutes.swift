@@ -54,36 +54,8 @@ struct JoinRoutes {
         return value
     }
 
-    /// A signed timestamp with a random part: when the form was served (a submission that
-    /// comes back faster than a person can read is refused), and unique to one page load,
-    /// because the stamp is the form's one-use key (two pages served in the same
-    /// millisecond must not share it).
-    func formStamp(slug: String, at date: Date = Date()) async throws -> String {
-        let issued = Int64(date.timeIntervalSince1970 * 1000)
-        let nonce = ContentHash.hex(SecureRandom.bytes(8))
-        return "\(issued).\(nonce).\(try await mac("\(issued)|\(nonce)|\(slug)"))"
-    }
-
-    /// How long a served form may be sent: a day (the join and the resend form alike).
-    static let stampLifetime: TimeInterval = 86_400
-
-    func mac(_ text: String) async throws -> String {
-        ContentHash.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: try await stampKey()))
-    }
-
-    func stampKey() async throws -> SymmetricKey { try await tokens.key() }
-
-    /// When the stamped form was served, or nil if the stamp is forged or malformed. The
-    /// MAC is checked by swift-crypto's constant-time comparison.
-    func servedAt(_ stamp: String, slug: String) async throws -> Date? {
-        let parts = stamp.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let issued = Int64(parts[0]), parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit),
-            let code = ContentHash.bytes(hex: parts[2]), code.count == SHA256.byteCount,
-            HMAC<SHA256>.isValidAuthenticationCode(
-                code, authenticating: Data("\(issued)|\(parts[1])|\(slug)".utf8), using: try await stampKey())
-        else { return nil }
-        return Date(timeIntervalSince1970: Double(issued) / 1000)
-    }
+    /// The join and resend forms' stamps (`FormStamps`).
+    var stamps: FormStamps { FormStamps(tokens: tokens) }
 
     func joinPage(
         _ request: Request, slug: String, form: JoinForm? = nil, errors: [String] = [], kind: String? = nil,
@@ -93,7 +65,7 @@ struct JoinRoutes {
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
         let selected = kind ?? request.uri.queryParameters.get("kind") ?? "individual"
         let context: [String: Any] = [
-            "slug": slug, "title": version.title, "versionHash": version.contentHash.hex, "stamp": try await formStamp(slug: slug),
+            "slug": slug, "title": version.title, "versionHash": version.contentHash.hex, "stamp": try await stamps.issue(slug: slug),
             "errors": errors, "isOrganization": selected == "organization", "closed": !statement.acceptsJoins,
             "form": [
                 "name": form?.name ?? "", "place": form?.place ?? "", "signer": form?.signer ?? "",
@@ -121,10 +93,10 @@ struct JoinRoutes {
         guard statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
         // A field hidden from people; bots fill it.
         guard form.website.isEmpty else { return try await refuse("join.honeypot", .unprocessableContent) }
-        guard let issued = try await servedAt(form.t, slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
+        guard let issued = try await stamps.servedAt(form.t, slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
         let elapsed = Date().timeIntervalSince(issued)
         guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
-        guard elapsed < Self.stampLifetime else { return try await refuse("join.expired", .unprocessableContent) }
+        guard elapsed < FormStamps.lifetime else { return try await refuse("join.expired", .unprocessableContent) }
         if let refusal = try await limits.admit(client: context.client, statementID: statement.id) {
             return try await refusePast(refusal)
         }
@@ -165,7 +137,7 @@ struct JoinRoutes {
                 submission, statementID: statement.id, confirmTokenHash: confirmToken.map(Tokens.hash),
                 signerTokenHash: Tokens.hash(signerToken),
                 // One submission per stamp: the index on it refuses a replayed form.
-                stampHash: Tokens.hash(policy.oneUseStamps ? "stamp \(stamp)" : "stamp \(stamp) \(email)"),
+                stampHash: FormStamps.useKey(stamp, servedAt: issued),
                 origin: JoinOrigin(network: context.client?.network.description ?? "unknown", domain: JoinLimits.domain(of: email)),
                 mail: mail, confirmationMailed: mailEnabled)
         } catch {
@@ -183,7 +155,7 @@ struct JoinRoutes {
     func pendingPage(_ lang: UILanguage, slug: String, email: String) async throws -> Response {
         let context: [String: Any] = [
             "heading": lang.text("join.pendingTitle"), "text": lang.text("join.pending"), "slug": slug,
-            "resend": true, "stamp": try await formStamp(slug: slug), "email": email,
+            "resend": true, "stamp": try await stamps.issue(slug: slug), "email": email,
         ]
         return Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
     }
@@ -203,7 +175,7 @@ struct JoinRoutes {
             try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], status: status)
         }
         guard mailEnabled, statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
-        guard let issued = try await servedAt(resend.t, slug: slug), Date().timeIntervalSince(issued) < Self.stampLifetime else {
+        guard let issued = try await stamps.servedAt(resend.t, slug: slug), Date().timeIntervalSince(issued) < FormStamps.lifetime else {
             return try await refuse("join.expired", .unprocessableContent)
         }
         var v = FormValidation(lang: lang)
