@@ -137,7 +137,8 @@ func buildRouter(
     metricsToken: String? = nil, signingKey: SigningKey? = nil, publishedKeys: KeysFile? = nil
 ) -> Router<BayanRequestContext> {
     _ = BayanMetrics.registry
-    let router = Router(context: BayanRequestContext.self)
+    // HEAD of every GET (link checkers and monitors ask it; it answered 404 before).
+    let router = Router(context: BayanRequestContext.self, options: .autoGenerateHeadEndpoints)
     let tokens = DerivedTokens(store: store)
     router.add(middleware: SecurityHeadersMiddleware(hsts: address.base.hasPrefix("https://")))
     router.add(middleware: ErrorPageMiddleware())

@@ -11,7 +11,9 @@ import NIOCore
 import Testing
 
 @Suite struct PublicPageCache {
-    func withPublished(_ body: @escaping @Sendable (any TestClientProtocol, SQLStore, String) async throws -> Void) async throws {
+    func withPublished(
+        revalidateAfter: Duration = .milliseconds(100), _ body: @escaping @Sendable (any TestClientProtocol, SQLStore, String) async throws -> Void
+    ) async throws {
         let dir = TemporaryDirectory()
         let store = try await SQLStore.openSQLite(directory: dir.path)
         _ = try await store.importStatement(
@@ -19,7 +21,7 @@ import Testing
                 slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
                 signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
                 publish: true, at: Date()))
-        let app = try buildApplication(AppConfiguration(port: 0, cacheRevalidateAfter: .milliseconds(100)), store: store, logger: Logger(label: "t"))
+        let app = try buildApplication(AppConfiguration(port: 0, cacheRevalidateAfter: revalidateAfter), store: store, logger: Logger(label: "t"))
         do { try await app.test(.router) { client in try await body(client, store, dir.path) } } catch {
             await store.close()
             dir.remove()
@@ -74,6 +76,50 @@ import Testing
                 let text = String(buffer: try body.decompress(with: .gzip()))
                 #expect(text == plain)
             }
+        }
+    }
+
+    /// Issue 15: an unknown address is remembered like a page (a flood of them costs no
+    /// database query each), and stops being unknown as soon as this process publishes it,
+    /// or after the revalidation interval when another instance does (a minute here, so the
+    /// remembered answer is seen whatever the machine's load; the page test shows the interval).
+    @Test func anUnknownStatementIsRememberedUntilPublishedHereOrElsewhere() async throws {
+        try await withPublished(revalidateAfter: .seconds(60)) { client, store, path in
+            func status(_ uri: String) async throws -> HTTPResponse.Status { try await client.execute(uri: uri, method: .get) { $0.status } }
+            #expect(try await status("/s/later") == .notFound)
+            let other = try await SQLStore.openSQLite(directory: path)
+            _ = try await other.importStatement(
+                ImportPlan(
+                    slug: try Slug("later"), title: "t", body: "b", author: "t", signatories: [(name: "نقابة", number: 1)], publish: true, at: Date())
+            )
+            await other.close()
+            // Published by another instance: still the remembered 404 until the interval ends.
+            #expect(try await status("/s/later") == .notFound)
+            // Published by this process: at once.
+            #expect(try await status("/s/here") == .notFound)
+            _ = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("here"), title: "t", body: "b", author: "t", signatories: [(name: "نقابة", number: 1)], publish: true, at: Date()))
+            #expect(try await status("/s/here") == .ok)
+            // Every made-up address gets the same localized page.
+            try await client.execute(uri: "/s/made-up?lang=en", method: .get) { r in
+                #expect(r.status == .notFound && String(buffer: r.body).contains("lang=\"en\""))
+            }
+            try await client.execute(uri: "/s/another-one", method: .get) { r in
+                #expect(r.status == .notFound && String(buffer: r.body).contains("lang=\"ar\""))
+            }
+        }
+    }
+
+    /// HEAD of a page answers as its GET without the body (it answered 404).
+    @Test func headAnswersLikeGetWithoutABody() async throws {
+        try await withPublished { client, _, _ in
+            let get = try await client.execute(uri: "/s/joint", method: .get) { $0 }
+            try await client.execute(uri: "/s/joint", method: .head) { r in
+                #expect(r.status == .ok && r.body.readableBytes == 0)
+                #expect(r.headers[.eTag] == get.headers[.eTag] && r.headers[.contentType] == get.headers[.contentType])
+            }
+            try await client.execute(uri: "/s/nothing", method: .head) { r in #expect(r.status == .notFound) }
         }
     }
 

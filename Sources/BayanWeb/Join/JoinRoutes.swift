@@ -18,7 +18,7 @@ struct JoinRoutes {
     /// join would otherwise read them again. Harmless when stale, because the store checks
     /// the state and the version hash again inside the write.
     let recent = RecentStatements()
-    let answers = RenderedAnswers()
+    let answers = RenderedPages<String>()
     /// Email confirmation, through the application layer.
     var confirming: Confirming { Confirming(store: store) }
     /// Storing joins and recognising retried forms, through the application layer.
@@ -270,16 +270,5 @@ final class RecentStatements: Sendable {
 
     func put(_ slug: String, _ value: (StatementRecord, StatementVersion)) {
         entries.withLock { $0[slug] = (value.0, value.1, ContinuousClock.now) }
-    }
-}
-
-/// Answer pages that are the same for everyone, rendered once.
-final class RenderedAnswers: Sendable {
-    private let pages = Mutex<[String: String]>([:])
-    func page(_ key: String, render: () throws -> String) rethrows -> String {
-        if let hit = pages.withLock({ $0[key] }) { return hit }
-        let html = try render()
-        pages.withLock { if $0.count < 10_000 { $0[key] = html } }
-        return html
     }
 }

@@ -75,10 +75,17 @@ final class PublicCache: Sendable {
     let hits = Counter(label: "bayan_page_cache", dimensions: [("result", "hit")])
     let revalidated = Counter(label: "bayan_page_cache", dimensions: [("result", "revalidated")])
     let misses = Counter(label: "bayan_page_cache", dimensions: [("result", "rendered")])
+    let absentHits = Counter(label: "bayan_page_cache", dimensions: [("result", "absent")])
     let revalidateAfter: Duration
     let cacheControl: String
     let maxBytes: Int
     private let entries = Mutex(Entries())
+    /// Keys found to name nothing public (an unknown slug, a draft), and when: answered 404
+    /// without the database under the same rule as a page, so a flood of requests for a
+    /// made-up address costs about what a cached page does. Forgotten all at once past
+    /// `maxAbsent`, so made-up addresses cannot grow it without bound.
+    private let absent = Mutex<[String: (generation: Int, checkedAt: ContinuousClock.Instant)]>([:])
+    let maxAbsent = 10_000
 
     init(
         revalidateAfter: Duration = .seconds(1), cacheControl: String = "public, max-age=0, s-maxage=10, stale-while-revalidate=60",
@@ -95,12 +102,27 @@ final class PublicCache: Sendable {
     /// `vary`: the request headers the answer depends on, for shared caches in front (a
     /// page whose language comes from `Accept-Language` says so, or nginx would serve one
     /// reader's language to the next).
+    /// `absentKey`: what a "not found" is remembered under (a statement's slug, whatever the
+    /// page or format asked), `key` by default.
     func respond(
-        to request: Request, key: String, generation: Int, vary: String = "Accept-Encoding",
+        to request: Request, key: String, absentKey: String? = nil, generation: Int, vary: String = "Accept-Encoding",
         revision: (() async throws -> String?)?,
         render: () async throws -> Rendered?
     ) async throws -> Response? {
         let now = ContinuousClock.now
+        let missKey = absentKey ?? key
+        if let miss = absent.withLock({ $0[missKey] }), miss.generation == generation, now - miss.checkedAt < revalidateAfter {
+            absentHits.increment()
+            return nil
+        }
+        func notFound() -> Response? {
+            let maxAbsent = self.maxAbsent
+            absent.withLock {
+                if $0.count >= maxAbsent { $0.removeAll() }
+                $0[missKey] = (generation, now)
+            }
+            return nil
+        }
         let cached = entries.withLock { $0.byKey[key] }
         if let e = cached, e.generation == generation, now - e.checkedAt < revalidateAfter {
             hits.increment()
@@ -110,7 +132,7 @@ final class PublicCache: Sendable {
         if let revision {
             guard let value = try await revision() else {
                 entries.withLock { $0.remove(key) }
-                return nil
+                return notFound()
             }
             current = value
             if let e = cached, e.revision == value {
@@ -122,7 +144,7 @@ final class PublicCache: Sendable {
                 return response(e.rendered, for: request, vary: vary)
             }
         }
-        guard let rendered = try await render() else { return nil }
+        guard let rendered = try await render() else { return notFound() }
         misses.increment()
         let maxBytes = self.maxBytes
         entries.withLock {

@@ -102,7 +102,7 @@ struct PublicRoutes {
         let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")|\(format == "html" ? page : 1)|\(text ?? "")"
         let generation = reading.changeCount
         let response = try await cache.respond(
-            to: request, key: key, generation: generation,
+            to: request, key: key, absentKey: "s|\(slug)", generation: generation,
             revision: { try await reading.revision(slug: slug) },
             render: { try await render(slug: slug, format: format, lang: lang, page: page, text: text) })
         guard let response else { throw HTTPError(.notFound) }

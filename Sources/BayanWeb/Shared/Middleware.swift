@@ -32,6 +32,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// The 404 page of each language, the same for every unknown address.
+private let notFoundPages = RenderedPages<UILanguage>()
+
 /// Turns errors into real pages in the visitor's language: a 404 page for unknown
 /// addresses, the message of a refusal that is the visitor's, and for every other failure
 /// a generic page that names no internals but gives the request's reference, which the
@@ -42,6 +45,14 @@ struct ErrorPageMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status.code < 500 {
             let lang = Page.language(of: request)
+            if error.status == .notFound, error.body == nil {
+                // The same page for every unknown address: rendered once per language, so a
+                // flood of made-up addresses costs no more than a cached page.
+                return Page.html(
+                    try notFoundPages.page(lang) {
+                        try Page.messageHTML(heading: lang.text("notFound.title"), text: lang.text("notFound.body"), lang: lang)
+                    }, status: .notFound)
+            }
             if error.status == .notFound {
                 return try Self.page(
                     status: .notFound, heading: lang.text("notFound.title"), text: error.body ?? lang.text("notFound.body"),

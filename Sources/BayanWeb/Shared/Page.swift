@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import Synchronization
 
 /// Renders templates into complete HTML responses.
 enum Page {
@@ -59,8 +60,26 @@ enum Page {
         status: HTTPResponse.Status, heading: String, text: String, lang: UILanguage,
         reference: String? = nil
     ) throws(TemplateError) -> Response {
+        html(try messageHTML(heading: heading, text: text, lang: lang, reference: reference), status: status)
+    }
+
+    static func messageHTML(heading: String, text: String, lang: UILanguage, reference: String? = nil) throws(TemplateError) -> String {
         var context: [String: Any] = ["heading": heading, "text": text]
         if let reference { context["reference"] = reference }
-        return html(try render(.message, context, lang: lang, title: heading, path: "/"), status: status)
+        return try render(.message, context, lang: lang, title: heading, path: "/")
+    }
+}
+
+/// Pages that never change once rendered (for the life of the process), kept per key: the
+/// answer to a join, the 404 page. At most 10,000 are kept; past that they are rendered
+/// each time.
+final class RenderedPages<Key: Hashable & Sendable>: Sendable {
+    private let pages = Mutex<[Key: String]>([:])
+
+    func page(_ key: Key, render: () throws -> String) rethrows -> String {
+        if let hit = pages.withLock({ $0[key] }) { return hit }
+        let html = try render()
+        pages.withLock { if $0.count < 10_000 { $0[key] = html } }
+        return html
     }
 }
