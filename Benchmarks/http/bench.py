@@ -207,7 +207,8 @@ def main():
     try:
         report = run_all(bench, tmp)
         if os.environ.get("BENCH_POSTGRES", "1") != "0":
-            out = subprocess.run([os.path.join(ROOT, "scripts", "pg-cluster")], check=True, capture_output=True, text=True).stdout
+            out = subprocess.run([os.path.join(ROOT, "scripts", "pg-cluster")], check=True, capture_output=True, text=True,
+                                 env=dict(os.environ, BAYAN_PG_FSYNC="on")).stdout
             env = dict(re.findall(r"export (\w+)=['\"]?([^'\"\n]*)", out))
             pg_dir = env["BAYAN_TEST_POSTGRES_DIR"]
             report += run_postgres(bench, tmp, env["BAYAN_TEST_POSTGRES_URL"])
@@ -424,7 +425,8 @@ def render_sqlite(capacity, sizes, pages, behind, seen, missing, joins, stored, 
 def render_postgres(page, joins, rows):
     return "\n".join([
         "", "### PostgreSQL", "",
-        "One local PostgreSQL cluster (scripts/pg-cluster); two `bayan serve` on the same database behind deploy/nginx.conf.", "",
+        "One local PostgreSQL cluster (scripts/pg-cluster, fsync on) on the same two cores as the client and Bayan; two",
+        "`bayan serve` on the same database behind deploy/nginx.conf.", "",
         *HEADER, row("bayan /s/seed, one instance", page), row("(e) POST join, stored, one instance", joins["e"]),
         row("(f) POST join, stored, two instances behind nginx", joins["f"]), row("(d) POST join-floor, one instance", joins["d"]), "",
         f"- (e)/(d): **{joins['e']['rps'] / joins['d']['rps']:.2f}**; (f)/(d): **{joins['f']['rps'] / joins['d']['rps']:.2f}** "

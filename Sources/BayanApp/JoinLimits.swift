@@ -75,15 +75,13 @@ public struct JoinLimits: Sendable {
     /// the statement is over its budget. `client` nil (no IP peer) shares one budget.
     public func admit(client: IPAddress?, statementID: String) async throws -> JoinLimitRefusal? {
         if let client, policy.blockedNetworks.contains(where: { $0.contains(client) }) { return .blocked }
-        guard try await store.allow(bucket: "join-ip:\(ClientAddress.key(client))", window: 3600, limit: policy.perAddressPerHour) else {
-            return .rateLimited
-        }
-        if let network = client?.network,
-            try await !store.allow(bucket: "join-net:\(network)", window: 3600, limit: policy.perNetworkPerHour)
-        {
-            return .rateLimited
-        }
-        guard try await store.allow(bucket: "join-statement:\(statementID)", window: 60, limit: policy.perStatementPerMinute) else {
+        // The client's counters in one round trip (a request refused for its address is
+        // still its network's traffic); the statement's only for requests they admit, so a
+        // flood from a few sources cannot spend the budget every honest signer shares.
+        var budgets = [RateBudget("join-ip:\(ClientAddress.key(client))", window: 3600, limit: policy.perAddressPerHour)]
+        if let network = client?.network { budgets.append(RateBudget("join-net:\(network)", window: 3600, limit: policy.perNetworkPerHour)) }
+        guard try await store.allow(budgets) else { return .rateLimited }
+        guard try await store.allow([RateBudget("join-statement:\(statementID)", window: 60, limit: policy.perStatementPerMinute)]) else {
             return .rateLimited
         }
         return nil

@@ -128,6 +128,9 @@ public protocol Store: Sendable {
         mail: OutboxMessage
     ) async throws(StoreError) -> SubmissionOutcome
     func allow(bucket: String, window: TimeInterval, limit: Int) async throws(StoreError) -> Bool
+    /// Counts a hit in every budget at once (one round trip on PostgreSQL); true when all
+    /// are within their limits.
+    func allow(_ budgets: [RateBudget]) async throws(StoreError) -> Bool
     /// Drops rate-limit windows that ended more than a day ago (their buckets name client
     /// addresses); returns how many. The clock is read only when there are windows.
     func pruneRateLimits() async throws(StoreError) -> Int
@@ -663,5 +666,18 @@ public final class SQLStore: Store {
                 }
             }
         }
+    }
+}
+
+/// A rate limit's counter: `limit` hits per fixed window of `window` seconds in `bucket`.
+public struct RateBudget: Sendable, Equatable {
+    public let bucket: String
+    public let window: TimeInterval
+    public let limit: Int
+
+    public init(_ bucket: String, window: TimeInterval, limit: Int) {
+        self.bucket = bucket
+        self.window = window
+        self.limit = limit
     }
 }

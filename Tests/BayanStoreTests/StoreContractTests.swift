@@ -90,6 +90,31 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
 }
 
 @Suite struct StoreContract {
+    /// Issue 15: rate-limit counters, several in one round trip: each counted once a call,
+    /// refused past its limit, and concurrent callers on the same counters, naming them in
+    /// opposite orders, lose no hit (and do not deadlock on PostgreSQL).
+    @Test(arguments: TestDatabase.available)
+    func rateBudgetsCountTogetherAndExactlyUnderConcurrency(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let a = RateBudget("a", window: 3600, limit: 3)
+            let b = RateBudget("b", window: 3600, limit: 100)
+            #expect(try await store.allow([a, b]))
+            #expect(try await store.allow([b, a, a]))  // a named twice counts once: a = 2
+            #expect(try await store.allow([a]))  // a = 3
+            #expect(try await !store.allow([a, b]))  // a = 4, over its limit
+            #expect(try await store.allow([b]))  // b = 4: within its own
+            #expect(try await store.allow([]))
+            #expect(try await !store.allow(bucket: "a", window: 3600, limit: 3))
+            let c = RateBudget("c", window: 3600, limit: 40)
+            let d = RateBudget("d", window: 3600, limit: 1000)
+            let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for i in 0..<50 { group.addTask { try await store.allow(i % 2 == 0 ? [c, d] : [d, c]) } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(admitted == 40)
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func migrationsAreRecordedAndIdempotent(db: TestDatabase) async throws {
         try await withStore(db) { store in

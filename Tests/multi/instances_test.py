@@ -72,6 +72,7 @@ def main():
     psql(SERVER, f"CREATE DATABASE {name}")
     url = SERVER.rsplit("/", 1)[0] + "/" + name
     tmp = tempfile.mkdtemp(prefix="bayan-multi-")
+    os.chmod(tmp, 0o755)  # nginx's workers (user nobody) keep their page cache in here
     procs = []
     try:
         doc = os.path.join(tmp, "s.md")
@@ -157,6 +158,20 @@ def main():
         pages = [get(base, "/s/joint") for base in bases]
         lists = [re.search(r'<ol class="founding">.*?</ol>', p, re.S).group(0) for p in pages]
         check(lists[0] == lists[1] == lists[2] and lists[0].count("<li") == 2050, "both instances and nginx serve the same list of 2,050")
+
+        print("nginx's page cache (deploy/nginx.conf)")
+        def fetch(path, headers=None):
+            with urllib.request.urlopen(urllib.request.Request(bases[2] + path, headers=headers or {}), timeout=60) as r:
+                return r.headers.get("X-Cache"), r.read().decode()
+        fetch("/s/joint")
+        state, _ = fetch("/s/joint")
+        check(state == "HIT", f"a second reader of the public page is answered from nginx's cache ({state})")
+        joins = [fetch("/s/joint/join") for _ in range(3)]
+        stamps = {re.search(r'name="t" value="([^"]+)"', body).group(1) for _, body in joins}
+        check(all(s != "HIT" for s, _ in joins) and len(stamps) == 3,
+              f"the join page is never served from the cache: each reader gets its own form stamp ({[s for s, _ in joins]})")
+        login = [fetch("/login")[0] for _ in range(2)] + [fetch("/c")[0] for _ in range(2)]
+        check("HIT" not in login, f"sign-in and coordinator pages are never cached ({login})")
 
         print("600 concurrent joins after publication, 30 of them the same email through both instances at once")
         def fresh_stamp(base):
