@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The process's metrics (swift-metrics) in Prometheus' text format: requests and latency
 /// per route (Hummingbird's `MetricsMiddleware`), joins and sign-ons (BayanApp), group
@@ -49,13 +50,19 @@ public enum BayanMetrics {
         return String(out.dropLast())
     }
 
-    /// Prometheus names are `[a-zA-Z_:][a-zA-Z0-9_:]*`; Hummingbird's use dots.
+    /// Prometheus names are `[a-zA-Z_:][a-zA-Z0-9_:]*`; Hummingbird's use dots. Hummingbird
+    /// makes its counters anew for every request, so each name is worked out once and
+    /// remembered (names and label keys are a handful; label values are not sanitized).
     static func sanitized(_ name: String) -> String {
-        String(
+        if let known = sanitizedNames.withLock({ $0[name] }) { return known }
+        let clean = String(
             name.unicodeScalars.map { c -> Character in
                 c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == ":") ? Character(c) : "_"
             })
+        sanitizedNames.withLock { if $0.count < 1_000 { $0[name] = clean } }
+        return clean
     }
+    private static let sanitizedNames = Mutex<[String: String]>([:])
 
     /// Prometheus' factory with `_total` on every counter's name.
     struct Factory: MetricsFactory {

@@ -21,15 +21,24 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         if Self.isPrivate(request.uri.path) { response.headers[.cacheControl] = "no-store" }
-        if hsts { response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000" }
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+        if hsts { response.headers[SecurityHeaders.hsts] = "max-age=31536000" }
+        // Appended, not set: no route sets these itself.
+        response.headers.append(contentsOf: SecurityHeaders.fields)
         return response
     }
+}
+
+/// The headers of every response, built once (they were parsed anew for every request).
+enum SecurityHeaders {
+    static let hsts = HTTPField.Name("Strict-Transport-Security")!
+    static let fields: HTTPFields = [
+        .contentSecurityPolicy:
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        .xContentTypeOptions: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        HTTPField.Name("X-Frame-Options")!: "DENY",
+        HTTPField.Name("Cross-Origin-Opener-Policy")!: "same-origin",
+    ]
 }
 
 /// The 404 page of each language, the same for every unknown address.
