@@ -70,6 +70,8 @@ struct JoinRoutes {
             "form": [
                 "name": form?.name ?? "", "place": form?.place ?? "", "signer": form?.signer ?? "",
                 "role": form?.role ?? "", "email": form?.email ?? "", "hidden": form?.visibility == "counted-only",
+                // Kept ticked when the form comes back for another field (issue 16).
+                "consent": form?.consent == "yes",
             ],
         ]
         return Page.html(try Page.render(.join, context, lang: lang, title: version.title, path: "/s/\(slug)/join"), status: status)

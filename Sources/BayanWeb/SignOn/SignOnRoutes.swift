@@ -66,6 +66,8 @@ struct SignOnRoutes {
                 "form": [
                     "name": form?.name ?? invitation.organizationName, "place": form?.place ?? "",
                     "signer": form?.signer ?? "", "role": form?.role ?? "", "contact": form?.contact ?? "",
+                    // Kept ticked when the form comes back for another field (issue 16).
+                    "consent": form?.consent == "yes",
                 ],
             ]
             // no-store: SecurityHeadersMiddleware, for every private path.

@@ -1,0 +1,50 @@
+import BayanCore
+import BayanStore
+import BayanTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import BayanWeb
+
+/// Issue 16: a refused form comes back with its errors where a phone shows them (the top of
+/// the page, before the statement's text) and every value kept, the consent box included,
+/// so the second try does not fail again for a box the page had cleared.
+@Suite struct FormErrors {
+    @Test func aRefusedSignOnShowsItsErrorsFirstAndKeepsTheConsentTicked() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let link = try await Fixture.circulating(b)
+            let statement = try await store.statement(slug: "demo")
+            let version = try await store.currentVersion(of: statement.id).contentHash.hex
+            var form = RetriedSubmissions.signOnForm(version)
+            form["contact"] = "not an address"
+            let refused = try await b.request(link, method: .post, form: form)
+            #expect(refused.status == .unprocessableContent)
+            let error = try #require(refused.body.range(of: "class=\"error\""))
+            let article = try #require(refused.body.range(of: "<article"))
+            #expect(error.lowerBound < article.lowerBound)
+            #expect(refused.body.contains("name=\"consent\" value=\"yes\" checked=\"checked\""))
+            #expect(refused.body.contains("value=\"not an address\"") && refused.body.contains("value=\"سامر\""))
+            // Not ticked: it comes back unticked, with its own message.
+            form["consent"] = ""
+            let unticked = try await b.request(link, method: .post, form: form)
+            #expect(!unticked.body.contains("checked=\"checked\" /> "))
+            #expect(try await store.endorsements(of: statement.id).isEmpty)
+        }
+    }
+
+    @Test func aRefusedJoinKeepsEveryValueAndTheConsentTicked() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0 }) { (b: Browser, store: SQLStore) async throws in
+            let id = try await JoinRoute.published(store)
+            var form = try await JoinRoute.form(b, email: "not-an-address")
+            form["visibility"] = "counted-only"
+            let refused = try await b.request("/s/pub/join", method: .post, form: form)
+            #expect(refused.status == .unprocessableContent && refused.body.contains("class=\"error\""))
+            #expect(refused.body.contains("name=\"consent\" value=\"yes\" checked=\"checked\""))
+            #expect(refused.body.contains("value=\"counted-only\" checked=\"checked\""))
+            #expect(refused.body.contains("value=\"سلمى\"") && refused.body.contains("value=\"not-an-address\""))
+            #expect(try await JoinRoute.individuals(store, id) == 0)
+        }
+    }
+}
