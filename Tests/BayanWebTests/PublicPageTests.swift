@@ -3,6 +3,7 @@ import BayanDocument
 import BayanStore
 import BayanTestSupport
 import BayanWeb
+import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -79,6 +80,21 @@ func isWellFormed(_ html: String) -> (Bool, String) {
                 #expect(response.status == .ok)
                 let css = String(buffer: response.body)
                 #expect(css.contains("Noto Naskh Arabic") && !css.contains("url("))
+                // Issue 16: compressed for those who accept it, the same bytes once unpacked.
+                try await client.execute(uri: "/static/bayan.css", method: .get, headers: [.acceptEncoding: "gzip, br"]) { gz in
+                    #expect(gz.headers[.contentEncoding] == "gzip" && gz.headers[.vary] == "Accept-Encoding")
+                    var body = gz.body
+                    #expect(body.readableBytes < css.utf8.count / 2)
+                    let unpacked = String(buffer: try body.decompress(with: .gzip()))
+                    #expect(unpacked == css)
+                }
+            }
+            // Issue 16: the icon every browser asks for is answered (it was a 404 each visit).
+            for path in ["/favicon.ico", "/favicon.svg"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .ok && response.headers[.contentType] == "image/svg+xml")
+                    #expect(String(buffer: response.body).hasPrefix("<svg"))
+                }
             }
         }
     }

@@ -114,6 +114,8 @@ http {{ access_log off; client_body_temp_path {tmp}/b; proxy_temp_path {tmp}/p; 
             check(title in copy, "and its title")
         css = get(mirror + "/bayan.css")
         check(len(css) > 1000, "the stylesheet is in the copy")
+        check('href="favicon.svg"' in get(mirror + "/index.html") and "<svg" in get(mirror + "/favicon.svg"),
+              "and its icon: the copy loads nothing from the instance")
         copy = get(mirror + "/index.html")
         check(f'href="{live}/s/joint/join"' in copy, "the join link points back to the instance")
         check(not re.search(r'(href|src)="/(?!/)', copy), "no link in the copy is absolute to a host it does not have")

@@ -25,16 +25,18 @@ struct PublicRoutes {
                 PublicCache.Rendered(text: try await homeHTML(lang), contentType: "text/html; charset=utf-8")
             }!
         }
-        router.get(RouterPath(Stylesheet.path)) { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: Stylesheet.cacheControl],
-                body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
+        router.get(RouterPath(Stylesheet.path)) { request, _ in
+            Stylesheet.response(to: request, cacheControl: Stylesheet.cacheControl)
         }
         // The unversioned address, for pages cached before the stylesheet was versioned.
-        router.get("/static/bayan.css") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
+        router.get("/static/bayan.css") { request, _ in Stylesheet.response(to: request, cacheControl: "public, max-age=3600") }
+        // Browsers ask for /favicon.ico whatever the page says: answered, not a 404 a visit.
+        for path in ["/favicon.ico", "/favicon.svg"] {
+            router.get(RouterPath(path)) { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=604800"],
+                    body: .init(byteBuffer: ByteBuffer(string: Favicon.svg)))
+            }
         }
         router.get("/feed.atom") { request, _ in
             try await cache.respond(to: request, key: "feed", generation: reading.changeCount, revision: nil) {

@@ -35,6 +35,8 @@ public enum StaticMirror {
             out["statement.\(format)"] = Array(buffer: file.body)
         }
         out["bayan.css"] = Array(Stylesheet.css.utf8)
+        // The mirror loads nothing from the instance (or anywhere else): its icon too.
+        out["favicon.svg"] = Array(Favicon.svg.utf8)
         out["manifest.json"] = Array(ProofRoutes.encode(manifest).utf8)
         out["log.json"] = Array(ProofRoutes.encode(log).utf8)
         out["keys.json"] = Array(ProofRoutes.encode(keys ?? KeysFile([key.publicKey])).utf8)
@@ -61,6 +63,7 @@ public enum StaticMirror {
                 switch path {
                 case page: "index.html"
                 case Stylesheet.path: "bayan.css"
+                case "/favicon.svg": "favicon.svg"
                 case "\(page).md", "\(page).json", "\(page).csv": "statement." + path.split(separator: ".").last!
                 default:
                     path.hasPrefix("\(page)?lang=") && path.count == page.count + 8

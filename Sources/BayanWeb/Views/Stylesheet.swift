@@ -1,5 +1,8 @@
 import BayanCore
 import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
 
 /// The one stylesheet, `Static/bayan.css` shipped as a resource and served by Bayan itself:
 /// system Arabic fonts only, readable line length, responsive, logical properties so RTL
@@ -19,4 +22,24 @@ enum Stylesheet {
     }()
 
     static var css: String { (try? loaded.get()) ?? "" }
+
+    /// Compressed once: the stylesheet is most of a first visit's bytes after the page.
+    static let rendered = PublicCache.Rendered(text: css, contentType: "text/css; charset=utf-8")
+
+    static func response(to request: Request, cacheControl: String) -> Response {
+        var headers: HTTPFields = [.contentType: rendered.contentType, .cacheControl: cacheControl, .vary: "Accept-Encoding"]
+        if let gzip = rendered.gzip, (request.headers[.acceptEncoding] ?? "").contains("gzip") {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzip))
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: rendered.body))
+    }
+}
+
+/// The site's icon: the list Bayan publishes, as a small SVG (no file to ship or fetch elsewhere).
+enum Favicon {
+    static let svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5d3b"/>\
+        <path d="M9 10h14M9 16h14M9 22h9" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>
+        """
 }
