@@ -118,6 +118,14 @@ def main():
         check("contact@example.org" not in browser.source and "أحمد الحلبي" not in browser.source,
               "no contact or signer name on the public page")
         browser.screenshot(os.path.join(ARTIFACTS, "public-page.png"))
+
+        print("a 360 px phone (issue 16): no page is wider than the screen")
+        browser.resize(360, 780)
+        for path in ["/s/joint", "/s/joint/join", "/s/joint/join?kind=organization", "/c", "/c/s/joint", "/c/directory", "/"]:
+            browser.get(base + path)
+            widths = browser.script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            check(widths[0] <= widths[1], f"{path}: {widths[0]} px of content in a {widths[1]} px window")
+            browser.screenshot(os.path.join(ARTIFACTS, "phone" + path.replace("/", "-").replace("?", "-") + ".png"))
     finally:
         browser.quit()
         server.terminate()

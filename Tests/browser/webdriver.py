@@ -105,6 +105,12 @@ class Browser:
     def at(self, suffix, timeout=15):
         return self.wait(lambda b: b.url.split("#")[0].endswith(suffix), timeout)
 
+    def resize(self, width, height):
+        self._s("POST", "/window/rect", {"width": width, "height": height})
+
+    def script(self, js):
+        return self._s("POST", "/execute/sync", {"script": js, "args": []})
+
     def screenshot(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self._s("GET", "/screenshot")))
