@@ -95,6 +95,13 @@ struct Fixture {
     }
 
     /// A circulating statement owned by the admin, with one invitation; returns its link path.
+    /// `circulating(_:)`'s first invitation link and the hash of the text it offers to sign.
+    static func circulatingWithVersion(_ b: Browser, _ store: SQLStore) async throws -> (link: String, version: String) {
+        let link = try await circulating(b)
+        let statement = try await store.statement(slug: "demo")
+        return (link, try await store.currentVersion(of: statement.id).contentHash.hex)
+    }
+
     static func circulating(_ b: Browser, slug: String = "demo") async throws -> String {
         #expect(try await b.signIn("admin@example.org") == .seeOther)
         try await b.request("/c")
@@ -374,9 +381,7 @@ func counts(_ store: SQLStore) async throws -> [String: Int] {
     func badSignOnInputComesBackWithTheInputKeptAndAMessage(index: Int) async throws {
         let (label, fields, message) = Self.cases[index]
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
-            let link = try await Fixture.circulating(b)
-            let statement = try await store.statement(slug: "demo")
-            let version = try await store.currentVersion(of: statement.id).contentHash.hex
+            let (link, version) = try await Fixture.circulatingWithVersion(b, store)
             let before = try await counts(store)
             let r = try await b.request(link, method: .post, form: fields.merging(["version": version, "signer": "سامر الحلبي"]) { $1 })
             #expect(r.status == .unprocessableContent, "\(label)")

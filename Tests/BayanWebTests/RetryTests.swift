@@ -285,9 +285,7 @@ import Testing
             $0.joining.minimumFillSeconds = 0
             $0.mailEnabled = true
         }) { (b: Browser, store: SQLStore) async throws in
-            let link = try await Fixture.circulating(b)
-            let statement = try await store.statement(slug: "demo")
-            let version = try await store.currentVersion(of: statement.id).contentHash.hex
+            let (link, version) = try await Fixture.circulatingWithVersion(b, store)
             var pages: [String: String] = [:]
             pages["invitation"] = try await b.request(link).body
             pages["signed"] = try await b.request(link, method: .post, form: Self.signOnForm(version)).body
@@ -309,7 +307,9 @@ import Testing
             pages["confirmed"] = try await b.request("/confirm/\(token)", method: .post, form: [:]).body
             var stylesheets = Set<String>()
             for (name, html) in pages {
-                let fetched = Self.subresources(html)
+                // The site icon is fetched on its own, never before the page shows, and kept a week.
+                #expect(Self.subresources(html).contains("/favicon.svg"), "\(name)")
+                let fetched = Self.subresources(html).filter { $0 != "/favicon.svg" }
                 #expect(fetched.count == 1, "\(name): \(fetched)")
                 stylesheets.formUnion(fetched)
                 // A page and its stylesheet fit in a few seconds of a 2G connection.
@@ -322,6 +322,9 @@ import Testing
             #expect(answer.status == .ok && answer.body.utf8.count < 8_000)
             try await b.client.execute(uri: css, method: .get) { response in
                 #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            }
+            try await b.client.execute(uri: "/favicon.svg", method: .get) { response in
+                #expect(response.headers[.cacheControl] == "public, max-age=604800" && response.body.readableBytes < 1_000)
             }
         }
     }
