@@ -47,4 +47,20 @@ import Testing
             #expect(try await JoinRoute.individuals(store, id) == 0)
         }
     }
+
+    /// Issue 16: the field that takes only an address says so, and on the signer's page
+    /// withdrawing is the secondary action, not the biggest button.
+    @Test func theSignOnAsksForAnEmailAndWithdrawingIsSecondary() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let (link, version) = try await Fixture.circulatingWithVersion(b, store)
+            let page = try await b.request(link + "?lang=en")
+            #expect(page.body.contains("Email (private) <input type=\"email\" name=\"contact\""))
+            let signed = try await b.request(link, method: .post, form: RetriedSubmissions.signOnForm(version))
+            let privateLink = try #require(RetriedSubmissions.privateLink(signed.body))
+            let signer = try await b.request(privateLink).body
+            let withdraw = try #require(signer.range(of: "/withdraw\""))
+            let button = try #require(signer.range(of: "<button type=\"submit\"", range: withdraw.upperBound..<signer.endIndex))
+            #expect(signer[button.upperBound...].hasPrefix(" class=\"secondary\""))
+        }
+    }
 }
