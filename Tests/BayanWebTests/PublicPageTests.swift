@@ -58,6 +58,10 @@ func isWellFormed(_ html: String) -> (Bool, String) {
                 }
                 #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
                 #expect(!html.contains("<script"))
+                // Issue 16: the way to join right after the text, not only after all the names.
+                let join = html.range(of: "<p class=\"join\"><a href=\"/s/joint/join\">")
+                let list = html.range(of: "<ol class=\"founding\">")
+                #expect(join != nil && list != nil && join!.lowerBound < list!.lowerBound)
                 #expect(html.contains("<strong>العمل المدني المستقل</strong>"))
                 let (ok, error) = isWellFormed(html)
                 #expect(ok, "\(error)")
