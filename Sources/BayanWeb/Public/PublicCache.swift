@@ -35,6 +35,18 @@ final class PublicCache: Sendable {
             self.contentType = contentType
             self.disposition = disposition
         }
+
+        /// A 200 with `headers` and the content type, gzip to a client that accepts it (the
+        /// copy made once), the plain bytes to any other.
+        func response(for request: Request, headers: HTTPFields) -> Response {
+            var headers = headers
+            headers[.contentType] = contentType
+            if let gzip, (request.headers[.acceptEncoding] ?? "").contains("gzip") {
+                headers[.contentEncoding] = "gzip"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzip))
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+        }
     }
 
     struct Entry: Sendable {
@@ -160,13 +172,8 @@ final class PublicCache: Sendable {
         {
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentType] = r.contentType
         if let d = r.disposition { headers[.contentDisposition] = d }
-        if let gzip = r.gzip, (request.headers[.acceptEncoding] ?? "").contains("gzip") {
-            headers[.contentEncoding] = "gzip"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzip))
-        }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: r.body))
+        return r.response(for: request, headers: headers)
     }
 
     var count: Int { entries.withLock { $0.byKey.count } }

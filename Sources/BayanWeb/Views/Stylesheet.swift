@@ -1,8 +1,6 @@
 import BayanCore
 import Foundation
-import HTTPTypes
 import Hummingbird
-import NIOCore
 
 /// The one stylesheet, `Static/bayan.css` shipped as a resource and served by Bayan itself:
 /// system Arabic fonts only, readable line length, responsive, logical properties so RTL
@@ -27,12 +25,7 @@ enum Stylesheet {
     static let rendered = PublicCache.Rendered(text: css, contentType: "text/css; charset=utf-8")
 
     static func response(to request: Request, cacheControl: String) -> Response {
-        var headers: HTTPFields = [.contentType: rendered.contentType, .cacheControl: cacheControl, .vary: "Accept-Encoding"]
-        if let gzip = rendered.gzip, (request.headers[.acceptEncoding] ?? "").contains("gzip") {
-            headers[.contentEncoding] = "gzip"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzip))
-        }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: rendered.body))
+        rendered.response(for: request, headers: [.cacheControl: cacheControl, .vary: "Accept-Encoding"])
     }
 }
 
