@@ -23,16 +23,18 @@ public struct FormStamps: Sendable {
         return "\(issued).\(nonce).\(try await mac("\(issued)|\(nonce)|\(slug)"))"
     }
 
-    /// When the stamped form was served, or nil if the stamp is forged, malformed or for
-    /// another statement. The MAC is checked by swift-crypto's constant-time comparison.
-    public func servedAt(_ stamp: String, slug: String) async throws -> Date? {
+    /// When the stamped form was served, or nil if the stamp is forged, malformed, for
+    /// another statement, or older than `lifetime` at `now`. The MAC is checked by
+    /// swift-crypto's constant-time comparison.
+    public func servedAt(_ stamp: String, slug: String, now: Date = Date()) async throws -> Date? {
         let parts = stamp.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let issued = Int64(parts[0]), parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit),
             let code = ContentHash.bytes(hex: parts[2]), code.count == SHA256.byteCount,
             HMAC<SHA256>.isValidAuthenticationCode(
                 code, authenticating: Data("\(issued)|\(parts[1])|\(slug)".utf8), using: try await tokens.key())
         else { return nil }
-        return Date(timeIntervalSince1970: Double(issued) / 1000)
+        let served = Date(timeIntervalSince1970: Double(issued) / 1000)
+        return now.timeIntervalSince(served) < Self.lifetime ? served : nil
     }
 
     /// What the store keeps of a used stamp (unique: a replayed form is refused): its hash

@@ -98,7 +98,6 @@ struct JoinRoutes {
         guard let issued = try await stamps.servedAt(form.t, slug: slug) else { return try await refuse("join.expired", .unprocessableContent) }
         let elapsed = Date().timeIntervalSince(issued)
         guard elapsed >= policy.minimumFillSeconds else { return try await refuse("join.tooFast", .unprocessableContent) }
-        guard elapsed < FormStamps.lifetime else { return try await refuse("join.expired", .unprocessableContent) }
         if let refusal = try await limits.admit(client: context.client, statementID: statement.id) {
             return try await refusePast(refusal)
         }
@@ -177,7 +176,7 @@ struct JoinRoutes {
             try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], status: status)
         }
         guard mailEnabled, statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
-        guard let issued = try await stamps.servedAt(resend.t, slug: slug), Date().timeIntervalSince(issued) < FormStamps.lifetime else {
+        guard let issued = try await stamps.servedAt(resend.t, slug: slug) else {
             return try await refuse("join.expired", .unprocessableContent)
         }
         var v = FormValidation(lang: lang)
