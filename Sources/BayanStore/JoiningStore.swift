@@ -246,25 +246,20 @@ extension SQLStore {
         // cannot update a row twice), with the lowest limit named for it, in bucket order,
         // so that two statements counting overlapping counters lock their rows in the same
         // order (no deadlock).
-        var limits: [String: (bucket: String, start: Int64, limit: Int)] = [:]
+        var named: [String: (bucket: String, start: Int64, end: Int64, limit: Int)] = [:]
         for b in budgets {
             let size = max(1, Int64(b.window * 1000))
             let start = now - now % size
             let key = "\(b.bucket)|\(start)"
-            limits[key] = (b.bucket, start, min(limits[key]?.limit ?? .max, b.limit))
+            named[key] = (b.bucket, start, start + size, min(named[key]?.limit ?? .max, b.limit))
         }
-        let counted = limits.values.sorted { ($0.bucket, $0.start) < ($1.bucket, $1.start) }
+        let counted = named.values.sorted { ($0.bucket, $0.start) < ($1.bucket, $1.start) }
         // SQLite means one instance: its counters can live in memory. Several instances
         // (PostgreSQL) share them through the database.
         if handle.dialect == .sqlite {
             return localRateLimits.withLock { counters in
                 var within = true
-                for c in counted {
-                    if counters.count > 100_000 { counters = counters.filter { $0.key.hasSuffix("|\(c.start)") } }
-                    let key = "\(c.bucket)|\(c.start)"
-                    counters[key, default: 0] += 1
-                    if counters[key]! > c.limit { within = false }
-                }
+                for c in counted where counters.count("\(c.bucket)|\(c.start)", until: c.end, now: now) > c.limit { within = false }
                 return within
             }
         }
@@ -274,7 +269,7 @@ extension SQLStore {
         // at ~400/s). Ended windows are pruned by the retention run, not here. Not a store
         // write: it changes nothing a page shows, so the page cache stays valid.
         let rows: [SQLQueryString] = counted.map { "(\(bind: $0.bucket), \(bind: $0.start), 1)" }
-        let limitOf = limits.mapValues(\.limit)
+        let limitOf = named.mapValues(\.limit)
         return try await Self.wrap {
             try await self.handle.read { db in
                 let returned = try await db.raw(

@@ -160,7 +160,7 @@ public final class SQLStore: Store {
     /// database holds none in clear.
     public let contacts: ContactSeal
     private let changes = Atomic<Int>(0)
-    let localRateLimits = Mutex<[String: Int]>([:])
+    let localRateLimits = Mutex(LocalRateCounters())
     let cachedSecret = Mutex<String?>(nil)
     private let joinBatcherBox = Mutex<JoinBatcher?>(nil)
     var joinBatcher: JoinBatcher {
@@ -679,5 +679,26 @@ public struct RateBudget: Sendable, Equatable {
         self.bucket = bucket
         self.window = window
         self.limit = limit
+    }
+}
+
+/// Rate-limit counters in memory (SQLite: one instance). Once there are `pruneAt` of them,
+/// those whose window has ended are dropped; a counter whose window still runs is never
+/// dropped, whatever its window's length (dropping by one window's start let a flood of
+/// new addresses reset the per-statement budget). When the live ones alone are that many,
+/// the threshold doubles, so a flood costs one sweep per doubling, not one per request.
+struct LocalRateCounters {
+    private var hits: [String: (count: Int, end: Int64)] = [:]
+    private var pruneAt = 100_000
+
+    /// Counts a hit for `key`, whose window ends at `end` (milliseconds); the count so far.
+    mutating func count(_ key: String, until end: Int64, now: Int64) -> Int {
+        if hits.count >= pruneAt {
+            hits = hits.filter { $0.value.end > now }
+            pruneAt = max(100_000, hits.count * 2)
+        }
+        let n = (hits[key]?.count ?? 0) + 1
+        hits[key] = (n, end)
+        return n
     }
 }

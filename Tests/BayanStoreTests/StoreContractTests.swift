@@ -115,6 +115,19 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 
+    /// SQLite's counters live in memory and are pruned past 100,000: a flood of new
+    /// addresses must not reset a budget whose window still runs (pruning kept only the
+    /// counters of one window's start, so the statement's minute budget started again).
+    @Test func aFloodOfNewCountersDoesNotResetARunningBudget() async throws {
+        try await withStore(.sqlite) { store in
+            let statement = RateBudget("statement", window: 100_000_000, limit: 2)
+            #expect(try await store.allow([statement]))
+            #expect(try await store.allow([statement]))
+            for i in 0..<100_001 { _ = try await store.allow([RateBudget("ip \(i)", window: 1_000_000_000, limit: 10)]) }
+            #expect(try await !store.allow([statement]))
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func migrationsAreRecordedAndIdempotent(db: TestDatabase) async throws {
         try await withStore(db) { store in
