@@ -87,6 +87,7 @@ public func buildApplication(
     // A missing or broken template or translation file stops the start, not a later page.
     _ = try Templates.library()
     _ = try Stylesheet.loaded.get()
+    _ = try Favicon.loaded.get()
     _ = try Translations.loaded.get()
     let address = PublicAddress(configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)")
     let router = buildRouter(

@@ -12,12 +12,7 @@ enum Stylesheet {
     static let cacheControl = "public, max-age=31536000, immutable"
 
     /// Read once; `buildApplication` refuses to start without it.
-    static let loaded: Result<String, TemplateError> = {
-        guard let url = Bundle.module.url(forResource: "bayan", withExtension: "css", subdirectory: "Static"),
-            let text = try? String(contentsOf: url, encoding: .utf8)
-        else { return .failure(.missingFile("Static/bayan.css")) }
-        return .success(text)
-    }()
+    static let loaded = StaticFile.read("bayan", "css")
 
     static var css: String { (try? loaded.get()) ?? "" }
 
@@ -29,10 +24,19 @@ enum Stylesheet {
     }
 }
 
-/// The site's icon: the list Bayan publishes, as a small SVG (no file to ship or fetch elsewhere).
+/// The site's icon, `Static/favicon.svg`: the list Bayan publishes, small enough to serve
+/// from memory. Read once; `buildApplication` refuses to start without it.
 enum Favicon {
-    static let svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5d3b"/>\
-        <path d="M9 10h14M9 16h14M9 22h9" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>
-        """
+    static let loaded = StaticFile.read("favicon", "svg")
+    static var svg: String { (try? loaded.get()) ?? "" }
+}
+
+/// A file of `Static/`, shipped as a package resource.
+enum StaticFile {
+    static func read(_ name: String, _ ext: String) -> Result<String, TemplateError> {
+        guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Static"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return .failure(.missingFile("Static/\(name).\(ext)")) }
+        return .success(text)
+    }
 }
