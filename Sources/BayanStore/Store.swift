@@ -421,14 +421,19 @@ public final class SQLStore: Store {
                 try await db.raw("UPDATE endorsements SET state = \(bind: state.rawValue), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)")
                     .run()
                 // An organisation approved after publication joins the later list with the
-                // next number of that list; numbers are never reused.
+                // number after the highest one given on this statement, so the founding
+                // numbers continue (65 founders: the first later one is 66; issue 16) and a
+                // reader never sees two "1."s. Numbers are never reused.
                 let statement = try await Self.fetchStatement(db, id: statementID)
                 if state == .approved, statement.publishedAt != nil, e.signerKind == .organization, !e.founding, e.number == nil {
                     let last =
                         try await db.raw(
                             """
-                            SELECT MAX(number) AS n FROM endorsements
-                            WHERE statement_id = \(bind: statementID) AND founding = 0 AND signer_kind = 'organization'
+                            SELECT MAX(n) AS n FROM (
+                              SELECT MAX(number) AS n FROM endorsements WHERE statement_id = \(bind: statementID) AND founding = 1
+                              UNION ALL
+                              SELECT MAX(number) AS n FROM endorsements WHERE statement_id = \(bind: statementID) AND founding = 0
+                            ) AS highest
                             """
                         ).first()?.decode(column: "n", as: Int?.self) ?? nil
                     e.number = (last ?? 0) + 1

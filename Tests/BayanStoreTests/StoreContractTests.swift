@@ -307,6 +307,36 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 
+    /// Issue 16: organisations approved after publication continue the founding numbers
+    /// (65 founders: 66, 67 in the order of approval), so no number appears twice on the
+    /// page or in an export; individuals get none.
+    @Test(arguments: TestDatabase.available)
+    func laterOrganisationsContinueTheFoundingNumbers(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            let first = try await store.addEndorsement(
+                statementID: record.id, NewEndorsement(signerKind: .organization, displayName: "رابطة لاحقة", versionHash: hash))
+            let second = try await store.addEndorsement(
+                statementID: record.id, NewEndorsement(signerKind: .organization, displayName: "Later Union", versionHash: hash))
+            let person = try await store.addEndorsement(
+                statementID: record.id, NewEndorsement(signerKind: .individual, displayName: "سلمى", versionHash: hash))
+            let b = try await store.setEndorsementState(statementID: record.id, endorsementID: second.id, to: .approved, reason: nil)
+            let p = try await store.setEndorsementState(statementID: record.id, endorsementID: person.id, to: .approved, reason: nil)
+            let a = try await store.setEndorsementState(statementID: record.id, endorsementID: first.id, to: .approved, reason: nil)
+            #expect(b.number == 66 && a.number == 67 && p.number == nil)
+            // Withdrawing keeps the number; the next one is still new.
+            _ = try await store.setEndorsementState(statementID: record.id, endorsementID: a.id, to: .withdrawn, reason: nil)
+            let third = try await store.addEndorsement(
+                statementID: record.id, NewEndorsement(signerKind: .organization, displayName: "مجلس ثالث", versionHash: hash))
+            let c = try await store.setEndorsementState(statementID: record.id, endorsementID: third.id, to: .approved, reason: nil)
+            #expect(c.number == 68)
+            let numbers = try await store.endorsements(of: record.id).compactMap(\.number)
+            #expect(Set(numbers).count == numbers.count && numbers.count == 68)
+            #expect(EventChain.verify(try await store.events(of: record.id)).isValid)
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func tamperingWithAStoredEventIsNamedByVerification(db: TestDatabase) async throws {
         try await withStore(db) { store in

@@ -154,6 +154,34 @@ func isWellFormed(_ html: String) -> (Bool, String) {
             }
         }
     }
+
+    /// Issue 16: an organisation approved after publication is number 66 after 65
+    /// founders, on the page and in the CSV; organisations and individuals each have their
+    /// own heading and count.
+    @Test func aLaterOrganisationIsNumbered66OnThePageAndInTheCSV() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let record = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "test",
+                    signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
+                    publish: true, at: Date()))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            for (kind, name) in [(SignerKind.organization, "Later Union"), (.individual, "سلمى الأحمد")] {
+                let e = try await store.addEndorsement(
+                    statementID: record.id, NewEndorsement(signerKind: kind, displayName: name, versionHash: hash))
+                _ = try await store.setEndorsementState(statementID: record.id, endorsementID: e.id, to: .approved, reason: nil)
+            }
+            let page = try await b.request("/s/joint?lang=en").body
+            #expect(page.contains(#"<li value="66"><bdi>Later Union</bdi></li>"#))
+            #expect(page.components(separatedBy: #"<li value="1">"#).count == 2, "two number 1s")
+            #expect(page.contains("Signatory organisations (<bdi>65</bdi>)"))
+            #expect(page.contains("Organisations that joined after publication (<bdi>1</bdi>)"))
+            #expect(page.contains("Individual endorsers (<bdi>1</bdi>)"))
+            let csv = try await b.request("/s/joint.csv").body.components(separatedBy: "\r\n")
+            #expect(csv.contains { $0.hasPrefix(#""66","Later Union","","organization","later""#) })
+            #expect(csv.filter { $0.hasPrefix(#""1","#) }.count == 1)
+        }
+    }
 }
 
 @Suite struct Markdown {
