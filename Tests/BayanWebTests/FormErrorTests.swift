@@ -48,13 +48,55 @@ import Testing
         }
     }
 
+    /// Issue 16 acceptance 2: a sign-on and a join with a missing field show the summary
+    /// at the top of the page, each message linked to its field (`#f-NAME`, the input's
+    /// id), the message beside the field, and every value kept.
+    @Test func missingFieldsAreSummarisedAtTheTopWithLinksToTheFields() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.run(configure: { $0.joining.minimumFillSeconds = 0 }) { (b: Browser, store: SQLStore) async throws in
+            let (link, version) = try await Fixture.circulatingWithVersion(b, store)
+            var form = RetriedSubmissions.signOnForm(version)
+            form["signer"] = ""
+            let signOn = try await b.request(link + "?lang=en", method: .post, form: form)
+            #expect(signOn.status == .unprocessableContent)
+            try Self.expectSummary(signOn.body, linking: "signer", before: "<article")
+            #expect(signOn.body.contains("name=\"consent\" value=\"yes\" checked=\"checked\""))
+            #expect(signOn.body.contains("value=\"نقابة المعلمين\"") && signOn.body.contains("value=\"s@example.org\""))
+
+            _ = try await JoinRoute.published(store)
+            var join = try await JoinRoute.form(b, email: "salma@example.org")
+            join["name"] = ""
+            join["consent"] = ""
+            join["place"] = "حلب"
+            let refused = try await b.request("/s/pub/join", method: .post, form: join)
+            #expect(refused.status == .unprocessableContent)
+            try Self.expectSummary(refused.body, linking: "name", before: "<form")
+            try Self.expectSummary(refused.body, linking: "consent", before: "<form")
+            #expect(refused.body.contains("value=\"حلب\"") && refused.body.contains("value=\"salma@example.org\""))
+            #expect(!refused.body.contains("name=\"consent\" value=\"yes\" checked"))
+        }
+    }
+
+    /// The summary comes before `marker`, links to `#f-field`, and the field with that id
+    /// carries its own message and `aria-invalid`.
+    static func expectSummary(_ html: String, linking field: String, before marker: String) throws {
+        let summary = try #require(html.range(of: "<div class=\"error\" role=\"alert\" id=\"problems\">"))
+        let after = try #require(html.range(of: marker))
+        #expect(summary.lowerBound < after.lowerBound)
+        let anchor = try #require(html.range(of: "<a href=\"#f-\(field)\">"))
+        #expect(anchor.lowerBound > summary.lowerBound && anchor.lowerBound < after.lowerBound)
+        #expect(html.contains("<input id=\"f-\(field)\" aria-invalid=\"true\""))
+        let message = String(html[anchor.upperBound...].prefix { $0 != "<" })
+        #expect(!message.isEmpty && html.components(separatedBy: message).count >= 3, "message beside the field: \(message)")
+    }
+
     /// Issue 16: the field that takes only an address says so, and on the signer's page
     /// withdrawing is the secondary action, not the biggest button.
     @Test func theSignOnAsksForAnEmailAndWithdrawingIsSecondary() async throws {
         try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
             let (link, version) = try await Fixture.circulatingWithVersion(b, store)
             let page = try await b.request(link + "?lang=en")
-            #expect(page.body.contains("Email (private) <input type=\"email\" name=\"contact\""))
+            #expect(page.body.contains("Email (private) <input id=\"f-contact\" type=\"email\" name=\"contact\""))
             let signed = try await b.request(link, method: .post, form: RetriedSubmissions.signOnForm(version))
             let privateLink = try #require(RetriedSubmissions.privateLink(signed.body))
             let signer = try await b.request(privateLink).body

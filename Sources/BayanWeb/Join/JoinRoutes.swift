@@ -58,7 +58,7 @@ struct JoinRoutes {
     var stamps: FormStamps { FormStamps(tokens: tokens) }
 
     func joinPage(
-        _ request: Request, slug: String, form: JoinForm? = nil, errors: [String] = [], kind: String? = nil,
+        _ request: Request, slug: String, form: JoinForm? = nil, errors: [FormProblem] = [], kind: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let (statement, version) = try await published(slug)
@@ -83,7 +83,7 @@ struct JoinRoutes {
         let lang = Page.language(of: request, default: UILanguage(statementLanguage: statement.language))
         let kind = form.kind == "organization" ? SignerKind.organization : .individual
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
-            try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], kind: kind.rawValue, status: status)
+            try await joinPage(request, slug: slug, form: form, errors: [FormProblem(lang.text(key))], kind: kind.rawValue, status: status)
         }
         func refusePast(_ refusal: JoinLimitRefusal) async throws -> Response {
             switch refusal {
@@ -102,14 +102,14 @@ struct JoinRoutes {
             return try await refusePast(refusal)
         }
         var v = FormValidation(lang: lang)
-        let name = v.name(form.name, label: lang.text(kind == .organization ? "sign.orgName" : "join.personName"))
-        let place = v.name(form.place, label: lang.text("form.place"), required: false, limit: Limits.placeLength)
-        let signer = kind == .organization ? v.name(form.signer, label: lang.text("sign.signer"), limit: 200) : nil
-        let role = kind == .organization ? v.name(form.role, label: lang.text("sign.role"), required: false, limit: 200) : nil
-        let email = v.email(form.email, label: lang.text("join.email"))
-        if form.consent != "yes" { v.fail(lang.text("join.consentMissing")) }
+        let name = v.name(form.name, label: lang.text(kind == .organization ? "sign.orgName" : "join.personName"), field: "name")
+        let place = v.name(form.place, label: lang.text("form.place"), field: "place", required: false, limit: Limits.placeLength)
+        let signer = kind == .organization ? v.name(form.signer, label: lang.text("sign.signer"), field: "signer", limit: 200) : nil
+        let role = kind == .organization ? v.name(form.role, label: lang.text("sign.role"), field: "role", required: false, limit: 200) : nil
+        let email = v.email(form.email, label: lang.text("join.email"), field: "email")
+        if form.consent != "yes" { v.fail(lang.text("join.consentMissing"), field: "consent") }
         guard v.isValid, let name, let email else {
-            return try await joinPage(request, slug: slug, form: form, errors: v.errors, kind: kind.rawValue, status: .unprocessableContent)
+            return try await joinPage(request, slug: slug, form: form, errors: v.problems, kind: kind.rawValue, status: .unprocessableContent)
         }
         if let refusal = try await limits.admit(email: email, statementID: statement.id) { return try await refusePast(refusal) }
         // The form stamp and the address are the submission's key: the links are derived
@@ -173,7 +173,7 @@ struct JoinRoutes {
         var form = JoinForm()
         form.email = resend.email
         func refuse(_ key: String, _ status: HTTPResponse.Status) async throws -> Response {
-            try await joinPage(request, slug: slug, form: form, errors: [lang.text(key)], status: status)
+            try await joinPage(request, slug: slug, form: form, errors: [FormProblem(lang.text(key))], status: status)
         }
         guard mailEnabled, statement.acceptsJoins else { return try await refuse("join.closed", .conflict) }
         guard let issued = try await stamps.servedAt(resend.t, slug: slug) else {
@@ -181,7 +181,7 @@ struct JoinRoutes {
         }
         var v = FormValidation(lang: lang)
         guard let email = v.email(resend.email, label: lang.text("join.email")) else {
-            return try await joinPage(request, slug: slug, form: form, errors: v.errors, status: .unprocessableContent)
+            return try await joinPage(request, slug: slug, form: form, errors: v.problems, status: .unprocessableContent)
         }
         if try await limits.admit(client: context.client, statementID: statement.id) != nil {
             return try await refuse("join.rateLimited", .tooManyRequests)

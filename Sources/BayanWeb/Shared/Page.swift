@@ -32,6 +32,14 @@ enum Page {
         let library = try Templates.library()
         var ctx = context
         ctx["t"] = lang.templateStrings
+        // A page's errors, plain messages or problems tied to fields, become one summary.
+        let problems = (context["errors"] as? [FormProblem]) ?? (context["errors"] as? [String] ?? []).map { FormProblem($0) }
+        if !problems.isEmpty {
+            let view = FormProblem.context(problems)
+            ctx["errors"] = view.errors
+            ctx["fieldErrors"] = view.fieldErrors
+            ctx["hasErrors"] = true
+        }
         guard let content = library.render(ctx, withTemplate: template.rawValue) else { throw .notRendered(template) }
         let others = UILanguage.allCases.filter { $0 != lang }.map { other -> [String: String] in
             ["url": "\(path)?lang=\(other.rawValue)", "code": other.rawValue, "name": other.name]

@@ -43,7 +43,7 @@ struct SignOnRoutes {
     }
 
     func signOnPage(
-        _ request: Request, token: String, form: SignOnForm? = nil, errors: [String] = [],
+        _ request: Request, token: String, form: SignOnForm? = nil, errors: [FormProblem] = [],
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let opened: OpenedInvitation
@@ -80,14 +80,14 @@ struct SignOnRoutes {
         let form = try await FormBody.read(SignOnForm.self, request)
         let lang = Page.language(of: request, default: .ar)
         var v = FormValidation(lang: lang)
-        let name = v.name(form.name, label: lang.text("sign.orgName"))
-        let place = v.name(form.place, label: lang.text("form.place"), required: false, limit: Limits.placeLength)
-        let signer = v.name(form.signer, label: lang.text("sign.signer"), limit: 200)
-        let role = v.name(form.role, label: lang.text("sign.role"), required: false, limit: 200)
-        let contact = v.email(form.contact, label: lang.text("form.contact"))
-        if form.consent != "yes" { v.fail(lang.text("sign.consentMissing")) }
+        let name = v.name(form.name, label: lang.text("sign.orgName"), field: "name")
+        let place = v.name(form.place, label: lang.text("form.place"), field: "place", required: false, limit: Limits.placeLength)
+        let signer = v.name(form.signer, label: lang.text("sign.signer"), field: "signer", limit: 200)
+        let role = v.name(form.role, label: lang.text("sign.role"), field: "role", required: false, limit: 200)
+        let contact = v.email(form.contact, label: lang.text("sign.email"), field: "contact")
+        if form.consent != "yes" { v.fail(lang.text("sign.consentMissing"), field: "consent") }
         guard v.isValid, let name, let signer, let contact else {
-            return try await signOnPage(request, token: token, form: form, errors: v.errors, status: .unprocessableContent)
+            return try await signOnPage(request, token: token, form: form, errors: v.problems, status: .unprocessableContent)
         }
         let signOn = SignOnRequest(
             name: name, place: place, signer: signer, role: role, contact: contact, versionHash: ContentHash(hex: form.version))
@@ -97,7 +97,7 @@ struct SignOnRoutes {
             case .failed: throw error
             case .notFound, .gone: throw page(for: error, request)
             default:
-                return try await signOnPage(request, token: token, form: form, errors: [lang.text(error.messageKey)], status: .conflict)
+                return try await signOnPage(request, token: token, form: form, errors: [FormProblem(lang.text(error.messageKey))], status: .conflict)
             }
         }
         switch outcome {
