@@ -102,13 +102,18 @@ public struct Signing: Sendable {
 
     /// Signs through an invitation. The same request again is `.repeated`, other details
     /// under a used invitation `.differs`; a changed text is `.staleVersion`, an organisation
-    /// that already signed `.conflict`, a link that cannot be used `.gone`.
-    public func signOn(invitationToken token: String, _ request: SignOnRequest) async throws(AppError) -> SignOnOutcome {
+    /// that already signed `.conflict`, a link that cannot be used `.gone`. `receipt` writes
+    /// the mail that carries the signer's private link (given the private token); it is
+    /// stored with the sign-on, once, and not again for a retry.
+    public func signOn(
+        invitationToken token: String, _ request: SignOnRequest,
+        receipt: (@Sendable (_ privateToken: String, _ title: String) -> OutboxMessage)? = nil
+    ) async throws(AppError) -> SignOnOutcome {
         let store = self.store
         // Derived once: the link this sign-on gives, and the one an earlier send made.
         let privateToken = try await tokens.derive("signer", from: token)
         if let outcome = try await retried(privateToken: privateToken, request) { return outcome }
-        guard case .form(let invitation, _, _) = try await open(invitationToken: token, markOpened: false) else {
+        guard case .form(let invitation, _, let version) = try await open(invitationToken: token, markOpened: false) else {
             // Signed between the two reads: answered as a retry.
             guard let outcome = try await retried(privateToken: privateToken, request) else {
                 throw AppError(.gone, "invite.used", "this invitation link is used")
@@ -121,7 +126,7 @@ public struct Signing: Sendable {
                 NewEndorsement(
                     displayName: request.name, place: request.place, signerName: request.signer, signerRole: request.role,
                     contact: request.contact, versionHash: request.versionHash),
-                signerTokenHash: Tokens.hash(privateToken))
+                signerTokenHash: Tokens.hash(privateToken), receipt: receipt?(privateToken, version.title))
         } catch {
             // The same form sent twice at once: the other request signed first.
             if case .invitation(.used) = error, let outcome = try await retried(privateToken: privateToken, request) { return outcome }

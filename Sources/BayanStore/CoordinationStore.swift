@@ -329,7 +329,9 @@ extension SQLStore {
     /// Records a sign-on through an invitation: the endorsement (confirmed by the
     /// capability, awaiting approval) bound to the version the signer read, and the
     /// invitation marked used. Refused if the invitation is revoked, expired or used.
-    public func signOn(invitationID: String, _ new: NewEndorsement, signerTokenHash: String) async throws(StoreError) -> Endorsement {
+    public func signOn(
+        invitationID: String, _ new: NewEndorsement, signerTokenHash: String, receipt: OutboxMessage? = nil
+    ) async throws(StoreError) -> Endorsement {
         let env = self.env
         return try await Self.wrap {
             let name = try Limits.displayName(new.displayName)
@@ -365,6 +367,8 @@ extension SQLStore {
                         "id": e.id, "kind": "organization", "name": name, "versionHash": e.versionHash.hex, "state": "confirmed",
                         "invitation": invitationID, "place": e.place ?? "", "visibility": e.visibility.rawValue,
                     ])
+                // The signer's private link by mail, written with the sign-on (issue 16).
+                if let receipt { try await self.enqueue(db, receipt, id: env.newID(), at: at) }
                 return e
             }
         }

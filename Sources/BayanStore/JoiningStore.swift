@@ -105,15 +105,7 @@ extension SQLStore {
                       join_network = \(bind: origin?.network), email_domain = \(bind: origin?.domain) WHERE id = \(bind: e.id)
                     """
                 ).run()
-                if let mail {
-                    try await db.raw(
-                        """
-                        INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
-                        VALUES (\(bind: env.newID()), \(bind: self.contacts.seal(mail.recipient)), \(bind: mail.subject), \(bind: mail.body),
-                          \(bind: at.millis), 0, \(bind: at.millis))
-                        """
-                    ).run()
-                }
+                if let mail { try await self.enqueue(db, mail, id: env.newID(), at: at) }
                 // The public log shows organisations' names and those of people listed by
                 // name; a person counted only is a commitment there (LogPrivacy).
                 try await Self.appendEvent(
@@ -177,16 +169,22 @@ extension SQLStore {
                       updated_at = \(bind: at.millis) WHERE id = \(bind: try row.decode(column: "id", as: String.self))
                     """
                 ).run()
-                try await db.raw(
-                    """
-                    INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
-                    VALUES (\(bind: env.newID()), \(bind: self.contacts.seal(mail.recipient)), \(bind: mail.subject), \(bind: mail.body),
-                          \(bind: at.millis), 0, \(bind: at.millis))
-                    """
-                ).run()
+                try await self.enqueue(db, mail, id: env.newID(), at: at)
                 return .created
             }
         }
+    }
+
+    /// Puts one mail in the outbox, inside the caller's transaction (so the write it belongs
+    /// to is never stored without it), its recipient sealed like every contact.
+    func enqueue(_ db: any SQLDatabase, _ mail: OutboxMessage, id: String, at: Date) async throws {
+        try await db.raw(
+            """
+            INSERT INTO outbox (id, recipient, subject, body, created_at, attempts, next_attempt_at)
+            VALUES (\(bind: id), \(bind: contacts.seal(mail.recipient)), \(bind: mail.subject), \(bind: mail.body),
+              \(bind: at.millis), 0, \(bind: at.millis))
+            """
+        ).run()
     }
 
     /// An individual confirms by the link in their email: pending → confirmed (counted).

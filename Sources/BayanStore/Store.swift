@@ -94,7 +94,9 @@ public protocol Store: Sendable {
     func invitation(tokenHash: String) async throws(StoreError) -> Invitation
     func markOpened(invitationID: String) async throws(StoreError)
     func revokeInvitation(statementID: String, invitationID: String) async throws(StoreError)
-    func signOn(invitationID: String, _ new: NewEndorsement, signerTokenHash: String) async throws(StoreError) -> Endorsement
+    /// Signs through an invitation; `receipt`, when given, goes to the outbox in the same transaction.
+    func signOn(invitationID: String, _ new: NewEndorsement, signerTokenHash: String, receipt: OutboxMessage?) async throws(StoreError)
+        -> Endorsement
     func endorsement(signerTokenHash: String) async throws(StoreError) -> (StatementRecord, Endorsement)
     func reconfirm(statementID: String, endorsementID: String, versionHash: ContentHash) async throws(StoreError) -> Endorsement
     func setSignerToken(statementID: String, endorsementID: String, tokenHash: String) async throws(StoreError)

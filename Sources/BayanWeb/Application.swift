@@ -157,6 +157,6 @@ func buildRouter(
         app: Coordination(store: store, tokens: tokens, now: clock), clock: clock, address: address
     )
     .add(to: router)
-    SignOnRoutes(signing: Signing(store: store, tokens: tokens, now: clock), address: address).add(to: router)
+    SignOnRoutes(signing: Signing(store: store, tokens: tokens, now: clock), address: address, mailEnabled: mailEnabled).add(to: router)
     return router
 }

@@ -78,6 +78,10 @@ public enum BayanBinary {
             baseURL = String(firstLine[range.lowerBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "/ \n"))
         }
 
+        /// A server a failed test left running would hold the test runner's output open
+        /// and hang the whole run: it is stopped when the test lets go of it.
+        deinit { if process.isRunning { process.terminate() } }
+
         /// Sends SIGTERM and waits; returns the exit status.
         @discardableResult
         public func stop() -> Int32 {

@@ -168,6 +168,29 @@ def main():
                             {"X-Forwarded-For": "10.0.0.2"})
         check(status == 200 and "بانتظار مراجعة" in page, "the organisation's join awaits review")
 
+        print("receipts: every signer gets their private link by mail (issue 16)")
+        private = re.search(r"http://\S+/e/[A-Za-z0-9_.-]+", text)
+        check(private is not None and "سلمى الحلبي" in get(urllib.parse.urlparse(private.group(0)).path),
+              "the confirming individual's mail carries their private link, which opens their page")
+        check(wait_for(lambda: any(m["To"] == "khaled@example.org" for m in relay.messages)),
+              "the organisation that joined from the public page is mailed its receipt")
+        receipt = body_of([m for m in relay.messages if m["To"] == "khaled@example.org"][0])
+        link = re.search(r"http://\S+/e/[A-Za-z0-9_.-]+", receipt)
+        check(link is not None and link.group(0) in page and "مجلس حمص المدني" in get(urllib.parse.urlparse(link.group(0)).path),
+              "its private link, the one the page showed")
+        invitation = subprocess.run([BAYAN, "invite", "joint", "--data", data], input="اتحاد الصحفيين\n", text=True,
+                                    capture_output=True, check=True).stdout.split("\t")[1].strip()
+        sign_page = get(invitation)
+        signed_version = re.search(r'name="version" value="([^"]+)"', sign_page).group(1)
+        status, page = post(invitation, {"name": "اتحاد الصحفيين", "signer": "ليلى", "contact": "layla@example.org",
+                                         "consent": "yes", "version": signed_version})
+        check(status == 200 and "/e/" in page, "an invited organisation signs")
+        check(wait_for(lambda: any(m["To"] == "layla@example.org" for m in relay.messages)),
+              "and is mailed its receipt through the relay")
+        receipt = body_of([m for m in relay.messages if m["To"] == "layla@example.org"][0])
+        link = re.search(r"http://\S+/e/[A-Za-z0-9_.-]+", receipt)
+        check(link is not None and urllib.parse.urlparse(link.group(0)).path in page, "carrying the private link the page showed")
+
         print("the relay is down: the endorsement is kept and the mail delivered later")
         relay.stop()
         status, _ = individual("رامي", "rami@example.org", aged()[0], version, ip="10.0.0.3")

@@ -27,4 +27,17 @@ enum Mail {
             confirmURL: confirmURL, privateURL: privateURL)
         return OutboxMessage(recipient: recipient, subject: mail.subject, body: mail.body)
     }
+
+    /// The receipt an organisation gets after signing (through an invitation or the public
+    /// page): its private link, to keep (issue 16). Names and titles are isolated (FSI…PDI)
+    /// so an Arabic title inside an English sentence keeps its order in a mail reader.
+    static func receiptMessage(to recipient: String, lang: UILanguage, name: String, title: String, privateURL: String) -> OutboxMessage {
+        let values = ["name": isolated(name), "title": isolated(title), "privateURL": privateURL]
+        return OutboxMessage(
+            recipient: recipient, subject: lang.text("mail.receipt.subject", values), body: lang.text("mail.receipt.body", values))
+    }
+
+    /// Text of either direction set apart from the sentence around it (Unicode's first
+    /// strong isolate), as `<bdi>` does on a page.
+    static func isolated(_ text: String) -> String { "\u{2068}\(text)\u{2069}" }
 }

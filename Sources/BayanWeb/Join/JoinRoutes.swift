@@ -128,6 +128,9 @@ struct JoinRoutes {
             mail = Mail.confirmationMessage(
                 to: email, lang: lang, statement: statement, title: title,
                 confirmURL: "\(base)/confirm/\(token)", privateURL: "\(base)/e/\(signerToken)")
+        } else if mailEnabled {
+            // An organisation: its receipt, with the private link to keep (issue 16).
+            mail = Mail.receiptMessage(to: email, lang: lang, name: name, title: title, privateURL: "\(base)/e/\(signerToken)")
         }
         let submission = JoinSubmission(
             kind: kind, name: name, place: place, signer: signer, role: role, email: email, versionHash: version,
@@ -210,26 +213,29 @@ struct JoinRoutes {
         return Page.html(try Page.render(.joined, context, lang: lang, title: lang.text("join.pendingTitle"), path: "/s/\(slug)"))
     }
 
-    /// The page that answers a stored join (the same for its retries).
+    /// The page that answers a stored join (the same for its retries). Without a relay it
+    /// is the only place the signer's private link is ever shown, so it shows it and says
+    /// plainly to keep it; with one, the link is in the mail.
     func answer(lang: UILanguage, kind: SignerKind, slug: String, privateURL: String) throws -> Response {
         let key = kind == .organization ? "join.orgThanks" : (mailEnabled ? "join.checkMail" : "join.reviewByHand")
-        let html: String
-        if kind == .organization {
-            let context: [String: Any] = [
-                "heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug,
-                "privateURL": privateURL,
-            ]
-            html = try Page.render(.joined, context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
-        } else {
-            // The same page for every individual of a statement: rendered once per language.
-            html = try answers.page("\(lang.rawValue)|\(key)|\(slug)") {
-                try Page.render(
-                    .joined, ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug],
-                    lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
-            }
+        var context: [String: Any] = ["heading": lang.text("join.thanksTitle"), "text": lang.text(key), "slug": slug]
+        if !mailEnabled || kind == .organization { context["privateURL"] = privateURL }
+        if !mailEnabled { context["keep"] = true } else if kind == .organization { context["mailed"] = true }
+        let render = { (context: [String: Any]) throws -> String in
+            try Page.render(.joined, context, lang: lang, title: lang.text("join.thanksTitle"), path: "/s/\(slug)")
         }
-        return Page.html(html)
+        // The same page for every joiner of a statement: rendered once per language and
+        // kind, the link put in its slot (a link never needs escaping; one that would is
+        // rendered in full).
+        guard privateURL.allSatisfy({ !"&<>\"'".contains($0) }) else { return Page.html(try render(context)) }
+        let shows = context["privateURL"] != nil
+        if shows { context["privateURL"] = Self.linkSlot }
+        let page = try answers.page("\(lang.rawValue)|\(kind.rawValue)|\(slug)") { try render(context) }
+        return Page.html(shows ? page.replacingOccurrences(of: Self.linkSlot, with: privateURL) : page)
     }
+
+    /// Where the private link goes in an answer page rendered once.
+    static let linkSlot = "\u{E000}private-link\u{E000}"
 
     func confirmPage(_ request: Request, token: String) async throws -> Response {
         let lang = Page.language(of: request, default: .ar)

@@ -17,6 +17,8 @@ struct SignOnRoutes {
     let signing: Signing
     /// Where the private link shown to the signer points.
     let address: PublicAddress
+    /// Whether a relay is configured: then the signer's private link is also mailed.
+    var mailEnabled = false
 
     func add(to router: Router<BayanRequestContext>) {
         router.get("/i/:token") { request, context in try await signOnPage(request, token: context.parameters.require("token")) }
@@ -92,7 +94,14 @@ struct SignOnRoutes {
         let signOn = SignOnRequest(
             name: name, place: place, signer: signer, role: role, contact: contact, versionHash: ContentHash(hex: form.version))
         let outcome: SignOnOutcome
-        do { outcome = try await signing.signOn(invitationToken: token, signOn) } catch {
+        let base = address.base
+        var receipt: (@Sendable (String, String) -> OutboxMessage)?
+        if mailEnabled {
+            receipt = { privateToken, title in
+                Mail.receiptMessage(to: contact, lang: lang, name: name, title: title, privateURL: "\(base)/e/\(privateToken)")
+            }
+        }
+        do { outcome = try await signing.signOn(invitationToken: token, signOn, receipt: receipt) } catch {
             switch error.code {
             case .failed: throw error
             case .notFound, .gone: throw page(for: error, request)
@@ -102,7 +111,7 @@ struct SignOnRoutes {
         }
         switch outcome {
         case .signed(let t), .repeated(let t):
-            return try await signerPage(request, token: t, notice: lang.text("sign.thanks"), showLink: true)
+            return try await signerPage(request, token: t, notice: lang.text("sign.thanks"), showLink: true, mailed: mailEnabled)
         case .differs(let t):
             return try await signerPage(request, token: t, errors: [lang.text("sign.differentRetry")], showLink: true, status: .conflict)
         }
@@ -110,7 +119,7 @@ struct SignOnRoutes {
 
     func signerPage(
         _ request: Request, token: String, notice: String? = nil, errors: [String] = [], showLink: Bool = false,
-        status: HTTPResponse.Status = .ok
+        mailed: Bool = false, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let lang = Page.language(of: request, default: .ar)
         let view: SignerView
@@ -128,6 +137,7 @@ struct SignOnRoutes {
         ]
         if let notice { context["notice"] = notice }
         if showLink { context["privateURL"] = address.base + "/e/\(token)" }
+        if showLink && mailed { context["mailed"] = true }
         // no-store: SecurityHeadersMiddleware, for every private path.
         return Page.html(
             try Page.render(.signer, context, lang: lang, title: lang.text("signer.title"), path: "/e/\(token)"), status: status)
