@@ -43,6 +43,8 @@ public struct StatementOverview: Sendable {
     /// Published statements other than this one that its actor may manage (to invite their
     /// signatories).
     public let otherPublished: [StatementSummary]
+    /// Live sign-ons over time: the chart (one row per hour and kind, not per sign-on).
+    public let growth: GrowthSeries
 
     /// Organisations awaiting review, then this page of individuals.
     public var awaitingReview: [Endorsement] { organizations.filter(SignatoryRules.awaitsReview) + queue }
@@ -96,7 +98,8 @@ extension Coordination {
                 queue: try await store.individualsAwaitingReview(of: s.id, offset: window.offset, limit: window.size),
                 queueWindow: window,
                 invitations: try await store.invitations(of: s.id),
-                otherPublished: try await Self.visible(store, to: s.actor).filter { $0.statement.id != s.id && $0.statement.isPublic })
+                otherPublished: try await Self.visible(store, to: s.actor).filter { $0.statement.id != s.id && $0.statement.isPublic },
+                growth: GrowthSeries(try await store.growth(of: s.id)))
         }
     }
 

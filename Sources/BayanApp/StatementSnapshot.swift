@@ -16,6 +16,8 @@ public struct StatementSnapshot: Sendable {
     public var individuals: IndividualPage
     /// Every version of the text: the authoritative ones and their translations.
     public var versions: [StatementVersion] = []
+    /// Live sign-ons over time (the chart and its CSV and JSON).
+    public var growth = GrowthSeries([])
 
     public static let individualsPerPage = 500
 
@@ -53,6 +55,7 @@ public struct StatementSnapshot: Sendable {
             limit: individualsPerPage)
         var snapshot = StatementSnapshot(statement: statement, version: version, signatories: list, later: later, individuals: individuals)
         snapshot.versions = try await store.versions(of: statement.id)
+        snapshot.growth = GrowthSeries(try await store.growth(of: statement.id))
         return snapshot
     }
 

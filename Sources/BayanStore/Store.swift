@@ -27,6 +27,9 @@ public protocol Store: Sendable {
     func individualsAwaitingReview(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> [Endorsement]
     /// Sign-ons that are not rejected, per statement id, in one pass over an index (the dashboard).
     func liveEndorsementCounts() async throws(StoreError) -> [String: Int]
+    /// Live sign-ons (approved or confirmed) by the hour they signed and kind: the growth
+    /// series (`GrowthSeries`). Read through the list index, one row per hour and kind.
+    func growth(of statementID: String) async throws(StoreError) -> [GrowthSeries.HourCount]
     func events(of statementID: String) async throws(StoreError) -> [Event]
     /// At most `limit` events from sequence number `from` on: a page of the public log.
     func events(of statementID: String, from: Int, limit: Int) async throws(StoreError) -> [Event]
@@ -616,6 +619,25 @@ public final class SQLStore: Store {
                       AND state IN (\(SQLList(states))) ORDER BY created_at, id LIMIT \(bind: limit) OFFSET \(bind: offset)
                     """
                 ).all().map { try Self.decodeEndorsement($0, self.contacts) }
+            }
+        }
+    }
+
+    public func growth(of statementID: String) async throws(StoreError) -> [GrowthSeries.HourCount] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                try await db.raw(
+                    """
+                    SELECT signer_kind, created_at / 3600000 AS hour, COUNT(*) AS n FROM endorsements
+                    WHERE statement_id = \(bind: statementID) AND signer_kind IN ('organization', 'individual')
+                      AND state IN ('approved', 'confirmed')
+                    GROUP BY signer_kind, created_at / 3600000
+                    """
+                ).all().map { row in
+                    GrowthSeries.HourCount(
+                        hour: try row.decode(column: "hour", as: Int64.self), kind: try row.decode(column: "signer_kind", as: SignerKind.self),
+                        count: try row.decode(column: "n", as: Int.self))
+                }
             }
         }
     }

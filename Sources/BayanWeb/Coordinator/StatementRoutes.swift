@@ -137,6 +137,7 @@ extension CoordinatorRoutes {
             "staleCount": stale.count, "hasStale": !stale.isEmpty,
         ]
         if let notice { context["notice"] = notice }
+        context.merge(StatementSnapshot.growthContext(view.growth, slug: s.slug, isPublic: s.isPublic)) { $1 }
         return Page.html(try Page.render(.admin, context, lang: lang, title: current.title, path: "/c/s/\(s.slug)"), status: status)
     }
 

@@ -46,6 +46,12 @@ struct PublicRoutes {
         router.get("/s/:slug/versions") { request, context in
             try await statement(request, slugWithExtension: try context.parameters.require("slug") + ".versions")
         }
+        // The growth series behind the chart, as data (issue 16).
+        for (file, format) in [("growth.csv", "growth-csv"), ("growth.json", "growth-json")] {
+            router.get(RouterPath("/s/:slug/\(file)")) { request, context in
+                try await statement(request, slugWithExtension: try context.parameters.require("slug") + "." + format)
+            }
+        }
         router.get("/s/:slug") { request, context in
             try await statement(request, slugWithExtension: context.parameters.require("slug"))
         }
@@ -89,7 +95,9 @@ struct PublicRoutes {
             slug = String(slugWithExtension[..<dot])
             format = String(slugWithExtension[slugWithExtension.index(after: dot)...])
         }
-        guard ["html", "md", "json", "csv", "versions"].contains(format), (try? Slug(slug)) != nil else { throw HTTPError(.notFound) }
+        guard ["html", "md", "json", "csv", "versions", "growth-csv", "growth-json"].contains(format), (try? Slug(slug)) != nil else {
+            throw HTTPError(.notFound)
+        }
         let lang = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
         // Cache keys only from values the page can show: a page number past the last is
         // the last page, a text language without a translation is the text itself, and
@@ -134,6 +142,11 @@ struct PublicRoutes {
             return .init(
                 text: snapshot.publicData.csv(), contentType: "text/csv; charset=utf-8",
                 disposition: "attachment; filename=\"\(slug).csv\"")
+        case "growth-csv":
+            return .init(
+                text: snapshot.growth.csv, contentType: "text/csv; charset=utf-8", disposition: "attachment; filename=\"\(slug)-growth.csv\"")
+        case "growth-json":
+            return .init(text: String(decoding: snapshot.growth.json, as: UTF8.self), contentType: "application/json")
         default:
             let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
             let summary = String(snapshot.version.body.split(separator: "\n").first?.prefix(200) ?? "")

@@ -69,11 +69,28 @@ extension StatementSnapshot {
                 return n <= 3 || n > pages - 3 || abs(n - current) <= 2
             }
         }
+        context.merge(Self.growthContext(growth, slug: statement.slug, isPublic: true)) { $1 }
         if let published {
             context["published"] = Self.displayDate(published, lang)
             context["publishedISO"] = published.formatted(Date.ISO8601FormatStyle())
         }
         return context
+    }
+
+    /// The growth chart's view (growth.mustache): two polylines, the top total, the
+    /// first and last period; nothing until there are two periods to draw between.
+    static func growthContext(_ growth: GrowthSeries, slug: String, isPublic: Bool) -> [String: Any] {
+        guard growth.points.count > 1, let first = growth.points.first, let last = growth.points.last else { return [:] }
+        let chart = GrowthChart(growth)
+        return [
+            "growth": [
+                "slug": slug, "isPublic": isPublic, "organizations": chart.organizations, "individuals": chart.individuals, "top": chart.top,
+                "width": Int(GrowthChart.width), "height": Int(GrowthChart.height),
+                "from": first.start.formatted(Date.ISO8601FormatStyle().year().month().day()),
+                "to": last.start.formatted(Date.ISO8601FormatStyle().year().month().day()),
+                "organizationTotal": last.organizations, "individualTotal": last.individuals,
+            ] as [String: Any]
+        ]
     }
 
     static func displayDate(_ date: Date, _ lang: UILanguage) -> String {

@@ -14,6 +14,8 @@ enum TemplateName: String, CaseIterable, Sendable {
     case signon, signer, join, joined, confirm
     /// A partial (`{{> errors}}`): the form errors and notices of a page.
     case errors
+    /// A partial (`{{> growth}}`): the growth chart, an inline SVG.
+    case growth
     /// Fragments rendered without the layout: the statement page's `<head>` additions
     /// (description, Open Graph), and the Atom feed.
     case statementHead, feed
