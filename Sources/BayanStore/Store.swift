@@ -28,7 +28,7 @@ public protocol Store: Sendable {
     /// Sign-ons that are not rejected, per statement id, in one pass over an index (the dashboard).
     func liveEndorsementCounts() async throws(StoreError) -> [String: Int]
     /// Live sign-ons (approved or confirmed) by the hour they signed and kind: the growth
-    /// series (`GrowthSeries`). Read through the list index, one row per hour and kind.
+    /// series (`GrowthSeries`), from the hourly tallies the database keeps (migration 0014).
     func growth(of statementID: String) async throws(StoreError) -> [GrowthSeries.HourCount]
     func events(of statementID: String) async throws(StoreError) -> [Event]
     /// At most `limit` events from sequence number `from` on: a page of the public log.
@@ -628,10 +628,7 @@ public final class SQLStore: Store {
             try await self.handle.read { db in
                 try await db.raw(
                     """
-                    SELECT signer_kind, created_at / 3600000 AS hour, COUNT(*) AS n FROM endorsements
-                    WHERE statement_id = \(bind: statementID) AND signer_kind IN ('organization', 'individual')
-                      AND state IN ('approved', 'confirmed')
-                    GROUP BY signer_kind, created_at / 3600000
+                    SELECT signer_kind, hour, n FROM endorsement_hours WHERE statement_id = \(bind: statementID) AND n > 0
                     """
                 ).all().map { row in
                     GrowthSeries.HourCount(

@@ -337,6 +337,44 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 
+    /// Issue 16: the hourly tallies behind the growth chart, kept by the database, always
+    /// equal a count of the live sign-ons themselves, through approvals, confirmations,
+    /// withdrawals, rejections and erasure.
+    @Test(arguments: TestDatabase.available)
+    func theHourlyTalliesEqualACountOfTheLiveSignOns(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true))
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            var ids: [String] = []
+            for i in 0..<6 {
+                let kind: SignerKind = i % 2 == 0 ? .individual : .organization
+                let e = try await store.addEndorsement(
+                    statementID: record.id, NewEndorsement(signerKind: kind, displayName: "اسم \(i)", versionHash: hash))
+                ids.append(e.id)
+            }
+            for (i, state) in [EndorsementState.confirmed, .approved, .approved, .rejected, .confirmed].enumerated() {
+                _ = try await store.setEndorsementState(statementID: record.id, endorsementID: ids[i], to: state, reason: nil)
+            }
+            _ = try await store.setEndorsementState(statementID: record.id, endorsementID: ids[1], to: .withdrawn, reason: nil)
+            func counted() async throws -> [String: Int] {
+                try await store.handle.read { db in
+                    try await db.raw(
+                        """
+                        SELECT signer_kind, created_at / 3600000 AS hour, COUNT(*) AS n FROM endorsements
+                        WHERE statement_id = \(bind: record.id) AND state IN ('approved', 'confirmed') GROUP BY signer_kind, created_at / 3600000
+                        """
+                    ).all().reduce(into: [:]) { out, row in
+                        out["\(try row.decode(column: "signer_kind", as: String.self))|\(try row.decode(column: "hour", as: Int64.self))"] =
+                            try row.decode(column: "n", as: Int.self)
+                    }
+                }
+            }
+            let kept = try await store.growth(of: record.id).reduce(into: [String: Int]()) { $0["\($1.kind.rawValue)|\($1.hour)"] = $1.count }
+            #expect(kept == (try await counted()))
+            #expect(kept.values.reduce(0, +) == 65 + 3)
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func tamperingWithAStoredEventIsNamedByVerification(db: TestDatabase) async throws {
         try await withStore(db) { store in

@@ -142,7 +142,8 @@ import Testing
             }
         }
         // Every template that is a page has a snapshot (errors is a partial, layout wraps all).
-        #expect(recorder.pages == Set(TemplateName.allCases.filter { ![.layout, .errors, .growth, .statementHead, .feed].contains($0) }.map(\.rawValue)))
+        #expect(
+            recorder.pages == Set(TemplateName.allCases.filter { ![.layout, .errors, .growth, .statementHead, .feed].contains($0) }.map(\.rawValue)))
         #expect(recorder.mismatches.isEmpty, "pages differ from their golden files: \(recorder.mismatches)")
     }
 }
