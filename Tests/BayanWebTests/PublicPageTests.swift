@@ -73,7 +73,14 @@ func isWellFormed(_ html: String) -> (Bool, String) {
         try await withApp { client in
             try await client.execute(uri: "/s/joint", method: .get) { response in
                 let html = String(buffer: response.body)
-                #expect(!html.contains("http://") && !html.contains("https://"))
+                // No address elsewhere in an attribute that loads or links (the printed
+                // address line is text, and names this instance).
+                for attribute in ["src=", "href=", "action=", "srcset=", "url("] {
+                    #expect(!html.contains("\(attribute)\"http") && !html.contains("\(attribute)http") && !html.contains("\(attribute)'http"))
+                }
+                let printed = try #require(html.firstMatch(of: /<p class="print-only">[^<]*<span dir="ltr">([^<]*)<\/span><\/p>/))
+                #expect(printed.output.1 == "http://localhost:0/s/joint" || printed.output.1.hasSuffix("/s/joint"))
+                #expect(html.components(separatedBy: "http").count == 2, "one address on the page, the printed one")
                 #expect(!html.contains("<script"))
                 let csp = response.headers[.contentSecurityPolicy] ?? ""
                 #expect(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"))

@@ -39,8 +39,9 @@ def state_form(to):
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     data = tempfile.mkdtemp(prefix="bayan-browser-")
-    server, base = start_server(os.path.join(data, "d"))
+    # The browser first: a driver that fails to start must not leave a server running.
     browser = Browser()
+    server, base = start_server(os.path.join(data, "d"))
     try:
         print("coordinator logs in and drafts a statement")
         browser.get(base + "/login")

@@ -34,9 +34,10 @@ def main():
                BAYAN_JOIN_MIN_SECONDS="1")
     web_port = free_port()
     env["BAYAN_PUBLIC_URL"] = f"http://127.0.0.1:{web_port}"
+    # The browser first: a driver that fails to start must not leave a server running.
+    browser = Browser()
     server = subprocess.Popen([BAYAN, "serve", "--port", str(web_port), "--data", data], env=env, stdout=subprocess.PIPE, text=True)
     base = re.search(r"http://\S+?(?=/\s|/$)", server.stdout.readline()).group(0)
-    browser = Browser()
 
     def count(section):
         m = re.search(section + r'[^<]*<h2>[^<]*\(<bdi>(\d+)</bdi>\)', browser.source)
@@ -66,10 +67,13 @@ def main():
         browser.click("//form[contains(@action, '/join')]//button")
         check(browser.has_text("أرسلنا إليكم رسالة"), "asked to check the mail")
         deadline = time.time() + 20
-        while time.time() < deadline and not relay.messages:
+        to_samer = lambda: [m for m in relay.messages if m["To"] == "samer@example.org"]
+        while time.time() < deadline and not to_samer():
             time.sleep(0.2)
-        check(len(relay.messages) == 1, "the confirmation email arrived at the SMTP relay")
-        text = body_of(relay.messages[0])
+        check(len(to_samer()) == 1, "the confirmation email arrived at the SMTP relay")
+        # The organisation that joined first was mailed its receipt (issue 16).
+        check(any(m["To"] == "layla@example.org" for m in relay.messages), "the organisation got its receipt by mail")
+        text = body_of(to_samer()[0])
         confirm = re.search(r"http://\S+/confirm/\S+", text).group(0)
         private = re.search(r"http://\S+/e/\S+", text).group(0)
         browser.get(base + "/s/joint")
@@ -91,6 +95,15 @@ def main():
         browser.get(base + "/s/joint")
         browser.print_pdf(os.path.join(ARTIFACTS, "public-page-print.pdf"))
         check(open(os.path.join(ARTIFACTS, "public-page-print.pdf"), "rb").read(4) == b"%PDF", "the print layout is saved as PDF")
+        # Issue 16, acceptance 7: printed, the page carries its date, address and fingerprint.
+        page = browser.source
+        published = re.search(r'<time datetime="[^"]+" dir="ltr">([^<]+)</time>', page).group(1)
+        fingerprint = re.search(r'<code dir="ltr">([0-9a-f-]+)</code>', page).group(1)
+        printed = subprocess.run(["pdftotext", "-layout", os.path.join(ARTIFACTS, "public-page-print.pdf"), "-"],
+                                 capture_output=True, text=True, check=True).stdout
+        for what, value in [("publication date", published), ("address", base + "/s/joint"), ("fingerprint", fingerprint)]:
+            check(value in printed, f"the printed page carries its {what} ({value})")
+        check("Markdown" not in printed, "and not the download links")
 
         print("the individual withdraws")
         browser.get(private)

@@ -153,8 +153,11 @@ struct PublicRoutes {
             let head = try Page.fragment(
                 .statementHead,
                 ["summary": summary, "title": snapshot.version.title, "slug": slug, "language": snapshot.statement.language])
+            var context = snapshot.pageContext(textLanguage: text)
+            // Printed, the page says where it lives (issue 16).
+            context["address"] = "\(address.base)/s/\(slug)"
             let html = try Page.render(
-                .statement, snapshot.pageContext(textLanguage: text), lang: pageLang, title: snapshot.version.title,
+                .statement, context, lang: pageLang, title: snapshot.version.title,
                 path: "/s/\(slug)", head: head)
             return .init(text: html, contentType: "text/html; charset=utf-8")
         }
