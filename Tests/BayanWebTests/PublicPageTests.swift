@@ -69,6 +69,27 @@ func isWellFormed(_ html: String) -> (Bool, String) {
         }
     }
 
+    /// Issue 16, acceptance 7: the seed-sized statement (65 organisations) with its
+    /// stylesheet, both as sent to a browser that accepts gzip, stays within 20 KB.
+    @Test func theSeedSizedPageAndItsStylesheetStayWithin20KBCompressed() async throws {
+        try await withApp { client in
+            var total = 0
+            var stylesheet = ""
+            try await client.execute(uri: "/s/joint", method: .get, headers: [.acceptEncoding: "gzip"]) { response in
+                #expect(response.headers[.contentEncoding] == "gzip")
+                total += response.body.readableBytes
+                var body = response.body
+                let html = String(buffer: try body.decompress(with: .gzip()))
+                stylesheet = String(try #require(html.firstMatch(of: /href="(\/static\/bayan\.[^"]+\.css)"/)).output.1)
+            }
+            try await client.execute(uri: stylesheet, method: .get, headers: [.acceptEncoding: "gzip"]) { response in
+                #expect(response.headers[.contentEncoding] == "gzip")
+                total += response.body.readableBytes
+            }
+            #expect(total > 1000 && total <= 20 * 1024, "\(total) bytes")
+        }
+    }
+
     @Test func pagesLoadNothingFromElsewhereAndSendStrictHeaders() async throws {
         try await withApp { client in
             try await client.execute(uri: "/s/joint", method: .get) { response in
