@@ -182,6 +182,26 @@ import Testing
         }
     }
 
+    /// Issue 16: the join page shows the text its consent refers to (folded, with its
+    /// fingerprint), and the way of joining as one two-way choice with the chosen one marked.
+    @Test func theJoinPageShowsTheTextAndMarksTheChosenWay() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            let id = try await Self.published(store)
+            let fingerprint = try await store.currentVersion(of: id).contentHash.fingerprint
+            let person = try await b.request("/s/pub/join?lang=en").body
+            let details = try #require(person.range(of: "<details class=\"text\">"))
+            let form = try #require(person.range(of: "<form method=\"post\""))
+            #expect(details.lowerBound < form.lowerBound)
+            #expect(person.contains("The text you endorse · Text fingerprint <code dir=\"ltr\">\(fingerprint)</code>"))
+            #expect(person.contains("<div class=\"body\" lang=\"ar\" dir=\"rtl\"><p>نص</p>"))
+            #expect(person.contains("<a href=\"/s/pub/join?kind=individual\" aria-current=\"page\">As an individual</a>"))
+            #expect(!person.contains("kind=organization\" aria-current"))
+            let organisation = try await b.request("/s/pub/join?kind=organization&lang=en").body
+            #expect(organisation.contains("<a href=\"/s/pub/join?kind=organization\" aria-current=\"page\">On behalf of an organisation</a>"))
+            #expect(!organisation.contains("kind=individual\" aria-current"))
+        }
+    }
+
     /// Issue 12: an organisation joining with a look-alike of another's name (a Cyrillic
     /// `а` in a Latin name) is shown to the coordinator as a probable duplicate with its
     /// reason, and a name mixing scripts within a word carries its own warning.

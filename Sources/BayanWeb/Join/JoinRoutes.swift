@@ -1,5 +1,6 @@
 import BayanApp
 import BayanCore
+import BayanDocument
 import BayanStore
 import Crypto
 import Foundation
@@ -67,6 +68,9 @@ struct JoinRoutes {
         let context: [String: Any] = [
             "slug": slug, "title": version.title, "versionHash": version.contentHash.hex, "stamp": try await stamps.issue(slug: slug),
             "errors": errors, "isOrganization": selected == "organization", "closed": !statement.acceptsJoins,
+            // The text the consent box refers to, folded, with its fingerprint (issue 16).
+            "bodyHTML": SafeMarkdown.html(version.body), "fingerprint": version.contentHash.fingerprint,
+            "textLanguage": version.language, "textDir": UILanguage(statementLanguage: version.language).direction,
             "form": [
                 "name": form?.name ?? "", "place": form?.place ?? "", "signer": form?.signer ?? "",
                 "role": form?.role ?? "", "email": form?.email ?? "", "hidden": form?.visibility == "counted-only",
