@@ -249,6 +249,30 @@ func isWellFormed(_ html: String) -> (Bool, String) {
         #expect(UILanguage.negotiate(query: "xx", acceptLanguage: "de") == .ar)
     }
 
+    /// Issue 16: a language chosen with ?lang= is remembered for the next pages (a cookie,
+    /// set only when the choice changes); the statement's cached public page still follows
+    /// its address alone.
+    @Test func theChosenLanguageIsRememberedOnTheNextClick() async throws {
+        try await Fixture.make().run { (b: Browser, store: SQLStore) async throws in
+            _ = try await JoinRoute.published(store)
+            try await b.client.execute(uri: "/s/pub/join?lang=en", method: .get) { response in
+                #expect(response.headers[values: .setCookie].contains { $0.hasPrefix("bayan_lang=en;") })
+            }
+            try await b.request("/s/pub/join?lang=en")
+            #expect(b.cookies["bayan_lang"] == "en")
+            #expect(try await b.request("/s/pub/join").body.contains(#"<html lang="en" dir="ltr">"#))
+            #expect(try await b.request("/login").body.contains(#"<html lang="en" dir="ltr">"#))
+            #expect(try await b.request("/s/pub").body.contains(#"<html lang="ar" dir="rtl">"#))
+            // Chosen already: no cookie again; another choice replaces it.
+            try await b.client.execute(uri: "/login?lang=en", method: .get, headers: [.cookie: "bayan_lang=en"]) { response in
+                #expect(response.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("bayan_lang") })
+            }
+            try await b.request("/login?lang=tr")
+            let turkish = try await b.request("/login").body
+            #expect(b.cookies["bayan_lang"] == "tr" && turkish.contains(#"<html lang="tr""#))
+        }
+    }
+
     @Test func turkishIsChosenByItsTagAndStatementsInItsLanguage() {
         #expect(UILanguage.negotiate(query: nil, acceptLanguage: "tr-TR,tr;q=0.9,en;q=0.5") == .tr)
         #expect(UILanguage(statementLanguage: "tr") == .tr && UILanguage(statementLanguage: "en-GB") == .en)

@@ -106,7 +106,12 @@ def main():
         check("Markdown" not in printed, "and not the download links")
 
         print("the individual withdraws")
+        # English was chosen above and is remembered (issue 16); the signer goes back to Arabic.
         browser.get(private)
+        check(browser.has_text('lang="en" dir="ltr"'), "the private page follows the language chosen before")
+        browser.get(private + "?lang=ar")
+        browser.get(private)
+        check(browser.has_text('lang="ar" dir="rtl"'), "and Arabic once chosen again")
         browser.click("//input[@name='confirm']")
         browser.click("//form[contains(@action, '/withdraw')]//button")
         check(browser.has_text("سُحب التوقيع"), "withdrawn through the private link")

@@ -17,7 +17,7 @@ struct PublicRoutes {
 
     func add(to router: Router<BayanRequestContext>) {
         router.get("/") { request, _ in
-            let lang = Page.language(of: request)
+            let lang = Page.language(of: request, remembered: false)
             // The home page's language comes from Accept-Language when there is no ?lang=.
             return try await cache.respond(
                 to: request, key: "home|\(lang.rawValue)", generation: reading.changeCount, vary: "Accept-Encoding, Accept-Language", revision: nil

@@ -22,9 +22,31 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         if Self.isPrivate(request.uri.path) { response.headers[.cacheControl] = "no-store" }
         if hsts { response.headers[SecurityHeaders.hsts] = "max-age=31536000" }
+        // Here rather than in a middleware of its own: one more layer on every request is
+        // measurable on the cached public page (issue 15), and this one is a string check.
+        LanguageCookie.remember(request, in: &response)
         // Appended, not set: no route sets these itself.
         response.headers.append(contentsOf: SecurityHeaders.fields)
         return response
+    }
+}
+
+/// The interface language a visitor chose with `?lang=`, remembered for the pages they
+/// open next (issue 16: the choice was forgotten on the next click). Set only when the
+/// choice changes, so cached pages are not sent with a cookie each time. The statement's
+/// public page keeps following `?lang=` alone: it is one cached copy per address.
+enum LanguageCookie {
+    static let name = "bayan_lang"
+
+    static func read(_ request: Request) -> UILanguage? {
+        request.cookies[name].flatMap { UILanguage(rawValue: $0.value) }
+    }
+
+    static func remember(_ request: Request, in response: inout Response) {
+        guard request.uri.query != nil, let asked = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:)),
+            read(request) != asked
+        else { return }
+        response.headers.append(HTTPField(name: .setCookie, value: "\(name)=\(asked.rawValue); Path=/; Max-Age=31536000; SameSite=Lax"))
     }
 }
 

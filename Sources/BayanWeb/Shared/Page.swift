@@ -6,16 +6,19 @@ import Synchronization
 
 /// Renders templates into complete HTML responses.
 enum Page {
-    static func language(of request: Request) -> UILanguage {
-        UILanguage.negotiate(
-            query: request.uri.queryParameters.get("lang"),
-            acceptLanguage: request.headers[.acceptLanguage])
+    /// `?lang=`, else the language the visitor chose before (`LanguageCookie`), else
+    /// Accept-Language; `remembered: false` for a page cached by address and
+    /// Accept-Language alone (the home page).
+    static func language(of request: Request, remembered: Bool = true) -> UILanguage {
+        if let query = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:)) { return query }
+        if remembered, let chosen = LanguageCookie.read(request) { return chosen }
+        return UILanguage.negotiate(query: nil, acceptLanguage: request.headers[.acceptLanguage])
     }
 
-    /// `?lang=` when given, else the statement's language: a signer reads the page in the
-    /// language of the text they sign.
+    /// `?lang=` when given, else the language the visitor chose before, else the
+    /// statement's language: a signer reads the page in the language of the text they sign.
     static func language(of request: Request, default fallback: UILanguage) -> UILanguage {
-        request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:)) ?? fallback
+        request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:)) ?? LanguageCookie.read(request) ?? fallback
     }
 
     /// 303 See Other: after a successful POST the browser loads the page with GET.
