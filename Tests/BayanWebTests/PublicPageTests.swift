@@ -103,6 +103,9 @@ func isWellFormed(_ html: String) -> (Bool, String) {
                 #expect(printed.output.1 == "http://localhost:0/s/joint" || printed.output.1.hasSuffix("/s/joint"))
                 #expect(html.components(separatedBy: "http").count == 2, "one address on the page, the printed one")
                 #expect(!html.contains("<script"))
+                // Issue 16: feed readers find the feed; a keyboard skips the header.
+                #expect(html.contains(#"<link rel="alternate" type="application/atom+xml" href="/feed.atom""#))
+                #expect(html.contains(##"<a class="skip" href="#main">"##) && html.contains(#"<main id="main">"#))
                 let csp = response.headers[.contentSecurityPolicy] ?? ""
                 #expect(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"))
                 #expect(response.headers[.xContentTypeOptions] == "nosniff")

@@ -274,9 +274,11 @@ import Testing
     }
 
     /// Addresses a page makes the browser fetch: stylesheets, scripts, images, frames, fonts.
+    /// What a browser fetches to show the page: not a `rel="alternate"` link (the feed,
+    /// which only feed readers follow).
     static func subresources(_ html: String) -> [String] {
         let pattern = /<(?:link|script|img|iframe|source|video|audio)\b[^>]*?(?:href|src)="([^"]*)"/
-        return html.matches(of: pattern).map { String($0.output.1) }
+        return html.matches(of: pattern).filter { !$0.output.0.contains("rel=\"alternate\"") }.map { String($0.output.1) }
     }
 
     @Test func everyPageOnTheSigningPathCostsOneRoundTripOnceTheStylesheetIsKept() async throws {
