@@ -103,8 +103,8 @@ public struct Signing: Sendable {
     /// Signs through an invitation. The same request again is `.repeated`, other details
     /// under a used invitation `.differs`; a changed text is `.staleVersion`, an organisation
     /// that already signed `.conflict`, a link that cannot be used `.gone`. `receipt` writes
-    /// the mail that carries the signer's private link (given the private token); it is
-    /// stored with the sign-on, once, and not again for a retry.
+    /// the mail that carries the signer's private link (given the private token and the
+    /// title signed); it is stored with the sign-on, once, and not again for a retry.
     public func signOn(
         invitationToken token: String, _ request: SignOnRequest,
         receipt: (@Sendable (_ privateToken: String, _ title: String) -> OutboxMessage)? = nil

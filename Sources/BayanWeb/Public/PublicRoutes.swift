@@ -98,7 +98,7 @@ struct PublicRoutes {
         guard ["html", "md", "json", "csv", "versions", "growth-csv", "growth-json"].contains(format), (try? Slug(slug)) != nil else {
             throw HTTPError(.notFound)
         }
-        let lang = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
+        let lang = Page.askedLanguage(of: request)
         // Cache keys only from values the page can show: a page number past the last is
         // the last page, a text language without a translation is the text itself, and
         // other parameters are ignored, so a crawler varying them adds no entries (issue 12).

@@ -43,7 +43,7 @@ enum LanguageCookie {
     }
 
     static func remember(_ request: Request, in response: inout Response) {
-        guard request.uri.query != nil, let asked = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:)),
+        guard request.uri.query != nil, let asked = Page.askedLanguage(of: request),
             read(request) != asked
         else { return }
         response.headers.append(HTTPField(name: .setCookie, value: "\(name)=\(asked.rawValue); Path=/; Max-Age=31536000; SameSite=Lax"))

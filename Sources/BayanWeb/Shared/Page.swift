@@ -10,7 +10,7 @@ enum Page {
     /// Accept-Language; `remembered: false` for a page cached by address and
     /// Accept-Language alone (the home page).
     static func language(of request: Request, remembered: Bool = true) -> UILanguage {
-        if let query = request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:)) { return query }
+        if let asked = askedLanguage(of: request) { return asked }
         if remembered, let chosen = LanguageCookie.read(request) { return chosen }
         return UILanguage.negotiate(query: nil, acceptLanguage: request.headers[.acceptLanguage])
     }
@@ -18,7 +18,12 @@ enum Page {
     /// `?lang=` when given, else the language the visitor chose before, else the
     /// statement's language: a signer reads the page in the language of the text they sign.
     static func language(of request: Request, default fallback: UILanguage) -> UILanguage {
-        request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:)) ?? LanguageCookie.read(request) ?? fallback
+        askedLanguage(of: request) ?? LanguageCookie.read(request) ?? fallback
+    }
+
+    /// The interface language named by `?lang=`, if it is one Bayan speaks.
+    static func askedLanguage(of request: Request) -> UILanguage? {
+        request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
     }
 
     /// 303 See Other: after a successful POST the browser loads the page with GET.
