@@ -9,6 +9,16 @@ public struct IssuedLink: Sendable, Equatable {
     public let token: String
 }
 
+/// What an invitation form gave: the links to send, whether the form had been sent
+/// before (the links are then the first answer's), and the pasted names left out because
+/// that organisation already holds a standing invitation (issue 16: a retry used to
+/// invite the same organisation twice without a word).
+public struct InvitationBatch: Sendable, Equatable {
+    public let links: [IssuedLink]
+    public let repeated: Bool
+    public let alreadyInvited: [String]
+}
+
 /// What a coordinator decides about one sign-on.
 public enum Moderation: Sendable, Equatable {
     case approve
@@ -92,13 +102,15 @@ public struct Coordination: Sendable {
     }
 
     /// Invitation links for `names` (and, with `alsoSignatoriesOf`, the organisations that
-    /// signed that earlier statement and are not invited yet), valid for `lifetime`. The
-    /// links are derived from `key`, the form's one-use key: sent twice, one batch, and the
-    /// second answer shows the same links. Without a key (the CLI) a fresh one is made.
+    /// signed that earlier statement and are not invited yet), valid for `lifetime`. A name
+    /// (its duplicate-matching key: spelling variants fold together) that already holds a standing invitation (`InvitationStatus.isStanding`)
+    /// or comes twice is invited once, and reported. The links are derived from `key`, the
+    /// form's one-use key: sent twice, one batch, and the second answer shows the same
+    /// links. Without a key (the CLI) a fresh one is made.
     public func invite(
         _ s: ManagedStatement, names: [String], alsoSignatoriesOf earlierSlug: String? = nil,
         lifetime: InvitationLifetime, key: String? = nil
-    ) async throws(AppError) -> (links: [IssuedLink], repeated: Bool) {
+    ) async throws(AppError) -> InvitationBatch {
         let store = self.store
         var all = names
         if let earlierSlug, !earlierSlug.isEmpty {
@@ -113,25 +125,54 @@ public struct Coordination: Sendable {
             }
         }
         guard !all.isEmpty else { throw AppError(.invalidInput, "inv.noNames", "no organisation to invite") }
+        let at = now()
+        let standing = try await attempt { () async throws(StoreError) in
+            let signedOn = Dictionary(
+                try await store.organizationEndorsements(of: s.id).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            return Set(
+                try await store.invitations(of: s.id)
+                    .filter { InvitationStatus($0, signedOn: $0.endorsementID.flatMap { signedOn[$0] }, at: at).isStanding }
+                    .map { DuplicateFinder.matchingKey($0.organizationName) })
+        }
+        var seen = Set<String>()
+        var fresh: [String] = []
+        var alreadyInvited: [String] = []
+        for name in all {
+            let folded = DuplicateFinder.matchingKey(name)
+            // Standing before, or a second spelling of a name in this very list.
+            if standing.contains(folded) || !seen.insert(folded).inserted {
+                alreadyInvited.append(name)
+            } else {
+                fresh.append(name)
+            }
+        }
         let key = key ?? Tokens.make()
         // What the form said, not what it resolved to: a retry resolves the earlier
         // statement's signatories again, and those invited the first time are skipped.
         let content = ContentHash.of(text: (names + [earlierSlug ?? "", String(lifetime.days)]).joined(separator: "\u{1F}")).hex
         var batch: [(name: String, tokenHash: String)] = []
         var links: [IssuedLink] = []
-        for (i, name) in all.enumerated() {
+        for (i, name) in fresh.enumerated() {
             let token = try await tokens.derive("invitation \(i) \(s.id)", from: key)
             batch.append((name, Tokens.hash(token)))
             links.append(IssuedLink(name: name, token: token))
         }
-        let expiry = lifetime.expiry(from: now())
+        let expiry = lifetime.expiry(from: at)
+        // An empty batch still claims the key: a retry of a form whose names are all
+        // invited by its first sending finds that sending's links below.
         let outcome = try await attempt { () async throws(StoreError) in
             try await store.createInvitations(
                 statementID: s.id, batch, expiresAt: expiry,
                 submission: Submission(keyHash: Tokens.hash("invitations|" + s.id + "|" + key), contentHash: content))
         }
-        guard outcome == .repeated else { return (links, false) }
+        guard outcome == .repeated else { return InvitationBatch(links: links, repeated: false, alreadyInvited: alreadyInvited) }
         // The links of the first submission, which may name fewer organisations.
+        return InvitationBatch(links: try await issued(s, key: key), repeated: true, alreadyInvited: [])
+    }
+
+    /// The links a batch made from `key` issued, in order (recovered from the key alone).
+    func issued(_ s: ManagedStatement, key: String) async throws(AppError) -> [IssuedLink] {
+        let store = self.store
         var first: [IssuedLink] = []
         for i in 0... {
             let token = try await tokens.derive("invitation \(i) \(s.id)", from: key)
@@ -142,7 +183,37 @@ public struct Coordination: Sendable {
                 throw AppError(error)
             }
         }
-        return (first, true)
+        return first
+    }
+
+    /// A new link for one invitation that has not led to a standing sign-on (a lost
+    /// message, an expired link, a rejected sign-on): the new one is made first, then the
+    /// old one revoked, so a failure between the two leaves a working link. Derived from
+    /// the form's `key`: sent twice, the second answer shows the same new link.
+    public func renewInvitation(_ s: ManagedStatement, invitationID: String, key: String?) async throws(AppError) -> IssuedLink {
+        let store = self.store
+        let at = now()
+        let (old, status) = try await attempt { () async throws(StoreError) in
+            guard let old = try await store.invitations(of: s.id).first(where: { $0.id == invitationID }) else {
+                throw StoreError.notFound("invitation")
+            }
+            var signedOn: Endorsement?
+            if let id = old.endorsementID { signedOn = try await store.organizationEndorsements(of: s.id).first { $0.id == id } }
+            return (old, InvitationStatus(old, signedOn: signedOn, at: at))
+        }
+        let key = "renew \(invitationID) " + (key ?? Tokens.make())
+        let token = try await tokens.derive("invitation 0 \(s.id)", from: key)
+        let outcome = try await attempt { () async throws(StoreError) in
+            try await store.createInvitations(
+                statementID: s.id, status.mayBeRenewed ? [(old.organizationName, Tokens.hash(token))] : [],
+                expiresAt: InvitationLifetime.standard.expiry(from: at),
+                submission: Submission(keyHash: Tokens.hash("invitations|" + s.id + "|" + key), contentHash: invitationID))
+        }
+        guard outcome == .repeated || status.mayBeRenewed else {
+            throw AppError(.conflict, "inv.notRenewable", "invitation \(invitationID) led to a sign-on that stands")
+        }
+        if !old.revoked { try await revoke(s, invitationID: invitationID) }
+        return IssuedLink(name: old.organizationName, token: token)
     }
 
     public func revoke(_ s: ManagedStatement, invitationID: String) async throws(AppError) {

@@ -1,3 +1,4 @@
+import ArabicText
 import Foundation
 
 public enum CoordinatorRole: String, Sendable, Codable, CaseIterable {
@@ -144,4 +145,57 @@ public struct StatementRecord: Sendable, Equatable, Codable {
     public var acceptsJoins: Bool { state.acceptsJoins && publishedAt != nil }
     /// Whether the statement has a public page (it was published, and may be closed since).
     public var isPublic: Bool { publishedAt != nil }
+}
+
+/// Where an invitation stands, as the coordinator's table shows it: it follows the
+/// sign-on it led to, so a rejected or withdrawn sign-on is not shown as "signed"
+/// (issue 16).
+public enum InvitationStatus: String, Sendable, CaseIterable {
+    case waiting, opened, expired, revoked
+    /// Signed, and the sign-on awaits review.
+    case awaitingReview
+    case signed, rejected, withdrawn
+
+    /// `invitation`'s status; `signedOn` is the sign-on it led to, when it did.
+    public init(_ invitation: Invitation, signedOn: Endorsement?, at now: Date) {
+        if invitation.endorsementID != nil {
+            switch signedOn?.state {
+            case .approved: self = .signed
+            case .rejected: self = .rejected
+            case .withdrawn: self = .withdrawn
+            case .pending, .confirmed, nil: self = .awaitingReview
+            }
+        } else if invitation.revoked {
+            self = .revoked
+        } else if invitation.expiresAt <= now {
+            self = .expired
+        } else {
+            self = invitation.openedAt != nil ? .opened : .waiting
+        }
+    }
+
+    /// Whether a new link may replace this one: not once it led to a sign-on that stands
+    /// (a rejected one may be given a second chance).
+    public var mayBeRenewed: Bool {
+        switch self {
+        case .waiting, .opened, .expired, .revoked, .rejected: true
+        case .awaitingReview, .signed, .withdrawn: false
+        }
+    }
+
+    /// Whether the invitation still speaks for its organisation: a link that may be used,
+    /// or one that led to a sign-on that stands. Inviting the same name again is then a
+    /// mistake to warn about, not a second link to send.
+    public var isStanding: Bool {
+        switch self {
+        case .waiting, .opened, .awaitingReview, .signed: true
+        case .expired, .revoked, .rejected, .withdrawn: false
+        }
+    }
+
+    /// Whether an organisation signed under another name than the one it was invited as:
+    /// a link passed on. Spelling variants (ة/ه, hamza, the article) are the same name.
+    public static func namesDiffer(_ invitation: Invitation, _ signedOn: Endorsement) -> Bool {
+        DuplicateFinder.matchingKey(invitation.organizationName) != DuplicateFinder.matchingKey(signedOn.displayName)
+    }
 }

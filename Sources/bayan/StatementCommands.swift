@@ -20,8 +20,12 @@ struct Invite: AsyncParsableCommand {
         let lifetime: InvitationLifetime
         do { lifetime = try InvitationLifetime(days: days) } catch { throw CLIError("--days: \(error)") }
         try await dataOptions.managing(slug) { app, statement in
-            let (links, _) = try await app.invite(statement, names: names, lifetime: lifetime)
-            FileHandle.standardOutput.write(Data(links.map { "\($0.name)\t/i/\($0.token)\n" }.joined().utf8))
+            let batch = try await app.invite(statement, names: names, lifetime: lifetime)
+            FileHandle.standardOutput.write(Data(batch.links.map { "\($0.name)\t/i/\($0.token)\n" }.joined().utf8))
+            // Not an error: the others were invited; the coordinator learns who was not.
+            for name in batch.alreadyInvited {
+                FileHandle.standardError.write(Data("already invited, not invited again: \(name)\n".utf8))
+            }
         }
     }
 }

@@ -45,7 +45,7 @@ import Testing
             func expected(_ values: [Int]) -> [(Double, Double)] {
                 values.enumerated().map { (600 * Double($0.offset) / Double(values.count - 1), 160 - 160 * Double($0.element) / top) }
             }
-            for page in ["/s/joint", "/c/s/joint"] {
+            for page in ["/s/joint", "/c/s/joint/signons"] {
                 if page.hasPrefix("/c") { #expect(try await b.signIn("admin@example.org") == .seeOther) }
                 let html = try await b.request(page).body
                 #expect(html.contains("<svg viewBox=\"0 0 600 160\""), "\(page)")

@@ -216,7 +216,7 @@ import Testing
                     emailKey: nil, confirmTokenHash: nil, signerTokenHash: "s\(i)", mail: nil)
             }
             #expect(try await b.signIn("admin@example.org") == .seeOther)
-            let page = try await b.request("/c/s/pub?lang=en")
+            let page = try await b.request("/c/s/pub/signons?lang=en")
             #expect(page.body.contains("look-alike letters from another script"))
             #expect(page.body.components(separatedBy: "mixes letters of different scripts").count == 2)
         }
@@ -241,7 +241,7 @@ import Testing
                 #expect(r.status == .ok)
             }
             #expect(try await b.signIn("admin@example.org") == .seeOther)
-            let page = try await b.request("/c/s/pub?lang=en")
+            let page = try await b.request("/c/s/pub/signons?lang=en")
             #expect(page.body.contains("Where joins come from") && page.body.contains("198.51.100.0/24") && page.body.contains("flood.example"))
             let csrf = try #require(b.field("_csrf"))
             let noReason = try await b.request(
@@ -271,7 +271,7 @@ import Testing
                 #expect(try await b.request("/s/pub/join", method: .post, form: try await Self.form(b, email: "n\(i)@example.org")).status == .ok)
             }
             #expect(try await b.signIn("admin@example.org") == .seeOther)
-            let page = try await b.request("/c/s/pub?lang=en")
+            let page = try await b.request("/c/s/pub/signons?lang=en")
             #expect(page.body.contains("Sign-ons waiting under the same name: <bdi>سلمى</bdi> (<bdi>5</bdi>)"))
             let key = try #require(page.body.firstMatch(of: /name="by" value="name" \/><input type="hidden" name="value" value="([^"]+)"/)?.output.1)
             let done = try await b.request(
@@ -353,7 +353,7 @@ import Testing
             }
             #expect(try await JoinRoute.individuals(store, id) == 40)
             #expect(try await b.signIn("admin@example.org") == .seeOther)
-            let page = try await b.request("/c/s/pub")
+            let page = try await b.request("/c/s/pub/signons")
             #expect(page.status == .ok)
             #expect(page.body.matches(of: /\/merge"/).count <= 40 * 3)
             #expect(page.body.matches(of: /<bdi>36<\/bdi><\/p>/).count == 40)  // 39 others, 3 shown

@@ -32,6 +32,8 @@ import Testing
         var out = html
         out.replace(/[0-9a-f]{12}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/, with: "TOKEN")
         out.replace(/([^A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/) { $0.output.1 + "TOKEN" }
+        // A link inside a share link's percent-encoded message (…%2Fi%2FTOKEN).
+        out.replace(/%2F[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/, with: "%2FTOKEN")
         out.replace(/name="t" value="[^"]*"/, with: "name=\"t\" value=\"STAMP\"")
         out.replace(/20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?/) { $0.output.hasPrefix("2026-01-0") ? String($0.output) : "WALL-CLOCK" }
         return out
@@ -102,8 +104,12 @@ import Testing
             for lang in Self.languages { recorder.check("signer", lang, try await b.request("\(privateLink)?lang=\(lang)")) }
 
             // The coordinator's pages with a sign-on awaiting review, then approved.
-            for lang in Self.languages { recorder.check("admin", lang, try await b.request("/c/s/demo?lang=\(lang)")) }
-            let id = String(try await b.request("/c/s/demo").body.firstMatch(of: /endorsements\/([^\/"]+)\/approve/)!.output.1)
+            for lang in Self.languages {
+                for step in StatementStep.allCases {
+                    recorder.check("\(step.rawValue)Step", lang, try await b.request("/c/s/demo\(step.suffix)?lang=\(lang)"))
+                }
+            }
+            let id = String(try await b.request("/c/s/demo/signons").body.firstMatch(of: /endorsements\/([^\/"]+)\/approve/)!.output.1)
             #expect(try await b.request("/c/s/demo/endorsements/\(id)/approve", method: .post, form: ["_csrf": csrf]).status == .seeOther)
             for lang in Self.languages {
                 recorder.check("dashboard", lang, try await b.request("/c?lang=\(lang)"))
@@ -143,7 +149,8 @@ import Testing
         }
         // Every template that is a page has a snapshot (errors is a partial, layout wraps all).
         #expect(
-            recorder.pages == Set(TemplateName.allCases.filter { ![.layout, .errors, .growth, .statementHead, .feed].contains($0) }.map(\.rawValue)))
+            recorder.pages
+                == Set(TemplateName.allCases.filter { ![.layout, .errors, .growth, .steps, .statementHead, .feed].contains($0) }.map(\.rawValue)))
         #expect(recorder.mismatches.isEmpty, "pages differ from their golden files: \(recorder.mismatches)")
     }
 }

@@ -97,12 +97,15 @@ def main():
         check(open(os.path.join(ARTIFACTS, "public-page-print.pdf"), "rb").read(4) == b"%PDF", "the print layout is saved as PDF")
         # Issue 16, acceptance 7: printed, the page carries its date, address and fingerprint.
         page = browser.source
-        published = re.search(r'<time datetime="[^"]+" dir="ltr">([^<]+)</time>', page).group(1)
+        published = re.search(r'<time datetime="[^"]+">([^<]+)</time>', page).group(1)
         fingerprint = re.search(r'<code dir="ltr">([0-9a-f-]+)</code>', page).group(1)
         printed = subprocess.run(["pdftotext", "-layout", os.path.join(ARTIFACTS, "public-page-print.pdf"), "-"],
                                  capture_output=True, text=True, check=True).stdout
-        for what, value in [("publication date", published), ("address", base + "/s/joint"), ("fingerprint", fingerprint)]:
+        for what, value in [("address", base + "/s/joint"), ("fingerprint", fingerprint)]:
             check(value in printed, f"the printed page carries its {what} ({value})")
+        # The date is written in words (2 كانون الأول 2026): each word, whatever order the
+        # PDF's text layer gives mixed-direction runs in.
+        check(all(word in printed for word in published.split()), f"the printed page carries its publication date ({published})")
         check("Markdown" not in printed, "and not the download links")
 
         print("the individual withdraws")

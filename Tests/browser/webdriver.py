@@ -111,6 +111,12 @@ class Browser:
     def script(self, js):
         return self._s("POST", "/execute/sync", {"script": js, "args": []})
 
+    def script_async(self, js, timeout_ms=60000):
+        """Runs `js`, which calls its last argument (arguments[arguments.length - 1]) with the
+        result: how axe-core's promise is awaited."""
+        self._s("POST", "/timeouts", {"script": timeout_ms})
+        return self._s("POST", "/execute/async", {"script": js, "args": []})
+
     def screenshot(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self._s("GET", "/screenshot")))

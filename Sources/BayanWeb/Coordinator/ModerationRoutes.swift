@@ -48,7 +48,7 @@ extension CoordinatorRoutes {
             do throws(AppError) { try await app.moderate(m, endorsementID: id, decision) } catch {
                 return try await refused(error, request, session, m)
             }
-            return Page.redirect("/c/s/\(m.slug)#moderation")
+            return Page.redirect("/c/s/\(m.slug)\(StatementStep.signons.suffix)")
         }
     }
 

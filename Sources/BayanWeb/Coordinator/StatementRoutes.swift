@@ -6,12 +6,38 @@ import BayanStore
 import Foundation
 import Hummingbird
 
-/// The statement page (text, versions, translations, invitations, the moderation queue,
-/// signals) and the actions on the statement itself: revising, translating, changing state.
+/// The coordinator's work on one statement as four steps, each its own page (issue 16: one
+/// 2,900 px page before): Text · Invitations · Sign-ons (N) · Publish.
+enum StatementStep: String, CaseIterable, Sendable {
+    case text, invitations, signons, publish
+
+    /// The step's address after `/c/s/SLUG`: the text is the statement's own page.
+    var suffix: String { self == .text ? "" : "/\(rawValue)" }
+
+    /// The step an address belongs to, a page or a form posted from it, so that a refused
+    /// form is shown again on the step it was sent from.
+    init(path: String) {
+        let parts = path.split(separator: "/").map(String.init)
+        // ["c", "s", SLUG, action, ...]
+        let action = parts.count > 3 ? parts[3] : ""
+        switch action {
+        case "invitations", "reinvite": self = .invitations
+        case "signons", "endorsements", "invalidate": self = .signons
+        case "publish", "state": self = .publish
+        default: self = .text
+        }
+    }
+}
+
+/// The statement's step pages and the actions on the statement itself: revising,
+/// translating, changing state.
 extension CoordinatorRoutes {
     func addStatement(to area: Area) {
-        area.get("s/:slug") { request, context in
-            try await managed(request, context) { session, s in try await statementPage(request, session, s) }
+        // One page per step; the step is read from the address (`StatementStep(path:)`).
+        for step in StatementStep.allCases {
+            area.get("s/:slug\(step.suffix)") { request, context in
+                try await managed(request, context) { session, s in try await statementPage(request, session, s) }
+            }
         }
         area.post("s/:slug/text") { request, context in
             try await managedPost(TextForm.self, request, context) { session, m, form in try await revise(request, session, m, form) }
@@ -31,23 +57,109 @@ extension CoordinatorRoutes {
         notice: String? = nil, edit: TextForm? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let lang = Page.language(of: request)
+        let step = StatementStep(path: request.uri.path)
         let s = m.record
         let queuePage = request.uri.queryParameters.get("queue").flatMap { Int($0) } ?? 1
         let view = try await app.overview(m, queuePage: queuePage)
+        let current = view.current
+        let waiting = view.organizations.filter(SignatoryRules.awaitsReview).count + view.queueWindow.total
+        var context: [String: Any] = [
+            "csrf": session.csrfToken, "slug": s.slug, "title": current.title, "stateLabel": lang.text("state.\(s.state.rawValue)"),
+            "formKey": Tokens.make(), "fingerprint": current.contentHash.fingerprint, "isPublic": s.publishedAt != nil,
+            "errors": errors,
+            "steps": StatementStep.allCases.map { other -> [String: Any] in
+                var row: [String: Any] = [
+                    "href": "/c/s/\(s.slug)\(other.suffix)", "label": lang.text("step.\(other.rawValue)"), "current": other == step,
+                ]
+                if other == .signons { row["count"] = waiting }
+                return row
+            },
+        ]
+        if let notice { context["notice"] = notice }
+        let template: TemplateName
+        switch step {
+        case .text:
+            template = .textStep
+            context.merge(textContext(view, edit: edit, lang: lang)) { $1 }
+        case .invitations:
+            template = .invitationsStep
+            context.merge(invitationsContext(view, lang: lang)) { $1 }
+        case .signons:
+            template = .signonsStep
+            context.merge(try await signonsContext(m, view, request: request, lang: lang)) { $1 }
+        case .publish:
+            template = .publishStep
+            context.merge(publishContext(view, request: request, lang: lang)) { $1 }
+        }
+        let title = "\(lang.text("step.\(step.rawValue)")) · \(current.title)"
+        return Page.html(try Page.render(template, context, lang: lang, title: title, path: "/c/s/\(s.slug)\(step.suffix)"), status: status)
+    }
+
+    /// The text step: the current text (editable while a draft or circulating), its
+    /// versions and translations.
+    func textContext(_ view: StatementOverview, edit: TextForm?, lang: UILanguage) -> [String: Any] {
+        let s = view.record
+        return [
+            "bodyHTML": SafeMarkdown.html(view.current.body), "editable": s.state.textIsEditable,
+            "editTitle": edit?.title ?? view.current.title, "editBody": edit?.body ?? view.current.body,
+            "textLanguage": view.current.language, "textDir": UILanguage(statementLanguage: view.current.language).direction,
+            "versions": view.versions.filter(\.isAuthoritative).reversed().map { v -> [String: Any] in
+                var row: [String: Any] = [
+                    "number": v.number, "author": v.author, "when": lang.dateTime(v.createdAt),
+                    "fingerprint": v.contentHash.fingerprint, "slug": s.slug,
+                ]
+                if v.number > 1 { row["previous"] = v.number - 1 }
+                return row
+            },
+            "translations": view.versions.filter { !$0.isAuthoritative }.map { ["language": $0.language, "title": $0.title, "number": $0.number] },
+        ]
+    }
+
+    /// The invitations step: the form, every invitation with its status, new links and
+    /// the re-invitation of those who signed an older text.
+    func invitationsContext(_ view: StatementOverview, lang: UILanguage) -> [String: Any] {
+        let s = view.record
+        let now = clock()
+        let byID = Dictionary(view.organizations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let stale = view.needingReconfirmation
+        return [
+            "invitations": view.invitations.reversed().map { inv -> [String: Any] in
+                let status = InvitationStatus(inv, signedOn: inv.endorsementID.flatMap { byID[$0] }, at: now)
+                var row: [String: Any] = [
+                    "id": inv.id, "name": inv.organizationName, "status": lang.text("inv.status.\(status.rawValue)"),
+                    "expires": lang.date(inv.expiresAt), "revocable": inv.refusal(at: now) == nil, "renewable": status.mayBeRenewed,
+                    "slug": s.slug,
+                ]
+                if let signed = inv.endorsementID.flatMap({ byID[$0] }), InvitationStatus.namesDiffer(inv, signed) {
+                    row["signedAs"] = signed.displayName
+                }
+                return row
+            },
+            "hasInvitations": !view.invitations.isEmpty,
+            "otherStatements": view.otherPublished.map { ["slug": $0.statement.slug, "title": $0.title] },
+            "hasOtherStatements": !view.otherPublished.isEmpty,
+            "staleCount": stale.count, "hasStale": !stale.isEmpty,
+        ]
+    }
+
+    /// The sign-ons step: the queue with duplicate warnings and who was invited, the
+    /// signals of joins, the list as it stands and the growth chart.
+    func signonsContext(_ m: ManagedStatement, _ view: StatementOverview, request: Request, lang: UILanguage) async throws -> [String: Any] {
+        let s = m.record
+        let current = view.current
         let signals = s.publishedAt != nil ? try await app.joinSignals(m) : JoinSignals(networks: [], domains: [])
         let repeated = try await app.repeatedNames(m)
         func signalRow(_ row: JoinSignals.Row) -> [String: Any] {
-            ["value": row.value, "count": row.count, "last": Self.time(row.last), "slug": s.slug]
+            ["value": row.value, "count": row.count, "last": lang.dateTime(row.last), "slug": s.slug]
         }
-        let current = view.current
-        let now = clock()
         let order = request.uri.queryParameters.get("order") == "signing" ? FoundingOrder.signing : FoundingOrder.arabic
-
         let live = view.comparable
         let candidates = DuplicateFinder.candidates(in: live.map(\.displayName))
         // Each row's place in `live` by id, not by a linear search per row (issue 11: the
         // queue of a statement with many pending sign-ons).
         let position = Dictionary(live.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        let invitedAs = Dictionary(
+            view.invitations.compactMap { inv in inv.endorsementID.map { ($0, inv) } }, uniquingKeysWith: { first, _ in first })
         let pending: [[String: Any]] = view.awaitingReview.map { e in
             let index = position[e.id]!
             let warnings: [[String: Any]] = candidates.compactMap { c in
@@ -59,10 +171,16 @@ extension CoordinatorRoutes {
             // page grow with the square of the queue (issue 12); the rest are counted.
             var row: [String: Any] = [
                 "id": e.id, "name": e.displayName, "signer": e.signerName ?? "", "contact": e.contact ?? "",
+                "kind": lang.text("kind.\(e.signerKind.rawValue)"),
                 "stale": e.versionHash != current.contentHash, "warnings": Array(warnings.prefix(Self.warningsPerRow)),
             ]
             if warnings.count > Self.warningsPerRow { row["moreWarnings"] = warnings.count - Self.warningsPerRow }
             if Confusables.mixesScripts(e.displayName) { row["mixedScripts"] = true }
+            // Who the link was made for: a link passed on signs as someone else (issue 16).
+            if let inv = invitedAs[e.id] {
+                row["invitedAs"] = inv.organizationName
+                if InvitationStatus.namesDiffer(inv, e) { row["signedAsOther"] = true }
+            }
             // Mustache treats "" as true: absent values are left out.
             if let place = e.place, !place.isEmpty { row["place"] = place }
             if let role = e.signerRole, !role.isEmpty { row["role"] = role }
@@ -74,42 +192,11 @@ extension CoordinatorRoutes {
         } else if order == .arabic {
             approved = ArabicText.sorted(approved, by: \.displayName)
         }
-        let stale = view.needingReconfirmation
         let window = view.queueWindow
-        let transitions: [[String: Any]] = StatementState.allowedTransitions[s.state, default: []]
-            .sorted { $0.rawValue < $1.rawValue }
-            .filter { !(s.state == .closed && $0 == .published && s.publishedAt == nil) }
-            .map { ["to": $0.rawValue, "label": lang.text("to.\($0.rawValue)"), "isPublish": $0 == .published && s.publishedAt == nil] }
-        var queue: [String: Any] = [
-            "waiting": window.total, "page": window.number,
-            "pages": window.pageCount,
-        ]
+        var queue: [String: Any] = ["waiting": window.total, "page": window.number, "pages": window.pageCount]
         if let previous = window.previous { queue["previous"] = previous }
         if let next = window.next { queue["next"] = next }
         var context: [String: Any] = [
-            "csrf": session.csrfToken, "slug": s.slug, "title": current.title, "stateLabel": lang.text("state.\(s.state.rawValue)"),
-            "formKey": Tokens.make(), "fingerprint": current.contentHash.fingerprint, "isPublic": s.publishedAt != nil,
-            "bodyHTML": SafeMarkdown.html(current.body), "editable": s.state.textIsEditable,
-            "editTitle": edit?.title ?? current.title, "editBody": edit?.body ?? current.body,
-            "errors": errors, "transitions": transitions,
-            "versions": view.versions.filter(\.isAuthoritative).reversed().map { v -> [String: Any] in
-                var row: [String: Any] = [
-                    "number": v.number, "author": v.author, "when": Self.time(v.createdAt),
-                    "fingerprint": v.contentHash.fingerprint, "slug": s.slug,
-                ]
-                if v.number > 1 { row["previous"] = v.number - 1 }
-                return row
-            },
-            "invitations": view.invitations.reversed().map { inv -> [String: Any] in
-                let status: String =
-                    if inv.endorsementID != nil { "signed" } else if inv.revoked { "revoked" } else if inv.expiresAt <= now {
-                        "expired"
-                    } else if inv.openedAt != nil { "opened" } else { "waiting" }
-                return [
-                    "id": inv.id, "name": inv.organizationName, "status": lang.text("inv.status.\(status)"),
-                    "expires": Self.time(inv.expiresAt), "revocable": inv.refusal(at: now) == nil, "slug": s.slug,
-                ]
-            },
             "pending": pending, "queue": queue, "hasQueuePages": window.total > window.size,
             "approved": approved.map { e -> [String: Any] in
                 var row: [String: Any] = [
@@ -122,23 +209,50 @@ extension CoordinatorRoutes {
             "listedCount": view.listedCount,
             "hasSignals": s.publishedAt != nil,
             "repeated": repeated.map { ["name": $0.name, "key": $0.key, "count": $0.count, "slug": s.slug, "joins": s.publishedAt != nil] },
-            "signals": [
-                "networks": signals.networks.map(signalRow), "domains": signals.domains.map(signalRow),
-            ],
+            "signals": ["networks": signals.networks.map(signalRow), "domains": signals.domains.map(signalRow)],
             "individuals": [
                 "counted": view.individuals.count(.confirmed) + view.individuals.count(.approved),
                 "waiting": view.individuals.count(.pending), "withdrawn": view.individuals.count(.withdrawn),
                 "rejected": view.individuals.count(.rejected),
             ],
             "hasIndividuals": view.individuals.live + view.individuals.count(.rejected) > 0,
-            "translations": view.versions.filter { !$0.isAuthoritative }.map { ["language": $0.language, "title": $0.title, "number": $0.number] },
-            "otherStatements": view.otherPublished.map { ["slug": $0.statement.slug, "title": $0.title] },
-            "hasOtherStatements": !view.otherPublished.isEmpty,
-            "staleCount": stale.count, "hasStale": !stale.isEmpty,
         ]
-        if let notice { context["notice"] = notice }
         context.merge(StatementSnapshot.growthContext(view.growth, slug: s.slug, isPublic: s.isPublic)) { $1 }
-        return Page.html(try Page.render(.admin, context, lang: lang, title: current.title, path: "/c/s/\(s.slug)"), status: status)
+        return context
+    }
+
+    /// The publish step: the lifecycle's next steps and, before publication, the final
+    /// numbered list exactly as publishing would number it (`SignatoryRules.foundingNumbers`,
+    /// the function the store calls), in the chosen order.
+    func publishContext(_ view: StatementOverview, request: Request, lang: UILanguage) -> [String: Any] {
+        let s = view.record
+        let order = FoundingOrder(rawValue: request.uri.queryParameters.get("order") ?? "") ?? s.foundingOrder
+        let transitions: [[String: Any]] = StatementState.allowedTransitions[s.state, default: []]
+            .sorted { $0.rawValue < $1.rawValue }
+            .filter { !(s.state == .closed && $0 == .published && s.publishedAt == nil) }
+            .map { next in
+                [
+                    "to": next.rawValue, "label": lang.text("to.\(next.rawValue)"), "explain": lang.text("to.\(next.rawValue).explain"),
+                    "isPublish": next == .published && s.publishedAt == nil, "isBackward": next == .draft || next == .closed,
+                ]
+            }
+        var context: [String: Any] = ["transitions": transitions, "order": order.rawValue]
+        guard s.publishedAt == nil else { return context }
+        let names = Dictionary(view.organizations.map { ($0.id, $0.displayName) }, uniquingKeysWith: { first, _ in first })
+        let numbers = (try? SignatoryRules.foundingNumbers(view.organizations, currentHash: view.current.contentHash, order: order)) ?? []
+        let left = view.organizations.filter { e in
+            e.signerKind == .organization && e.state != .rejected && e.state != .withdrawn
+                && !SignatoryRules.isListed(e, currentHash: view.current.contentHash)
+        }
+        context["preview"] = numbers.map { ["number": $0.number, "name": names[$0.id] ?? ""] as [String: Any] }
+        context["previewCount"] = numbers.count
+        context["hasPreview"] = true
+        context["leftOut"] = left.map(\.displayName)
+        context["hasLeftOut"] = !left.isEmpty
+        context["orders"] = FoundingOrder.allCases.map { o -> [String: Any] in
+            ["value": o.rawValue, "label": lang.text("admin.order.\(o.rawValue)"), "current": o == order, "slug": s.slug]
+        }
+        return context
     }
 
     /// How many duplicate candidates a row of the moderation queue shows.
@@ -167,7 +281,7 @@ extension CoordinatorRoutes {
         do { _ = try await app.changeState(m, to: to, order: FoundingOrder(rawValue: form.order)) } catch {
             return try await refused(error, request, session, m)
         }
-        return Page.redirect("/c/s/\(m.slug)")
+        return Page.redirect("/c/s/\(m.slug)\(StatementStep.publish.suffix)")
     }
 
     func translate(_ request: Request, _ session: Session, _ m: ManagedStatement, _ form: TranslationForm) async throws -> Response {

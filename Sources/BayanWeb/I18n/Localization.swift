@@ -30,6 +30,24 @@ public enum UILanguage: String, Sendable, CaseIterable {
     /// so keys are exposed with `_` instead of `.`: `{{t.home_title}}`).
     var templateStrings: [String: String] { Translations.templateTables[self] ?? [:] }
 
+    /// A day as this language's readers write it, in UTC: the month named from the
+    /// translation file (`month.1`...`month.12`; in Arabic the Levantine names Syrians use,
+    /// كانون الثاني for January), laid out by `date.format`. Not ISO 8601, which reads as
+    /// a developer's format (issue 16); the machine-readable form goes in `datetime=`.
+    public func date(_ date: Date) -> String {
+        let day = Calendar.utc.dateComponents([.year, .month, .day], from: date)
+        return text(
+            "date.format",
+            ["day": String(day.day ?? 1), "month": text("month.\(day.month ?? 1)"), "year": String(day.year ?? 1970)])
+    }
+
+    /// `date(_:)` with the time of day (24-hour, UTC), for the coordinator's tables.
+    public func dateTime(_ date: Date) -> String {
+        let time = Calendar.utc.dateComponents([.hour, .minute], from: date)
+        let clock = String(format: "%02d:%02d", time.hour ?? 0, time.minute ?? 0)
+        return text("date.timeFormat", ["date": self.date(date), "time": clock])
+    }
+
     /// A duplicate-candidate reason from ArabicText (English, `; `-separated) in this
     /// language; an unknown reason is shown as ArabicText wrote it.
     public func duplicateReason(_ reason: String) -> String {
@@ -62,6 +80,16 @@ public enum UILanguage: String, Sendable, CaseIterable {
         }.sorted { $0.1 > $1.1 }
         return ranked.lazy.compactMap { UILanguage(rawValue: $0.0) }.first ?? .ar
     }
+}
+
+extension Calendar {
+    /// The Gregorian calendar in UTC: every date Bayan shows is UTC, the same for a reader
+    /// at home and in exile.
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        return calendar
+    }()
 }
 
 /// Why the translation files cannot be used; the server does not start with one.

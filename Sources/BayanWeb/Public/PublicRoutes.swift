@@ -153,7 +153,7 @@ struct PublicRoutes {
             let head = try Page.fragment(
                 .statementHead,
                 ["summary": summary, "title": snapshot.version.title, "slug": slug, "language": snapshot.statement.language])
-            var context = snapshot.pageContext(textLanguage: text)
+            var context = snapshot.pageContext(textLanguage: text, reader: pageLang)
             // Printed, the page says where it lives (issue 16).
             context["address"] = "\(address.base)/s/\(slug)"
             let html = try Page.render(

@@ -24,8 +24,9 @@ extension StatementSnapshot {
     }
 
     /// The view model of the public page; `textLanguage` shows a translation instead of
-    /// the authoritative text (which stays the one signed).
-    func pageContext(textLanguage: String? = nil) -> [String: Any] {
+    /// the authoritative text (which stays the one signed); dates are written in the
+    /// `reader`'s language (the statement's when not given).
+    func pageContext(textLanguage: String? = nil, reader: UILanguage? = nil) -> [String: Any] {
         let lang = UILanguage(statementLanguage: statement.language)
         let shown = textLanguage.flatMap(translation) ?? version
         let published = statement.publishedAt
@@ -71,7 +72,7 @@ extension StatementSnapshot {
         }
         context.merge(Self.growthContext(growth, slug: statement.slug, isPublic: true)) { $1 }
         if let published {
-            context["published"] = Self.displayDate(published, lang)
+            context["published"] = Self.displayDate(published, reader ?? lang)
             context["publishedISO"] = published.formatted(Date.ISO8601FormatStyle())
         }
         return context
@@ -93,7 +94,5 @@ extension StatementSnapshot {
         ]
     }
 
-    static func displayDate(_ date: Date, _ lang: UILanguage) -> String {
-        date.formatted(Date.ISO8601FormatStyle().year().month().day())
-    }
+    static func displayDate(_ date: Date, _ lang: UILanguage) -> String { lang.date(date) }
 }

@@ -9,7 +9,11 @@ enum TemplateName: String, CaseIterable, Sendable {
     // Public pages and the layout around every page.
     case layout, home, statement, versions, message
     // The coordinator area.
-    case login, dashboard, admin, links, diff, log, directory, password
+    case login, dashboard, links, diff, log, directory, password
+    /// A statement's four step pages (`StatementStep`).
+    case textStep, invitationsStep, signonsStep, publishStep
+    /// A partial (`{{> steps}}`): the statement's heading and the steps' navigation.
+    case steps
     // Invited organisations, signers and joiners.
     case signon, signer, join, joined, confirm
     /// A partial (`{{> errors}}`): the form errors and notices of a page.
