@@ -11,14 +11,18 @@ public struct JoinSubmission: Sendable, Equatable {
     public var signer: String?
     public var role: String?
     public var email: String
+    /// An organisation's WhatsApp number, besides its email (issue 16); kept with it as the
+    /// sign-on's private contact.
+    public var phone: PhoneNumber?
     /// The text the person read, which must still be the current one.
     public var versionHash: ContentHash
     public var visibility: Visibility
 
     public init(
         kind: SignerKind, name: String, place: String?, signer: String?, role: String?, email: String, versionHash: ContentHash,
-        visibility: Visibility
+        visibility: Visibility, phone: PhoneNumber? = nil
     ) {
+        self.phone = phone
         self.kind = kind
         self.name = name
         self.place = place
@@ -29,9 +33,12 @@ public struct JoinSubmission: Sendable, Equatable {
         self.visibility = visibility
     }
 
+    /// The private contact stored with the sign-on: the email, and the phone when given.
+    public var contact: String { ContactDetails.joined(email: email, phone: phone) }
+
     /// Whether a stored join says exactly this (the same form sent again).
     func matches(_ e: Endorsement) -> Bool {
-        e.signerKind == kind && e.displayName == name && e.place == place && e.contact == email && e.signerName == signer
+        e.signerKind == kind && e.displayName == name && e.place == place && e.contact == contact && e.signerName == signer
             && e.signerRole == role && e.versionHash == versionHash && e.visibility == visibility
     }
 }
@@ -67,7 +74,7 @@ public struct Joining: Sendable {
                 statementID: statementID,
                 NewEndorsement(
                     signerKind: submission.kind, displayName: submission.name, place: submission.place, signerName: submission.signer,
-                    signerRole: submission.role, contact: submission.email, versionHash: submission.versionHash,
+                    signerRole: submission.role, contact: submission.contact, versionHash: submission.versionHash,
                     visibility: submission.visibility),
                 emailKey: submission.kind == .individual ? submission.email : nil, confirmTokenHash: confirmTokenHash,
                 signerTokenHash: signerTokenHash, stampHash: stampHash, origin: origin, mail: mail)

@@ -199,3 +199,54 @@ public enum InvitationStatus: String, Sendable, CaseIterable {
         DuplicateFinder.matchingKey(invitation.organizationName) != DuplicateFinder.matchingKey(signedOn.displayName)
     }
 }
+
+/// A phone number for reaching an organisation on WhatsApp, as people type it: spaces,
+/// dashes, dots and brackets ignored, Arabic-Indic and Persian digits read as digits, the
+/// international prefix written `+` or `00`. A number without its country code is
+/// refused: Bayan's signers live in several countries, and a local number reaches no one.
+public struct PhoneNumber: Sendable, Equatable, CustomStringConvertible {
+    /// `+` and 8 to 15 digits (E.164).
+    public let international: String
+
+    public init?(_ typed: String) {
+        var digits = ""
+        var sawPlus = false
+        for scalar in typed.unicodeScalars {
+            if let digit = Self.digit(scalar) {
+                digits.append(digit)
+            } else if scalar == "+" && digits.isEmpty && !sawPlus {
+                sawPlus = true
+            } else if !(scalar == " " || scalar == "-" || scalar == "." || scalar == "(" || scalar == ")" || scalar == "\u{A0}"
+                || ArabicText.isInvisibleFormat(scalar))
+            {
+                return nil
+            }
+        }
+        if !sawPlus {
+            guard digits.hasPrefix("00") else { return nil }
+            digits.removeFirst(2)
+        }
+        guard (8...15).contains(digits.count), !digits.hasPrefix("0") else { return nil }
+        international = "+" + digits
+    }
+
+    public var description: String { international }
+
+    /// ASCII, Arabic-Indic (٠-٩) and Extended Arabic-Indic (۰-۹) digits.
+    static func digit(_ scalar: Unicode.Scalar) -> Character? {
+        switch scalar.value {
+        case 0x30...0x39: Character(scalar)
+        case 0x660...0x669: Character(Unicode.Scalar(scalar.value - 0x660 + 0x30)!)
+        case 0x6F0...0x6F9: Character(Unicode.Scalar(scalar.value - 0x6F0 + 0x30)!)
+        default: nil
+        }
+    }
+}
+
+/// An organisation's private contact details as stored (sealed) with its sign-on: an
+/// email, a phone number, or both, in one readable line for the coordinator.
+public enum ContactDetails {
+    public static func joined(email: String?, phone: PhoneNumber?) -> String {
+        [email, phone?.international].compactMap { $0 }.joined(separator: " · ")
+    }
+}

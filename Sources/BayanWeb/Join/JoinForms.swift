@@ -8,6 +8,8 @@ struct JoinForm: Decodable, Sendable {
     @Field var signer: String = ""
     @Field var role: String = ""
     @Field var email: String = ""
+    /// An organisation's WhatsApp or phone number, with its country code (optional).
+    @Field var phone: String = ""
     /// `yes` when the consent box is ticked.
     @Field var consent: String = ""
     /// `counted-only` when the person asks not to be named.

@@ -73,7 +73,7 @@ struct JoinRoutes {
             "textLanguage": version.language, "textDir": UILanguage(statementLanguage: version.language).direction,
             "form": [
                 "name": form?.name ?? "", "place": form?.place ?? "", "signer": form?.signer ?? "",
-                "role": form?.role ?? "", "email": form?.email ?? "", "hidden": form?.visibility == "counted-only",
+                "role": form?.role ?? "", "email": form?.email ?? "", "phone": form?.phone ?? "", "hidden": form?.visibility == "counted-only",
                 // Kept ticked when the form comes back for another field (issue 16).
                 "consent": form?.consent == "yes",
             ],
@@ -111,6 +111,8 @@ struct JoinRoutes {
         let signer = kind == .organization ? v.name(form.signer, label: lang.text("sign.signer"), field: "signer", limit: 200) : nil
         let role = kind == .organization ? v.name(form.role, label: lang.text("sign.role"), field: "role", required: false, limit: 200) : nil
         let email = v.email(form.email, label: lang.text("join.email"), field: "email")
+        // An organisation may add its WhatsApp number (an individual is reached by email).
+        let phone = kind == .organization ? v.phone(form.phone, field: "phone") : nil
         if form.consent != "yes" { v.fail(lang.text("join.consentMissing"), field: "consent") }
         guard v.isValid, let name, let email else {
             return try await joinPage(request, slug: slug, form: form, errors: v.problems, kind: kind.rawValue, status: .unprocessableContent)
@@ -138,7 +140,7 @@ struct JoinRoutes {
         }
         let submission = JoinSubmission(
             kind: kind, name: name, place: place, signer: signer, role: role, email: email, versionHash: version,
-            visibility: form.visibility == "counted-only" ? .countedOnly : .public)
+            visibility: form.visibility == "counted-only" ? .countedOnly : .public, phone: phone)
         let outcome: Joining.Outcome
         do {
             outcome = try await joining.join(

@@ -76,8 +76,8 @@ struct FormValidation {
         return value
     }
 
-    mutating func email(_ raw: String, label: String, field: String? = nil) -> String? {
-        guard let value = text(raw, label: label, field: field, limit: 200) else { return nil }
+    mutating func email(_ raw: String, label: String, field: String? = nil, required: Bool = true) -> String? {
+        guard let value = text(raw, label: label, field: field, required: required, limit: 200) else { return nil }
         // local@domain.tld: one @, something before it, a dot inside the domain, no spaces
         // or angle brackets. Checked over UTF-8 bytes and scalars, not bridged strings.
         let bytes = Array(value.utf8)
@@ -92,6 +92,17 @@ struct FormValidation {
             return nil
         }
         return value.lowercased()
+    }
+
+    /// An optional phone number (`PhoneNumber`): nil and no problem when left empty.
+    mutating func phone(_ raw: String, field: String? = nil) -> PhoneNumber? {
+        let typed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !typed.isEmpty else { return nil }
+        guard typed.count <= 40, let number = PhoneNumber(typed) else {
+            note(field, "\(lang.text("error.phone")): \(String(typed.prefix(40)))")
+            return nil
+        }
+        return number
     }
 
     mutating func fail(_ message: String, field: String? = nil) { note(field, message) }

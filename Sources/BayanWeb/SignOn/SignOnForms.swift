@@ -4,7 +4,10 @@ struct SignOnForm: Decodable, Sendable {
     @Field var place: String
     @Field var signer: String
     @Field var role: String
+    /// The email, optional when a phone number is given.
     @Field var contact: String
+    /// A WhatsApp or phone number with its country code, optional when an email is given.
+    @Field var phone: String
     @Field var consent: String
     /// The content hash of the text the organisation read.
     @Field var version: String

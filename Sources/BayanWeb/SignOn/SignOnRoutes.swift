@@ -67,7 +67,7 @@ struct SignOnRoutes {
                 "dir": UILanguage(statementLanguage: statement.language).direction, "errors": errors,
                 "form": [
                     "name": form?.name ?? invitation.organizationName, "place": form?.place ?? "",
-                    "signer": form?.signer ?? "", "role": form?.role ?? "", "contact": form?.contact ?? "",
+                    "signer": form?.signer ?? "", "role": form?.role ?? "", "contact": form?.contact ?? "", "phone": form?.phone ?? "",
                     // Kept ticked when the form comes back for another field (issue 16).
                     "consent": form?.consent == "yes",
                 ],
@@ -86,9 +86,14 @@ struct SignOnRoutes {
         let place = v.name(form.place, label: lang.text("form.place"), field: "place", required: false, limit: Limits.placeLength)
         let signer = v.name(form.signer, label: lang.text("sign.signer"), field: "signer", limit: 200)
         let role = v.name(form.role, label: lang.text("sign.role"), field: "role", required: false, limit: 200)
-        let contact = v.email(form.contact, label: lang.text("sign.email"), field: "contact")
+        // An email, a phone (WhatsApp) number, or both (issue 16): many organisations
+        // answer on WhatsApp only.
+        let email = v.email(form.contact, label: lang.text("sign.email"), field: "contact", required: false)
+        let phone = v.phone(form.phone, field: "phone")
+        if v.isValid && email == nil && phone == nil { v.fail(lang.text("sign.contactMissing"), field: "contact") }
         if form.consent != "yes" { v.fail(lang.text("sign.consentMissing"), field: "consent") }
-        guard v.isValid, let name, let signer, let contact else {
+        let contact = ContactDetails.joined(email: email, phone: phone)
+        guard v.isValid, let name, let signer else {
             return try await signOnPage(request, token: token, form: form, errors: v.problems, status: .unprocessableContent)
         }
         let signOn = SignOnRequest(
@@ -96,9 +101,9 @@ struct SignOnRoutes {
         let outcome: SignOnOutcome
         let base = address.base
         var receipt: (@Sendable (String, String) -> OutboxMessage)?
-        if mailEnabled {
+        if mailEnabled, let email {
             receipt = { privateToken, title in
-                Mail.receiptMessage(to: contact, lang: lang, name: name, title: title, privateURL: "\(base)/e/\(privateToken)")
+                Mail.receiptMessage(to: email, lang: lang, name: name, title: title, privateURL: "\(base)/e/\(privateToken)")
             }
         }
         do { outcome = try await signing.signOn(invitationToken: token, signOn, receipt: receipt) } catch {
@@ -111,7 +116,7 @@ struct SignOnRoutes {
         }
         switch outcome {
         case .signed(let t), .repeated(let t):
-            return try await signerPage(request, token: t, notice: lang.text("sign.thanks"), showLink: true, mailed: mailEnabled)
+            return try await signerPage(request, token: t, notice: lang.text("sign.thanks"), showLink: true, mailed: receipt != nil)
         case .differs(let t):
             return try await signerPage(request, token: t, errors: [lang.text("sign.differentRetry")], showLink: true, status: .conflict)
         }
