@@ -119,17 +119,47 @@ public struct Slug: Hashable, Sendable, Codable, CustomStringConvertible {
     }
     public var description: String { value }
 
-    /// A slug made from a title: Latin letters and digits kept, the rest dropped; an
-    /// Arabic title yields `statement-` and a short hash, since transliteration guesses.
+    /// A slug made from a title, readable in the address bar and when pasted into a
+    /// message: Latin letters and digits kept, Arabic and Persian letters written in Latin
+    /// the way Arabic is typed in chats (consonants and long vowels: بيان مشترك becomes
+    /// `byan-mshtrk`), at most six words. The coordinator may edit it; a title with no
+    /// letter to keep yields `statement-` and a short hash.
     public static func suggested(from title: String) -> Slug {
-        let latin = title.lowercased().unicodeScalars.map { s -> Character in
-            (("a"..."z").contains(s) || ("0"..."9").contains(s)) ? Character(s) : "-"
+        var words: [String] = []
+        var word = ""
+        for scalar in title.lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                word.unicodeScalars.append(scalar)
+            } else if let latin = latinLetters[scalar] {
+                word += latin
+            } else if (0x660...0x669).contains(scalar.value) || (0x6F0...0x6F9).contains(scalar.value) {
+                word.unicodeScalars.append(Unicode.Scalar(scalar.value - (scalar.value >= 0x6F0 ? 0x6F0 : 0x660) + 0x30)!)
+            } else if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.isDefaultIgnorableCodePoint {
+                continue  // vowel marks, tatweel-like formatting, direction marks
+            } else if scalar == "\u{640}" {
+                continue  // tatweel
+            } else {
+                if !word.isEmpty { words.append(word) }
+                word = ""
+            }
         }
-        let collapsed = String(latin).split(separator: "-").prefix(8).joined(separator: "-")
-        if collapsed.count >= 3, let slug = try? Slug(String(collapsed.prefix(60))) { return slug }
+        if !word.isEmpty { words.append(word) }
+        var slug = ""
+        for w in words.prefix(6) where slug.count + w.count + 1 <= 60 {
+            slug += (slug.isEmpty ? "" : "-") + w
+        }
+        if slug.count >= 3, let made = try? Slug(slug) { return made }
         let hash = ContentHash.of(text: title).hex.prefix(8)
         return try! Slug("statement-\(hash)")
     }
+
+    /// Arabic-script letters in Latin, as Arabic is typed in chats (no vowel marks).
+    static let latinLetters: [Unicode.Scalar: String] = [
+        "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i", "ب": "b", "ت": "t", "ث": "th",
+        "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "dh", "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d",
+        "ط": "t", "ظ": "z", "ع": "", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h",
+        "ة": "a", "و": "w", "ي": "y", "ى": "a", "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ک": "k", "ی": "y", "ڤ": "v",
+    ]
 }
 
 /// Field limits shared by the document importer, the store and the web forms.

@@ -35,7 +35,11 @@ import Testing
         #expect(throws: DomainError.self) { try Slug("-edge") }
         #expect(try Slug("joint-statement-2026").value == "joint-statement-2026")
         #expect(Slug.suggested(from: "Joint Statement on Unions!").value == "joint-statement-on-unions")
-        #expect(Slug.suggested(from: "بيان مشترك").value.hasPrefix("statement-"))
+        // Arabic titles give a readable address, not a hash (issue 16).
+        #expect(Slug.suggested(from: "بيان مشترك حول حرية التنظيم النقابي").value == "byan-mshtrk-hwl-hrya-altnzym-alnqaby")
+        #expect(Slug.suggested(from: "بيانٌ مُشْتَرَك ٢٠٢٦").value == "byan-mshtrk-2026")
+        #expect(Slug.suggested(from: "نداء \u{200F}من أجل المعتقلين (Detainees)").value == "nda-mn-ajl-almtqlyn-detainees")
+        #expect(Slug.suggested(from: "☮ ✊").value.hasPrefix("statement-"))
     }
 }
 

@@ -146,6 +146,22 @@ import Testing
         }
     }
 
+    @Test func anArabicTitleGivesAReadableAddressAndATakenOneComesBackToEdit() async throws {
+        try await Fixture.make().run { (b: Browser, _: SQLStore) async throws in
+            #expect(try await b.signIn("admin@example.org") == .seeOther)
+            try await b.request("/c")
+            let form = ["_csrf": b.field("_csrf")!, "title": "بيان مشترك حول حرية الصحافة", "slug": "", "body": "نص"]
+            let created = try await b.request("/c/statements", method: .post, form: form)
+            #expect(created.status == .seeOther && created.location == "/c/s/byan-mshtrk-hwl-hrya-alshafa")
+            let again = try await b.request("/c/statements?lang=en", method: .post, form: form)
+            #expect(again.status == .conflict)
+            #expect(again.body.contains("<a href=\"#f-slug\">") && again.body.contains("value=\"byan-mshtrk-hwl-hrya-alshafa\""))
+            let missing = try await b.request("/c/statements?lang=en", method: .post, form: ["_csrf": form["_csrf"]!, "title": " "])
+            #expect(missing.status == .unprocessableContent && missing.body.contains("<a href=\"#f-title\">"))
+            #expect(missing.body.contains("id=\"f-title\" aria-invalid=\"true\""))
+        }
+    }
+
     @Test func datesAreWrittenAsTheirReadersWriteThem() {
         let day = Date(timeIntervalSince1970: 1_796_227_800)  // 2026-12-02 16:10 UTC
         #expect(UILanguage.ar.date(day) == "2 كانون الأول 2026")

@@ -192,7 +192,7 @@ import Testing
             let details = try #require(person.range(of: "<details class=\"text\">"))
             let form = try #require(person.range(of: "<form method=\"post\""))
             #expect(details.lowerBound < form.lowerBound)
-            #expect(person.contains("The text you endorse · Text fingerprint <code dir=\"ltr\">\(fingerprint)</code>"))
+            #expect(person.contains("The text you endorse · Text code <code dir=\"ltr\">\(fingerprint)</code>"))
             #expect(person.contains("<div class=\"body\" lang=\"ar\" dir=\"rtl\"><p>نص</p>"))
             #expect(person.contains("<a href=\"/s/pub/join?kind=individual\" aria-current=\"page\">As an individual</a>"))
             #expect(!person.contains("kind=organization\" aria-current"))

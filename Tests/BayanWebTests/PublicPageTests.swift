@@ -60,7 +60,7 @@ func isWellFormed(_ html: String) -> (Bool, String) {
                 #expect(!html.contains("<script"))
                 // Issue 16: the way to join right after the text, not only after all the names.
                 let join = html.range(of: "<p class=\"join\"><a href=\"/s/joint/join\">")
-                let list = html.range(of: "<ol class=\"founding\">")
+                let list = html.range(of: "<ol class=\"founding\"")
                 #expect(join != nil && list != nil && join!.lowerBound < list!.lowerBound)
                 #expect(html.contains("<strong>العمل المدني المستقل</strong>"))
                 let (ok, error) = isWellFormed(html)

@@ -106,8 +106,4 @@ struct CoordinatorRoutes {
             throw HTTPError(.forbidden, message: Page.language(of: request).text("error.csrf"))
         }
     }
-
-    static func time(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle().year().month().day().time(includingFractionalSeconds: false))
-    }
 }

@@ -20,7 +20,7 @@ extension CoordinatorRoutes {
     }
 
     func dashboard(
-        _ request: Request, _ user: Coordinator, _ session: Session, form: NewStatementForm? = nil, errors: [String] = [],
+        _ request: Request, _ user: Coordinator, _ session: Session, form: NewStatementForm? = nil, errors: [FormProblem] = [],
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let lang = Page.language(of: request)
@@ -42,16 +42,16 @@ extension CoordinatorRoutes {
         try checkCSRF(form.csrf, session, request)
         let lang = Page.language(of: request)
         var v = FormValidation(lang: lang)
-        let title = v.name(form.title, label: lang.text("form.title"), limit: Limits.titleLength)
-        let body = v.text(form.body, label: lang.text("form.body"), required: false, limit: Limits.bodyLength) ?? ""
+        let title = v.name(form.title, label: lang.text("form.title"), field: "title", limit: Limits.titleLength)
+        let body = v.text(form.body, label: lang.text("form.body"), field: "body", required: false, limit: Limits.bodyLength) ?? ""
         var slug: Slug?
         if let title {
             let raw = form.slug.trimmingCharacters(in: .whitespaces)
             slug = raw.isEmpty ? Slug.suggested(from: title) : try? Slug(raw)
-            if slug == nil { v.fail(lang.text("error.slug")) }
+            if slug == nil { v.fail(lang.text("error.slug"), field: "slug") }
         }
         guard v.isValid, let title, let slug else {
-            return try await dashboard(request, user, session, form: form, errors: v.errors, status: .unprocessableContent)
+            return try await dashboard(request, user, session, form: form, errors: v.problems, status: .unprocessableContent)
         }
         let language = form.language == "en" ? "en" : "ar"
         do {
@@ -59,7 +59,11 @@ extension CoordinatorRoutes {
             return Page.redirect("/c/s/\(record.slug)")
         } catch {
             guard let refusal = error as? AppError, refusal.code == .conflict else { throw error }
-            return try await dashboard(request, user, session, form: form, errors: [lang.text(refusal.messageKey)], status: .conflict)
+            // The address is taken: the form comes back with the one tried, to edit.
+            var shown = form
+            shown.slug = slug.value
+            return try await dashboard(
+                request, user, session, form: shown, errors: [FormProblem(lang.text(refusal.messageKey), field: "slug")], status: .conflict)
         }
     }
 }

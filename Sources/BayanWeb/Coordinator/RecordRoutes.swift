@@ -33,7 +33,7 @@ extension CoordinatorRoutes {
             "verifyClass": result.isValid ? "notice" : "error",
             "events": events.reversed().map { e -> [String: Any] in
                 [
-                    "seq": e.sequence, "when": Self.time(Date(timeIntervalSince1970: Double(e.atMillis) / 1000)), "kind": e.kind,
+                    "seq": e.sequence, "when": lang.dateTime(Date(timeIntervalSince1970: Double(e.atMillis) / 1000)), "kind": e.kind,
                     "details": e.payload.sorted { $0.key < $1.key }.filter { !$0.value.isEmpty && $0.key != LogPrivacy.saltKey }.map {
                         "\($0.key): \($0.value.count > 24 && $0.key.lowercased().contains("hash") ? String($0.value.prefix(12)) : $0.value)"
                     }.joined(separator: " · "),

@@ -217,7 +217,7 @@ extension CoordinatorRoutes {
             ],
             "hasIndividuals": view.individuals.live + view.individuals.count(.rejected) > 0,
         ]
-        context.merge(StatementSnapshot.growthContext(view.growth, slug: s.slug, isPublic: s.isPublic)) { $1 }
+        context.merge(StatementSnapshot.growthContext(view.growth, slug: s.slug, isPublic: s.isPublic, lang: lang)) { $1 }
         return context
     }
 

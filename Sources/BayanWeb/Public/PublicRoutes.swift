@@ -136,7 +136,7 @@ struct PublicRoutes {
             let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
             return .init(
                 text: try Page.render(
-                    .versions, snapshot.versionsContext(), lang: pageLang, title: snapshot.version.title,
+                    .versions, snapshot.versionsContext(reader: pageLang), lang: pageLang, title: snapshot.version.title,
                     path: "/s/\(slug)/versions"), contentType: "text/html; charset=utf-8")
         case "csv":
             return .init(

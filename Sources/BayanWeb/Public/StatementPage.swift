@@ -8,13 +8,13 @@ import Foundation
 /// application layer's, shared with the CLI export).
 extension StatementSnapshot {
     /// The page listing every version with its hash: what each signatory agreed to.
-    func versionsContext() -> [String: Any] {
+    func versionsContext(reader: UILanguage) -> [String: Any] {
         [
             "slug": statement.slug, "title": version.title,
             "versions": versions.reversed().map { v -> [String: Any] in
                 var row: [String: Any] = [
                     "number": v.number, "language": v.language, "hash": v.contentHash.hex,
-                    "date": v.createdAt.formatted(Date.ISO8601FormatStyle()), "title": v.title,
+                    "date": reader.dateTime(v.createdAt), "dateISO": v.createdAt.formatted(Date.ISO8601FormatStyle()), "title": v.title,
                 ]
                 if let of = v.translationOf { row["translates"] = String(of.hex.prefix(12)) }
                 if let reason = v.reason, !reason.isEmpty { row["reason"] = reason }
@@ -70,7 +70,7 @@ extension StatementSnapshot {
                 return n <= 3 || n > pages - 3 || abs(n - current) <= 2
             }
         }
-        context.merge(Self.growthContext(growth, slug: statement.slug, isPublic: true)) { $1 }
+        context.merge(Self.growthContext(growth, slug: statement.slug, isPublic: true, lang: reader ?? lang)) { $1 }
         if let published {
             context["published"] = Self.displayDate(published, reader ?? lang)
             context["publishedISO"] = published.formatted(Date.ISO8601FormatStyle())
@@ -80,15 +80,14 @@ extension StatementSnapshot {
 
     /// The growth chart's view (growth.mustache): two polylines, the top total, the
     /// first and last period; nothing until there are two periods to draw between.
-    static func growthContext(_ growth: GrowthSeries, slug: String, isPublic: Bool) -> [String: Any] {
+    static func growthContext(_ growth: GrowthSeries, slug: String, isPublic: Bool, lang: UILanguage) -> [String: Any] {
         guard growth.points.count > 1, let first = growth.points.first, let last = growth.points.last else { return [:] }
         let chart = GrowthChart(growth)
         return [
             "growth": [
                 "slug": slug, "isPublic": isPublic, "organizations": chart.organizations, "individuals": chart.individuals, "top": chart.top,
                 "width": Int(GrowthChart.width), "height": Int(GrowthChart.height),
-                "from": first.start.formatted(Date.ISO8601FormatStyle().year().month().day()),
-                "to": last.start.formatted(Date.ISO8601FormatStyle().year().month().day()),
+                "from": lang.date(first.start), "to": lang.date(last.start),
                 "organizationTotal": last.organizations, "individualTotal": last.individuals,
             ] as [String: Any]
         ]

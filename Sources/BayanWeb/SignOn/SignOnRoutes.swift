@@ -138,7 +138,7 @@ struct SignOnRoutes {
             "slug": view.statement.slug, "title": view.current.title, "stale": view.needsReconfirmation,
             "bodyHTML": SafeMarkdown.html(view.current.body), "versionHash": view.current.contentHash.hex,
             "canWithdraw": view.canWithdraw, "hasContact": e.contact != nil, "errors": errors, "signedFingerprint": e.versionHash.fingerprint,
-            "signedAt": CoordinatorRoutes.time(e.createdAt),
+            "signedAt": lang.dateTime(e.createdAt),
         ]
         if let notice { context["notice"] = notice }
         if showLink { context["privateURL"] = address.base + "/e/\(token)" }
