@@ -1,5 +1,6 @@
 import BayanStore
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import BayanWeb
@@ -25,6 +26,37 @@ import Testing
             let css = try await b.request(Stylesheet.path)
             #expect(css.body.contains(":lang(ar), :lang(fa), :lang(ckb), :lang(ur) {"))
             #expect(!css.body.contains("html[lang=\"en\"] body"))
+        }
+    }
+}
+
+/// Issue 16, acceptance 3: names as people paste them from WhatsApp or Word.
+@Suite struct PastedNames {
+    @Test func marksAreRemovedZWNJIsKeptAndAnOverrideIsRefusedSayingWhichAndWhere() async throws {
+        try await Fixture.make().run(configure: { $0.joining.minimumFillSeconds = 0 }) { (b: Browser, store: SQLStore) async throws in
+            let id = try await JoinRoute.published(store)
+            func join(_ name: String) async throws -> (status: HTTPResponse.Status, body: String, location: String?) {
+                try await b.request("/s/pub/join?kind=organization&lang=en")
+                let form = [
+                    "t": b.field("t")!, "version": b.field("version")!, "kind": "organization", "name": name, "signer": "سامر",
+                    "email": "o\(name.unicodeScalars.count)@example.org", "consent": "yes",
+                ]
+                return try await b.request("/s/pub/join?lang=en", method: .post, form: form)
+            }
+            // Direction marks a phone or a word processor adds: accepted, removed.
+            #expect(try await join("\u{200F}نقابة المهندسين\u{200E}\u{061C}").status == .ok)
+            // Kurdish spelling needs its ZWNJ: kept, and shown with it.
+            let kurdish = "کۆمەڵەی ژنان\u{200C}ی کوردستان"
+            #expect(try await join(kurdish).status == .ok)
+            let names = try await store.endorsements(of: id).map(\.displayName)
+            #expect(names.contains("نقابة المهندسين") && names.contains(kurdish))
+            // An override, which reorders what a list displays: refused, saying which and where.
+            let refused = try await join("نقابة\u{202E}المعلمين")
+            #expect(refused.status == .unprocessableContent)
+            #expect(
+                refused.body.contains("href=\"#f-name\"") && refused.body.contains("U+202E") && refused.body.contains("at column 6"),
+                "\(refused.body)")
+            #expect(try await store.endorsements(of: id).count == 3)
         }
     }
 }
