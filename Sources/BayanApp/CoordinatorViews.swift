@@ -143,6 +143,22 @@ extension Coordination {
         return try await attempt { () async throws(StoreError) in try await store.versions(of: s.id) }
     }
 
+    /// The websites that may frame the statement's embed.
+    public func embedOrigins(_ s: ManagedStatement) async throws(AppError) -> [String] {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in try await store.embedOrigins(of: s.id) }
+    }
+
+    /// Sets the websites that may frame the statement's embed (its `frame-ancestors`), at
+    /// most `EmbedOrigin.limit`; logged, so a reader of the log sees who was allowed when.
+    public func setEmbedOrigins(_ s: ManagedStatement, _ origins: [EmbedOrigin]) async throws(AppError) {
+        guard Set(origins).count <= EmbedOrigin.limit else {
+            throw AppError(.invalidInput, "embed.tooMany", "more than \(EmbedOrigin.limit) websites")
+        }
+        let store = self.store
+        try await attempt { () async throws(StoreError) in try await store.setEmbedOrigins(statementID: s.id, origins) }
+    }
+
     /// The statement's event log, in order.
     public func log(_ s: ManagedStatement) async throws(AppError) -> [Event] {
         let store = self.store

@@ -18,6 +18,8 @@ public struct StatementSnapshot: Sendable {
     public var versions: [StatementVersion] = []
     /// Live sign-ons over time (the chart and its CSV and JSON).
     public var growth = GrowthSeries([])
+    /// The websites that may frame the statement's embed (issue 17).
+    public var embedOrigins: [String] = []
 
     public static let individualsPerPage = 500
 
@@ -56,6 +58,7 @@ public struct StatementSnapshot: Sendable {
         var snapshot = StatementSnapshot(statement: statement, version: version, signatories: list, later: later, individuals: individuals)
         snapshot.versions = try await store.versions(of: statement.id)
         snapshot.growth = GrowthSeries(try await store.growth(of: statement.id))
+        snapshot.embedOrigins = try await store.embedOrigins(of: statement.id)
         return snapshot
     }
 

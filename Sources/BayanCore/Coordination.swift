@@ -250,3 +250,41 @@ public enum ContactDetails {
         [email, phone?.international].compactMap { $0 }.joined(separator: " · ")
     }
 }
+
+/// A website allowed to frame a statement's embed: `https://host` or `https://host:port`
+/// (`http` only for `localhost`), lower-cased, no path. Exactly what `frame-ancestors`
+/// takes, so a value cannot add another directive to the policy.
+public struct EmbedOrigin: Sendable, Hashable, CustomStringConvertible {
+    public let value: String
+    /// At most this many per statement: a policy header stays small.
+    public static let limit = 20
+
+    public init?(_ typed: String) {
+        var text = typed.trimmingCharacters(in: .whitespaces).lowercased()
+        while text.hasSuffix("/") { text.removeLast() }
+        let scheme: String
+        if text.hasPrefix("https://") {
+            scheme = "https://"
+        } else if text.hasPrefix("http://localhost") || text.hasPrefix("http://127.0.0.1") {
+            scheme = "http://"
+        } else {
+            return nil
+        }
+        let rest = text.dropFirst(scheme.count)
+        let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let host = parts.first, !host.isEmpty, host.count <= 253 else { return nil }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard
+            labels.allSatisfy({ label in
+                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+            })
+        else { return nil }
+        if parts.count == 2 {
+            guard let port = Int(parts[1]), (1...65535).contains(port), parts[1].allSatisfy(\.isNumber) else { return nil }
+        }
+        value = scheme + rest
+    }
+
+    public var description: String { value }
+}

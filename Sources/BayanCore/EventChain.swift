@@ -107,6 +107,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case contactsPurged = "contacts.purged"
     /// One signer erased their own contact details through their private link.
     case contactErased = "contact.erased"
+    /// The websites allowed to frame the statement's embed changed (issue 17).
+    case embedOriginsChanged = "statement.embed"
 }
 
 /// The result of checking a statement's event log.

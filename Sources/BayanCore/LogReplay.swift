@@ -114,7 +114,7 @@ public struct LogReplay: Sendable {
                 guard entries[id] != nil else { return problem(e, "sets aside sign-on \(id), which the log never added") }
                 entries[id]?.state = .rejected
             }
-        case .invitationCreated, .invitationRevoked, .contactsPurged, .contactErased, .none: break
+        case .invitationCreated, .invitationRevoked, .contactsPurged, .contactErased, .embedOriginsChanged, .none: break
         }
     }
 

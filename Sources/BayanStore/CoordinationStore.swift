@@ -303,6 +303,35 @@ extension SQLStore {
         }
     }
 
+    public func embedOrigins(of statementID: String) async throws(StoreError) -> [String] {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                try await db.raw("SELECT origin FROM embed_origins WHERE statement_id = \(bind: statementID) ORDER BY origin").all()
+                    .map { try $0.decode(column: "origin", as: String.self) }
+            }
+        }
+    }
+
+    public func setEmbedOrigins(statementID: String, _ origins: [EmbedOrigin]) async throws(StoreError) {
+        let env = self.env
+        let wanted = Set(origins.map(\.value)).sorted()
+        try await Self.wrap {
+            try await self.write { db in
+                try await Self.lockStatement(db, id: statementID)
+                let current = try await db.raw("SELECT origin FROM embed_origins WHERE statement_id = \(bind: statementID) ORDER BY origin").all()
+                    .map { try $0.decode(column: "origin", as: String.self) }
+                if current == wanted { return }
+                try await db.raw("DELETE FROM embed_origins WHERE statement_id = \(bind: statementID)").run()
+                for origin in wanted {
+                    try await db.raw("INSERT INTO embed_origins (statement_id, origin) VALUES (\(bind: statementID), \(bind: origin))").run()
+                }
+                try await Self.appendEvent(
+                    db, env: env, statementID: statementID, kind: .embedOriginsChanged, at: env.now(),
+                    payload: ["origins": wanted.joined(separator: " ")])
+            }
+        }
+    }
+
     public func revokeInvitation(statementID: String, invitationID: String) async throws(StoreError) {
         let env = self.env
         let now = env.now()

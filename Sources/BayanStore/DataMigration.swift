@@ -74,6 +74,7 @@ public enum DataMigration {
                 ("prev_hash", false), ("hash", false),
             ], "statement_id, seq"
         ),
+        ("embed_origins", [("statement_id", false), ("origin", false)], "statement_id, origin"),
         (
             "tree_heads",
             [

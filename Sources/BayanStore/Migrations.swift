@@ -457,6 +457,19 @@ public enum Migrations {
                 FOR EACH ROW EXECUTE FUNCTION bayan_endorsement_hours()
                 """,
             ]),
+        // The websites that may frame a statement's embed (issue 17): its
+        // `frame-ancestors`, one row per origin.
+        Migration(
+            name: "0015_embed_origins",
+            statements: [
+                """
+                CREATE TABLE embed_origins (
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  origin TEXT NOT NULL,
+                  PRIMARY KEY (statement_id, origin)
+                )
+                """
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

@@ -89,6 +89,10 @@ public protocol Store: Sendable {
     // Invitations and sign-on
     func createInvitation(statementID: String, organizationName: String, tokenHash: String, expiresAt: Date) async throws(StoreError) -> Invitation
     func invitations(of statementID: String) async throws(StoreError) -> [Invitation]
+    /// The websites allowed to frame the statement's embed, sorted.
+    func embedOrigins(of statementID: String) async throws(StoreError) -> [String]
+    /// Replaces them, logged; the same list again changes nothing.
+    func setEmbedOrigins(statementID: String, _ origins: [EmbedOrigin]) async throws(StoreError)
     func createInvitations(
         statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
         submission: Submission

@@ -310,6 +310,26 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
     /// Issue 16: organisations approved after publication continue the founding numbers
     /// (65 founders: 66, 67 in the order of approval), so no number appears twice on the
     /// page or in an export; individuals get none.
+    /// Issue 17: the websites that may frame a statement's embed, replaced as a set and
+    /// logged once per change.
+    @Test(arguments: TestDatabase.available)
+    func embedOriginsAreReplacedAsASetAndLogged(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true))
+            #expect(try await store.embedOrigins(of: record.id).isEmpty)
+            let origins = ["https://partner.example.org", "https://news.example:8443", "https://partner.example.org"].compactMap(EmbedOrigin.init)
+            let before = try await store.events(of: record.id).count
+            try await store.setEmbedOrigins(statementID: record.id, origins)
+            try await store.setEmbedOrigins(statementID: record.id, origins)
+            #expect(try await store.embedOrigins(of: record.id) == ["https://news.example:8443", "https://partner.example.org"])
+            let events = try await store.events(of: record.id)
+            #expect(events.count == before + 1 && events.last?.kind == EventKind.embedOriginsChanged.rawValue)
+            try await store.setEmbedOrigins(statementID: record.id, [])
+            #expect(try await store.embedOrigins(of: record.id).isEmpty)
+            #expect(EventChain.verify(try await store.events(of: record.id)).isValid)
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func laterOrganisationsContinueTheFoundingNumbers(db: TestDatabase) async throws {
         try await withStore(db) { store in

@@ -126,6 +126,7 @@ import Testing
                 recorder.check("home", lang, try await b.request("/?lang=\(lang)"))
                 recorder.check("statement", lang, try await b.request("/s/demo?lang=\(lang)"))
                 recorder.check("versions", lang, try await b.request("/s/demo/versions?lang=\(lang)"))
+                recorder.check("embed", lang, try await b.request("/s/demo/embed?lang=\(lang)"))
                 recorder.check("join", lang, try await b.request("/s/demo/join?lang=\(lang)"))
                 let form = [
                     "t": b.field("t")!, "version": b.field("version")!, "kind": "individual", "name": "سلمى",

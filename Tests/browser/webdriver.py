@@ -117,6 +117,13 @@ class Browser:
         self._s("POST", "/timeouts", {"script": timeout_ms})
         return self._s("POST", "/execute/async", {"script": js, "args": []})
 
+    def frame(self, xpath):
+        """Moves into the iframe at `xpath`; `top()` comes back."""
+        self._s("POST", "/frame", {"id": {ELEMENT: self.find(xpath)}})
+
+    def top(self):
+        self._s("POST", "/frame", {"id": None})
+
     def screenshot(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self._s("GET", "/screenshot")))

@@ -92,6 +92,11 @@ struct InvalidateForm: Decodable, Sendable {
     @Field var reason: String
 }
 
+/// The websites allowed to frame the statement's embed, one per line.
+struct EmbedForm: Decodable, Sendable {
+    @Field var origins: String
+}
+
 /// A moderation button with nothing to say (approve, revoke).
 struct EmptyForm: Decodable, Sendable {}
 

@@ -23,7 +23,7 @@ enum StatementStep: String, CaseIterable, Sendable {
         switch action {
         case "invitations", "reinvite": self = .invitations
         case "signons", "endorsements", "invalidate": self = .signons
-        case "publish", "state": self = .publish
+        case "publish", "state", "embed": self = .publish
         default: self = .text
         }
     }
@@ -45,6 +45,9 @@ extension CoordinatorRoutes {
         area.post("s/:slug/state") { request, context in
             try await managedPost(StateForm.self, request, context) { session, m, form in try await changeState(request, session, m, form) }
         }
+        area.post("s/:slug/embed") { request, context in
+            try await managedPost(EmbedForm.self, request, context) { session, m, form in try await setEmbedOrigins(request, session, m, form) }
+        }
         area.post("s/:slug/translation") { request, context in
             try await managedPost(TranslationForm.self, request, context) { session, m, form in
                 try await translate(request, session, m, form)
@@ -54,7 +57,7 @@ extension CoordinatorRoutes {
 
     func statementPage(
         _ request: Request, _ session: Session, _ m: ManagedStatement, errors: [String] = [],
-        notice: String? = nil, edit: TextForm? = nil, status: HTTPResponse.Status = .ok
+        notice: String? = nil, edit: TextForm? = nil, embedForm: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let lang = Page.language(of: request)
         let step = StatementStep(path: request.uri.path)
@@ -90,6 +93,12 @@ extension CoordinatorRoutes {
         case .publish:
             template = .publishStep
             context.merge(publishContext(view, request: request, lang: lang)) { $1 }
+            let origins = try await app.embedOrigins(m)
+            context["embed"] = [
+                "origins": embedForm ?? origins.joined(separator: "\n"),
+                "snippet": "<iframe src=\"\(address.base)/s/\(s.slug)/embed\" title=\"\(current.title)\" "
+                    + "style=\"width:100%;height:420px;border:0\" loading=\"lazy\"></iframe>",
+            ]
         }
         let title = "\(lang.text("step.\(step.rawValue)")) · \(current.title)"
         return Page.html(try Page.render(template, context, lang: lang, title: title, path: "/c/s/\(s.slug)\(step.suffix)"), status: status)
@@ -282,6 +291,31 @@ extension CoordinatorRoutes {
             return try await refused(error, request, session, m)
         }
         return Page.redirect("/c/s/\(m.slug)\(StatementStep.publish.suffix)")
+    }
+
+    /// The websites that may frame the embed: each line one origin, all refused together
+    /// when one is not (the form comes back with what was typed).
+    func setEmbedOrigins(_ request: Request, _ session: Session, _ m: ManagedStatement, _ form: EmbedForm) async throws -> Response {
+        let lang = Page.language(of: request)
+        let lines = form.origins.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var origins: [EmbedOrigin] = []
+        var problems: [String] = []
+        for line in lines.prefix(100) {
+            if let origin = EmbedOrigin(line) {
+                origins.append(origin)
+            } else {
+                problems.append("\(lang.text("embed.badOrigin")): \(line.prefix(80))")
+            }
+        }
+        guard problems.isEmpty else {
+            return try await statementPage(request, session, m, errors: problems, embedForm: form.origins, status: .unprocessableContent)
+        }
+        do { try await app.setEmbedOrigins(m, origins) } catch {
+            guard error.code == .invalidInput else { return try await refused(error, request, session, m) }
+            return try await statementPage(
+                request, session, m, errors: [lang.text(error.messageKey)], embedForm: form.origins, status: .unprocessableContent)
+        }
+        return Page.redirect("/c/s/\(m.slug)\(StatementStep.publish.suffix)#embed")
     }
 
     func translate(_ request: Request, _ session: Session, _ m: ManagedStatement, _ form: TranslationForm) async throws -> Response {

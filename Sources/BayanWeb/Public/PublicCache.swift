@@ -24,14 +24,20 @@ final class PublicCache: Sendable {
         let etag: String
         let contentType: String
         let disposition: String?
+        /// A `Content-Security-Policy` of its own (the embed's `frame-ancestors`), sent
+        /// instead of the site's.
+        let policy: String?
 
-        init(text: String, contentType: String, disposition: String? = nil) {
+        init(text: String, contentType: String, disposition: String? = nil, policy: String? = nil) {
+            self.policy = policy
             let body = ByteBuffer(string: text)
             self.body = body
             var copy = body
             // Small bodies gain nothing from compression.
             gzip = body.readableBytes >= 1024 ? try? copy.compress(with: .gzip()) : nil
-            etag = "\"" + String(ContentHash.sha256Hex(Data(text.utf8)).prefix(20)) + "\""
+            // The policy is part of the representation: a 304 keeps the headers a browser
+            // stored, so a changed list of framing websites must change the tag.
+            etag = "\"" + String(ContentHash.sha256Hex(Data((text + (policy ?? "")).utf8)).prefix(20)) + "\""
             self.contentType = contentType
             self.disposition = disposition
         }
@@ -41,6 +47,7 @@ final class PublicCache: Sendable {
         func response(for request: Request, headers: HTTPFields) -> Response {
             var headers = headers
             headers[.contentType] = contentType
+            if let policy { headers[.contentSecurityPolicy] = policy }
             if let gzip, (request.headers[.acceptEncoding] ?? "").contains("gzip") {
                 headers[.contentEncoding] = "gzip"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzip))

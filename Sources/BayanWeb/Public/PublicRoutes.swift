@@ -46,6 +46,10 @@ struct PublicRoutes {
         router.get("/s/:slug/versions") { request, context in
             try await statement(request, slugWithExtension: try context.parameters.require("slug") + ".versions")
         }
+        // A compact page partners' websites may frame (issue 17), cached like the page.
+        router.get("/s/:slug/embed") { request, context in
+            try await statement(request, slugWithExtension: try context.parameters.require("slug") + ".embed")
+        }
         // The growth series behind the chart, as data (issue 16).
         for (file, format) in [("growth.csv", "growth-csv"), ("growth.json", "growth-json")] {
             router.get(RouterPath("/s/:slug/\(file)")) { request, context in
@@ -95,7 +99,7 @@ struct PublicRoutes {
             slug = String(slugWithExtension[..<dot])
             format = String(slugWithExtension[slugWithExtension.index(after: dot)...])
         }
-        guard ["html", "md", "json", "csv", "versions", "growth-csv", "growth-json"].contains(format), (try? Slug(slug)) != nil else {
+        guard ["html", "md", "json", "csv", "versions", "growth-csv", "growth-json", "embed"].contains(format), (try? Slug(slug)) != nil else {
             throw HTTPError(.notFound)
         }
         let lang = Page.askedLanguage(of: request)
@@ -128,6 +132,16 @@ struct PublicRoutes {
                 pages: snapshot.individualsWindow.pageCount,
                 translations: Set(snapshot.versions.filter { $0.translationOf == snapshot.version.contentHash }.map(\.language))))
         switch format {
+        case "embed":
+            let pageLang = lang ?? UILanguage(statementLanguage: snapshot.statement.language)
+            var context = snapshot.embedContext(reader: pageLang)
+            context["t"] = pageLang.templateStrings
+            context["lang"] = pageLang.rawValue
+            context["uiDir"] = pageLang.direction
+            context["stylesheet"] = Stylesheet.path
+            return .init(
+                text: try Page.fragment(.embed, context), contentType: "text/html; charset=utf-8",
+                policy: SecurityHeaders.policy(framedBy: snapshot.embedOrigins))
         case "md":
             return .init(text: snapshot.publicData.document.markdown, contentType: "text/markdown; charset=utf-8")
         case "json":

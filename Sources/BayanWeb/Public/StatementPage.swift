@@ -78,6 +78,18 @@ extension StatementSnapshot {
         return context
     }
 
+    /// The embed's view: title, counts, the five latest organisations, the way to join.
+    func embedContext(reader: UILanguage) -> [String: Any] {
+        let statementLang = UILanguage(statementLanguage: statement.language)
+        let listed = (signatories + later).filter { $0.state != .withdrawn }
+        let latest = listed.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(5)
+        return [
+            "slug": statement.slug, "title": version.title, "language": statement.language, "dir": statementLang.direction,
+            "organizations": listed.count, "individuals": individuals.total, "hasIndividuals": individuals.total > 0,
+            "latest": latest.map { ["name": $0.displayName] }, "open": statement.acceptsJoins,
+        ]
+    }
+
     /// The growth chart's view (growth.mustache): two polylines, the top total, the
     /// first and last period; nothing until there are two periods to draw between.
     static func growthContext(_ growth: GrowthSeries, slug: String, isPublic: Bool, lang: UILanguage) -> [String: Any] {

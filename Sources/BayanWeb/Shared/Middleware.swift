@@ -25,8 +25,13 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         // Here rather than in a middleware of its own: one more layer on every request is
         // measurable on the cached public page (issue 15), and this one is a string check.
         LanguageCookie.remember(request, in: &response)
-        // Appended, not set: no route sets these itself.
-        response.headers.append(contentsOf: SecurityHeaders.fields)
+        // Appended, not set: no route sets these itself, except the embed, whose policy
+        // names the websites that may frame it (and X-Frame-Options would forbid them all).
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers.append(contentsOf: SecurityHeaders.fields)
+        } else {
+            response.headers.append(contentsOf: SecurityHeaders.framable)
+        }
         return response
     }
 }
@@ -61,6 +66,15 @@ enum SecurityHeaders {
         HTTPField.Name("X-Frame-Options")!: "DENY",
         HTTPField.Name("Cross-Origin-Opener-Policy")!: "same-origin",
     ]
+    /// The same without the policy and X-Frame-Options, for a page that sets its own.
+    static let framable: HTTPFields = HTTPFields(
+        fields.filter { $0.name != .contentSecurityPolicy && $0.name != HTTPField.Name("X-Frame-Options")! })
+
+    /// The site's policy with `frame-ancestors` naming `origins` (and the instance itself).
+    static func policy(framedBy origins: [String]) -> String {
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'self'"
+            + origins.map { " " + $0 }.joined() + "; base-uri 'none'"
+    }
 }
 
 /// The 404 page of each language, the same for every unknown address.

@@ -23,6 +23,8 @@ enum TemplateName: String, CaseIterable, Sendable {
     /// Fragments rendered without the layout: the statement page's `<head>` additions
     /// (description, Open Graph), and the Atom feed.
     case statementHead, feed
+    /// The embed (`/s/SLUG/embed`): a whole page of its own, without the site's layout.
+    case embed
 }
 
 /// Why the templates could not be used: a deployment or programming error, named with the
