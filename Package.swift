@@ -33,6 +33,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // The API's server code is generated from Sources/BayanAPI/openapi.yaml once and
+        // committed (scripts/generate-openapi); only the runtime and transport are built.
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         .target(name: "ArabicText"),
@@ -77,10 +81,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
+        // The described API (issue 17): handlers for the operations generated from
+        // openapi.yaml, calling the application layer like every other edge.
+        .target(
+            name: "BayanAPI",
+            dependencies: [
+                "BayanCore", "BayanStore", "BayanApp",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ], exclude: ["openapi-generator-config.yaml"], resources: [.copy("openapi.yaml")]),
         .target(
             name: "BayanWeb",
             dependencies: [
-                "BayanCore", "BayanStore", "BayanDocument", "BayanApp", "BayanMail",
+                "BayanCore", "BayanStore", "BayanDocument", "BayanApp", "BayanMail", "BayanAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -65,6 +65,17 @@ public struct PublicReading: Sendable {
         }
     }
 
+    /// A public statement's named individuals after `cursor` (keyset, the API), or nil.
+    public func individuals(slug: String, after cursor: IndividualCursor?, limit: Int) async throws(AppError) -> IndividualPage? {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in
+            guard let record = try await found({ () async throws(StoreError) in try await store.statement(slug: slug) }), record.isPublic else {
+                return nil
+            }
+            return try await store.individuals(of: record.id, after: cursor, limit: limit)
+        }
+    }
+
     // MARK: Signed heads and proofs (issue 13)
 
     /// A public statement's newest signed tree head, or nil (no such statement, not

@@ -220,6 +220,31 @@ public enum TimeOrderedID {
 }
 
 /// One page of a statement's individual endorsers.
+/// Where a keyset page of individuals ends: the last one's signing time and id, written
+/// `MILLIS.ID` (opaque to clients; checked when read back).
+public struct IndividualCursor: Sendable, Equatable {
+    public let millis: Int64
+    public let id: String
+
+    public init(after e: Endorsement) {
+        // Nearest, not down: the stored whole milliseconds, read back through a Double.
+        millis = Int64((e.createdAt.timeIntervalSince1970 * 1000).rounded())
+        id = e.id
+    }
+
+    /// nil for anything this type did not write.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let millis = Int64(parts[0]), (1...100).contains(parts[1].count),
+            parts[1].unicodeScalars.allSatisfy({ $0.properties.isASCIIHexDigit || $0 == "-" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) })
+        else { return nil }
+        self.millis = millis
+        self.id = String(parts[1])
+    }
+
+    public var text: String { "\(millis).\(id)" }
+}
+
 public struct IndividualPage: Sendable {
     /// Everyone who counts, shown or counted only.
     public var total: Int

@@ -20,6 +20,9 @@ public protocol Store: Sendable {
     /// Individuals who count (confirmed or approved), a page at a time in signing order,
     /// with the totals: all who count, and those who chose to be shown.
     func individuals(of statementID: String, offset: Int, limit: Int) async throws(StoreError) -> IndividualPage
+    /// The same list read by keyset: the `limit` named individuals after `cursor` (the API,
+    /// issue 17: a cursor stays valid while people join, a page number shifts).
+    func individuals(of statementID: String, after cursor: IndividualCursor?, limit: Int) async throws(StoreError) -> IndividualPage
     /// Individuals by state, from the index alone (the coordinator's counts at any size).
     func individualTally(of statementID: String, currentHash: ContentHash) async throws(StoreError) -> IndividualTally
     /// Individuals waiting for a coordinator (`SignatoryRules.awaitsReview`), a page at a
@@ -584,6 +587,35 @@ public final class SQLStore: Store {
                 return IndividualPage(
                     total: try counts.decode(column: "total", as: Int.self),
                     shown: try counts.decode(column: "shown", as: Int.self), offset: offset, items: rows)
+            }
+        }
+    }
+
+    public func individuals(of statementID: String, after cursor: IndividualCursor?, limit: Int) async throws(StoreError) -> IndividualPage {
+        try await Self.wrap {
+            try await self.handle.read { db in
+                let counts = try await db.raw(
+                    """
+                    SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS total,
+                      CAST(COALESCE(SUM(CASE WHEN visibility = 'public' THEN n ELSE 0 END), 0) AS BIGINT) AS shown
+                    FROM endorsement_tallies WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
+                      AND state IN ('confirmed', 'approved')
+                    """
+                ).first()!
+                let millis = cursor?.millis ?? Int64.min
+                let id = cursor?.id ?? ""
+                // The endorsements_public_individuals index, entered at the cursor.
+                let rows = try await db.raw(
+                    """
+                    SELECT * FROM endorsements WHERE statement_id = \(bind: statementID) AND signer_kind = 'individual'
+                      AND visibility = 'public' AND state IN ('confirmed', 'approved')
+                      AND (created_at > \(bind: millis) OR (created_at = \(bind: millis) AND id > \(bind: id)))
+                    ORDER BY created_at, id LIMIT \(bind: limit)
+                    """
+                ).all().map { try Self.decodeEndorsement($0, self.contacts) }
+                return IndividualPage(
+                    total: try counts.decode(column: "total", as: Int.self),
+                    shown: try counts.decode(column: "shown", as: Int.self), offset: 0, items: rows)
             }
         }
     }

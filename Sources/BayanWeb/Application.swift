@@ -1,3 +1,4 @@
+import BayanAPI
 import BayanApp
 import BayanCore
 import BayanMail
@@ -146,6 +147,15 @@ func buildRouter(
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     router.add(middleware: MetricsMiddleware())
     PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
+    // The described API (issue 17): its handlers are generated from openapi.yaml.
+    do { try DescribedAPI.register(on: router, reading: PublicReading(store: store)) } catch {
+        logger.critical("the API's routes could not be registered: \(error)")
+    }
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(data: DescribedAPI.description)))
+    }
     ProofRoutes(reading: PublicReading(store: store), key: signingKey, clock: clock).add(to: router)
     HealthRoutes(health: Health(store: store)).add(to: router)
     MetricsRoutes(token: metricsToken).add(to: router)

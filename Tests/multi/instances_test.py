@@ -82,7 +82,10 @@ def main():
         bayan("state", "joint", "--to", "circulating", "--database", url)
         singles = [f"منظمة المجتمع المدني رقم {i}" for i in range(2000)]
         pairs = [f"تجمع النقابات المستقلة رقم {i}" for i in range(50)]
-        lines = bayan("invite", "joint", "--database", url, stdin="\n".join(singles + pairs + pairs) + "\n").splitlines()
+        # Two links per pair organisation, made for two differently named branches (an
+        # organisation is invited once: issue 16), both signing as the same organisation.
+        branches = [f"الفرع الأول لتجمع رقم {i}" for i in range(50)] + [f"الفرع الثاني لتجمع رقم {i}" for i in range(50)]
+        lines = bayan("invite", "joint", "--database", url, stdin="\n".join(singles + branches) + "\n").splitlines()
         tokens = [l.split("\t")[1] for l in lines]
         single_tokens, pair_a, pair_b = tokens[:2000], tokens[2000:2050], tokens[2050:]
         version = json.loads(bayan("export", "joint", "--format", "json", "--database", url))["version"]["hash"]

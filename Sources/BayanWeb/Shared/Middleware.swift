@@ -19,9 +19,23 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // The read API answers GET and HEAD; any other method is named as not allowed.
+        if request.method != .get && request.method != .head && request.method != .options && request.uri.path.hasPrefix("/api/") {
+            var refused = Response(
+                status: .methodNotAllowed, headers: [.allow: "GET, HEAD", .contentType: "application/problem+json"],
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: #"{"code":"invalid-input","status":405,"title":"Method not allowed","type":"about:blank"}"#)))
+            refused.headers.append(contentsOf: SecurityHeaders.fields)
+            return refused
+        }
         var response = try await next(request, context)
         if Self.isPrivate(request.uri.path) { response.headers[.cacheControl] = "no-store" }
         if hsts { response.headers[SecurityHeaders.hsts] = "max-age=31536000" }
+        // The read API and its description are for anyone's page to fetch (issue 17).
+        if request.uri.path.hasPrefix("/api/") || request.uri.path == "/openapi.yaml" {
+            response.headers[.accessControlAllowOrigin] = "*"
+        }
         // Here rather than in a middleware of its own: one more layer on every request is
         // measurable on the cached public page (issue 15), and this one is a string check.
         LanguageCookie.remember(request, in: &response)
