@@ -310,6 +310,27 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
     /// Issue 16: organisations approved after publication continue the founding numbers
     /// (65 founders: 66, 67 in the order of approval), so no number appears twice on the
     /// page or in an export; individuals get none.
+    /// Issue 17: named individuals read by keyset, every one once, in signing order.
+    @Test(arguments: TestDatabase.available)
+    func individualsReadByKeysetEachOnceInOrder(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let record = try await store.importStatement(try samplePlan(publish: true))
+            try await store.seedIndividuals(statementID: record.id, count: 120, state: .confirmed)
+            var seen: [Endorsement] = []
+            var cursor: IndividualCursor?
+            while true {
+                let page = try await store.individuals(of: record.id, after: cursor, limit: 50)
+                #expect(page.total == 120 && page.shown == 108)
+                seen += page.items
+                guard page.items.count == 50, let last = page.items.last else { break }
+                cursor = IndividualCursor(after: last)
+                #expect(IndividualCursor(cursor!.text) == cursor)
+            }
+            let offsetRead = try await store.individuals(of: record.id, offset: 0, limit: 500).items
+            #expect(seen.map(\.id) == offsetRead.map(\.id) && seen.count == 108)
+        }
+    }
+
     /// Issue 17: the websites that may frame a statement's embed, replaced as a set and
     /// logged once per change.
     @Test(arguments: TestDatabase.available)
