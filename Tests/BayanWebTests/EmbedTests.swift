@@ -35,6 +35,11 @@ import Testing
             var h = try await headers("/s/pub/embed")
             #expect(h[.contentSecurityPolicy]?.contains("frame-ancestors 'self';") == true && h[HTTPField.Name("X-Frame-Options")!] == nil)
             #expect(h[.cacheControl]?.hasPrefix("public") == true)
+            // Small enough for a partner's page: under 10 KB as sent compressed.
+            let gzipped = try await b.client.execute(uri: "/s/pub/embed", method: .get, headers: [.acceptEncoding: "gzip"]) {
+                $0.body.readableBytes
+            }
+            #expect(gzipped < 10_000, "\(gzipped) bytes")
 
             // The coordinator lists two websites; a bad line refuses the form and keeps it.
             #expect(try await b.signIn("admin@example.org") == .seeOther)
