@@ -10,6 +10,10 @@ import OpenAPIRuntime
 /// the application's values to the described ones.
 struct PublicAPI: APIProtocol {
     let reading: PublicReading
+    /// The coordinator's operations (ManageAPI.swift).
+    let coordination: Coordination
+    /// The instance's public address, for the invitation links it returns.
+    let linkBase: @Sendable () -> String
 
     /// How long shared caches may keep an answer: as the public pages.
     static let cacheControl = "public, max-age=10, stale-while-revalidate=60"

@@ -288,3 +288,57 @@ public struct EmbedOrigin: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { value }
 }
+
+/// A coordinator's API token (issue 17): shown once, stored as a hash, limited to some of
+/// the coordinator's statements (or all of them) and to reading or also writing, expiring.
+public struct APIToken: Sendable, Equatable {
+    public var id: String
+    public var coordinatorID: String
+    /// What the coordinator called it ("spreadsheet sync").
+    public var name: String
+    /// The statements it may act on; empty for every statement its coordinator manages,
+    /// new ones included.
+    public var statementIDs: Set<String>
+    public var mayWrite: Bool
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+
+    public init(
+        id: String, coordinatorID: String, name: String, statementIDs: Set<String>, mayWrite: Bool, createdAt: Date, expiresAt: Date,
+        revokedAt: Date?
+    ) {
+        self.id = id
+        self.coordinatorID = coordinatorID
+        self.name = name
+        self.statementIDs = statementIDs
+        self.mayWrite = mayWrite
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Why the token may not be used now (revoked, expired), or nil.
+    public func unusable(at now: Date) -> APITokenRefusal? {
+        if revokedAt != nil { return .revoked }
+        if now >= expiresAt { return .expired }
+        return nil
+    }
+
+    /// Why the token may not act on `statementID` (nil: for a new statement), or nil.
+    public func refusal(statementID: String?, write: Bool, at now: Date) -> APITokenRefusal? {
+        if let unusable = unusable(at: now) { return unusable }
+        if write && !mayWrite { return .readOnly }
+        if let statementID, !statementIDs.isEmpty, !statementIDs.contains(statementID) { return .otherStatement }
+        if statementID == nil && !statementIDs.isEmpty { return .otherStatement }
+        return nil
+    }
+
+    /// Tokens last 1 to 365 days, like invitation links.
+    public static let allowedDays = 1...365
+}
+
+/// Why a token was refused.
+public enum APITokenRefusal: String, Sendable, Error {
+    case unknown, revoked, expired, readOnly, otherStatement
+}

@@ -76,6 +76,13 @@ public enum DataMigration {
         ),
         ("embed_origins", [("statement_id", false), ("origin", false)], "statement_id, origin"),
         (
+            "api_tokens",
+            [
+                ("id", false), ("coordinator_id", false), ("name", false), ("token_hash", false), ("statement_ids", false),
+                ("may_write", true), ("created_at", true), ("expires_at", true), ("revoked_at", true),
+            ], "id"
+        ),
+        (
             "tree_heads",
             [
                 ("statement_id", false), ("size", true), ("root", false), ("at", true), ("key_id", false), ("signature", false),

@@ -470,6 +470,26 @@ public enum Migrations {
                 )
                 """
             ]),
+        // Coordinators' API tokens (issue 17): the hash only; the statements a token may act
+        // on, space-separated ids, empty for all its coordinator manages.
+        Migration(
+            name: "0016_api_tokens",
+            statements: [
+                """
+                CREATE TABLE api_tokens (
+                  id TEXT PRIMARY KEY,
+                  coordinator_id TEXT NOT NULL REFERENCES coordinators(id),
+                  name TEXT NOT NULL,
+                  token_hash TEXT NOT NULL UNIQUE,
+                  statement_ids TEXT NOT NULL,
+                  may_write BIGINT NOT NULL,
+                  created_at BIGINT NOT NULL,
+                  expires_at BIGINT NOT NULL,
+                  revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX api_tokens_coordinator ON api_tokens (coordinator_id)",
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

@@ -92,6 +92,14 @@ public protocol Store: Sendable {
     // Invitations and sign-on
     func createInvitation(statementID: String, organizationName: String, tokenHash: String, expiresAt: Date) async throws(StoreError) -> Invitation
     func invitations(of statementID: String) async throws(StoreError) -> [Invitation]
+    /// A coordinator's API tokens (issue 17), newest first; the token itself is never stored.
+    func createAPIToken(
+        coordinatorID: String, name: String, tokenHash: String, statementIDs: Set<String>, mayWrite: Bool, expiresAt: Date
+    ) async throws(StoreError) -> APIToken
+    func apiToken(tokenHash: String) async throws(StoreError) -> APIToken
+    func apiTokens(coordinatorID: String) async throws(StoreError) -> [APIToken]
+    /// Revokes one of the coordinator's tokens; revoked already, nothing changes.
+    func revokeAPIToken(id: String, coordinatorID: String) async throws(StoreError)
     /// The websites allowed to frame the statement's embed, sorted.
     func embedOrigins(of statementID: String) async throws(StoreError) -> [String]
     /// Replaces them, logged; the same list again changes nothing.

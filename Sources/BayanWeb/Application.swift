@@ -148,7 +148,11 @@ func buildRouter(
     router.add(middleware: MetricsMiddleware())
     PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
     // The described API (issue 17): its handlers are generated from openapi.yaml.
-    do { try DescribedAPI.register(on: router, reading: PublicReading(store: store)) } catch {
+    do {
+        try DescribedAPI.register(
+            on: router, reading: PublicReading(store: store), coordination: Coordination(store: store, tokens: tokens, now: clock),
+            linkBase: { address.base })
+    } catch {
         logger.critical("the API's routes could not be registered: \(error)")
     }
     router.get("/openapi.yaml") { _, _ in

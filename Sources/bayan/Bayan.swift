@@ -13,7 +13,7 @@ struct Bayan: AsyncParsableCommand {
         subcommands: [
             Serve.self, CoordinatorCommand.self, Import.self, Export.self, Statements.self, Invite.self, State.self,
             Approve.self, Verify.self, KeyCommand.self, WatchCommand.self, MirrorCommand.self, MigrateData.self, BackupCommand.self,
-            RestoreCommand.self, Contacts.self,
+            RestoreCommand.self, Contacts.self, TokenCommand.self,
             Doctor.self,
             Names.self, Dev.self,
         ])

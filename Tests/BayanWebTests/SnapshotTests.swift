@@ -116,6 +116,7 @@ import Testing
                 recorder.check("diff", lang, try await b.request("/c/s/demo/diff?from=1&to=2&lang=\(lang)"))
                 recorder.check("directory", lang, try await b.request("/c/directory?lang=\(lang)"))
                 recorder.check("password", lang, try await b.request("/c/password?lang=\(lang)"))
+                recorder.check("tokens", lang, try await b.request("/c/tokens?lang=\(lang)"))
             }
             #expect(
                 try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"])

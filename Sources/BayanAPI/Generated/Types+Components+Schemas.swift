@@ -287,6 +287,120 @@ extension Components {
                 case withdrawn
             }
         }
+        /// - Remark: Generated from `#/components/schemas/StateAnswer`.
+        internal struct StateAnswer: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StateAnswer/slug`.
+            internal var slug: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StateAnswer/state`.
+            internal enum StatePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case draft = "draft"
+                case circulating = "circulating"
+                case published = "published"
+                case closed = "closed"
+            }
+            /// - Remark: Generated from `#/components/schemas/StateAnswer/state`.
+            internal var state: Components.Schemas.StateAnswer.StatePayload
+            /// Creates a new `StateAnswer`.
+            ///
+            /// - Parameters:
+            ///   - slug:
+            ///   - state:
+            internal init(
+                slug: Swift.String,
+                state: Components.Schemas.StateAnswer.StatePayload
+            ) {
+                self.slug = slug
+                self.state = state
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case slug
+                case state
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SignOn`.
+        internal struct SignOn: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SignOn/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SignOn/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case organization = "organization"
+                case individual = "individual"
+            }
+            /// - Remark: Generated from `#/components/schemas/SignOn/kind`.
+            internal var kind: Components.Schemas.SignOn.KindPayload
+            /// - Remark: Generated from `#/components/schemas/SignOn/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SignOn/place`.
+            internal var place: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SignOn/signer`.
+            internal var signer: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SignOn/role`.
+            internal var role: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SignOn/contact`.
+            internal var contact: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SignOn/state`.
+            internal enum StatePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case pending = "pending"
+                case confirmed = "confirmed"
+                case approved = "approved"
+                case rejected = "rejected"
+                case withdrawn = "withdrawn"
+            }
+            /// - Remark: Generated from `#/components/schemas/SignOn/state`.
+            internal var state: Components.Schemas.SignOn.StatePayload
+            /// - Remark: Generated from `#/components/schemas/SignOn/number`.
+            internal var number: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/SignOn/founding`.
+            internal var founding: Swift.Bool
+            /// Creates a new `SignOn`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - name:
+            ///   - place:
+            ///   - signer:
+            ///   - role:
+            ///   - contact:
+            ///   - state:
+            ///   - number:
+            ///   - founding:
+            internal init(
+                id: Swift.String,
+                kind: Components.Schemas.SignOn.KindPayload,
+                name: Swift.String,
+                place: Swift.String? = nil,
+                signer: Swift.String? = nil,
+                role: Swift.String? = nil,
+                contact: Swift.String? = nil,
+                state: Components.Schemas.SignOn.StatePayload,
+                number: Swift.Int? = nil,
+                founding: Swift.Bool
+            ) {
+                self.id = id
+                self.kind = kind
+                self.name = name
+                self.place = place
+                self.signer = signer
+                self.role = role
+                self.contact = contact
+                self.state = state
+                self.number = number
+                self.founding = founding
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case name
+                case place
+                case signer
+                case role
+                case contact
+                case state
+                case number
+                case founding
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Individual`.
         internal struct Individual: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Individual/name`.

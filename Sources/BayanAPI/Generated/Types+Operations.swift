@@ -1046,4 +1046,1406 @@ internal enum Operations {
             }
         }
     }
+    /// A new draft, managed by the token's coordinator.
+    ///
+    /// - Remark: HTTP `POST /manage/statements`.
+    /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)`.
+    internal enum CreateStatement {
+        internal static let id: Swift.String = "createStatement"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/manage/statements/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreateStatement.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreateStatement.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.CreateStatement.Input.Headers
+            /// - Remark: Generated from `#/paths/manage/statements/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/POST/requestBody/json`.
+                internal struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/manage/statements/POST/requestBody/json/title`.
+                    internal var title: Swift.String
+                    /// - Remark: Generated from `#/paths/manage/statements/POST/requestBody/json/body`.
+                    internal var body: Swift.String?
+                    /// - Remark: Generated from `#/paths/manage/statements/POST/requestBody/json/slug`.
+                    internal var slug: Swift.String?
+                    /// - Remark: Generated from `#/paths/manage/statements/POST/requestBody/json/language`.
+                    internal enum LanguagePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                        case ar = "ar"
+                        case en = "en"
+                        case _empty_ = ""
+                    }
+                    /// - Remark: Generated from `#/paths/manage/statements/POST/requestBody/json/language`.
+                    internal var language: Operations.CreateStatement.Input.Body.JsonPayload.LanguagePayload?
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - title:
+                    ///   - body:
+                    ///   - slug:
+                    ///   - language:
+                    internal init(
+                        title: Swift.String,
+                        body: Swift.String? = nil,
+                        slug: Swift.String? = nil,
+                        language: Operations.CreateStatement.Input.Body.JsonPayload.LanguagePayload? = nil
+                    ) {
+                        self.title = title
+                        self.body = body
+                        self.slug = slug
+                        self.language = language
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case title
+                        case body
+                        case slug
+                        case language
+                    }
+                }
+                /// - Remark: Generated from `#/paths/manage/statements/POST/requestBody/content/application\/json`.
+                case json(Operations.CreateStatement.Input.Body.JsonPayload)
+            }
+            internal var body: Operations.CreateStatement.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.CreateStatement.Input.Headers = .init(),
+                body: Operations.CreateStatement.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/manage/statements/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.StateAnswer)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.StateAnswer {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.CreateStatement.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.CreateStatement.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// The draft.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.CreateStatement.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.CreateStatement.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// A parameter that cannot be used.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No token, or one that is unknown, revoked or expired.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token may not do this (another statement, read only) or its coordinator may not.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Refused by the statement's rules as it stands (a state it cannot move to, a taken address).
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Moves the statement along its lifecycle; publishing numbers the founding list.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/state`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)`.
+    internal enum ChangeState {
+        internal static let id: Swift.String = "changeState"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The statement's short address (/s/SLUG).
+                ///
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/path/slug`.
+                internal var slug: Components.Parameters.Slug
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - slug: The statement's short address (/s/SLUG).
+                internal init(slug: Components.Parameters.Slug) {
+                    self.slug = slug
+                }
+            }
+            internal var path: Operations.ChangeState.Input.Path
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ChangeState.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ChangeState.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ChangeState.Input.Headers
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/requestBody/json`.
+                internal struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/requestBody/json/to`.
+                    internal enum ToPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                        case draft = "draft"
+                        case circulating = "circulating"
+                        case published = "published"
+                        case closed = "closed"
+                    }
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/requestBody/json/to`.
+                    internal var to: Operations.ChangeState.Input.Body.JsonPayload.ToPayload
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/requestBody/json/order`.
+                    internal enum OrderPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                        case arabic = "arabic"
+                        case signing = "signing"
+                        case _empty_ = ""
+                    }
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/requestBody/json/order`.
+                    internal var order: Operations.ChangeState.Input.Body.JsonPayload.OrderPayload?
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - to:
+                    ///   - order:
+                    internal init(
+                        to: Operations.ChangeState.Input.Body.JsonPayload.ToPayload,
+                        order: Operations.ChangeState.Input.Body.JsonPayload.OrderPayload? = nil
+                    ) {
+                        self.to = to
+                        self.order = order
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case to
+                        case order
+                    }
+                }
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/requestBody/content/application\/json`.
+                case json(Operations.ChangeState.Input.Body.JsonPayload)
+            }
+            internal var body: Operations.ChangeState.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.ChangeState.Input.Path,
+                headers: Operations.ChangeState.Input.Headers = .init(),
+                body: Operations.ChangeState.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/state/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.StateAnswer)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.StateAnswer {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ChangeState.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ChangeState.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// Where the statement is now.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ChangeState.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ChangeState.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// A parameter that cannot be used.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No token, or one that is unknown, revoked or expired.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token may not do this (another statement, read only) or its coordinator may not.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No public statement at this address.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Refused by the statement's rules as it stands (a state it cannot move to, a taken address).
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Invitation links for organisations, each shown only in this answer.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/invitations`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)`.
+    internal enum Invite {
+        internal static let id: Swift.String = "invite"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The statement's short address (/s/SLUG).
+                ///
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/path/slug`.
+                internal var slug: Components.Parameters.Slug
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - slug: The statement's short address (/s/SLUG).
+                internal init(slug: Components.Parameters.Slug) {
+                    self.slug = slug
+                }
+            }
+            internal var path: Operations.Invite.Input.Path
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.Invite.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.Invite.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.Invite.Input.Headers
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/requestBody/json`.
+                internal struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/requestBody/json/names`.
+                    internal var names: [Swift.String]
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/requestBody/json/days`.
+                    internal var days: Swift.Int?
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - names:
+                    ///   - days:
+                    internal init(
+                        names: [Swift.String],
+                        days: Swift.Int? = nil
+                    ) {
+                        self.names = names
+                        self.days = days
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case names
+                        case days
+                    }
+                }
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/requestBody/content/application\/json`.
+                case json(Operations.Invite.Input.Body.JsonPayload)
+            }
+            internal var body: Operations.Invite.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.Invite.Input.Path,
+                headers: Operations.Invite.Input.Headers = .init(),
+                body: Operations.Invite.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content/json/LinksPayload`.
+                        internal struct LinksPayloadPayload: Codable, Hashable, Sendable {
+                            /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content/json/LinksPayload/name`.
+                            internal var name: Swift.String
+                            /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content/json/LinksPayload/url`.
+                            internal var url: Swift.String
+                            /// Creates a new `LinksPayloadPayload`.
+                            ///
+                            /// - Parameters:
+                            ///   - name:
+                            ///   - url:
+                            internal init(
+                                name: Swift.String,
+                                url: Swift.String
+                            ) {
+                                self.name = name
+                                self.url = url
+                            }
+                            internal enum CodingKeys: String, CodingKey {
+                                case name
+                                case url
+                            }
+                        }
+                        /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content/json/links`.
+                        internal typealias LinksPayload = [Operations.Invite.Output.Ok.Body.JsonPayload.LinksPayloadPayload]
+                        /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content/json/links`.
+                        internal var links: Operations.Invite.Output.Ok.Body.JsonPayload.LinksPayload
+                        /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content/json/alreadyInvited`.
+                        internal var alreadyInvited: [Swift.String]
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - links:
+                        ///   - alreadyInvited:
+                        internal init(
+                            links: Operations.Invite.Output.Ok.Body.JsonPayload.LinksPayload,
+                            alreadyInvited: [Swift.String]
+                        ) {
+                            self.links = links
+                            self.alreadyInvited = alreadyInvited
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case links
+                            case alreadyInvited
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/invitations/POST/responses/200/content/application\/json`.
+                    case json(Operations.Invite.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.Invite.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.Invite.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.Invite.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The links, and the names already invited (not invited again).
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.Invite.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.Invite.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// A parameter that cannot be used.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No token, or one that is unknown, revoked or expired.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token may not do this (another statement, read only) or its coordinator may not.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No public statement at this address.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Refused by the statement's rules as it stands (a state it cannot move to, a taken address).
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Every organisation's sign-on with its private contact (the coordinator's view).
+    ///
+    /// - Remark: HTTP `GET /manage/statements/{slug}/signons`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/get(listSignOns)`.
+    internal enum ListSignOns {
+        internal static let id: Swift.String = "listSignOns"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The statement's short address (/s/SLUG).
+                ///
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/GET/path/slug`.
+                internal var slug: Components.Parameters.Slug
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - slug: The statement's short address (/s/SLUG).
+                internal init(slug: Components.Parameters.Slug) {
+                    self.slug = slug
+                }
+            }
+            internal var path: Operations.ListSignOns.Input.Path
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListSignOns.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListSignOns.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListSignOns.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.ListSignOns.Input.Path,
+                headers: Operations.ListSignOns.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/GET/responses/200/content/json/signons`.
+                        internal var signons: [Components.Schemas.SignOn]
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - signons:
+                        internal init(signons: [Components.Schemas.SignOn]) {
+                            self.signons = signons
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case signons
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/GET/responses/200/content/application\/json`.
+                    case json(Operations.ListSignOns.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.ListSignOns.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListSignOns.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListSignOns.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The sign-ons, oldest first.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/get(listSignOns)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListSignOns.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListSignOns.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No token, or one that is unknown, revoked or expired.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/get(listSignOns)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token may not do this (another statement, read only) or its coordinator may not.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/get(listSignOns)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No public statement at this address.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/get(listSignOns)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Approves or rejects one sign-on; the same decision again changes nothing.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/signons/{id}/decision`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)`.
+    internal enum Decide {
+        internal static let id: Swift.String = "decide"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The statement's short address (/s/SLUG).
+                ///
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/path/slug`.
+                internal var slug: Components.Parameters.Slug
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/path/id`.
+                internal var id: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - slug: The statement's short address (/s/SLUG).
+                ///   - id:
+                internal init(
+                    slug: Components.Parameters.Slug,
+                    id: Swift.String
+                ) {
+                    self.slug = slug
+                    self.id = id
+                }
+            }
+            internal var path: Operations.Decide.Input.Path
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.Decide.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.Decide.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.Decide.Input.Headers
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/requestBody/json`.
+                internal struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/requestBody/json/decision`.
+                    internal enum DecisionPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                        case approve = "approve"
+                        case reject = "reject"
+                    }
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/requestBody/json/decision`.
+                    internal var decision: Operations.Decide.Input.Body.JsonPayload.DecisionPayload
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/requestBody/json/reason`.
+                    internal var reason: Swift.String?
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - decision:
+                    ///   - reason:
+                    internal init(
+                        decision: Operations.Decide.Input.Body.JsonPayload.DecisionPayload,
+                        reason: Swift.String? = nil
+                    ) {
+                        self.decision = decision
+                        self.reason = reason
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case decision
+                        case reason
+                    }
+                }
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/requestBody/content/application\/json`.
+                case json(Operations.Decide.Input.Body.JsonPayload)
+            }
+            internal var body: Operations.Decide.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.Decide.Input.Path,
+                headers: Operations.Decide.Input.Headers = .init(),
+                body: Operations.Decide.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/signons/{id}/decision/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.SignOn)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.SignOn {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.Decide.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.Decide.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The sign-on as it is now.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.Decide.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.Decide.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// A parameter that cannot be used.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No token, or one that is unknown, revoked or expired.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token may not do this (another statement, read only) or its coordinator may not.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No public statement at this address.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Refused by the statement's rules as it stands (a state it cannot move to, a taken address).
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
 }

@@ -34,6 +34,31 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /statements/{slug}/growth`.
     /// - Remark: Generated from `#/paths//statements/{slug}/growth/get(getGrowth)`.
     func getGrowth(_ input: Operations.GetGrowth.Input) async throws -> Operations.GetGrowth.Output
+    /// A new draft, managed by the token's coordinator.
+    ///
+    /// - Remark: HTTP `POST /manage/statements`.
+    /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)`.
+    func createStatement(_ input: Operations.CreateStatement.Input) async throws -> Operations.CreateStatement.Output
+    /// Moves the statement along its lifecycle; publishing numbers the founding list.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/state`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)`.
+    func changeState(_ input: Operations.ChangeState.Input) async throws -> Operations.ChangeState.Output
+    /// Invitation links for organisations, each shown only in this answer.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/invitations`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)`.
+    func invite(_ input: Operations.Invite.Input) async throws -> Operations.Invite.Output
+    /// Every organisation's sign-on with its private contact (the coordinator's view).
+    ///
+    /// - Remark: HTTP `GET /manage/statements/{slug}/signons`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/get(listSignOns)`.
+    func listSignOns(_ input: Operations.ListSignOns.Input) async throws -> Operations.ListSignOns.Output
+    /// Approves or rejects one sign-on; the same decision again changes nothing.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/signons/{id}/decision`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)`.
+    func decide(_ input: Operations.Decide.Input) async throws -> Operations.Decide.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -100,6 +125,77 @@ extension APIProtocol {
         try await getGrowth(Operations.GetGrowth.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// A new draft, managed by the token's coordinator.
+    ///
+    /// - Remark: HTTP `POST /manage/statements`.
+    /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)`.
+    internal func createStatement(
+        headers: Operations.CreateStatement.Input.Headers = .init(),
+        body: Operations.CreateStatement.Input.Body
+    ) async throws -> Operations.CreateStatement.Output {
+        try await createStatement(Operations.CreateStatement.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Moves the statement along its lifecycle; publishing numbers the founding list.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/state`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/state/post(changeState)`.
+    internal func changeState(
+        path: Operations.ChangeState.Input.Path,
+        headers: Operations.ChangeState.Input.Headers = .init(),
+        body: Operations.ChangeState.Input.Body
+    ) async throws -> Operations.ChangeState.Output {
+        try await changeState(Operations.ChangeState.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Invitation links for organisations, each shown only in this answer.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/invitations`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/invitations/post(invite)`.
+    internal func invite(
+        path: Operations.Invite.Input.Path,
+        headers: Operations.Invite.Input.Headers = .init(),
+        body: Operations.Invite.Input.Body
+    ) async throws -> Operations.Invite.Output {
+        try await invite(Operations.Invite.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Every organisation's sign-on with its private contact (the coordinator's view).
+    ///
+    /// - Remark: HTTP `GET /manage/statements/{slug}/signons`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/get(listSignOns)`.
+    internal func listSignOns(
+        path: Operations.ListSignOns.Input.Path,
+        headers: Operations.ListSignOns.Input.Headers = .init()
+    ) async throws -> Operations.ListSignOns.Output {
+        try await listSignOns(Operations.ListSignOns.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Approves or rejects one sign-on; the same decision again changes nothing.
+    ///
+    /// - Remark: HTTP `POST /manage/statements/{slug}/signons/{id}/decision`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/signons/{id}/decision/post(decide)`.
+    internal func decide(
+        path: Operations.Decide.Input.Path,
+        headers: Operations.Decide.Input.Headers = .init(),
+        body: Operations.Decide.Input.Body
+    ) async throws -> Operations.Decide.Output {
+        try await decide(Operations.Decide.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
 }

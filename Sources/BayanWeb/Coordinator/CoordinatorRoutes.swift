@@ -26,6 +26,7 @@ struct CoordinatorRoutes {
         // Everything under /c needs a session: one middleware for the whole area.
         let area = router.group("c").add(middleware: SignedInMiddleware(auth: auth))
         addPassword(to: area)
+        addTokens(to: area)
         addDashboard(to: area)
         // The directory is shared by every statement, so it is the admins' (README).
         addDirectory(to: area.group("directory").add(middleware: AdminOnlyMiddleware()))

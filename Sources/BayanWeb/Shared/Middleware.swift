@@ -1,3 +1,4 @@
+import BayanAPI
 import BayanApp
 import Foundation
 import HTTPTypes
@@ -19,10 +20,15 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // The read API answers GET and HEAD; any other method is named as not allowed.
-        if request.method != .get && request.method != .head && request.method != .options && request.uri.path.hasPrefix("/api/") {
+        // A method the API's description does not allow on a path is named as such.
+        if request.uri.path.hasPrefix("/api/"), request.method != .options,
+            !DescribedAPI.allowedMethods(request.uri.path).split(separator: ",").contains(where: {
+                $0.trimmingCharacters(in: .whitespaces) == request.method.rawValue
+            })
+        {
             var refused = Response(
-                status: .methodNotAllowed, headers: [.allow: "GET, HEAD", .contentType: "application/problem+json"],
+                status: .methodNotAllowed,
+                headers: [.allow: DescribedAPI.allowedMethods(request.uri.path), .contentType: "application/problem+json"],
                 body: .init(
                     byteBuffer: ByteBuffer(
                         string: #"{"code":"invalid-input","status":405,"title":"Method not allowed","type":"about:blank"}"#)))
