@@ -331,6 +331,26 @@ func tableCounts(_ store: SQLStore) async throws -> [String: Int] {
         }
     }
 
+    /// Issue 17: API tokens kept by hash, listed, revoked once.
+    @Test(arguments: TestDatabase.available)
+    func apiTokensAreKeptByHashAndRevoked(db: TestDatabase) async throws {
+        try await withStore(db) { store in
+            let c = try await store.createCoordinator(email: "t@example.org", passwordHash: "x", role: .coordinator)
+            let record = try await store.importStatement(try samplePlan(publish: true))
+            let expiry = Date(timeIntervalSince1970: 2_000_000_000)
+            let made = try await store.createAPIToken(
+                coordinatorID: c.id, name: "sync", tokenHash: "h1", statementIDs: [record.id], mayWrite: true, expiresAt: expiry)
+            let found = try await store.apiToken(tokenHash: "h1")
+            #expect(found.id == made.id && found.statementIDs == [record.id] && found.mayWrite && found.revokedAt == nil)
+            #expect(abs(found.expiresAt.timeIntervalSince(expiry)) < 0.001)
+            await #expect(throws: StoreError.self) { _ = try await store.apiToken(tokenHash: "nope") }
+            try await store.revokeAPIToken(id: made.id, coordinatorID: c.id)
+            try await store.revokeAPIToken(id: made.id, coordinatorID: c.id)
+            #expect(try await store.apiTokens(coordinatorID: c.id).map(\.revokedAt).allSatisfy { $0 != nil })
+            await #expect(throws: StoreError.self) { try await store.revokeAPIToken(id: made.id, coordinatorID: "someone else") }
+        }
+    }
+
     /// Issue 17: the websites that may frame a statement's embed, replaced as a set and
     /// logged once per change.
     @Test(arguments: TestDatabase.available)
