@@ -63,6 +63,12 @@ import Testing
             #expect(try await b.request("/api/v1/statements", method: .post).status == .methodNotAllowed)
             let headers = try await b.client.execute(uri: "/api/v1/statements", method: .get) { $0.headers }
             #expect(headers[.accessControlAllowOrigin] == "*" && headers[.cacheControl]?.hasPrefix("public") == true)
+            // Cached like the pages: an ETag, and a 304 when it still matches.
+            let tag = try #require(try await b.client.execute(uri: "/api/v1/statements/pub", method: .get) { $0.headers[.eTag] })
+            let revalidated = try await b.client.execute(uri: "/api/v1/statements/pub", method: .get, headers: [.ifNoneMatch: tag]) {
+                ($0.status, $0.body.readableBytes)
+            }
+            #expect(revalidated.0 == .notModified && revalidated.1 == 0)
             // The description is served, and it is the one the code was generated from.
             let description = try await b.request("/openapi.yaml")
             #expect(description.status == .ok && description.body.hasPrefix("openapi: \"3.1.0\""))

@@ -1,5 +1,6 @@
 import BayanAPI
 import BayanApp
+import BayanCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -38,9 +39,13 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         if Self.isPrivate(request.uri.path) { response.headers[.cacheControl] = "no-store" }
         if hsts { response.headers[SecurityHeaders.hsts] = "max-age=31536000" }
-        // The read API and its description are for anyone's page to fetch (issue 17).
+        // The read API and its description are for anyone's page to fetch (issue 17), and
+        // its answers carry an ETag like the pages, so a client revalidates for a 304.
         if request.uri.path.hasPrefix("/api/") || request.uri.path == "/openapi.yaml" {
             response.headers[.accessControlAllowOrigin] = "*"
+            if request.uri.path.hasPrefix("/api/v1/statements"), request.method == .get || request.method == .head, response.status == .ok {
+                response = try await APIValidators.tagged(response, for: request)
+            }
         }
         // Here rather than in a middleware of its own: one more layer on every request is
         // measurable on the cached public page (issue 15), and this one is a string check.
@@ -53,6 +58,31 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers.append(contentsOf: SecurityHeaders.framable)
         }
         return response
+    }
+}
+
+/// ETags for the read API's answers: the generated handlers write JSON bodies; this reads
+/// one (they are small, a page at most), names it by its hash, and answers a matching
+/// `If-None-Match` with a 304.
+enum APIValidators {
+    final class Collected: ResponseBodyWriter {
+        var buffer = ByteBuffer()
+        func write(_ part: ByteBuffer) async throws { buffer.writeImmutableBuffer(part) }
+        func finish(_ trailingHeaders: HTTPFields?) async throws {}
+    }
+
+    static func tagged(_ response: Response, for request: Request) async throws -> Response {
+        let collected = Collected()
+        try await response.body.write(collected)
+        let tag = "\"" + String(ContentHash.sha256Hex(Data(collected.buffer.readableBytesView)).prefix(20)) + "\""
+        var headers = response.headers
+        headers[.eTag] = tag
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag })
+        {
+            headers[.contentLength] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: collected.buffer))
     }
 }
 
