@@ -30,13 +30,9 @@ extension PublicAPI {
                 slug: slug, language: body.language?.rawValue ?? "ar", title: title, body: body.body ?? "", by: actor)
             return .created(.init(body: .json(.init(slug: record.slug, state: .init(rawValue: record.state.rawValue) ?? .draft))))
         } catch {
-            switch try Self.refusal(error) {
-            case .badRequest(let p): return .badRequest(.init(body: .applicationProblemJson(p)))
-            case .unauthorized(let p): return .unauthorized(.init(body: .applicationProblemJson(p)))
-            case .forbidden(let p): return .forbidden(.init(body: .applicationProblemJson(p)))
-            case .notFound(let p): return .forbidden(.init(body: .applicationProblemJson(p)))
-            case .conflict(let p): return .conflict(.init(body: .applicationProblemJson(p)))
-            }
+            return try Self.refused(
+                error, badRequest: Operations.CreateStatement.Output.badRequest, unauthorized: Operations.CreateStatement.Output.unauthorized,
+                forbidden: Operations.CreateStatement.Output.forbidden, notFound: nil, conflict: Operations.CreateStatement.Output.conflict)
         }
     }
 
@@ -49,13 +45,10 @@ extension PublicAPI {
             let record = try await coordination.changeState(m, to: next, order: body.order.flatMap { FoundingOrder(rawValue: $0.rawValue) })
             return .ok(.init(body: .json(.init(slug: record.slug, state: .init(rawValue: record.state.rawValue) ?? .draft))))
         } catch {
-            switch try Self.refusal(error) {
-            case .badRequest(let p): return .badRequest(.init(body: .applicationProblemJson(p)))
-            case .unauthorized(let p): return .unauthorized(.init(body: .applicationProblemJson(p)))
-            case .forbidden(let p): return .forbidden(.init(body: .applicationProblemJson(p)))
-            case .notFound(let p): return .notFound(.init(body: .applicationProblemJson(p)))
-            case .conflict(let p): return .conflict(.init(body: .applicationProblemJson(p)))
-            }
+            return try Self.refused(
+                error, badRequest: Operations.ChangeState.Output.badRequest, unauthorized: Operations.ChangeState.Output.unauthorized,
+                forbidden: Operations.ChangeState.Output.forbidden, notFound: Operations.ChangeState.Output.notFound,
+                conflict: Operations.ChangeState.Output.conflict)
         }
     }
 
@@ -83,13 +76,10 @@ extension PublicAPI {
                             links: batch.links.map { .init(name: $0.name, url: "\(base)/i/\($0.token)") },
                             alreadyInvited: batch.alreadyInvited))))
         } catch {
-            switch try Self.refusal(error) {
-            case .badRequest(let p): return .badRequest(.init(body: .applicationProblemJson(p)))
-            case .unauthorized(let p): return .unauthorized(.init(body: .applicationProblemJson(p)))
-            case .forbidden(let p): return .forbidden(.init(body: .applicationProblemJson(p)))
-            case .notFound(let p): return .notFound(.init(body: .applicationProblemJson(p)))
-            case .conflict(let p): return .conflict(.init(body: .applicationProblemJson(p)))
-            }
+            return try Self.refused(
+                error, badRequest: Operations.Invite.Output.badRequest, unauthorized: Operations.Invite.Output.unauthorized,
+                forbidden: Operations.Invite.Output.forbidden, notFound: Operations.Invite.Output.notFound,
+                conflict: Operations.Invite.Output.conflict)
         }
     }
 
@@ -99,13 +89,9 @@ extension PublicAPI {
             let organizations = try await coordination.overview(m).organizations
             return .ok(.init(body: .json(.init(signons: organizations.map(Self.signOn)))))
         } catch {
-            switch try Self.refusal(error) {
-            case .unauthorized(let p): return .unauthorized(.init(body: .applicationProblemJson(p)))
-            case .forbidden(let p): return .forbidden(.init(body: .applicationProblemJson(p)))
-            case .badRequest(let p): return .forbidden(.init(body: .applicationProblemJson(p)))
-            case .conflict(let p): return .forbidden(.init(body: .applicationProblemJson(p)))
-            case .notFound(let p): return .notFound(.init(body: .applicationProblemJson(p)))
-            }
+            return try Self.refused(
+                error, badRequest: nil, unauthorized: Operations.ListSignOns.Output.unauthorized, forbidden: Operations.ListSignOns.Output.forbidden,
+                notFound: Operations.ListSignOns.Output.notFound, conflict: nil)
         }
     }
 
@@ -123,13 +109,10 @@ extension PublicAPI {
             }
             return .ok(.init(body: .json(Self.signOn(e))))
         } catch {
-            switch try Self.refusal(error) {
-            case .badRequest(let p): return .badRequest(.init(body: .applicationProblemJson(p)))
-            case .unauthorized(let p): return .unauthorized(.init(body: .applicationProblemJson(p)))
-            case .forbidden(let p): return .forbidden(.init(body: .applicationProblemJson(p)))
-            case .notFound(let p): return .notFound(.init(body: .applicationProblemJson(p)))
-            case .conflict(let p): return .conflict(.init(body: .applicationProblemJson(p)))
-            }
+            return try Self.refused(
+                error, badRequest: Operations.Decide.Output.badRequest, unauthorized: Operations.Decide.Output.unauthorized,
+                forbidden: Operations.Decide.Output.forbidden, notFound: Operations.Decide.Output.notFound,
+                conflict: Operations.Decide.Output.conflict)
         }
     }
 
@@ -144,24 +127,31 @@ extension PublicAPI {
             state: .init(rawValue: e.state.rawValue) ?? .pending, number: e.number, founding: e.founding)
     }
 
-    /// How an application refusal is described: the status by its code, the stable code
-    /// and message key in the problem. A failure that is not the client's stays an error.
-    enum Refusal {
-        case badRequest(Components.Schemas.Problem), unauthorized(Components.Schemas.Problem)
-        case forbidden(Components.Schemas.Problem), notFound(Components.Schemas.Problem), conflict(Components.Schemas.Problem)
-    }
-
-    static func refusal(_ error: AppError) throws -> Refusal {
+    /// An application refusal as the operation's described answer, given the answers it
+    /// has (the generated cases): the status by the refusal's code, its stable code and
+    /// message key in the problem; an answer the operation lacks falls back to 403. A
+    /// failure that is not the client's stays an error.
+    static func refused<Output>(
+        _ error: AppError,
+        badRequest: ((Components.Responses.BadRequest) -> Output)?,
+        unauthorized: (Components.Responses.Unauthorized) -> Output,
+        forbidden: (Components.Responses.Forbidden) -> Output,
+        notFound: ((Components.Responses.NotFound) -> Output)?,
+        conflict: ((Components.Responses.Conflict) -> Output)?
+    ) throws -> Output {
         func problem(_ status: Int, _ title: String, code: String) -> Components.Schemas.Problem {
             .init(_type: "about:blank", title: title, status: status, code: code, detail: error.messageKey)
         }
+        let denied = forbidden(.init(body: .applicationProblemJson(problem(403, "Forbidden", code: error.code.rawValue))))
         switch error.code {
         case .failed: throw error
-        case .invalidInput: return .badRequest(problem(400, "Bad request", code: error.code.rawValue))
-        case .notFound: return .notFound(problem(404, "Not found", code: error.code.rawValue))
-        case .forbidden where error.messageKey == "api.tokenRefused": return .unauthorized(problem(401, "Unauthorized", code: "unauthorized"))
-        case .forbidden: return .forbidden(problem(403, "Forbidden", code: error.code.rawValue))
-        case .conflict, .staleVersion, .formReused, .gone, .rateLimited: return .conflict(problem(409, "Conflict", code: error.code.rawValue))
+        case .invalidInput: return badRequest?(.init(body: .applicationProblemJson(problem(400, "Bad request", code: error.code.rawValue)))) ?? denied
+        case .notFound: return notFound?(.init(body: .applicationProblemJson(problem(404, "Not found", code: error.code.rawValue)))) ?? denied
+        case .forbidden where error.messageKey == "api.tokenRefused":
+            return unauthorized(.init(body: .applicationProblemJson(problem(401, "Unauthorized", code: "unauthorized"))))
+        case .forbidden: return denied
+        case .conflict, .staleVersion, .formReused, .gone, .rateLimited:
+            return conflict?(.init(body: .applicationProblemJson(problem(409, "Conflict", code: error.code.rawValue)))) ?? denied
         }
     }
 }
