@@ -121,6 +121,7 @@ def main():
             ("step-text", "/c/s/draft"), ("step-invitations", "/c/s/draft/invitations"),
             ("step-signons", "/c/s/draft/signons"), ("publish-preview", "/c/s/draft/publish"),
             ("moderation-published", "/c/s/joint/signons"), ("directory", "/c/directory"), ("log", "/c/s/joint/log"),
+            ("tokens", "/c/tokens"), ("embed", "/s/joint/embed"),
             ("not-found", "/s/no-such-statement"),
         ]
         n = 0
