@@ -25,6 +25,7 @@ public enum DescribedAPI {
         guard parts.count > 2 else { return "GET, HEAD" }
         if parts[2] == "manage" {
             if parts.last == "signons" { return "GET, HEAD" }
+            if parts.last == "text" { return "PUT" }
             return "POST"
         }
         return "GET, HEAD"

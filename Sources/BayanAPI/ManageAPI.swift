@@ -52,6 +52,30 @@ extension PublicAPI {
         }
     }
 
+    func reviseText(_ input: Operations.ReviseText.Input) async throws -> Operations.ReviseText.Output {
+        guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("a JSON body is expected")) }
+        guard Self.within(body.title, 500), Self.within(body.body, 200_000) else {
+            return .badRequest(Self.badRequest("the title is at most 500 characters, the text 200,000"))
+        }
+        let title = body.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !title.isEmpty else { return .badRequest(Self.badRequest("the title is empty")) }
+        do throws(AppError) {
+            let m = try await coordination.manage(slug: input.path.slug, bearer: Bearer.token, write: true)
+            let v = try await coordination.revise(m, title: title, body: body.body)
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            number: v.number, language: v.language, hash: v.contentHash.hex, title: v.title, createdAt: v.createdAt,
+                            translationOf: v.translationOf?.hex))))
+        } catch {
+            return try Self.refused(
+                error, badRequest: Operations.ReviseText.Output.badRequest, unauthorized: Operations.ReviseText.Output.unauthorized,
+                forbidden: Operations.ReviseText.Output.forbidden, notFound: Operations.ReviseText.Output.notFound,
+                conflict: Operations.ReviseText.Output.conflict)
+        }
+    }
+
     func invite(_ input: Operations.Invite.Input) async throws -> Operations.Invite.Output {
         guard case .json(let body) = input.body else { return .badRequest(Self.badRequest("a JSON body is expected")) }
         do throws(AppError) {

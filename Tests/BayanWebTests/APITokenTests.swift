@@ -48,6 +48,13 @@ import Testing
             // A token for some statements cannot make new ones.
             #expect(try await Self.call(b, .post, "/manage/statements", token: scoped, json: #"{"title":"x"}"#).status == .forbidden)
             #expect(try await store.statement(slug: "other").state == .circulating)
+            // A new version of the text, through the API.
+            let text = #"{"title":"بيان تجريبي","body":"النص الثاني"}"#
+            let revised = try await Self.call(b, .put, "/manage/statements/mine/text", token: scoped, json: text)
+            let version = try PublicReadAPI.json(revised.body)
+            #expect(revised.status == .ok && version["number"] as? Int == 2)
+            #expect(try await Self.call(b, .put, "/manage/statements/other/text", token: scoped, json: text).status == .forbidden)
+            #expect(try await Self.call(b, .put, "/manage/statements/mine/text", token: reader, json: text).status == .forbidden)
             // No token, a wrong one: 401, and the statement's existence is not revealed.
             #expect(try await Self.call(b, .get, "/manage/statements/mine/signons", token: "").status == .unauthorized)
             #expect(try await Self.call(b, .get, "/manage/statements/nope/signons", token: "bayan_wrong").status == .unauthorized)

@@ -1306,6 +1306,292 @@ internal enum Operations {
             }
         }
     }
+    /// A new version of the text, while the statement is a draft or circulating.
+    ///
+    /// Sign-ons of the earlier text are then flagged for re-confirmation, as in the browser. The same text again adds no version.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /manage/statements/{slug}/text`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)`.
+    internal enum ReviseText {
+        internal static let id: Swift.String = "reviseText"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// The statement's short address (/s/SLUG).
+                ///
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/path/slug`.
+                internal var slug: Components.Parameters.Slug
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - slug: The statement's short address (/s/SLUG).
+                internal init(slug: Components.Parameters.Slug) {
+                    self.slug = slug
+                }
+            }
+            internal var path: Operations.ReviseText.Input.Path
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReviseText.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReviseText.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ReviseText.Input.Headers
+            /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/requestBody/json`.
+                internal struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/requestBody/json/title`.
+                    internal var title: Swift.String
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/requestBody/json/body`.
+                    internal var body: Swift.String
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - title:
+                    ///   - body:
+                    internal init(
+                        title: Swift.String,
+                        body: Swift.String
+                    ) {
+                        self.title = title
+                        self.body = body
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case title
+                        case body
+                    }
+                }
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/requestBody/content/application\/json`.
+                case json(Operations.ReviseText.Input.Body.JsonPayload)
+            }
+            internal var body: Operations.ReviseText.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.ReviseText.Input.Path,
+                headers: Operations.ReviseText.Input.Headers = .init(),
+                body: Operations.ReviseText.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/manage/statements/{slug}/text/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Version)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Version {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ReviseText.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ReviseText.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The current version.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ReviseText.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ReviseText.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// A parameter that cannot be used.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No token, or one that is unknown, revoked or expired.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token may not do this (another statement, read only) or its coordinator may not.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// No public statement at this address.
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Refused by the statement's rules as it stands (a state it cannot move to, a taken address).
+            ///
+            /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// Moves the statement along its lifecycle; publishing numbers the founding list.
     ///
     /// - Remark: HTTP `POST /manage/statements/{slug}/state`.

@@ -39,6 +39,14 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /manage/statements`.
     /// - Remark: Generated from `#/paths//manage/statements/post(createStatement)`.
     func createStatement(_ input: Operations.CreateStatement.Input) async throws -> Operations.CreateStatement.Output
+    /// A new version of the text, while the statement is a draft or circulating.
+    ///
+    /// Sign-ons of the earlier text are then flagged for re-confirmation, as in the browser. The same text again adds no version.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /manage/statements/{slug}/text`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)`.
+    func reviseText(_ input: Operations.ReviseText.Input) async throws -> Operations.ReviseText.Output
     /// Moves the statement along its lifecycle; publishing numbers the founding list.
     ///
     /// - Remark: HTTP `POST /manage/statements/{slug}/state`.
@@ -136,6 +144,24 @@ extension APIProtocol {
         body: Operations.CreateStatement.Input.Body
     ) async throws -> Operations.CreateStatement.Output {
         try await createStatement(Operations.CreateStatement.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// A new version of the text, while the statement is a draft or circulating.
+    ///
+    /// Sign-ons of the earlier text are then flagged for re-confirmation, as in the browser. The same text again adds no version.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /manage/statements/{slug}/text`.
+    /// - Remark: Generated from `#/paths//manage/statements/{slug}/text/put(reviseText)`.
+    internal func reviseText(
+        path: Operations.ReviseText.Input.Path,
+        headers: Operations.ReviseText.Input.Headers = .init(),
+        body: Operations.ReviseText.Input.Body
+    ) async throws -> Operations.ReviseText.Output {
+        try await reviseText(Operations.ReviseText.Input(
+            path: path,
             headers: headers,
             body: body
         ))
