@@ -15,8 +15,10 @@ struct PublicAPI: APIProtocol {
     /// The instance's public address, for the invitation links it returns.
     let linkBase: @Sendable () -> String
 
-    /// How long shared caches may keep an answer: as the public pages.
-    static let cacheControl = "public, max-age=10, stale-while-revalidate=60"
+    /// As the public pages: shared caches keep an answer 10 s and serve it stale while they
+    /// revalidate; browsers revalidate every time (a 304 with the ETag), so a signer who
+    /// just joined finds themselves in the next read.
+    static let cacheControl = "public, max-age=0, s-maxage=10, stale-while-revalidate=60"
 
     func listStatements(_ input: Operations.ListStatements.Input) async throws -> Operations.ListStatements.Output {
         let summaries = try await reading.statements()
