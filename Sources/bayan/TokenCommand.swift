@@ -9,6 +9,11 @@ struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token", abstract: "Create, list or revoke a coordinator's API tokens.", subcommands: [Create.self, List.self, Revoke.self])
 
+    /// The coordinator `email` names, or a clear error.
+    static func coordinator(_ email: String, in store: SQLStore) async throws -> Coordinator {
+        do { return try await store.coordinator(email: email) } catch { throw CLIError("no coordinator \(email)") }
+    }
+
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API token and print it once (only its hash is kept).")
@@ -21,8 +26,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await dataOptions.withStore { store in
-                let coordinator: Coordinator
-                do { coordinator = try await store.coordinator(email: email) } catch { throw CLIError("no coordinator \(email)") }
+                let coordinator = try await TokenCommand.coordinator(email, in: store)
                 let app = Coordination(store: store, tokens: DerivedTokens(store: store))
                 do {
                     let made = try await app.createAPIToken(
@@ -40,8 +44,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await dataOptions.withStore { store in
-                let coordinator: Coordinator
-                do { coordinator = try await store.coordinator(email: email) } catch { throw CLIError("no coordinator \(email)") }
+                let coordinator = try await TokenCommand.coordinator(email, in: store)
                 for t in try await store.apiTokens(coordinatorID: coordinator.id) {
                     let state = t.unusable(at: Date())?.rawValue ?? "active"
                     let scope = t.statementIDs.isEmpty ? "all" : "\(t.statementIDs.count) statement(s)"
@@ -59,8 +62,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await dataOptions.withStore { store in
-                let coordinator: Coordinator
-                do { coordinator = try await store.coordinator(email: email) } catch { throw CLIError("no coordinator \(email)") }
+                let coordinator = try await TokenCommand.coordinator(email, in: store)
                 let app = Coordination(store: store, tokens: DerivedTokens(store: store))
                 do { try await app.revokeAPIToken(id: id, by: .coordinator(coordinator)) } catch { throw CLIError("no token \(id) of \(email)") }
             }

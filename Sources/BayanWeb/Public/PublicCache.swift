@@ -37,7 +37,7 @@ final class PublicCache: Sendable {
             gzip = body.readableBytes >= 1024 ? try? copy.compress(with: .gzip()) : nil
             // The policy is part of the representation: a 304 keeps the headers a browser
             // stored, so a changed list of framing websites must change the tag.
-            etag = "\"" + String(ContentHash.sha256Hex(Data((text + (policy ?? "")).utf8)).prefix(20)) + "\""
+            etag = EntityTag.of(Data((text + (policy ?? "")).utf8))
             self.contentType = contentType
             self.disposition = disposition
         }
@@ -174,15 +174,22 @@ final class PublicCache: Sendable {
 
     func response(_ r: Rendered, for request: Request, vary: String) -> Response {
         var headers: HTTPFields = [.eTag: r.etag, .cacheControl: cacheControl, .vary: vary]
-        if let match = request.headers[.ifNoneMatch],
-            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == r.etag || $0 == "*" })
-        {
-            return Response(status: .notModified, headers: headers)
-        }
+        if EntityTag.matches(request, r.etag) { return Response(status: .notModified, headers: headers) }
         if let d = r.disposition { headers[.contentDisposition] = d }
         return r.response(for: request, headers: headers)
     }
 
     var count: Int { entries.withLock { $0.byKey.count } }
     var bytes: Int { entries.withLock { $0.bytes } }
+}
+
+/// Entity tags, for the cached pages and the read API alike: a quoted prefix of the
+/// representation's SHA-256, and whether a request's `If-None-Match` names it (or `*`).
+enum EntityTag {
+    static func of(_ bytes: some DataProtocol) -> String { "\"" + String(ContentHash.sha256Hex(bytes).prefix(20)) + "\"" }
+
+    static func matches(_ request: Request, _ tag: String) -> Bool {
+        guard let match = request.headers[.ifNoneMatch] else { return false }
+        return match.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" }
+    }
 }

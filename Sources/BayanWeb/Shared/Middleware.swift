@@ -23,13 +23,11 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // A method the API's description does not allow on a path is named as such.
         if request.uri.path.hasPrefix("/api/"), request.method != .options,
-            !DescribedAPI.allowedMethods(request.uri.path).split(separator: ",").contains(where: {
-                $0.trimmingCharacters(in: .whitespaces) == request.method.rawValue
-            })
+            case let allowed = DescribedAPI.allowedMethods(request.uri.path),
+            !allowed.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == request.method.rawValue })
         {
             var refused = Response(
-                status: .methodNotAllowed,
-                headers: [.allow: DescribedAPI.allowedMethods(request.uri.path), .contentType: "application/problem+json"],
+                status: .methodNotAllowed, headers: [.allow: allowed, .contentType: "application/problem+json"],
                 body: .init(
                     byteBuffer: ByteBuffer(
                         string: #"{"code":"invalid-input","status":405,"title":"Method not allowed","type":"about:blank"}"#)))
@@ -74,11 +72,10 @@ enum APIValidators {
     static func tagged(_ response: Response, for request: Request) async throws -> Response {
         let collected = Collected()
         try await response.body.write(collected)
-        let tag = "\"" + String(ContentHash.sha256Hex(Data(collected.buffer.readableBytesView)).prefix(20)) + "\""
+        let tag = EntityTag.of(collected.buffer.readableBytesView)
         var headers = response.headers
         headers[.eTag] = tag
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag })
-        {
+        if EntityTag.matches(request, tag) {
             headers[.contentLength] = nil
             return Response(status: .notModified, headers: headers)
         }
@@ -109,8 +106,7 @@ enum LanguageCookie {
 enum SecurityHeaders {
     static let hsts = HTTPField.Name("Strict-Transport-Security")!
     static let fields: HTTPFields = [
-        .contentSecurityPolicy:
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        .contentSecurityPolicy: policy(framedBy: nil),
         .xContentTypeOptions: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "no-referrer",
         HTTPField.Name("X-Frame-Options")!: "DENY",
@@ -120,10 +116,10 @@ enum SecurityHeaders {
     static let framable: HTTPFields = HTTPFields(
         fields.filter { $0.name != .contentSecurityPolicy && $0.name != HTTPField.Name("X-Frame-Options")! })
 
-    /// The site's policy with `frame-ancestors` naming `origins` (and the instance itself).
-    static func policy(framedBy origins: [String]) -> String {
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'self'"
-            + origins.map { " " + $0 }.joined() + "; base-uri 'none'"
+    /// The site's policy: framed by no one, or (the embed) by the instance itself and `origins`.
+    static func policy(framedBy origins: [String]?) -> String {
+        let ancestors = origins.map { (["'self'"] + $0).joined(separator: " ") } ?? "'none'"
+        return "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors \(ancestors); base-uri 'none'"
     }
 }
 
