@@ -37,6 +37,9 @@ let package = Package(
         // committed (scripts/generate-openapi); only the runtime and transport are built.
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        // Webhook deliveries (issue 17) need an HTTP client with TLS, timeouts and redirects
+        // turned off; the stack had none, and hand-writing HTTP/1.1 over NIO is what this does.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "ArabicText"),
@@ -81,6 +84,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
+        // Webhook deliveries (issue 17): the statement's log read past each hook's cursor,
+        // POSTed signed to the receiver.
+        .target(
+            name: "BayanHooks",
+            dependencies: [
+                "BayanCore", "BayanStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
         // The described API (issue 17): handlers for the operations generated from
         // openapi.yaml, calling the application layer like every other edge.
         .target(
@@ -94,7 +110,7 @@ let package = Package(
         .target(
             name: "BayanWeb",
             dependencies: [
-                "BayanCore", "BayanStore", "BayanDocument", "BayanApp", "BayanMail", "BayanAPI",
+                "BayanCore", "BayanStore", "BayanDocument", "BayanApp", "BayanMail", "BayanAPI", "BayanHooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -143,6 +143,13 @@ enum ContactKeys {
             ).run()
             count += 1
         }
+        for row in try await db.raw("SELECT id, secret FROM webhooks").all() {
+            let secret = try open(try row.decode(column: "secret", as: String.self))
+            try await db.raw(
+                "UPDATE webhooks SET secret = \(bind: seal.seal(secret)) WHERE id = \(bind: try row.decode(column: "id", as: String.self))"
+            ).run()
+            count += 1
+        }
         return count
     }
 
@@ -167,7 +174,7 @@ extension SQLStore {
         return try await Self.wrap {
             try await self.handle.read { db in
                 var total = 0
-                for (table, column) in [("endorsements", "contact"), ("organizations", "contact"), ("outbox", "recipient")] {
+                for (table, column) in [("endorsements", "contact"), ("organizations", "contact"), ("outbox", "recipient"), ("webhooks", "secret")] {
                     let row = try await db.raw(
                         "SELECT COUNT(*) AS n FROM \(ident: table) WHERE \(ident: column) IS NOT NULL AND \(ident: column) NOT LIKE \(bind: pattern)"
                     ).first()!

@@ -83,6 +83,15 @@ public enum DataMigration {
             ], "id"
         ),
         (
+            "webhooks",
+            [
+                ("id", false), ("statement_id", false), ("url", false), ("secret", false), ("sends_contacts", true),
+                ("created_at", true), ("delivered_through", true), ("failures", true), ("next_attempt_at", true),
+                ("claimed_until", true), ("last_error", false), ("last_delivered_at", true), ("disabled_at", true),
+                ("disabled_reason", false),
+            ], "id"
+        ),
+        (
             "tree_heads",
             [
                 ("statement_id", false), ("size", true), ("root", false), ("at", true), ("key_id", false), ("signature", false),

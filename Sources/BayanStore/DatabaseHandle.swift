@@ -3,6 +3,7 @@ import Logging
 import NIOPosix
 import SQLKit
 import SQLiteKit
+import Synchronization
 
 /// A database the store runs on: serialized write transactions and concurrent reads.
 /// SQLite and PostgreSQL differ only here and in `SchemaDialect`; the store's queries are
@@ -48,6 +49,9 @@ public final class SQLiteHandle: DatabaseHandle {
     let checkpointer: Checkpointer
 
     let syncer: WALSyncer?
+    /// Set by `close`: a write after it fails at once instead of waiting for a writer
+    /// thread that is gone (a background service still polling, a test that closed it).
+    private let closed = Atomic<Bool>(false)
 
     init(
         path: String, writer: SQLiteConnection, reader: SQLiteConnection, writerExecutor: WriterExecutor, checkpointer: Checkpointer,
@@ -129,6 +133,7 @@ public final class SQLiteHandle: DatabaseHandle {
 
     /// Writes go through the group committer: concurrent transactions share one commit.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        guard !closed.load(ordering: .acquiring) else { throw StoreError.database("the database is closed") }
         let value = try await committer.submit { db in try await body(db) }
         return value as! T
     }
@@ -173,6 +178,7 @@ public final class SQLiteHandle: DatabaseHandle {
     }
 
     public func close() async throws {
+        closed.store(true, ordering: .releasing)
         await checkpointer.close()
         await syncer?.shutdown()
         try await reader.close()

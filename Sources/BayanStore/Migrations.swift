@@ -490,6 +490,31 @@ public enum Migrations {
                 """,
                 "CREATE INDEX api_tokens_coordinator ON api_tokens (coordinator_id)",
             ]),
+        // Webhooks (issue 17): the statement's event log is their outbox; a hook keeps how
+        // far it delivered, its failures and, sealed like contacts, its signing secret.
+        Migration(
+            name: "0017_webhooks",
+            statements: [
+                """
+                CREATE TABLE webhooks (
+                  id TEXT PRIMARY KEY,
+                  statement_id TEXT NOT NULL REFERENCES statements(id),
+                  url TEXT NOT NULL,
+                  secret TEXT NOT NULL,
+                  sends_contacts BIGINT NOT NULL,
+                  created_at BIGINT NOT NULL,
+                  delivered_through BIGINT NOT NULL,
+                  failures BIGINT NOT NULL DEFAULT 0,
+                  next_attempt_at BIGINT NOT NULL,
+                  claimed_until BIGINT,
+                  last_error TEXT,
+                  last_delivered_at BIGINT,
+                  disabled_at BIGINT,
+                  disabled_reason TEXT
+                )
+                """,
+                "CREATE INDEX webhooks_statement ON webhooks (statement_id)",
+            ]),
     ]
 
     /// An arbitrary constant naming Bayan's migration lock on PostgreSQL.

@@ -104,6 +104,19 @@ public protocol Store: Sendable {
     func embedOrigins(of statementID: String) async throws(StoreError) -> [String]
     /// Replaces them, logged; the same list again changes nothing.
     func setEmbedOrigins(statementID: String, _ origins: [EmbedOrigin]) async throws(StoreError)
+    // Webhooks (Webhooks.swift)
+    /// Registers a receiver; it gets the events after the current last one, or every event
+    /// from the first with `fromStart`. At most `Webhook.limit` per statement.
+    func createWebhook(statementID: String, url: WebhookURL, secret: String, sendsContacts: Bool, fromStart: Bool)
+        async throws(StoreError) -> Webhook
+    func webhooks(of statementID: String) async throws(StoreError) -> [Webhook]
+    func deleteWebhook(statementID: String, id: String) async throws(StoreError)
+    func enableWebhook(statementID: String, id: String) async throws(StoreError)
+    func claimWebhooks(limit: Int, lease: TimeInterval) async throws(StoreError) -> [ClaimedWebhook]
+    func recordWebhookDelivery(id: String, through sequence: Int) async throws(StoreError)
+    func recordWebhookFailure(id: String, error: String, retryAfter: TimeInterval, disable: Bool) async throws(StoreError)
+    func releaseWebhook(id: String) async throws(StoreError)
+    func endorsements(ids: [String], of statementID: String) async throws(StoreError) -> [Endorsement]
     func createInvitations(
         statementID: String, _ batch: [(name: String, tokenHash: String)], expiresAt: Date,
         submission: Submission

@@ -1,6 +1,7 @@
 import BayanAPI
 import BayanApp
 import BayanCore
+import BayanHooks
 import BayanMail
 import BayanStore
 import Foundation
@@ -65,6 +66,14 @@ public struct AppConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(30)
     public var maximumHeaderBytes = 32 * 1024
     public var maximumHeaderFields = 100
+    /// Webhook deliveries (issue 17): their retry policy (`BAYAN_WEBHOOK_RETRY_SECONDS`,
+    /// `BAYAN_WEBHOOK_MAX_FAILURES`) and whether receivers on loopback and private
+    /// networks are allowed (`BAYAN_WEBHOOK_ALLOW_LOCAL`; off: https to public hosts only).
+    public var webhookRetry = WebhookRetryPolicy()
+    public var webhooksAllowLocal = false
+    public var webhookPollInterval: Duration = .seconds(1)
+    /// Whether this process delivers webhooks (tests that count the store's clock turn it off).
+    public var webhookDelivery = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./bayan-data", secureCookies: Bool = true,
@@ -97,13 +106,19 @@ public func buildApplication(
         joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
         trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost, metricsToken: configuration.metricsToken,
         signingKey: configuration.signingKey,
-        publishedKeys: configuration.publishedKeys)
+        publishedKeys: configuration.publishedKeys, webhooksAllowLocal: configuration.webhooksAllowLocal)
     var services: [any Service] = []
     if let relay = configuration.mailRelay {
         services.append(
             OutboxService(
                 store: store, client: SMTPClient(configuration: relay), logger: logger, retryBase: configuration.mailRetrySeconds,
                 perHour: configuration.joining.mailPerHour))
+    }
+    if configuration.webhookDelivery {
+        services.append(
+            WebhookService(
+                store: store, policy: configuration.webhookRetry, logger: logger, pollInterval: configuration.webhookPollInterval,
+                now: configuration.clock))
     }
     services.append(
         ScheduledRetention(
@@ -136,7 +151,7 @@ func buildRouter(
     store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
     address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = Passwords.defaultCost,
-    metricsToken: String? = nil, signingKey: SigningKey? = nil, publishedKeys: KeysFile? = nil
+    metricsToken: String? = nil, signingKey: SigningKey? = nil, publishedKeys: KeysFile? = nil, webhooksAllowLocal: Bool = false
 ) -> Router<BayanRequestContext> {
     _ = BayanMetrics.registry
     // HEAD of every GET (link checkers and monitors ask it; it answered 404 before).
@@ -168,7 +183,8 @@ func buildRouter(
         to: router)
     CoordinatorRoutes(
         auth: Auth(accounts: Accounts(store: store, clock: clock, bcryptCost: bcryptCost), secureCookies: secureCookies),
-        app: Coordination(store: store, tokens: tokens, now: clock), clock: clock, address: address
+        app: Coordination(store: store, tokens: tokens, now: clock), clock: clock, address: address,
+        webhooksAllowLocal: webhooksAllowLocal
     )
     .add(to: router)
     SignOnRoutes(signing: Signing(store: store, tokens: tokens, now: clock), address: address, mailEnabled: mailEnabled).add(to: router)

@@ -87,6 +87,13 @@ struct Serve: AsyncParsableCommand {
             Int(Settings.reader.double(forKey: "bayan.http.idle.seconds", default: Double(configuration.idleTimeout.components.seconds)) * 1000))
         configuration.mailRetrySeconds = Settings.reader.double(forKey: "bayan.mail.retry.seconds", default: configuration.mailRetrySeconds)
         configuration.joining = Self.joinPolicy()
+        configuration.webhooksAllowLocal = Settings.reader.bool(forKey: "bayan.webhook.allow.local", default: false)
+        configuration.webhookRetry = WebhookRetryPolicy(
+            base: Settings.reader.double(forKey: "bayan.webhook.retry.seconds", default: configuration.webhookRetry.base),
+            maximumFailures: Settings.reader.int(forKey: "bayan.webhook.max.failures", default: configuration.webhookRetry.maximumFailures))
+        guard configuration.webhookRetry.base > 0, configuration.webhookRetry.maximumFailures > 0 else {
+            throw CLIError("BAYAN_WEBHOOK_RETRY_SECONDS and BAYAN_WEBHOOK_MAX_FAILURES must be positive")
+        }
         configuration.metricsToken = Settings.reader.string(forKey: "bayan.metrics.token", isSecret: true)
         configuration.contactRetention = try contactRetention()
         configuration.signingKey = try dataOptions.signingKey(creating: true)

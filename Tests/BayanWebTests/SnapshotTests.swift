@@ -54,6 +54,10 @@ import Testing
                 try? html.write(to: file, atomically: true, encoding: .utf8)
             } else if (try? String(contentsOf: file, encoding: .utf8)) != html {
                 mismatches.append(file.lastPathComponent)
+                // The page as rendered, beside the golden file's name, to diff after a failure.
+                let actual = URL(fileURLWithPath: "artifacts/snapshots", isDirectory: true)
+                try? FileManager.default.createDirectory(at: actual, withIntermediateDirectories: true)
+                try? html.write(to: actual.appendingPathComponent(file.lastPathComponent), atomically: true, encoding: .utf8)
             }
         }
     }
@@ -69,6 +73,8 @@ import Testing
             $0.mailEnabled = true
             $0.clock = environment.now
             $0.publicURL = "https://bayan.example.org"
+            // The delivery would try the hook below in the background, reading the fixed clock.
+            $0.webhookDelivery = false
         }) {
             (b: Browser, store: SQLStore) async throws in
             for lang in Self.languages { recorder.check("login", lang, try await b.request("/login?lang=\(lang)")) }
@@ -111,12 +117,16 @@ import Testing
             }
             let id = String(try await b.request("/c/s/demo/signons").body.firstMatch(of: /endorsements\/([^\/"]+)\/approve/)!.output.1)
             #expect(try await b.request("/c/s/demo/endorsements/\(id)/approve", method: .post, form: ["_csrf": csrf]).status == .seeOther)
+            let hook = try await b.request(
+                "/c/s/demo/webhooks", method: .post, form: ["_csrf": csrf, "url": "https://hooks.example.org/bayan", "contacts": "yes"])
+            #expect(hook.status == .ok)
             for lang in Self.languages {
                 recorder.check("dashboard", lang, try await b.request("/c?lang=\(lang)"))
                 recorder.check("diff", lang, try await b.request("/c/s/demo/diff?from=1&to=2&lang=\(lang)"))
                 recorder.check("directory", lang, try await b.request("/c/directory?lang=\(lang)"))
                 recorder.check("password", lang, try await b.request("/c/password?lang=\(lang)"))
                 recorder.check("tokens", lang, try await b.request("/c/tokens?lang=\(lang)"))
+                recorder.check("webhooks", lang, try await b.request("/c/s/demo/webhooks?lang=\(lang)"))
             }
             #expect(
                 try await b.request("/c/s/demo/state", method: .post, form: ["_csrf": csrf, "to": "published", "confirm": "yes", "order": "arabic"])

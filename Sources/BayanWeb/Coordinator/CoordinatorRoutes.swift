@@ -18,6 +18,8 @@ struct CoordinatorRoutes {
     let clock: @Sendable () -> Date
     /// Where the invitation links shown to copy point.
     let address: PublicAddress
+    /// Whether webhooks may point at loopback and private addresses (tests, one-machine setups).
+    var webhooksAllowLocal = false
 
     typealias Area = RouterGroup<BayanRequestContext>
 
@@ -34,6 +36,7 @@ struct CoordinatorRoutes {
         addInvitations(to: area)
         addModeration(to: area)
         addRecords(to: area)
+        addWebhooks(to: area)
     }
 
     // MARK: - Access

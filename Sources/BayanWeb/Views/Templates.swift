@@ -9,7 +9,7 @@ enum TemplateName: String, CaseIterable, Sendable {
     // Public pages and the layout around every page.
     case layout, home, statement, versions, message
     // The coordinator area.
-    case login, dashboard, links, diff, log, directory, password, tokens
+    case login, dashboard, links, diff, log, directory, password, tokens, webhooks
     /// A statement's four step pages (`StatementStep`).
     case textStep, invitationsStep, signonsStep, publishStep
     /// A partial (`{{> steps}}`): the statement's heading and the steps' navigation.

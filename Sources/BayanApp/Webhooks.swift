@@ -1,0 +1,45 @@
+import BayanCore
+import BayanStore
+import Foundation
+
+/// Webhooks (issue 17): a statement's coordinators register receivers of its events. The
+/// delivery itself is `WebhookService` (BayanHooks), reading the same log.
+extension Coordination {
+    /// Registers `address` for the statement. The secret that signs deliveries is returned
+    /// once, for the coordinator to give the receiver; it is kept sealed with the contacts
+    /// key. `allowLocal` (the instance's setting) admits loopback and private addresses.
+    public func addWebhook(_ s: ManagedStatement, address: String, sendsContacts: Bool, fromStart: Bool, allowLocal: Bool)
+        async throws(AppError) -> (secret: String, hook: Webhook)
+    {
+        let url: WebhookURL
+        do { url = try WebhookURL(address, allowLocal: allowLocal) } catch {
+            throw AppError(.invalidInput, error.messageKey, "the webhook address is refused: \(error)")
+        }
+        let store = self.store
+        let existing = try await attempt { () async throws(StoreError) in try await store.webhooks(of: s.id) }
+        guard existing.count < Webhook.limit else {
+            throw AppError(.invalidInput, "webhook.tooMany", "a statement has at most \(Webhook.limit) webhooks")
+        }
+        let secret = WebhookSignature.newSecret()
+        let hook = try await attempt { () async throws(StoreError) in
+            try await store.createWebhook(statementID: s.id, url: url, secret: secret, sendsContacts: sendsContacts, fromStart: fromStart)
+        }
+        return (secret, hook)
+    }
+
+    public func webhooks(_ s: ManagedStatement) async throws(AppError) -> [Webhook] {
+        let store = self.store
+        return try await attempt { () async throws(StoreError) in try await store.webhooks(of: s.id) }
+    }
+
+    public func removeWebhook(_ s: ManagedStatement, id: String) async throws(AppError) {
+        let store = self.store
+        try await attempt { () async throws(StoreError) in try await store.deleteWebhook(statementID: s.id, id: id) }
+    }
+
+    /// Turns a hook that gave up on again; the events it missed follow in order.
+    public func enableWebhook(_ s: ManagedStatement, id: String) async throws(AppError) {
+        let store = self.store
+        try await attempt { () async throws(StoreError) in try await store.enableWebhook(statementID: s.id, id: id) }
+    }
+}
