@@ -114,6 +114,13 @@ def main():
         browser.type("//input[@name='password']", PASSWORD)
         browser.click("//form[@action='/login']//button")
         check(browser.at("/c"), "signed in")
+        # A webhook with a long address, so its card is checked on a phone too (it cannot be
+        # reached from here: the card shows it failing, with the reason).
+        browser.get(base + "/c/s/joint/webhooks")
+        browser.type("//input[@name='url']", "https://hooks.example.org/bayan/a-long-path-for-a-phone-screen?token=0123456789abcdef0123")
+        browser.click("//input[@name='contacts']")
+        browser.click("//form[@action='/c/s/joint/webhooks']//button")
+        check("whsec_" in browser.script("return document.body.innerText"), "the webhook's secret is shown once")
 
         pages = [
             ("public", "/s/joint"), ("join-individual", "/s/joint/join?kind=individual"),
@@ -121,7 +128,7 @@ def main():
             ("step-text", "/c/s/draft"), ("step-invitations", "/c/s/draft/invitations"),
             ("step-signons", "/c/s/draft/signons"), ("publish-preview", "/c/s/draft/publish"),
             ("moderation-published", "/c/s/joint/signons"), ("directory", "/c/directory"), ("log", "/c/s/joint/log"),
-            ("tokens", "/c/tokens"), ("embed", "/s/joint/embed"),
+            ("tokens", "/c/tokens"), ("webhooks", "/c/s/joint/webhooks"), ("embed", "/s/joint/embed"),
             ("not-found", "/s/no-such-statement"),
         ]
         n = 0
