@@ -118,6 +118,11 @@ public struct WebhookURL: Sendable, Hashable, CustomStringConvertible {
         self.host = URLComponents(string: stored)?.host?.lowercased() ?? ""
     }
 
+    /// Whether a numeric address (as `inet_ntop` writes it) is loopback, private, link-local
+    /// or otherwise not the public internet: the check a deliverer makes on the addresses a
+    /// name resolves to, since a public-looking name may point inside.
+    public static func isLocalAddress(_ address: String) -> Bool { isLocal(host: address) }
+
     /// Host names and literal addresses that lead into the server's own machine or network.
     static func isLocal(host: String) -> Bool {
         let host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).trimmingCharacters(in: CharacterSet(charactersIn: "."))

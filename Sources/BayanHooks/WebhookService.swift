@@ -18,6 +18,9 @@ import ServiceLifecycle
 public struct WebhookService: Service {
     let store: any Store
     let policy: WebhookRetryPolicy
+    /// `BAYAN_WEBHOOK_ALLOW_LOCAL`: without it, a receiver whose name resolves to a
+    /// loopback or private address is not contacted.
+    let allowLocal: Bool
     let logger: Logger
     let pollInterval: Duration
     let now: @Sendable () -> Date
@@ -27,11 +30,13 @@ public struct WebhookService: Service {
     static let timeout = TimeAmount.seconds(10)
 
     public init(
-        store: any Store, policy: WebhookRetryPolicy = WebhookRetryPolicy(), logger: Logger = Logger(label: "bayan.webhooks"),
+        store: any Store, policy: WebhookRetryPolicy = WebhookRetryPolicy(), allowLocal: Bool = false,
+        logger: Logger = Logger(label: "bayan.webhooks"),
         pollInterval: Duration = .seconds(1), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.policy = policy
+        self.allowLocal = allowLocal
         self.logger = logger
         self.pollInterval = pollInterval
         self.now = now
@@ -74,9 +79,13 @@ public struct WebhookService: Service {
 
     enum Failure: Error, CustomStringConvertible {
         case status(UInt)
+        case localAddress
+        case unresolved
         var description: String {
             switch self {
             case .status(let code): "the receiver answered HTTP \(code)"
+            case .localAddress: "the receiver's name leads inside the server's own network"
+            case .unresolved: "the receiver's name does not resolve"
             }
         }
     }
@@ -128,6 +137,11 @@ public struct WebhookService: Service {
     }
 
     func post(_ delivery: WebhookDelivery, to url: WebhookURL, secret: String, with client: HTTPClient) async throws {
+        if !allowLocal {
+            let addresses = try await ResolvedAddresses.of(host: url.host)
+            guard !addresses.isEmpty else { throw Failure.unresolved }
+            guard !addresses.contains(where: WebhookURL.isLocalAddress) else { throw Failure.localAddress }
+        }
         let body = delivery.body
         var request = HTTPClientRequest(url: url.description)
         request.method = .POST

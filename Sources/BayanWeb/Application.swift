@@ -117,7 +117,8 @@ public func buildApplication(
     if configuration.webhookDelivery {
         services.append(
             WebhookService(
-                store: store, policy: configuration.webhookRetry, logger: logger, pollInterval: configuration.webhookPollInterval,
+                store: store, policy: configuration.webhookRetry, allowLocal: configuration.webhooksAllowLocal, logger: logger,
+                pollInterval: configuration.webhookPollInterval,
                 now: configuration.clock))
     }
     services.append(

@@ -41,6 +41,11 @@ import Testing
         for (address, reason) in refused {
             #expect(throws: reason, "\(address.prefix(60))") { try WebhookURL(address, allowLocal: false) }
         }
+        // What a name resolves to is judged the same way at delivery.
+        for inside in ["127.0.0.1", "10.1.2.3", "::1", "fe80::1", "::ffff:192.168.0.1", "169.254.169.254"] {
+            #expect(WebhookURL.isLocalAddress(inside), "\(inside)")
+        }
+        for outside in ["203.0.113.9", "2001:db8::1", "8.8.8.8"] { #expect(!WebhookURL.isLocalAddress(outside), "\(outside)") }
         // An instance that allows local receivers (tests, one-machine setups) takes them, http too.
         #expect(try WebhookURL("http://127.0.0.1:9000/hook", allowLocal: true).host == "127.0.0.1")
         #expect(throws: WebhookURL.Refusal.credentials) { try WebhookURL("http://a:b@127.0.0.1/", allowLocal: true) }

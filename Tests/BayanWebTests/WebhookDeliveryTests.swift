@@ -175,4 +175,29 @@ final class Receiver: Sendable {
         }
         for task in tasks.withLock({ $0 }) { task.cancel() }
     }
+
+    /// A receiver registered as public whose address leads inside (written past the form's
+    /// check here, as a name re-pointed at 127.0.0.1 would be) is never contacted.
+    @Test func aReceiverInsideTheServersNetworkIsNotContacted() async throws {
+        let receiver = Receiver(failing: [])
+        let (running, port) = try await receiver.start(port: 0)
+        try await Fixture.make().run(
+            configure: {
+                $0.webhookPollInterval = .milliseconds(50)
+                $0.webhookRetry = WebhookRetryPolicy(base: 60, maximumFailures: 3)
+            }
+        ) { (_: Browser, store: SQLStore) async throws in
+            let id = try await JoinRoute.published(store)
+            _ = try await store.createWebhook(
+                statementID: id, url: WebhookURL(stored: "http://127.0.0.1:\(port)/inside"), secret: "whsec_x", sendsContacts: true,
+                fromStart: true)
+            let deadline = Date().addingTimeInterval(20)
+            while try await store.webhooks(of: id).first?.failures == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            let hook = try #require(try await store.webhooks(of: id).first)
+            #expect(hook.failures == 1 && hook.deliveredThrough == 0)
+            #expect(hook.lastError == "the receiver's name leads inside the server's own network")
+            #expect(receiver.received("inside").isEmpty)
+        }
+        running.cancel()
+    }
 }
