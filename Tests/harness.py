@@ -32,6 +32,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for_port(port, timeout=20):
+    """Returns once something listens on 127.0.0.1:`port` (a server just started may not yet)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def stop(processes, timeout=20):
     """Terminates each process and waits for it, killing one that does not stop in time."""
     import subprocess

@@ -15,7 +15,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from webdriver import Browser  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from harness import ARTIFACTS, BAYAN, ROOT, Checks, free_port, stop  # noqa: E402
+from harness import ARTIFACTS, BAYAN, ROOT, Checks, free_port, stop, wait_for_port  # noqa: E402
 
 PASSWORD = "correct horse battery"
 TITLE = "بيان مشترك"
@@ -51,6 +51,8 @@ def main():
             port = free_port()
             processes.append(subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
                                               cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            # The partner's server must listen before the browser goes there (it failed once, refused).
+            wait_for_port(port)
             partners.append(f"http://127.0.0.1:{port}")
 
         def framed(partner):
