@@ -27,6 +27,12 @@ extension Coordination {
         return (secret, hook)
     }
 
+    /// How many events the statement's log holds (from its revision, without reading the log).
+    public func eventCount(_ s: ManagedStatement) async throws(AppError) -> Int {
+        let store = self.store
+        return Revision.eventCount(try await attempt { () async throws(StoreError) in try await store.revision(slug: s.slug) })
+    }
+
     public func webhooks(_ s: ManagedStatement) async throws(AppError) -> [Webhook] {
         let store = self.store
         return try await attempt { () async throws(StoreError) in try await store.webhooks(of: s.id) }

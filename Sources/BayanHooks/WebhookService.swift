@@ -70,11 +70,19 @@ public struct WebhookService: Service {
     /// side by side, each one's events in order. Returns how many events were delivered.
     @discardableResult
     public func deliverDue(with client: HTTPClient) async throws -> Int {
-        let claimed = try await store.claimWebhooks(limit: 20, lease: lease)
-        return await withTaskGroup(of: Int.self) { group in
-            for hook in claimed { group.addTask { await deliver(hook, with: client) } }
-            return await group.reduce(0, +)
+        var total = 0
+        // A pass that filled a batch claims again at once: a backlog (a hook added with the
+        // whole log, a receiver back after hours) drains without waiting a poll per batch.
+        while !Task.isCancelled {
+            let claimed = try await store.claimWebhooks(limit: 20, lease: lease)
+            let counts = await withTaskGroup(of: Int.self) { group in
+                for hook in claimed { group.addTask { await deliver(hook, with: client) } }
+                return await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            total += counts.reduce(0, +)
+            guard counts.contains(batch) else { break }
         }
+        return total
     }
 
     enum Failure: Error, CustomStringConvertible {

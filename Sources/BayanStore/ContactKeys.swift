@@ -129,29 +129,24 @@ enum ContactKeys {
             ).run()
             count += 1
         }
-        for row in try await db.raw("SELECT id, contact FROM organizations WHERE contact IS NOT NULL").all() {
-            let contact = try open(try row.decode(column: "contact", as: String.self))
-            try await db.raw(
-                "UPDATE organizations SET contact = \(bind: seal.seal(contact)) WHERE id = \(bind: try row.decode(column: "id", as: String.self))"
-            ).run()
-            count += 1
-        }
-        for row in try await db.raw("SELECT id, recipient FROM outbox").all() {
-            let recipient = try open(try row.decode(column: "recipient", as: String.self))
-            try await db.raw(
-                "UPDATE outbox SET recipient = \(bind: seal.seal(recipient)) WHERE id = \(bind: try row.decode(column: "id", as: String.self))"
-            ).run()
-            count += 1
-        }
-        for row in try await db.raw("SELECT id, secret FROM webhooks").all() {
-            let secret = try open(try row.decode(column: "secret", as: String.self))
-            try await db.raw(
-                "UPDATE webhooks SET secret = \(bind: seal.seal(secret)) WHERE id = \(bind: try row.decode(column: "id", as: String.self))"
-            ).run()
-            count += 1
+        // Every other sealed column: one value per row, re-sealed as it is.
+        for (table, column) in Self.otherSealedColumns {
+            for row in try await db.raw("SELECT id, \(ident: column) AS value FROM \(ident: table) WHERE \(ident: column) IS NOT NULL").all() {
+                let value = try open(try row.decode(column: "value", as: String.self))
+                try await db.raw(
+                    """
+                    UPDATE \(ident: table) SET \(ident: column) = \(bind: seal.seal(value))
+                    WHERE id = \(bind: try row.decode(column: "id", as: String.self))
+                    """
+                ).run()
+                count += 1
+            }
         }
         return count
     }
+
+    /// The sealed columns besides an endorsement's contact (whose lookup key is re-made too).
+    static let otherSealedColumns = [("organizations", "contact"), ("outbox", "recipient"), ("webhooks", "secret")]
 
     /// Keeps a replaced key beside the new one under its id: backups made before the
     /// rotation open only with it. Whoever rotated because the key leaked deletes it.
@@ -174,7 +169,7 @@ extension SQLStore {
         return try await Self.wrap {
             try await self.handle.read { db in
                 var total = 0
-                for (table, column) in [("endorsements", "contact"), ("organizations", "contact"), ("outbox", "recipient"), ("webhooks", "secret")] {
+                for (table, column) in [("endorsements", "contact")] + ContactKeys.otherSealedColumns {
                     let row = try await db.raw(
                         "SELECT COUNT(*) AS n FROM \(ident: table) WHERE \(ident: column) IS NOT NULL AND \(ident: column) NOT LIKE \(bind: pattern)"
                     ).first()!

@@ -1,4 +1,5 @@
 import BayanCore
+import BayanHooks
 import BayanStore
 import Foundation
 import HTTPTypes
@@ -197,6 +198,32 @@ final class Receiver: Sendable {
             #expect(hook.failures == 1 && hook.deliveredThrough == 0)
             #expect(hook.lastError == "the receiver's name leads inside the server's own network")
             #expect(receiver.received("inside").isEmpty)
+        }
+        running.cancel()
+    }
+
+    /// A backlog longer than one batch (a hook added with the whole log) is sent in one pass.
+    @Test func aBacklogDrainsInOnePass() async throws {
+        let receiver = Receiver(failing: [])
+        let (running, port) = try await receiver.start(port: 0)
+        try await Fixture.make().run(configure: { $0.webhookDelivery = false }) { (_: Browser, store: SQLStore) async throws in
+            let id = try await JoinRoute.published(store)
+            let hash = try await store.currentVersion(of: id).contentHash
+            for n in 1...120 {
+                _ = try await store.addEndorsement(
+                    statementID: id, NewEndorsement(signerKind: .organization, displayName: "منظمة \(n)", versionHash: hash))
+            }
+            _ = try await store.createWebhook(
+                statementID: id, url: WebhookURL(stored: "http://127.0.0.1:\(port)/backlog"), secret: "whsec_b", sendsContacts: false,
+                fromStart: true)
+            let service = WebhookService(store: store, allowLocal: true)
+            let client = WebhookService.makeClient()
+            let delivered = try await service.deliverDue(with: client)
+            try await client.shutdown()
+            let logged = try await store.events(of: id).count
+            #expect(logged > 120 && delivered == logged)
+            #expect(receiver.received("backlog").map(\.id) == (1...logged).map { "\(id):\($0)" })
+            #expect(try await store.webhooks(of: id).first?.deliveredThrough == logged)
         }
         running.cancel()
     }

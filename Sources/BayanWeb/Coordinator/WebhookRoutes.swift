@@ -47,7 +47,7 @@ extension CoordinatorRoutes {
         errors: [String] = [], typed: String = "", status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let lang = Page.language(of: request)
-        let events = try await app.log(m).count
+        let events = try await app.eventCount(m)
         let hooks = try await app.webhooks(m).map { hook -> [String: Any] in
             var row: [String: Any] = [
                 "id": hook.id, "url": hook.url.description, "contacts": hook.sendsContacts,
