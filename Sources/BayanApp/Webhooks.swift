@@ -15,14 +15,15 @@ extension Coordination {
         do { url = try WebhookURL(address, allowLocal: allowLocal) } catch {
             throw AppError(.invalidInput, error.messageKey, "the webhook address is refused: \(error)")
         }
-        let store = self.store
-        let existing = try await attempt { () async throws(StoreError) in try await store.webhooks(of: s.id) }
-        guard existing.count < Webhook.limit else {
-            throw AppError(.invalidInput, "webhook.tooMany", "a statement has at most \(Webhook.limit) webhooks")
-        }
         let secret = WebhookSignature.newSecret()
-        let hook = try await attempt { () async throws(StoreError) in
-            try await store.createWebhook(statementID: s.id, url: url, secret: secret, sendsContacts: sendsContacts, fromStart: fromStart)
+        let hook: Webhook
+        do {
+            hook = try await store.createWebhook(statementID: s.id, url: url, secret: secret, sendsContacts: sendsContacts, fromStart: fromStart)
+        } catch .conflict(let detail) {
+            // The store counts the statement's hooks in the same transaction: its one conflict is the limit.
+            throw AppError(.invalidInput, "webhook.tooMany", detail)
+        } catch {
+            throw AppError(error)
         }
         return (secret, hook)
     }

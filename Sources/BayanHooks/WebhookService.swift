@@ -176,7 +176,7 @@ public struct WebhookService: Service {
             }
         }
         let text = "\(error)"
-        if text.contains("refused") || text.contains("Connection refused") { return "the receiver refused the connection" }
+        if text.contains("refused") { return "the receiver refused the connection" }
         return "the request failed: \(text.prefix(200))"
     }
 }

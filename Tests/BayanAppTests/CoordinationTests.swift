@@ -28,6 +28,33 @@ import Testing
         } catch { return error }
     }
 
+    /// Issue 17: a refused address and the eleventh hook are the coordinator's input errors,
+    /// with their own messages; the limit is counted by the store in the writing transaction.
+    @Test func webhookRefusalsAreInputErrors() async throws {
+        try await withApp { app, store in
+            _ = try await store.importStatement(
+                ImportPlan(
+                    slug: try Slug("pub"), language: "ar", title: "بيان", body: "نص", author: "t", signatories: [(name: "نقابة", number: 1)],
+                    publish: true, at: Date()))
+            let managed = try await app.manage(slug: "pub", by: .serverOperator)
+            let local = await refusal { () async throws(AppError) in
+                try await app.addWebhook(managed, address: "https://127.0.0.1/", sendsContacts: false, fromStart: false, allowLocal: false)
+            }
+            #expect(local?.code == .invalidInput && local?.messageKey == "webhook.local")
+            for _ in 0..<Webhook.limit {
+                let made = try await app.addWebhook(
+                    managed, address: "https://hooks.example.org/", sendsContacts: false, fromStart: false, allowLocal: false)
+                #expect(made.secret.hasPrefix("whsec_"))
+            }
+            let tooMany = await refusal { () async throws(AppError) in
+                try await app.addWebhook(
+                    managed, address: "https://hooks.example.org/", sendsContacts: false, fromStart: false, allowLocal: false)
+            }
+            #expect(tooMany?.code == .invalidInput && tooMany?.messageKey == "webhook.tooMany")
+            #expect(try await app.webhooks(managed).count == Webhook.limit)
+        }
+    }
+
     /// Issue 11: email confirmation through the application layer: an unknown link is
     /// `.notFound`, and confirming twice is one event and the same answer.
     @Test func confirmingAJoinIsIdempotentAndAnUnknownLinkIsNotFound() async throws {

@@ -69,7 +69,7 @@ extension CoordinatorRoutes {
         }
         var context: [String: Any] = [
             "csrf": session.csrfToken, "slug": m.slug, "title": try await app.current(m).title, "hooks": hooks,
-            "hasHooks": !hooks.isEmpty, "errors": errors, "typed": typed, "limit": Webhook.limit,
+            "hasHooks": !hooks.isEmpty, "errors": errors, "typed": typed,
         ]
         if let made {
             context["secret"] = made.secret
