@@ -120,7 +120,8 @@ def main():
         browser.type("//input[@name='url']", "https://hooks.example.org/bayan/a-long-path-for-a-phone-screen?token=0123456789abcdef0123")
         browser.click("//input[@name='contacts']")
         browser.click("//form[@action='/c/s/joint/webhooks']//button")
-        check("whsec_" in browser.script("return document.body.innerText"), "the webhook's secret is shown once")
+        # The answer page may still be loading when the click returns: wait for it.
+        check(browser.wait(lambda b: "whsec_" in b.source), "the webhook's secret is shown once")
 
         pages = [
             ("public", "/s/joint"), ("join-individual", "/s/joint/join?kind=individual"),
