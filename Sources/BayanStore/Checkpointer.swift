@@ -32,7 +32,10 @@ actor Checkpointer {
                 storage: .file(path: path), threadPool: threads, logger: .init(label: "bayan.checkpoint"),
                 on: MultiThreadedEventLoopGroup.singleton.any()
             ).get()
-            try await connection.sql().raw("PRAGMA busy_timeout=10000").run()
+            do { try await connection.sql().raw("PRAGMA busy_timeout=10000").run() } catch {
+                try? await connection.closeEvenIfCancelled()
+                throw error
+            }
             return Checkpointer(connection: connection, threads: threads, every: every)
         } catch {
             try? await threads.shutdownGracefully()
@@ -71,7 +74,7 @@ actor Checkpointer {
 
     func close() async {
         await running?.value
-        try? await connection.close()
+        try? await connection.closeEvenIfCancelled()
         try? await threads.shutdownGracefully()
     }
 }

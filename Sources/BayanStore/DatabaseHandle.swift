@@ -113,19 +113,21 @@ public final class SQLiteHandle: DatabaseHandle {
             }
             try? fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            for pragma in ["PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA query_only=ON"] {
-                try await reader.sql().raw(SQLQueryString(pragma)).run()
-            }
             let checkpointer: Checkpointer
-            do { checkpointer = try await Checkpointer.open(path: path) } catch {
-                try? await reader.close()
+            do {
+                for pragma in ["PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA query_only=ON"] {
+                    try await reader.sql().raw(SQLQueryString(pragma)).run()
+                }
+                checkpointer = try await Checkpointer.open(path: path)
+            } catch {
+                try? await reader.closeEvenIfCancelled()
                 throw error
             }
             return SQLiteHandle(
                 path: path, writer: writer, reader: reader, writerExecutor: writerExecutor, checkpointer: checkpointer,
                 syncer: synchronous == .full ? WALSyncer(databasePath: path, executor: writerExecutor) : nil)
         } catch {
-            try? await writer.close()
+            try? await writer.closeEvenIfCancelled()
             await writerExecutor.shutdown()
             throw error
         }
@@ -171,18 +173,31 @@ public final class SQLiteHandle: DatabaseHandle {
             try await connection.sql().raw("PRAGMA busy_timeout=10000").run()
             try await body(connection.sql())
         } catch {
-            try? await connection.close()
+            try? await connection.closeEvenIfCancelled()
             throw error
         }
-        try await connection.close()
+        try await connection.closeEvenIfCancelled()
     }
 
     public func close() async throws {
-        closed.store(true, ordering: .releasing)
+        // Once: a second close would ask the writer's event loop, shut down by the first,
+        // to answer, and wait forever.
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await checkpointer.close()
         await syncer?.shutdown()
-        try await reader.close()
-        try await writer.close()
+        try await reader.closeEvenIfCancelled()
+        try await writer.closeEvenIfCancelled()
         await writerExecutor.shutdown()
+    }
+}
+
+extension SQLiteConnection {
+    /// Closes the connection even when the calling task is cancelled: the async `close()`
+    /// throws at once on a cancelled task and leaves the connection open (a process stopping
+    /// during a backup crashed on SQLiteNIO's "not closed before deinitializing" check). The
+    /// future is not cut short by cancellation.
+    func closeEvenIfCancelled() async throws {
+        let closing: EventLoopFuture<Void> = close()
+        try await closing.get()
     }
 }

@@ -24,7 +24,7 @@ struct ScheduledBackups: Service {
     let clock: @Sendable () -> Date
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let file = try await backUp()
                 logger.notice("backup written", metadata: ["file": "\(file)"])

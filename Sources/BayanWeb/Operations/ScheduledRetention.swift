@@ -12,7 +12,7 @@ struct ScheduledRetention: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 for (slug, count) in try await retention.purgeDue() {
                     logger.notice("contact details erased after retention", metadata: ["statement": "\(slug)", "sign-ons": "\(count)"])

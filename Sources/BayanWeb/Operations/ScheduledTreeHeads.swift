@@ -20,7 +20,7 @@ struct ScheduledTreeHeads: Service {
         var states = (try? await store.statementStates()) ?? [:]
         var last = ContinuousClock.now
         await signNow()
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: min(statePoll, interval)) }
             let now = (try? await store.statementStates()) ?? states
             if now != states || ContinuousClock.now - last >= interval {
