@@ -100,9 +100,11 @@ public func buildApplication(
     _ = try Favicon.loaded.get()
     _ = try Translations.loaded.get()
     let address = PublicAddress(configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)")
+    let cache = PublicCache(revalidateAfter: configuration.cacheRevalidateAfter)
+    let publicRoutes = PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address)
+    let hsts = address.base.hasPrefix("https://")
     let router = buildRouter(
-        store: store, logger: logger, secureCookies: configuration.secureCookies,
-        cache: PublicCache(revalidateAfter: configuration.cacheRevalidateAfter),
+        store: store, logger: logger, secureCookies: configuration.secureCookies, cache: cache, publicRoutes: publicRoutes,
         joining: configuration.joining, mailEnabled: configuration.mailEnabled, clock: configuration.clock, address: address,
         trustedProxies: configuration.trustedProxies, bcryptCost: configuration.bcryptCost, metricsToken: configuration.metricsToken,
         signingKey: configuration.signingKey,
@@ -131,14 +133,16 @@ public func buildApplication(
     if let schedule = configuration.backups, let sql = store as? SQLStore {
         services.append(ScheduledBackups(store: sql, schedule: schedule, logger: logger, clock: configuration.clock))
     }
+    let serverName = "Bayan"
     let server = HTTP1Channel.Configuration(
         idleTimeout: TimeAmount(configuration.idleTimeout),
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maximumHeaderBytes, maxHeaderListSize: configuration.maximumHeaderBytes,
             maxHeaderFieldCount: configuration.maximumHeaderFields))
     return Application(
-        router: router, server: .http1(configuration: server),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Bayan"),
+        router: router,
+        server: .http1(configuration: server, cachedPages: CachedPageAnswers(routes: publicRoutes, hsts: hsts, serverName: serverName)),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
@@ -149,7 +153,7 @@ public func buildApplication(
 }
 
 func buildRouter(
-    store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache,
+    store: any Store, logger: Logger, secureCookies: Bool, cache: PublicCache, publicRoutes: PublicRoutes? = nil,
     joining: JoinPolicy = JoinPolicy(), mailEnabled: Bool = false, clock: @escaping @Sendable () -> Date = { Date() },
     address: PublicAddress = PublicAddress("http://127.0.0.1"), trustedProxies: [IPNetwork] = [], bcryptCost: UInt8 = Passwords.defaultCost,
     metricsToken: String? = nil, signingKey: SigningKey? = nil, publishedKeys: KeysFile? = nil, webhooksAllowLocal: Bool = false
@@ -162,7 +166,7 @@ func buildRouter(
     router.add(middleware: ErrorPageMiddleware())
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     router.add(middleware: MetricsMiddleware())
-    PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address).add(to: router)
+    (publicRoutes ?? PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address)).add(to: router)
     // The described API (issue 17): its handlers are generated from openapi.yaml.
     do {
         try DescribedAPI.register(

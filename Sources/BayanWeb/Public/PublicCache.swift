@@ -45,14 +45,31 @@ final class PublicCache: Sendable {
         /// A 200 with `headers` and the content type, gzip to a client that accepts it (the
         /// copy made once), the plain bytes to any other.
         func response(for request: Request, headers: HTTPFields) -> Response {
+            answer(acceptEncoding: request.headers[.acceptEncoding], headers: headers).response
+        }
+
+        func answer(acceptEncoding: String?, headers: HTTPFields) -> Answer {
             var headers = headers
             headers[.contentType] = contentType
             if let policy { headers[.contentSecurityPolicy] = policy }
-            if let gzip, (request.headers[.acceptEncoding] ?? "").contains("gzip") {
+            if let gzip, (acceptEncoding ?? "").contains("gzip") {
                 headers[.contentEncoding] = "gzip"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzip))
+                return Answer(status: .ok, headers: headers, body: gzip)
             }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+            return Answer(status: .ok, headers: headers, body: body)
+        }
+    }
+
+    /// An answer from memory in parts: the router's handlers wrap it in a `Response`, and the
+    /// cached-page handler writes it on the event loop without the router (issue 15).
+    struct Answer: Sendable {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: ByteBuffer?
+
+        var response: Response {
+            guard let body else { return Response(status: status, headers: headers) }
+            return Response(status: status, headers: headers, body: .init(byteBuffer: body))
         }
     }
 
@@ -61,6 +78,17 @@ final class PublicCache: Sendable {
         let revision: String?
         var generation: Int
         var checkedAt: ContinuousClock.Instant
+        /// The complete headers of its answers, made at its first answer by the cached-page
+        /// handler and kept with it (they were built again for every request).
+        var prepared: Prepared? = nil
+    }
+
+    /// An entry's answers with every header but `Date`: plain, gzip (when it has a gzip
+    /// copy) and 304.
+    struct Prepared: Sendable {
+        let plain: HTTPFields
+        let gzip: HTTPFields?
+        let notModified: HTTPFields
     }
 
     /// Entries and their insertion order: the oldest goes first once the cache holds more
@@ -142,11 +170,8 @@ final class PublicCache: Sendable {
             }
             return nil
         }
+        if let rendered = fresh(key, generation: generation) { return response(rendered, for: request, vary: vary) }
         let cached = entries.withLock { $0.byKey[key] }
-        if let e = cached, e.generation == generation, now - e.checkedAt < revalidateAfter {
-            hits.increment()
-            return response(e.rendered, for: request, vary: vary)
-        }
         var current: String?
         if let revision {
             guard let value = try await revision() else {
@@ -172,11 +197,40 @@ final class PublicCache: Sendable {
         return response(rendered, for: request, vary: vary)
     }
 
+    /// The entry for `key` if it may be served without asking anything (rendered at this
+    /// `generation`, checked less than `revalidateAfter` ago), counted as a hit; no await, so
+    /// the cached-page handler can call it on the event loop.
+    func fresh(_ key: String, generation: Int) -> Rendered? {
+        guard let e = entries.withLock({ $0.byKey[key] }), e.generation == generation, ContinuousClock.now - e.checkedAt < revalidateAfter
+        else { return nil }
+        hits.increment()
+        return e.rendered
+    }
+
+    /// `fresh` with the entry's prepared headers, made by `prepare` the first time.
+    func fresh(_ key: String, generation: Int, prepare: (Rendered) -> Prepared) -> (Rendered, Prepared)? {
+        let now = ContinuousClock.now
+        let found: (Rendered, Prepared)? = entries.withLock { entries in
+            guard let e = entries.byKey[key], e.generation == generation, now - e.checkedAt < revalidateAfter else { return nil }
+            if let prepared = e.prepared { return (e.rendered, prepared) }
+            let prepared = prepare(e.rendered)
+            entries.byKey[key]?.prepared = prepared
+            return (e.rendered, prepared)
+        }
+        if found != nil { hits.increment() }
+        return found
+    }
+
     func response(_ r: Rendered, for request: Request, vary: String) -> Response {
+        answer(r, acceptEncoding: request.headers[.acceptEncoding], ifNoneMatch: request.headers[.ifNoneMatch], vary: vary).response
+    }
+
+    /// A 304 when `If-None-Match` names the entry, else the entry with its validators.
+    func answer(_ r: Rendered, acceptEncoding: String?, ifNoneMatch: String?, vary: String = "Accept-Encoding") -> Answer {
         var headers: HTTPFields = [.eTag: r.etag, .cacheControl: cacheControl, .vary: vary]
-        if EntityTag.matches(request, r.etag) { return Response(status: .notModified, headers: headers) }
+        if EntityTag.matches(ifNoneMatch, r.etag) { return Answer(status: .notModified, headers: headers, body: nil) }
         if let d = r.disposition { headers[.contentDisposition] = d }
-        return r.response(for: request, headers: headers)
+        return r.answer(acceptEncoding: acceptEncoding, headers: headers)
     }
 
     var count: Int { entries.withLock { $0.byKey.count } }
@@ -188,8 +242,10 @@ final class PublicCache: Sendable {
 enum EntityTag {
     static func of(_ bytes: some DataProtocol) -> String { "\"" + String(ContentHash.sha256Hex(bytes).prefix(20)) + "\"" }
 
-    static func matches(_ request: Request, _ tag: String) -> Bool {
-        guard let match = request.headers[.ifNoneMatch] else { return false }
+    static func matches(_ request: Request, _ tag: String) -> Bool { matches(request.headers[.ifNoneMatch], tag) }
+
+    static func matches(_ ifNoneMatch: String?, _ tag: String) -> Bool {
+        guard let match = ifNoneMatch else { return false }
         return match.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" }
     }
 }

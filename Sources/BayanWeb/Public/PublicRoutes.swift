@@ -2,6 +2,7 @@ import BayanApp
 import BayanCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 import Synchronization
 
@@ -92,7 +93,19 @@ struct PublicRoutes {
         return try Page.render(.home, context, lang: lang, title: lang.text("site.name"), path: "/")
     }
 
-    func statement(_ request: Request, slugWithExtension: String) async throws -> Response {
+    /// What a request for a statement's public representation names: its slug, format, page,
+    /// text and interface language, and the cache key made of them. Nil for an address that
+    /// names no such thing (a 404).
+    struct Asked {
+        let slug: String
+        let format: String
+        let lang: UILanguage?
+        let page: Int
+        let text: String?
+        var key: String { "s|\(slug)|\(format)|\(lang?.rawValue ?? "")|\(format == "html" ? page : 1)|\(text ?? "")" }
+    }
+
+    func asked(slugWithExtension: String, uri: URI) -> Asked? {
         var slug = slugWithExtension
         var format = "html"
         if let dot = slugWithExtension.lastIndex(of: ".") {
@@ -100,25 +113,29 @@ struct PublicRoutes {
             format = String(slugWithExtension[slugWithExtension.index(after: dot)...])
         }
         guard ["html", "md", "json", "csv", "versions", "growth-csv", "growth-json", "embed"].contains(format), (try? Slug(slug)) != nil else {
-            throw HTTPError(.notFound)
+            return nil
         }
-        let lang = Page.askedLanguage(of: request)
+        let query = uri.queryParameters
+        let lang = Page.askedLanguage(in: uri)
         // Cache keys only from values the page can show: a page number past the last is
         // the last page, a text language without a translation is the text itself, and
         // other parameters are ignored, so a crawler varying them adds no entries (issue 12).
-        let asked = max(1, min(Int(request.uri.queryParameters.get("page") ?? "1") ?? 1, 100_000))
+        let asked = max(1, min(Int(query.get("page") ?? "1") ?? 1, 100_000))
         let shape = shapes.get(slug)
         let page = shape.map { min(asked, $0.pages) } ?? asked
-        let text: String? = request.uri.queryParameters.get("text").flatMap { value in
+        let text: String? = query.get("text").flatMap { value in
             guard value.count <= 8, value.allSatisfy(\.isLetter) else { return nil }
             return shape.map { $0.translations.contains(value) } ?? true ? value : nil
         }
-        let key = "s|\(slug)|\(format)|\(lang?.rawValue ?? "")|\(format == "html" ? page : 1)|\(text ?? "")"
-        let generation = reading.changeCount
+        return Asked(slug: slug, format: format, lang: lang, page: page, text: text)
+    }
+
+    func statement(_ request: Request, slugWithExtension: String) async throws -> Response {
+        guard let asked = asked(slugWithExtension: slugWithExtension, uri: request.uri) else { throw HTTPError(.notFound) }
         let response = try await cache.respond(
-            to: request, key: key, absentKey: "s|\(slug)", generation: generation,
-            revision: { try await reading.revision(slug: slug) },
-            render: { try await render(slug: slug, format: format, lang: lang, page: page, text: text) })
+            to: request, key: asked.key, absentKey: "s|\(asked.slug)", generation: reading.changeCount,
+            revision: { try await reading.revision(slug: asked.slug) },
+            render: { try await render(slug: asked.slug, format: asked.format, lang: asked.lang, page: asked.page, text: asked.text) })
         guard let response else { throw HTTPError(.notFound) }
         return response
     }

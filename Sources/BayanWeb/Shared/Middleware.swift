@@ -36,7 +36,6 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         var response = try await next(request, context)
         if Self.isPrivate(request.uri.path) { response.headers[.cacheControl] = "no-store" }
-        if hsts { response.headers[SecurityHeaders.hsts] = "max-age=31536000" }
         // The read API and its description are for anyone's page to fetch (issue 17), and
         // its answers carry an ETag like the pages, so a client revalidates for a 304.
         if request.uri.path.hasPrefix("/api/") || request.uri.path == "/openapi.yaml" {
@@ -48,13 +47,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         // Here rather than in a middleware of its own: one more layer on every request is
         // measurable on the cached public page (issue 15), and this one is a string check.
         LanguageCookie.remember(request, in: &response)
-        // Appended, not set: no route sets these itself, except the embed, whose policy
-        // names the websites that may frame it (and X-Frame-Options would forbid them all).
-        if response.headers[.contentSecurityPolicy] == nil {
-            response.headers.append(contentsOf: SecurityHeaders.fields)
-        } else {
-            response.headers.append(contentsOf: SecurityHeaders.framable)
-        }
+        SecurityHeaders.complete(&response.headers, hsts: hsts)
         return response
     }
 }
@@ -115,6 +108,14 @@ enum SecurityHeaders {
     /// The same without the policy and X-Frame-Options, for a page that sets its own.
     static let framable: HTTPFields = HTTPFields(
         fields.filter { $0.name != .contentSecurityPolicy && $0.name != HTTPField.Name("X-Frame-Options")! })
+
+    /// Adds these to a response's headers (the security middleware and the cached-page
+    /// handler alike). Appended, not set: no route sets them itself, except the embed, whose
+    /// policy names the websites that may frame it (and X-Frame-Options would forbid them all).
+    static func complete(_ headers: inout HTTPFields, hsts: Bool) {
+        if hsts { headers[Self.hsts] = "max-age=31536000" }
+        headers.append(contentsOf: headers[.contentSecurityPolicy] == nil ? fields : framable)
+    }
 
     /// The site's policy: framed by no one, or (the embed) by the instance itself and `origins`.
     static func policy(framedBy origins: [String]?) -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Mustache
 import Synchronization
 
@@ -22,8 +23,10 @@ enum Page {
     }
 
     /// The interface language named by `?lang=`, if it is one Bayan speaks.
-    static func askedLanguage(of request: Request) -> UILanguage? {
-        request.uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
+    static func askedLanguage(of request: Request) -> UILanguage? { askedLanguage(in: request.uri) }
+
+    static func askedLanguage(in uri: URI) -> UILanguage? {
+        uri.queryParameters.get("lang").flatMap(UILanguage.init(rawValue:))
     }
 
     /// 303 See Other: after a successful POST the browser loads the page with GET.

@@ -1,0 +1,209 @@
+import BayanApp
+import BayanCore
+import BayanStore
+import BayanTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+@testable import BayanWeb
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Issue 15: cached public pages answered on the event loop, before the router. The
+/// answer must be the router's, byte for byte apart from the date, and must never
+/// overtake an earlier request of the same connection.
+@Suite struct CachedPagesBeforeTheRouter {
+    func withPublished(
+        configure: (inout AppConfiguration) -> Void = { _ in },
+        _ body: @escaping @Sendable (any TestClientProtocol, SQLStore) async throws -> Void
+    ) async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try await SQLStore.openSQLite(directory: dir.path)
+        _ = try await store.importStatement(
+            ImportPlan(
+                slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
+                signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
+                publish: true, at: Date()))
+        var configuration = AppConfiguration(port: 0, cacheRevalidateAfter: .seconds(60))
+        configuration.webhookDelivery = false
+        configure(&configuration)
+        let app = try buildApplication(configuration, store: store, logger: Logger(label: "t"))
+        do { try await app.test(.live) { client in try await body(client, store) } } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    /// The handler's decisions: a fresh page is answered (200, 304), anything the router
+    /// must see is not.
+    @Test func answersOnlyFreshPagesItMayServeAsTheyAre() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try await SQLStore.openSQLite(directory: dir.path)
+        _ = try await store.importStatement(
+            ImportPlan(
+                slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
+                signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+        let routes = PublicRoutes(
+            reading: PublicReading(store: store), cache: PublicCache(revalidateAfter: .seconds(60)),
+            address: PublicAddress("https://bayan.example"))
+        let answers = CachedPageAnswers(routes: routes, hsts: true, serverName: "Bayan")
+        func head(_ path: String, _ method: HTTPRequest.Method = .get, _ fields: HTTPFields = [:]) -> HTTPRequest {
+            HTTPRequest(method: method, scheme: nil, authority: "bayan.example", path: path, headerFields: fields)
+        }
+        #expect(answers.answer(head("/s/joint")) == nil, "not rendered yet: the router renders it")
+        let rendered = try await routes.statement(Request(head: head("/s/joint"), body: .init(buffer: ByteBuffer())), slugWithExtension: "joint")
+        #expect(rendered.status == .ok)
+        let answered = try #require(answers.answer(head("/s/joint")))
+        #expect(answered.head.status == .ok)
+        #expect(answered.head.headerFields[SecurityHeaders.hsts] == "max-age=31536000")
+        #expect(answered.head.headerFields[.contentLength] == String(answered.body?.readableBytes ?? -1))
+        #expect(String(buffer: try #require(answered.body)).contains("نقابة المعلمين"))
+        let tag = try #require(answered.head.headerFields[.eTag])
+        let unchanged = try #require(answers.answer(head("/s/joint", .get, [.ifNoneMatch: tag])))
+        #expect(unchanged.head.status == .notModified && unchanged.body == nil)
+        let zipped = try #require(answers.answer(head("/s/joint", .get, [.acceptEncoding: "gzip, br"])))
+        #expect(zipped.head.headerFields[.contentEncoding] == "gzip")
+        // An ignored parameter is the same cache entry.
+        #expect(answers.answer(head("/s/joint?utm=x")) != nil)
+        for refused in [
+            head("/s/joint?lang=en"), head("/s/joint", .post), head("/s/joint", .head), head("/s/joint/versions"), head("/s/joint/"),
+            head("/s/j%6Fint"), head("/s/other"), head("/s/joint", .get, [.connection: "close"]), head("/"),
+        ] {
+            #expect(answers.answer(refused) == nil, "\(refused.method) \(refused.path ?? "")")
+        }
+        // A write by this process makes every entry stale until the router revalidates it.
+        _ = try await store.importStatement(
+            ImportPlan(
+                slug: try Slug("other"), title: "x", body: "y", author: "t", signatories: [(name: "رابطة", number: 1)], publish: true,
+                at: Date()))
+        #expect(answers.answer(head("/s/joint")) == nil)
+        await store.close()
+    }
+
+    /// The first request of each kind is the router's (the page is rendered), the second the
+    /// handler's: both carry the same status, headers and body.
+    @Test func theHandlersAnswerIsTheRoutersAnswer() async throws {
+        try await withPublished(configure: { $0.publicURL = "https://bayan.example" }) { client, _ in
+            let tag = try await client.execute(uri: "/s/joint", method: .get) { $0.headers[.eTag]! }
+            for path in ["/s/joint.json", "/s/joint.csv", "/s/joint.md", "/s/joint?page=1"] {
+                for extra: HTTPFields in [[:], [.acceptEncoding: "gzip"], [.ifNoneMatch: tag]] {
+                    func fetch() async throws -> (HTTPResponse.Status, [String], ByteBuffer) {
+                        try await client.execute(uri: path, method: .get, headers: extra) { r in
+                            (r.status, r.headers.filter { $0.name != .date }.map { "\($0.name): \($0.value)" }.sorted(), r.body)
+                        }
+                    }
+                    let routed = try await fetch()
+                    let handled = try await fetch()
+                    #expect(routed.0 == handled.0, "\(path) \(extra)")
+                    #expect(routed.1 == handled.1, "\(path) \(extra)")
+                    #expect(routed.2 == handled.2, "\(path) \(extra)")
+                    #expect(routed.1.contains("Strict-Transport-Security: max-age=31536000"))
+                }
+            }
+            // Both answers are counted where `/metrics` shows the router's.
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(metrics.contains(#"hb_requests_total{http_route="/s/{slug}",http_request_method="GET",http_response_status_code="200"}"#))
+        }
+    }
+
+    /// Pipelined requests on one connection are answered in order: a cached page asked right
+    /// behind a request the router is still answering waits for it.
+    @Test func answersStayInRequestOrderOnOneConnection() async throws {
+        try await withPublished { client, _ in
+            _ = try await client.execute(uri: "/s/joint", method: .get) { $0.status }
+            let port = try #require(client.port)
+            let connection = try RawConnection(port: port)
+            defer { connection.close() }
+            // The CSV is not rendered yet (the router renders it); the page right behind it is cached.
+            try connection.send(
+                "GET /s/joint.csv HTTP/1.1\r\nHost: t\r\n\r\nGET /s/joint HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET /s/joint HTTP/1.1\r\nHost: t\r\n\r\n")
+            let answers = try connection.responses(4)
+            #expect(answers[0].contentType == "text/csv; charset=utf-8")
+            #expect(answers[1].contentType == "text/html; charset=utf-8" && answers[1].body.contains("نقابة"))
+            #expect(!answers[2].contentType.hasPrefix("text/html") && !answers[2].contentType.hasPrefix("text/csv"))
+            #expect(answers[3].contentType == "text/html; charset=utf-8")
+            #expect(answers.map(\.status) == [200, 200, 200, 200])
+            // The connection stays usable: one more of each, one after the other.
+            try connection.send("GET /s/joint HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try connection.responses(1)[0].status == 200)
+            try connection.send("GET /s/joint.csv HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try connection.responses(1)[0].contentType == "text/csv; charset=utf-8")
+        }
+    }
+}
+
+/// A blocking loopback HTTP/1.1 connection that reads whole responses by their length.
+final class RawConnection {
+    struct Answer {
+        let status: Int
+        let contentType: String
+        let body: String
+    }
+    let fd: Int32
+    var pending: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw HTTPError(.internalServerError, message: "connect failed") }
+    }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw HTTPError(.internalServerError, message: "send failed") }
+    }
+
+    func responses(_ count: Int) throws -> [Answer] {
+        var answers: [Answer] = []
+        while answers.count < count {
+            if let answer = take() {
+                answers.append(answer)
+                continue
+            }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { throw HTTPError(.internalServerError, message: "connection ended after \(answers.count) answers") }
+            pending += buffer[0..<n]
+        }
+        return answers
+    }
+
+    /// One complete response from the bytes read so far, if there is one.
+    private func take() -> Answer? {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = (0..<max(0, pending.count - 3)).first(where: { Array(pending[$0..<$0 + 4]) == separator }) else { return nil }
+        let head = String(decoding: pending[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        var fields: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(fields["content-length"] ?? "0") ?? 0
+        guard pending.count >= end + 4 + length else { return nil }
+        let body = String(decoding: pending[(end + 4)..<(end + 4 + length)], as: UTF8.self)
+        pending.removeFirst(end + 4 + length)
+        let status = Int(head[0].split(separator: " ")[1]) ?? 0
+        return Answer(status: status, contentType: fields["content-type"] ?? "", body: body)
+    }
+
+    func close() { Glibc.close(fd) }
+}
