@@ -125,7 +125,7 @@ enum SecurityHeaders {
 }
 
 /// The 404 page of each language, the same for every unknown address.
-private let notFoundPages = RenderedPages<UILanguage>()
+private let notFoundPages = RenderedPages<UILanguage, String>()
 
 /// Turns errors into real pages in the visitor's language: a 404 page for unknown
 /// addresses, the message of a refusal that is the visitor's, and for every other failure

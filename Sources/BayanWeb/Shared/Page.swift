@@ -70,9 +70,11 @@ enum Page {
     }
 
     static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+        html(ByteBuffer(string: body), status: status)
+    }
+
+    static func html(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
     static func message(
@@ -92,10 +94,10 @@ enum Page {
 /// Pages that never change once rendered (for the life of the process), kept per key: the
 /// answer to a join, the 404 page. At most 10,000 are kept; past that they are rendered
 /// each time.
-final class RenderedPages<Key: Hashable & Sendable>: Sendable {
-    private let pages = Mutex<[Key: String]>([:])
+final class RenderedPages<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let pages = Mutex<[Key: Value]>([:])
 
-    func page(_ key: Key, render: () throws -> String) rethrows -> String {
+    func page(_ key: Key, render: () throws -> Value) rethrows -> Value {
         if let hit = pages.withLock({ $0[key] }) { return hit }
         let html = try render()
         pages.withLock { if $0.count < 10_000 { $0[key] = html } }
