@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import threading
 import urllib.error
 import urllib.parse
@@ -214,6 +215,23 @@ def main():
         check(individuals == ok_joins + 30, f"every acknowledged join stored exactly once ({individuals} rows for {ok_joins + 30} acknowledgements)")
         verified = bayan("verify", "joint", "--database", url)
         check("valid" in verified and "broken" not in verified, "the event chain still verifies: " + verified.strip())
+
+        print("a change through nginx's cache")
+        # A change reaches readers through the cache within its s-maxage (10 s) and a little:
+        # nginx keeps cache files open (open_file_cache, revalidated every second).
+        _, cached = fetch("/s/joint")
+        bayan("dev", "seed-individuals", "joint", "--count", "1", "--database", url)
+        changed_after = None
+        start = time.monotonic()
+        while time.monotonic() - start < 30:
+            if fetch("/s/joint")[1] != cached:
+                changed_after = time.monotonic() - start
+                break
+            time.sleep(0.1)
+        check(changed_after is not None and changed_after < 20,
+              f"a change shows through nginx's cache within 20 s ({changed_after and round(changed_after, 1)} s)")
+        back = sum(fetch("/s/joint")[1] == cached for _ in range(20))
+        check(back == 0, f"and the old page is not served again ({back} of 20)")
     finally:
         for p in procs:
             p.terminate()
