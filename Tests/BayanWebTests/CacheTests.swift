@@ -15,12 +15,7 @@ import Testing
         revalidateAfter: Duration = .milliseconds(100), _ body: @escaping @Sendable (any TestClientProtocol, SQLStore, String) async throws -> Void
     ) async throws {
         let dir = TemporaryDirectory()
-        let store = try await SQLStore.openSQLite(directory: dir.path)
-        _ = try await store.importStatement(
-            ImportPlan(
-                slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
-                signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
-                publish: true, at: Date()))
+        let store = try await CachedPagesBeforeTheRouter.published(in: dir, Samples.organizations)
         let app = try buildApplication(AppConfiguration(port: 0, cacheRevalidateAfter: revalidateAfter), store: store, logger: Logger(label: "t"))
         do { try await app.test(.router) { client in try await body(client, store, dir.path) } } catch {
             await store.close()

@@ -20,18 +20,23 @@ import Testing
 /// answer must be the router's, byte for byte apart from the date, and must never
 /// overtake an earlier request of the same connection.
 @Suite struct CachedPagesBeforeTheRouter {
+    /// A store with the sample statement published as `joint`, signed by `organizations`.
+    static func published(in dir: TemporaryDirectory, _ organizations: [String]) async throws -> SQLStore {
+        let store = try await SQLStore.openSQLite(directory: dir.path)
+        _ = try await store.importStatement(
+            ImportPlan(
+                slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
+                signatories: organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) }, publish: true, at: Date()))
+        return store
+    }
+
     func withPublished(
         configure: (inout AppConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (any TestClientProtocol, SQLStore) async throws -> Void
     ) async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let store = try await SQLStore.openSQLite(directory: dir.path)
-        _ = try await store.importStatement(
-            ImportPlan(
-                slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
-                signatories: Samples.organizations.enumerated().map { (name: $0.element, number: $0.offset + 1) },
-                publish: true, at: Date()))
+        let store = try await Self.published(in: dir, Samples.organizations)
         var configuration = AppConfiguration(port: 0, cacheRevalidateAfter: .seconds(60))
         configuration.webhookDelivery = false
         configure(&configuration)
@@ -48,11 +53,7 @@ import Testing
     @Test func answersOnlyFreshPagesItMayServeAsTheyAre() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let store = try await SQLStore.openSQLite(directory: dir.path)
-        _ = try await store.importStatement(
-            ImportPlan(
-                slug: try Slug("joint"), title: Samples.title, body: Samples.body, author: "t",
-                signatories: [(name: "نقابة المعلمين", number: 1)], publish: true, at: Date()))
+        let store = try await Self.published(in: dir, ["نقابة المعلمين"])
         let routes = PublicRoutes(
             reading: PublicReading(store: store), cache: PublicCache(revalidateAfter: .seconds(60)),
             address: PublicAddress("https://bayan.example"))
