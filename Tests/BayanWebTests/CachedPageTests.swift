@@ -95,6 +95,13 @@ import Testing
         await store.close()
     }
 
+    /// The `Date` header in RFC 9110's IMF-fixdate form, as Hummingbird writes it.
+    @Test func theDateHeaderIsAnIMFFixdate() {
+        #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(1_796_601_599) == "Sun, 06 Dec 2026 23:59:59 GMT")
+        #expect(HTTPDate.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+    }
+
     /// The first request of each kind is the router's (the page is rendered), the second the
     /// handler's: both carry the same status, headers and body.
     @Test func theHandlersAnswerIsTheRoutersAnswer() async throws {
