@@ -47,7 +47,7 @@ struct CachedPageAnswers: Sendable {
         var body: ByteBuffer?
         if EntityTag.matches(head.headerFields[.ifNoneMatch], rendered.etag) {
             (status, headers) = (.notModified, prepared.notModified)
-        } else if let gzip = prepared.gzip, let accepted = head.headerFields[.acceptEncoding], Self.mentions(accepted, "gzip") {
+        } else if let gzip = prepared.gzip, PublicCache.acceptsGzip(head.headerFields[.acceptEncoding]) {
             (headers, body) = (gzip, rendered.gzip)
         } else {
             (headers, body) = (prepared.plain, rendered.body)
@@ -58,18 +58,6 @@ struct CachedPageAnswers: Sendable {
     }
 
     private static let noQuery = URI("/")
-
-    /// Whether `text` contains `token`, compared byte for byte: the generic searches of the
-    /// standard library (6 % of a gzip answer's CPU) and Foundation are far slower at this.
-    static func mentions(_ text: String, _ token: StaticString) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            let count = token.utf8CodeUnitCount
-            guard bytes.count >= count, let base = bytes.baseAddress else { return false }
-            for start in 0...(bytes.count - count) where memcmp(base + start, token.utf8Start, count) == 0 { return true }
-            return false
-        }
-    }
 
     /// An entry's three answers as the router and its middleware would send them, once.
     func prepare(_ rendered: PublicCache.Rendered) -> PublicCache.Prepared {
