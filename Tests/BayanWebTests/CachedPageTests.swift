@@ -96,6 +96,34 @@ import Testing
     }
 
     /// The `Date` header in RFC 9110's IMF-fixdate form, as Hummingbird writes it.
+    /// RFC 9110 12.5.3: a coding with weight zero is refused; `*` stands for a coding not
+    /// listed; names are case-insensitive. The router's answers and the handler's use this.
+    @Test(arguments: [
+        ("gzip", true), ("x-gzip", true), ("GZIP", true), ("deflate, gzip;q=0.5", true), ("gzip ; q = 1", true),
+        ("*", true), ("br, *;q=0.1", true), ("gzip;level=1;q=0.2", true), ("gzip;qs=0", true),
+        ("gzip;q=0", false), ("gzip; q=0.000", false), ("br, gzip;q=0, *", false), ("*;q=0", false), ("gzip;q=", false),
+        ("identity", false), ("gzi", false), ("gzipx", false), ("", false), (",,,", false), ("br, deflate", false),
+        ("*;q=0, gzip", true), ("gzip;q=0, x-gzip", true),
+    ])
+    func acceptEncodingDecidesGzip(_ value: String, _ accepted: Bool) {
+        #expect(PublicCache.acceptsGzip(value) == accepted, "Accept-Encoding: \(value)")
+    }
+
+    /// The first fetch of the page is the router's, the second the cached-page handler's.
+    @Test func aClientRefusingGzipGetsThePlainPageOnEveryPath() async throws {
+        try await withPublished { client, _ in
+            for uri in ["/s/joint", "/s/joint", "/static/bayan.css"] {
+                try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "br, gzip;q=0"]) { response in
+                    #expect(response.status == .ok && response.headers[.contentEncoding] == nil, "\(uri)")
+                    #expect(response.body.readableBytes > 1000)
+                }
+                try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "br, gzip;q=0.1"]) { response in
+                    #expect(response.headers[.contentEncoding] == "gzip", "\(uri)")
+                }
+            }
+        }
+    }
+
     @Test func theDateHeaderIsAnIMFFixdate() {
         #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDate.format(1_796_601_599) == "Sun, 06 Dec 2026 23:59:59 GMT")

@@ -237,18 +237,14 @@ final class PublicCache: Sendable {
         return r.answer(acceptEncoding: acceptEncoding, headers: headers)
     }
 
-    /// Whether an `Accept-Encoding` value names gzip, compared byte for byte: the router's
-    /// answers and the cached-page handler's decide alike, and Foundation's and the standard
-    /// library's general searches cost 3-6 % of a cached answer's CPU (issue 15).
+    /// Whether an `Accept-Encoding` value accepts gzip (RFC 9110 12.5.3): `gzip` or `x-gzip`
+    /// listed without `q=0`, or `*` with a weight above zero and gzip not listed. Read byte
+    /// by byte: the router's answers and the cached-page handler's decide alike, and
+    /// Foundation's and the standard library's general searches cost 3-6 % of a cached
+    /// answer's CPU (issue 15). A client that says `gzip;q=0` cannot read gzip.
     static func acceptsGzip(_ acceptEncoding: String?) -> Bool {
         guard var text = acceptEncoding else { return false }
-        let token: StaticString = "gzip"
-        return text.withUTF8 { bytes in
-            let count = token.utf8CodeUnitCount
-            guard bytes.count >= count, let base = bytes.baseAddress else { return false }
-            for start in 0...(bytes.count - count) where memcmp(base + start, token.utf8Start, count) == 0 { return true }
-            return false
-        }
+        return text.withUTF8 { AcceptEncoding.acceptsGzip($0) }
     }
 
     var count: Int { entries.withLock { $0.byKey.count } }
