@@ -109,6 +109,16 @@ import Testing
         #expect(PublicCache.acceptsGzip(value) == accepted, "Accept-Encoding: \(value)")
     }
 
+    @Test func ifNoneMatchComparesWeakly() {
+        let tag = "\"0123456789abcdef0123\""
+        for header in [tag, "W/\(tag)", "\"other\", W/\(tag)", " * ", "\"a\",\(tag)"] {
+            #expect(EntityTag.matches(header, tag), "\(header)")
+        }
+        for header in ["\"other\"", "W/\"other\"", "", "W/", "0123456789abcdef0123", "w/\(tag)"] {
+            #expect(!EntityTag.matches(header, tag), "\(header)")
+        }
+    }
+
     /// The first fetch of the page is the router's, the second the cached-page handler's.
     @Test func aClientRefusingGzipGetsThePlainPageOnEveryPath() async throws {
         try await withPublished { client, _ in

@@ -258,8 +258,13 @@ enum EntityTag {
 
     static func matches(_ request: Request, _ tag: String) -> Bool { matches(request.headers[.ifNoneMatch], tag) }
 
+    /// `If-None-Match` compares weakly (RFC 9110 13.1.2): `W/"x"` names the page whose tag
+    /// is `"x"`, as a cache that re-encoded it may send.
     static func matches(_ ifNoneMatch: String?, _ tag: String) -> Bool {
         guard let match = ifNoneMatch else { return false }
-        return match.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" }
+        return match.split(separator: ",").contains { element in
+            let named = element.trimmingCharacters(in: .whitespaces)
+            return named == "*" || named == tag || (named.hasPrefix("W/") && named.dropFirst(2) == tag)
+        }
     }
 }
