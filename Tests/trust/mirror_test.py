@@ -61,7 +61,8 @@ def main():
         page = status("/s/joint/log?from=1&limit=2")
         check(page[0] == 200 and page[1].count('"seq":') == 2 and '"size":' in page[1], "the public log is paged")
         for path, code in [("/s/joint/log?limit=5000", 400), ("/s/joint/log?from=0", 400), ("/s/nothing/log", 404),
-                           ("/s/nothing/manifest.json", 404), ("/s/joint/proof/inclusion?index=-1&size=3", 400)]:
+                           ("/s/nothing/manifest.json", 404), ("/s/joint/proof/inclusion?index=-1&size=3", 400),
+                           ("/s/joint/log?from=abc", 400), ("/s/joint/proof/consistency?from=1&to=x", 400)]:
             got = status(path)
             check(got[0] == code and '"error"' in got[1], f"{path} answers {code} with a message ({got[0]}: {got[1].strip()[:80]})")
         manifest = status("/s/joint/manifest.json")

@@ -23,10 +23,10 @@ struct ProofRoutes {
     func add(to router: Router<BayanRequestContext>) {
         router.get("/s/:slug/log") { request, context in
             let slug = try context.parameters.require("slug")
-            let from = request.uri.queryParameters.get("from", as: Int.self) ?? 1
-            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? PublicReading.logPageLimit
             return try await answer { () async throws(AppError) -> String? in
-                try await reading.log(slug: slug, from: from, limit: limit).map(Self.encode)
+                let from = try Self.number("from", in: request, default: 1)
+                let limit = try Self.number("limit", in: request, default: PublicReading.logPageLimit)
+                return try await reading.log(slug: slug, from: from, limit: limit).map(Self.encode)
             }
         }
         router.get("/s/:slug/manifest.json") { _, context in
@@ -54,18 +54,18 @@ struct ProofRoutes {
         }
         router.get("/s/:slug/proof/consistency") { request, context in
             let slug = try context.parameters.require("slug")
-            let from = request.uri.queryParameters.get("from", as: Int.self) ?? 0
-            let to = request.uri.queryParameters.get("to", as: Int.self) ?? 0
             return try await answer { () async throws(AppError) -> String? in
+                let from = try Self.number("from", in: request, default: 0)
+                let to = try Self.number("to", in: request, default: 0)
                 guard let proof = try await reading.consistencyProof(slug: slug, from: from, to: to) else { return nil }
                 return Self.json(["from": .int(from), "to": .int(to), "proof": .list(proof.map(ContentHash.hex))])
             }
         }
         router.get("/s/:slug/proof/inclusion") { request, context in
             let slug = try context.parameters.require("slug")
-            let index = request.uri.queryParameters.get("index", as: Int.self) ?? -1
-            let size = request.uri.queryParameters.get("size", as: Int.self) ?? 0
             return try await answer { () async throws(AppError) -> String? in
+                let index = try Self.number("index", in: request, default: -1)
+                let size = try Self.number("size", in: request, default: 0)
                 guard let (leaf, proof) = try await reading.inclusionProof(slug: slug, index: index, size: size) else { return nil }
                 return Self.json(
                     [
@@ -86,6 +86,15 @@ struct ProofRoutes {
             guard error.code == .invalidInput else { throw error }
             return Self.response(.badRequest, Self.json(["error": .string(error.detail)]))
         }
+    }
+
+    /// A whole-number query parameter, `fallback` when absent. A value that is not a whole
+    /// number is refused (400), not read as absent: a client paging through the log with a
+    /// malformed `from` would otherwise be sent the first page again, forever.
+    static func number(_ name: String, in request: Request, default fallback: Int) throws(AppError) -> Int {
+        guard let text = request.uri.queryParameters[name[...]] else { return fallback }
+        guard let value = Int(text) else { throw AppError(.invalidInput, "proof.range", "\(name) must be a whole number") }
+        return value
     }
 
     /// Sorted keys, no escaped slashes, as the manifest is signed; a final newline.
