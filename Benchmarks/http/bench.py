@@ -60,6 +60,7 @@ def free_port():
 class Bench:
     def __init__(self, bayan, tmp):
         self.bayan, self.tmp, self.procs = bayan, tmp, []
+        self.pids = {}  # base URL -> the bayan serve answering it
         os.chmod(tmp, 0o755)  # nginx workers (user nobody) read the page files from here
 
     def cli(self, *args, **kw):
@@ -72,6 +73,7 @@ class Bench:
                                 env=dict(os.environ, **LIFTED, **(env or {})))
         self.procs.append(proc)
         base = f"http://127.0.0.1:{port}"
+        self.pids[base] = proc.pid
         self.wait(base + "/")
         return proc, base
 
@@ -138,9 +140,47 @@ def wrk(url, seconds, script="report.lua", args=(), headers=(), threads=2, conne
 def combine(runs):
     req = sum(r["requests"] for r in runs)
     sec = sum(r["seconds"] for r in runs)
-    return {"requests": req, "seconds": sec, "rps": req / sec, "p50_ms": sum(r["p50_ms"] * r["requests"] for r in runs) / max(req, 1),
-            "p99_ms": max(r["p99_ms"] for r in runs), "ok": sum(r["ok"] for r in runs), "non2xx": sum(r["non2xx"] for r in runs),
-            "errors": sum(r["errors"] for r in runs)}
+    out = {"requests": req, "seconds": sec, "rps": req / sec, "p50_ms": sum(r["p50_ms"] * r["requests"] for r in runs) / max(req, 1),
+           "p99_ms": max(r["p99_ms"] for r in runs), "ok": sum(r["ok"] for r in runs), "non2xx": sum(r["non2xx"] for r in runs),
+           "errors": sum(r["errors"] for r in runs)}
+    for key in ("server_cpu_s", "idle_s", "wall_s"):
+        if all(key in r for r in runs):
+            out[key] = sum(r[key] for r in runs)
+    return out
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User and system CPU time the process has used (/proc/PID/stat fields 14 and 15)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def idle_seconds():
+    """The machine's idle and I/O-wait time over all cores (/proc/stat)."""
+    fields = open("/proc/stat").readline().split()
+    return (int(fields[4]) + int(fields[5])) / TICK
+
+
+def accounted(pid, run):
+    """run(), with the server's CPU time and the machine's idle time while it ran: what a
+    request costs the server, and whether the machine was short of CPU."""
+    server, idle, wall = cpu_seconds(pid), idle_seconds(), time.monotonic()
+    result = run()
+    result.update(server_cpu_s=cpu_seconds(pid) - server, idle_s=idle_seconds() - idle, wall_s=time.monotonic() - wall)
+    return result
+
+
+def cost_note(runs):
+    """One line per run: server CPU per request and the machine's idle share."""
+    parts = []
+    for name, r in runs:
+        if "server_cpu_s" in r:
+            parts.append(f"{name} {1e6 * r['server_cpu_s'] / max(r['requests'], 1):.0f} µs of server CPU a request, machine "
+                         f"{100 * r['idle_s'] / (r['wall_s'] * os.cpu_count()):.0f} % idle")
+    return "- " + "; ".join(parts) + " (`/proc`, around each slice)." if parts else ""
 
 
 def alternate(title, series):
@@ -195,7 +235,8 @@ def sign_ons(bench, title, targets):
     def runner(name, base, path):
         def run(seconds):
             i = next(counters[name])
-            return wrk(base, seconds, "join.lua", (path, files[name][i], version[name], f"{name}{i}-{time.monotonic_ns()}"))
+            go = lambda: wrk(base, seconds, "join.lua", (path, files[name][i], version[name], f"{name}{i}-{time.monotonic_ns()}"))
+            return accounted(bench.pids[base], go) if base in bench.pids else go()
         return run
     return alternate(title, [(name, runner(name, base, path)) for name, base, _, path in targets])
 
@@ -438,6 +479,7 @@ def render_sqlite(capacity, sizes, pages, behind, seen, missing, joins, stored, 
         row("(d) POST join-floor, nothing stored", joins["d"]), "",
         f"- (c)/(d) stored sign-ons vs the floor: **{joins['c']['rps'] / joins['d']['rps']:.2f}** (goal ≥ 0.50); (c')/(d) "
         f"**{joins[chr(99) + chr(39)]['rps'] / joins['d']['rps']:.2f}**.",
+        cost_note([("(c)", joins["c"]), ("(d)", joins["d"])]),
         f"- Every acknowledged sign-on of (c) stored: {joins['c']['ok']} answers under 400, {stored} new rows — "
         f"{'yes' if stored >= joins['c']['ok'] else 'NO'} (rows may exceed answers: requests in flight when wrk stops are stored).",
         f"- Peak RSS of `bayan serve` (VmHWM): **{rss / 1024:.0f} MB** (goal < 150 MB).",
