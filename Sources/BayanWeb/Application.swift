@@ -166,6 +166,7 @@ func buildRouter(
     router.add(middleware: ErrorPageMiddleware())
     router.add(middleware: ClientAddressMiddleware(trusted: trustedProxies))
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LowercaseSlugMiddleware())
     (publicRoutes ?? PublicRoutes(reading: PublicReading(store: store), cache: cache, address: address)).add(to: router)
     // The described API (issue 17): its handlers are generated from openapi.yaml.
     do {

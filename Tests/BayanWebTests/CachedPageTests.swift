@@ -119,6 +119,30 @@ import Testing
         }
     }
 
+    /// An address with capitals (a flyer, a phone keyboard) leads to the statement; the
+    /// cached page itself and private links are untouched.
+    @Test func aStatementsAddressWithCapitalsLeadsToIt() async throws {
+        try await withPublished { client, _ in
+            for (asked, location) in [
+                ("/s/JOINT", "/s/joint"), ("/s/Joint.json?lang=en", "/s/joint.json?lang=en"), ("/s/JoInT/join", "/s/joint/join"),
+                ("/s/NOPE", "/s/nope"),
+            ] {
+                try await client.execute(uri: asked, method: .get) { response in
+                    #expect(response.status == .movedPermanently && response.headers[.location] == location, "\(asked)")
+                }
+            }
+            try await client.execute(uri: "/s/joint", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/s/nope", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/s/JOINT/join", method: .post) { #expect($0.status != .movedPermanently) }
+            try await client.execute(uri: "/e/ABCdef", method: .get) { #expect($0.status != .movedPermanently) }
+        }
+        #expect(LowercaseSlugMiddleware<BayanRequestContext>.lowercased("/s/joint") == nil)
+        #expect(LowercaseSlugMiddleware<BayanRequestContext>.lowercased("/S/JOINT") == nil)
+        #expect(LowercaseSlugMiddleware<BayanRequestContext>.lowercased("/s/") == nil)
+        #expect(LowercaseSlugMiddleware<BayanRequestContext>.lowercased("/s/..%2F..%2Fetc") == nil)
+        #expect(LowercaseSlugMiddleware<BayanRequestContext>.lowercased("/s/demo%0d%0aSet-Cookie:x=1") == nil)
+    }
+
     /// The first fetch of the page is the router's, the second the cached-page handler's.
     @Test func aClientRefusingGzipGetsThePlainPageOnEveryPath() async throws {
         try await withPublished { client, _ in

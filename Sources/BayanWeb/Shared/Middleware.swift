@@ -183,3 +183,37 @@ struct ErrorPageMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+
+/// A statement's address typed or printed with capitals (`/s/Joint-Statement`, from a flyer
+/// or a phone's keyboard) is sent, permanently, to its only possible form: slugs are lower
+/// case by construction, so no lookup is needed and an unknown slug costs no more. Only GET
+/// and HEAD (a form posted to such an address would lose its body); private links (`/e/…`),
+/// whose tokens are case-sensitive, are never touched.
+struct LowercaseSlugMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get || request.method == .head, let location = Self.lowercased(request.uri.path) else {
+            return try await next(request, context)
+        }
+        let query = request.uri.query.map { "?" + $0 } ?? ""
+        return Response(status: .movedPermanently, headers: [.location: location + query, .cacheControl: "public, max-age=86400"])
+    }
+
+    /// The path with the slug lower-cased, or nil when it has no capital to change (or is
+    /// not a statement's address at all).
+    static func lowercased(_ path: String) -> String? {
+        let bytes = Array(path.utf8)
+        guard bytes.count > 3, bytes[0] == UInt8(ascii: "/"), bytes[1] == UInt8(ascii: "s"), bytes[2] == UInt8(ascii: "/") else { return nil }
+        let end = bytes[3...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+        let isCapital = { (byte: UInt8) in (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) }
+        // Only what a slug (and its `.json`-like extension) is made of: anything else, an
+        // escape or a control, is not an address to correct but a 404.
+        let isSlugByte = { (byte: UInt8) in
+            isCapital(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
+        guard bytes[3..<end].contains(where: isCapital), bytes[3..<end].allSatisfy(isSlugByte) else { return nil }
+        var changed = bytes
+        for i in 3..<end where isCapital(bytes[i]) { changed[i] += 32 }
+        return String(decoding: changed, as: UTF8.self)
+    }
+}
