@@ -201,7 +201,12 @@ struct LowercaseSlugMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The path with the slug lower-cased, or nil when it has no capital to change (or is
     /// not a statement's address at all).
     static func lowercased(_ path: String) -> String? {
-        let bytes = Array(path.utf8)
+        var path = path
+        // Read in place: every routed request passes here, and almost none has a capital.
+        return path.withUTF8 { lowercased(bytes: $0) }
+    }
+
+    static func lowercased(bytes: UnsafeBufferPointer<UInt8>) -> String? {
         guard bytes.count > 3, bytes[0] == UInt8(ascii: "/"), bytes[1] == UInt8(ascii: "s"), bytes[2] == UInt8(ascii: "/") else { return nil }
         let end = bytes[3...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
         let isCapital = { (byte: UInt8) in (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) }
@@ -212,7 +217,7 @@ struct LowercaseSlugMiddleware<Context: RequestContext>: RouterMiddleware {
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
         }
         guard bytes[3..<end].contains(where: isCapital), bytes[3..<end].allSatisfy(isSlugByte) else { return nil }
-        var changed = bytes
+        var changed = Array(bytes)
         for i in 3..<end where isCapital(bytes[i]) { changed[i] += 32 }
         return String(decoding: changed, as: UTF8.self)
     }
