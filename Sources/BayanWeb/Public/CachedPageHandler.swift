@@ -45,12 +45,12 @@ struct CachedPageAnswers: Sendable {
         var status = HTTPResponse.Status.ok
         var headers: HTTPFields
         var body: ByteBuffer?
-        if EntityTag.matches(head.headerFields[.ifNoneMatch], rendered.etag) {
-            (status, headers) = (.notModified, prepared.notModified)
-        } else if let gzip = prepared.gzip, PublicCache.acceptsGzip(head.headerFields[.acceptEncoding]) {
-            (headers, body) = (gzip, rendered.gzip)
-        } else {
-            (headers, body) = (prepared.plain, rendered.body)
+        let representation = rendered.representation(
+            ifNoneMatch: head.headerFields[.ifNoneMatch], acceptEncoding: head.headerFields[.acceptEncoding])
+        switch (representation, prepared.gzip) {
+        case (.notModified, _): (status, headers) = (.notModified, prepared.notModified)
+        case (.gzip, let gzip?): (headers, body) = (gzip, rendered.gzip)
+        default: (headers, body) = (prepared.plain, rendered.body)
         }
         headers.append(HTTPField(name: .date, value: date.now))
         Self.counted(status).increment()

@@ -49,16 +49,32 @@ final class PublicCache: Sendable {
         }
 
         func answer(acceptEncoding: String?, headers: HTTPFields) -> Answer {
+            answer(gzipped: servesGzip(to: acceptEncoding), headers: headers)
+        }
+
+        func answer(gzipped: Bool, headers: HTTPFields) -> Answer {
             var headers = headers
             headers[.contentType] = contentType
             if let policy { headers[.contentSecurityPolicy] = policy }
-            if let gzip, PublicCache.acceptsGzip(acceptEncoding) {
+            if gzipped, let gzip {
                 headers[.contentEncoding] = "gzip"
                 return Answer(status: .ok, headers: headers, body: gzip)
             }
             return Answer(status: .ok, headers: headers, body: body)
         }
+
+        /// It has a gzip copy and the client accepts gzip.
+        func servesGzip(to acceptEncoding: String?) -> Bool { gzip != nil && PublicCache.acceptsGzip(acceptEncoding) }
+
+        /// Which of its answers a request gets: 304 when `If-None-Match` names it, else gzip
+        /// or plain. The router's answers and the cached-page handler's choose here alike.
+        func representation(ifNoneMatch: String?, acceptEncoding: String?) -> Representation {
+            if EntityTag.matches(ifNoneMatch, etag) { return .notModified }
+            return servesGzip(to: acceptEncoding) ? .gzip : .plain
+        }
     }
+
+    enum Representation { case notModified, gzip, plain }
 
     /// An answer from memory in parts: the router's handlers wrap it in a `Response`, and the
     /// cached-page handler writes it on the event loop without the router (issue 15).
@@ -232,9 +248,10 @@ final class PublicCache: Sendable {
     /// A 304 when `If-None-Match` names the entry, else the entry with its validators.
     func answer(_ r: Rendered, acceptEncoding: String?, ifNoneMatch: String?, vary: String = "Accept-Encoding") -> Answer {
         var headers: HTTPFields = [.eTag: r.etag, .cacheControl: cacheControl, .vary: vary]
-        if EntityTag.matches(ifNoneMatch, r.etag) { return Answer(status: .notModified, headers: headers, body: nil) }
+        let representation = r.representation(ifNoneMatch: ifNoneMatch, acceptEncoding: acceptEncoding)
+        if representation == .notModified { return Answer(status: .notModified, headers: headers, body: nil) }
         if let d = r.disposition { headers[.contentDisposition] = d }
-        return r.answer(acceptEncoding: acceptEncoding, headers: headers)
+        return r.answer(gzipped: representation == .gzip, headers: headers)
     }
 
     /// Whether an `Accept-Encoding` value accepts gzip (RFC 9110 12.5.3): `gzip` or `x-gzip`
