@@ -97,6 +97,11 @@ public struct LogReplay: Sendable {
             }
             entry.state = next
             if let later = p["laterNumber"].flatMap({ Int($0) }) { entry.number = later }
+            // A held sign-on's name, made public when it is accepted.
+            if LogPrivacy.isPublic("name", kind: e.kind, payload: p), let name = p["name"], !name.isEmpty {
+                entry.name = name
+                entry.place = p["place"]
+            }
             entries[id] = entry
         case .endorsementRenamed:
             guard let id = p["id"], entries[id] != nil else { return problem(e, "renames a sign-on the log never added") }
@@ -156,7 +161,11 @@ public struct LogReplay: Sendable {
             return
         }
         let ids = (p["ids"] ?? "").split(separator: " ").map(String.init)
-        let names = p["names"].flatMap { try? JSONDecoder().decode([String?].self, from: Data($0.utf8)) } ?? []
+        // Held names are commitments here; who is listed by name is then told by `listed`.
+        let held = p[LogPrivacy.heldKey] == "1"
+        let listed = Array(p["listed"] ?? "")
+        if held && listed.count != ids.count { problem(e, "marks \(listed.count) of \(ids.count) sign-ons listed or not") }
+        let names = held ? [] : p["names"].flatMap { try? JSONDecoder().decode([String?].self, from: Data($0.utf8)) } ?? []
         let places = p["places"].flatMap { try? JSONDecoder().decode([String?].self, from: Data($0.utf8)) } ?? []
         if !names.isEmpty && names.count != ids.count { problem(e, "lists \(names.count) names for \(ids.count) sign-ons") }
         for (offset, id) in ids.enumerated() {
@@ -164,7 +173,7 @@ public struct LogReplay: Sendable {
             let name = offset < names.count ? names[offset] : nil
             entries[id] = Entry(
                 id: id, kind: kind, name: name, place: name == nil ? nil : (offset < places.count ? places[offset] : nil), state: state,
-                versionHash: versionHash, named: name != nil)
+                versionHash: versionHash, named: held ? offset < listed.count && listed[offset] == "1" : name != nil)
         }
     }
 

@@ -19,11 +19,11 @@ public enum LogPrivacy {
         EventKind.published.rawValue: ["founding", "order", "versionHash", "listHash", "ids"],
         EventKind.endorsementAdded.rawValue: [
             "id", "ids", "count", "kind", "versionHash", "state", "via", "invitation", "seeded", "named", "number", "founding",
-            "visibility", "imported", "names", "places",
+            "visibility", "imported", "names", "places", "held", "listed",
         ],
-        EventKind.endorsementStateChanged.rawValue: ["id", "state", "laterNumber"],
-        EventKind.endorsementRenamed.rawValue: ["id", "kind", "visibility"],
-        EventKind.endorsementsMerged.rawValue: ["kept", "merged", "kind", "visibility"],
+        EventKind.endorsementStateChanged.rawValue: ["id", "state", "laterNumber", "kind", "visibility"],
+        EventKind.endorsementRenamed.rawValue: ["id", "kind", "visibility", "held"],
+        EventKind.endorsementsMerged.rawValue: ["kept", "merged", "kind", "visibility", "held"],
         EventKind.endorsementReconfirmed.rawValue: ["id", "versionHash"],
         EventKind.invitationCreated.rawValue: ["id", "expires"],
         EventKind.invitationRevoked.rawValue: ["id"],
@@ -36,6 +36,8 @@ public enum LogPrivacy {
     /// chose to be listed by name, committed when the person is counted only.
     static let signerNameKeys: [String: Set<String>] = [
         EventKind.endorsementAdded.rawValue: ["name", "place"],
+        // The acceptance of a held sign-on: where its name first becomes public.
+        EventKind.endorsementStateChanged.rawValue: ["name", "place"],
         EventKind.endorsementRenamed.rawValue: ["from", "to"],
         EventKind.endorsementsMerged.rawValue: ["keptName", "mergedName"],
     ]
@@ -43,8 +45,30 @@ public enum LogPrivacy {
     /// The payload key holding the event's salt (hex), never public.
     public static let saltKey = "salt"
 
+    /// Marks an event about a sign-on nobody has accepted yet: a public join awaiting its
+    /// email confirmation or a coordinator. Its names are committed, not shown, because
+    /// the log is permanent and public and anyone can type anyone's name into a join
+    /// form: a person impersonated, or a name a coordinator would refuse, must not stay
+    /// readable forever beside the statement. The event that accepts the sign-on
+    /// (`accepted`) carries the name in the open. Events written before this key existed
+    /// keep their public form, so heads signed over them stay valid.
+    public static let heldKey = "held"
+    static let heldNameKeys: Set<String> = ["name", "place", "names", "places", "from", "to", "keptName", "mergedName"]
+
+    /// Whether an event about sign-ons in `state` holds their names back: only a sign-on
+    /// nobody has accepted (pending) or that was refused before it was (rejected).
+    public static func holdsNames(of state: EndorsementState) -> Bool { state == .pending || state == .rejected }
+
+    /// What the event accepting a held sign-on adds to its payload: the name and place,
+    /// public for an organisation or a person listed by name, committed for a person
+    /// counted only.
+    public static func accepted(_ e: Endorsement) -> [String: String] {
+        ["name": e.displayName, "place": e.place ?? "", "kind": e.signerKind.rawValue, "visibility": e.visibility.rawValue]
+    }
+
     /// Whether `key` of an event of `kind` with `payload` is public.
     public static func isPublic(_ key: String, kind: String, payload: [String: String]) -> Bool {
+        if payload[heldKey] == "1" && heldNameKeys.contains(key) { return false }
         if publicKeys[kind]?.contains(key) == true { return true }
         guard signerNameKeys[kind]?.contains(key) == true else { return false }
         // Events written before the log recorded who a name belongs to named organisations

@@ -476,9 +476,9 @@ extension SQLStore {
                     WHERE id = \(bind: e.id)
                     """
                 ).run()
-                try await Self.appendEvent(
-                    db, env: env, statementID: statementID, kind: .endorsementRenamed, at: at,
-                    payload: ["id": e.id, "from": old, "to": name, "kind": e.signerKind.rawValue, "visibility": e.visibility.rawValue])
+                var payload = ["id": e.id, "from": old, "to": name, "kind": e.signerKind.rawValue, "visibility": e.visibility.rawValue]
+                if LogPrivacy.holdsNames(of: e.state) { payload[LogPrivacy.heldKey] = "1" }
+                try await Self.appendEvent(db, env: env, statementID: statementID, kind: .endorsementRenamed, at: at, payload: payload)
                 return e
             }
         }
@@ -500,14 +500,14 @@ extension SQLStore {
                 _ = try d.state.transition(to: .rejected)
                 let at = env.now()
                 try await db.raw("UPDATE endorsements SET state = 'rejected', updated_at = \(bind: at.millis) WHERE id = \(bind: d.id)").run()
-                try await Self.appendEvent(
-                    db, env: env, statementID: statementID, kind: .endorsementsMerged, at: at,
-                    payload: [
-                        "kept": k.id, "merged": d.id, "keptName": k.displayName, "mergedName": d.displayName,
-                        // Names are public only if both sign-ons are (LogPrivacy).
-                        "kind": k.signerKind == .organization && d.signerKind == .organization ? "organization" : "individual",
-                        "visibility": k.visibility == .public && d.visibility == .public ? "public" : "counted-only",
-                    ])
+                var payload = [
+                    "kept": k.id, "merged": d.id, "keptName": k.displayName, "mergedName": d.displayName,
+                    // Names are public only if both sign-ons are (LogPrivacy), and neither is held.
+                    "kind": k.signerKind == .organization && d.signerKind == .organization ? "organization" : "individual",
+                    "visibility": k.visibility == .public && d.visibility == .public ? "public" : "counted-only",
+                ]
+                if LogPrivacy.holdsNames(of: k.state) || LogPrivacy.holdsNames(of: d.state) { payload[LogPrivacy.heldKey] = "1" }
+                try await Self.appendEvent(db, env: env, statementID: statementID, kind: .endorsementsMerged, at: at, payload: payload)
             }
         }
     }

@@ -201,10 +201,13 @@ extension SQLStore {
                 var payload = [
                     "ids": joined.map { rows[$0].endorsement.id }.joined(separator: " "), "count": String(joined.count),
                     "kind": "individual", "versionHash": versionHash, "state": "pending", "via": "join",
+                    LogPrivacy.heldKey: "1",
                 ]
-                // People listed by name are named in the public log, in the order of `ids`
-                // (null for one counted only, whose name the log never holds).
+                // The names, in the order of `ids` (null for one counted only), held: the
+                // public log shows a commitment until each person confirms (LogPrivacy), and
+                // `listed` says in the open who chose to be listed by name.
                 let listed = joined.map { rows[$0].endorsement }.map { $0.visibility == .public ? $0 : nil }
+                payload["listed"] = String(listed.map { $0 == nil ? "0" : "1" })
                 if listed.contains(where: { $0 != nil }) {
                     var names: [UInt8] = []
                     var places: [UInt8] = []
@@ -213,7 +216,9 @@ extension SQLStore {
                     payload["names"] = String(decoding: names, as: UTF8.self)
                     payload["places"] = String(decoding: places, as: UTF8.self)
                 }
-                let event = Event.next(afterSequence: headSequence, hash: headHash, kind: .endorsementAdded, at: at, payload: payload)
+                let event = Event.next(
+                    afterSequence: headSequence, hash: headHash, kind: .endorsementAdded, at: at,
+                    payload: LogPrivacy.salted(kind: .endorsementAdded, payload, salt: env.salt))
                 for i in joined { outcomes[i] = .success(rows[i].endorsement) }
                 try await db.raw(
                     """

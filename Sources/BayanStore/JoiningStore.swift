@@ -106,13 +106,13 @@ extension SQLStore {
                     """
                 ).run()
                 if let mail { try await self.enqueue(db, mail, id: env.newID(), at: at) }
-                // The public log shows organisations' names and those of people listed by
-                // name; a person counted only is a commitment there (LogPrivacy).
+                // Held: the public log shows the name once the sign-on is accepted (LogPrivacy).
                 try await Self.appendEvent(
                     db, env: env, statementID: statementID, kind: .endorsementAdded, at: at,
                     payload: [
                         "id": e.id, "kind": e.signerKind.rawValue, "name": name, "place": e.place ?? "",
                         "visibility": e.visibility.rawValue, "versionHash": e.versionHash.hex, "state": "pending", "via": "join",
+                        LogPrivacy.heldKey: "1",
                     ])
                 return e
             }
@@ -201,9 +201,7 @@ extension SQLStore {
                     try await db.raw("UPDATE endorsements SET state = 'confirmed', updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
                     try await Self.appendEvent(
                         db, env: env, statementID: statementID, kind: .endorsementStateChanged, at: at,
-                        payload: [
-                            "id": e.id, "state": "confirmed", "reason": "email",
-                        ])
+                        payload: ["id": e.id, "state": "confirmed", "reason": "email"].merging(LogPrivacy.accepted(e)) { a, _ in a })
                 }
                 return (try await Self.fetchStatement(db, id: statementID), e)
             }

@@ -426,12 +426,12 @@ public final class SQLStore: Store {
                     contact: new.contact, versionHash: new.versionHash, state: new.state,
                     visibility: new.visibility, createdAt: at)
                 try await Self.insertEndorsement(db, self.contacts, statementID: statementID, e)
-                try await Self.appendEvent(
-                    db, env: env, statementID: statementID, kind: .endorsementAdded, at: at,
-                    payload: [
-                        "id": e.id, "kind": e.signerKind.rawValue, "name": name, "versionHash": e.versionHash.hex,
-                        "state": e.state.rawValue, "visibility": e.visibility.rawValue, "place": e.place ?? "",
-                    ])
+                var payload = [
+                    "id": e.id, "kind": e.signerKind.rawValue, "name": name, "versionHash": e.versionHash.hex,
+                    "state": e.state.rawValue, "visibility": e.visibility.rawValue, "place": e.place ?? "",
+                ]
+                if LogPrivacy.holdsNames(of: e.state) { payload[LogPrivacy.heldKey] = "1" }
+                try await Self.appendEvent(db, env: env, statementID: statementID, kind: .endorsementAdded, at: at, payload: payload)
                 return e
             }
         }
@@ -449,6 +449,7 @@ public final class SQLStore: Store {
                 }
                 // Pressed twice (a retry after a lost answer): the first press is the one effect.
                 if e.state == state { return e }
+                let wasHeld = LogPrivacy.holdsNames(of: e.state)
                 e.state = try e.state.transition(to: state)
                 let at = env.now()
                 try await db.raw("UPDATE endorsements SET state = \(bind: state.rawValue), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)")
@@ -474,6 +475,10 @@ public final class SQLStore: Store {
                 }
                 var payload = ["id": e.id, "state": state.rawValue, "reason": reason ?? ""]
                 if let n = e.number, !e.founding { payload["laterNumber"] = String(n) }
+                // Accepted: a held sign-on's name enters the public log now.
+                if wasHeld && !LogPrivacy.holdsNames(of: state) && state != .withdrawn {
+                    payload.merge(LogPrivacy.accepted(e)) { current, _ in current }
+                }
                 try await Self.appendEvent(db, env: env, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: payload)
                 return e
             }

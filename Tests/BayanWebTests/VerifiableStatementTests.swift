@@ -179,4 +179,65 @@ import Testing
             #expect(removed.contains("founding signatory 2 (نقابة المعلمين) is in the log but missing here (deleted)"), "\(removed)")
         }
     }
+
+    /// Anyone can type anyone's name into the public join form. Until the sign-on is
+    /// accepted (the person confirms, a coordinator approves) the permanent public log
+    /// holds a commitment, not the name: an impersonated person, or a name a coordinator
+    /// refuses, is never readable beside the statement. The acceptance reveals it, and the
+    /// lists still verify against the log.
+    @Test func aJoinsNameEntersThePublicLogOnlyWhenItIsAccepted() async throws {
+        try await Self.withStore { store in
+            let (record, _, _) = try await Self.published(store)
+            let hash = try await store.currentVersion(of: record.id).contentHash
+            func join(_ name: String, kind: SignerKind, _ n: Int, visibility: Visibility = .public) async throws -> Endorsement {
+                try await store.join(
+                    statementID: record.id,
+                    NewEndorsement(
+                        signerKind: kind, displayName: name, place: "مكان \(n)", contact: "h\(n)@example.org", versionHash: hash,
+                        visibility: visibility),
+                    emailKey: kind == .individual ? "h\(n)@example.org" : nil, confirmTokenHash: "hc\(n)", signerTokenHash: "hs\(n)",
+                    mail: nil)
+            }
+            let person = try await join("شخص منتحل", kind: .individual, 1)
+            _ = try await join("شخص آخر", kind: .individual, 2)
+            let hidden = try await join("شخص مستتر", kind: .individual, 3, visibility: .countedOnly)
+            let organization = try await join("وزارة الداخلية", kind: .organization, 4)
+            let refused = try await join("اسم مسيء", kind: .organization, 5)
+            _ = try await store.rename(statementID: record.id, endorsementID: refused.id, to: "اسم مسيء آخر")
+            _ = try await store.setEndorsementState(statementID: record.id, endorsementID: refused.id, to: .rejected, reason: "spam")
+            let key = SigningKey.generate()
+            func publicLog() async throws -> (Manifest, [PublicEvent], String) {
+                let (manifest, log) = try await Self.publicFiles(store, key: key)
+                return (manifest, log, String(decoding: try JSONEncoder().encode(log), as: UTF8.self))
+            }
+            let (before, log, json) = try await publicLog()
+            for name in ["شخص منتحل", "شخص آخر", "شخص مستتر", "وزارة الداخلية", "اسم مسيء", "مكان 1", "مكان 4"] {
+                #expect(!json.contains(name), "\(name) is in the public log before anyone accepted it")
+            }
+            let report = OfflineVerification.verify(keys: [key.publicKey], manifest: before, log: log)
+            #expect(report.isValid, "\(report.findings)")
+            #expect(before.individuals == IndividualCount(counted: 2, named: 1))
+            // The stored events still hold the names, which the commitments bind.
+            #expect(try await store.events(of: record.id).contains { $0.payload["names"]?.contains("شخص منتحل") == true })
+
+            // Accepted: the person confirms, the coordinator approves the organisation.
+            _ = try await store.confirm(tokenHash: "hc1")
+            _ = try await store.confirm(tokenHash: "hc3")
+            _ = try await store.setEndorsementState(statementID: record.id, endorsementID: organization.id, to: .approved, reason: nil)
+            let (after, log2, json2) = try await publicLog()
+            #expect(json2.contains("شخص منتحل") && json2.contains("وزارة الداخلية") && json2.contains("مكان 4"))
+            for name in ["شخص آخر", "شخص مستتر", "اسم مسيء"] { #expect(!json2.contains(name), "\(name)") }
+            let accepted = OfflineVerification.verify(keys: [key.publicKey], manifest: after, log: log2)
+            #expect(accepted.isValid, "\(accepted.findings)")
+            #expect(after.later.map(\.name) == ["وزارة الداخلية"] && after.later.first?.place == "مكان 4")
+            #expect(after.individuals == IndividualCount(counted: 4, named: 2))
+            #expect(try await InstanceCheck.statement(record, in: store).headProblems.isEmpty)
+            // The log still names a renamed organisation against the tables once it is listed.
+            try await store.handle.transaction { db in
+                try await db.raw("UPDATE endorsements SET display_name = 'اسم مزور' WHERE id = \(bind: organization.id)").run()
+            }
+            #expect(try await InstanceCheck.statement(record, in: store).headProblems.contains { $0.contains("renamed outside the log") })
+            _ = (person, hidden)
+        }
+    }
 }
