@@ -59,6 +59,13 @@ public enum LogPrivacy {
     /// nobody has accepted (pending) or that was refused before it was (rejected).
     public static func holdsNames(of state: EndorsementState) -> Bool { state == .pending || state == .rejected }
 
+    /// Whether moving a sign-on from `old` to `new` accepts it (the person confirmed, a
+    /// coordinator approved), so that the event shows the name it held back. Withdrawn or
+    /// refused before that, the name stays a commitment.
+    public static func accepts(from old: EndorsementState, to new: EndorsementState) -> Bool {
+        holdsNames(of: old) && (new == .confirmed || new == .approved)
+    }
+
     /// What the event accepting a held sign-on adds to its payload: the name and place,
     /// public for an organisation or a person listed by name, committed for a person
     /// counted only.

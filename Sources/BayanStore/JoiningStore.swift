@@ -196,12 +196,13 @@ extension SQLStore {
                     db, self.contacts, by: .confirmation, hash: tokenHash, what: "confirmation",
                     lockingStatement: true)
                 if e.state == .pending {
+                    let accepted = LogPrivacy.accepts(from: e.state, to: .confirmed)
                     e.state = .confirmed
                     let at = env.now()
                     try await db.raw("UPDATE endorsements SET state = 'confirmed', updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)").run()
                     try await Self.appendEvent(
                         db, env: env, statementID: statementID, kind: .endorsementStateChanged, at: at,
-                        payload: ["id": e.id, "state": "confirmed", "reason": "email"].merging(LogPrivacy.accepted(e)) { a, _ in a })
+                        payload: ["id": e.id, "state": "confirmed", "reason": "email"].merging(accepted ? LogPrivacy.accepted(e) : [:]) { a, _ in a })
                 }
                 return (try await Self.fetchStatement(db, id: statementID), e)
             }

@@ -449,7 +449,7 @@ public final class SQLStore: Store {
                 }
                 // Pressed twice (a retry after a lost answer): the first press is the one effect.
                 if e.state == state { return e }
-                let wasHeld = LogPrivacy.holdsNames(of: e.state)
+                let previous = e.state
                 e.state = try e.state.transition(to: state)
                 let at = env.now()
                 try await db.raw("UPDATE endorsements SET state = \(bind: state.rawValue), updated_at = \(bind: at.millis) WHERE id = \(bind: e.id)")
@@ -476,7 +476,7 @@ public final class SQLStore: Store {
                 var payload = ["id": e.id, "state": state.rawValue, "reason": reason ?? ""]
                 if let n = e.number, !e.founding { payload["laterNumber"] = String(n) }
                 // Accepted: a held sign-on's name enters the public log now.
-                if wasHeld && !LogPrivacy.holdsNames(of: state) && state != .withdrawn {
+                if LogPrivacy.accepts(from: previous, to: state) {
                     payload.merge(LogPrivacy.accepted(e)) { current, _ in current }
                 }
                 try await Self.appendEvent(db, env: env, statementID: statementID, kind: .endorsementStateChanged, at: at, payload: payload)
