@@ -12,6 +12,7 @@ configured mail cap is sent, and the coordinator's statement page stays under 20
 import concurrent.futures
 import http.cookiejar
 import os
+import json
 import re
 import shutil
 import statistics
@@ -26,7 +27,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from harness import BAYAN, Checks, free_port  # noqa: E402
-from mail.joining_mail_test import start_relay  # noqa: E402
+from mail.joining_mail_test import body_of, start_relay  # noqa: E402
 
 check = Checks()
 MAIL_CAP = 60
@@ -130,6 +131,34 @@ def main():
         time.sleep(6)
         delivered = len(relay.messages)
         check(delivered == MAIL_CAP, f"exactly the cap of {MAIL_CAP} mails left in the hour ({delivered}); the rest wait in the outbox")
+
+        print("names typed into the join form stay out of the public log until they are accepted")
+
+        def public_log():
+            events = []
+            while True:
+                got = json.loads(request(f"/s/joint/log?from={len(events) + 1}&limit=1000")[1])["events"]
+                if not got:
+                    return json.dumps(events, ensure_ascii=False)
+                events += got
+
+        names = ("مواطن", "بوت", "عنوان", "أصل")
+        log_text = public_log()
+        check(not any(n in log_text for n in names), "no name of an unconfirmed join is in the public log")
+        # The person each delivered mail went to, by the address the join used.
+        who = {f"citizen{i}@example.net": f"مواطن {i}" for i in range(10)}
+        who.update({f"bot{i}@gmail.com": f"بوت {i}" for i in range(1000)})
+        who.update({f"victim{i}@gmail.com": f"عنوان {i}" for i in range(500)})
+        who["original@example.com"] = "أصل"
+        mail = next(m for m in relay.messages if m["To"] in who)
+        confirm = urllib.parse.urlparse(re.search(r"http://\S+/confirm/\S+", body_of(mail)).group(0)).path
+        status, _ = request(confirm, {})
+        name = who[mail["To"]]
+        log_text = public_log()
+        check(status == 200 and f'"{name}"' in log_text,
+              f"confirmed through its mail, {name} is in the public log ({status})")
+        check(log_text.count(names[0]) + log_text.count(names[1]) + log_text.count(names[2]) + log_text.count(names[3]) == 1,
+              "and no other name sent through the form")
 
         print("the coordinator's statement page")
         jar = http.cookiejar.CookieJar()
