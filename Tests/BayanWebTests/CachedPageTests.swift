@@ -217,6 +217,37 @@ import Testing
     }
 }
 
+/// The connection of a request that does not keep it alive (HTTP/1.0 without
+/// `keep-alive`, `Connection: close` in any case or among other options) ends after its
+/// answer (RFC 9112 9.3), on the cached-page path and the router's alike, instead of being
+/// held until the idle timeout; HTTP/1.0 asking for keep-alive and HTTP/1.1 stay open.
+@Suite struct ConnectionClose {
+    @Test func aConnectionThatAsksToCloseEndsAfterItsAnswer() async throws {
+        try await CachedPagesBeforeTheRouter().withPublished { client, _ in
+            _ = try await client.execute(uri: "/s/joint", method: .get) { $0.status }
+            let port = try #require(client.port)
+            for request in [
+                "GET /healthz HTTP/1.0\r\n\r\n", "GET /s/joint HTTP/1.0\r\n\r\n",
+                "GET /s/joint HTTP/1.1\r\nHost: t\r\nConnection: Close\r\n\r\n",
+                "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: keep-alive, close\r\n\r\n",
+            ] {
+                let connection = try RawConnection(port: port, timeout: 5)
+                defer { connection.close() }
+                try connection.send(request)
+                #expect(try connection.responses(1)[0].status == 200)
+                #expect(connection.endedByServer, "\(request)")
+            }
+            for request in ["GET /s/joint HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"] {
+                let connection = try RawConnection(port: port, timeout: 2)
+                defer { connection.close() }
+                try connection.send(request + request)
+                #expect(try connection.responses(2).map(\.status) == [200, 200])
+                #expect(!connection.endedByServer, "\(request)")
+            }
+        }
+    }
+}
+
 /// A blocking loopback HTTP/1.1 connection that reads whole responses by their length.
 final class RawConnection {
     struct Answer {
@@ -227,13 +258,13 @@ final class RawConnection {
     let fd: Int32
     var pending: [UInt8] = []
 
-    init(port: Int) throws {
+    init(port: Int, timeout seconds: Int = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -244,6 +275,18 @@ final class RawConnection {
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
         guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw HTTPError(.internalServerError, message: "send failed") }
+    }
+
+    /// Whether the server ends the connection, with nothing more sent, before the read
+    /// timeout.
+    var endedByServer: Bool {
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return pending.isEmpty }
+            if n < 0 { return false }
+            pending += buffer[0..<n]
+        }
     }
 
     func responses(_ count: Int) throws -> [Answer] {

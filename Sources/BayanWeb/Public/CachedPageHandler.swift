@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import Synchronization
 
 /// A statement's public page answered from memory on the connection's event loop, before
@@ -181,6 +182,9 @@ struct CachedPageChannel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             let state = try pipeline.handler(type: HTTPConnectionStateHandler.self)
             try pipeline.addHandler(CachedPageHandler(answers: answers), position: .after(state))
+            // Where the HTTP version is still known (see `ConnectionCloseHandler`).
+            let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            try pipeline.addHandler(ConnectionCloseHandler(), position: .before(codec))
             return value
         }
     }
