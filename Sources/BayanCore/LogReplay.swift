@@ -165,8 +165,12 @@ public struct LogReplay: Sendable {
         let held = p[LogPrivacy.heldKey] == "1"
         let listed = Array(p["listed"] ?? "")
         if held && listed.count != ids.count { problem(e, "marks \(listed.count) of \(ids.count) sign-ons listed or not") }
-        let names = held ? [] : p["names"].flatMap { try? JSONDecoder().decode([String?].self, from: Data($0.utf8)) } ?? []
-        let places = p["places"].flatMap { try? JSONDecoder().decode([String?].self, from: Data($0.utf8)) } ?? []
+        func list(_ key: String) -> [String?] {
+            guard !held, let text = p[key] else { return [] }
+            return (try? JSONDecoder().decode([String?].self, from: Data(text.utf8))) ?? []
+        }
+        let names = list("names")
+        let places = list("places")
         if !names.isEmpty && names.count != ids.count { problem(e, "lists \(names.count) names for \(ids.count) sign-ons") }
         for (offset, id) in ids.enumerated() {
             guard entries[id] == nil else { return problem(e, "adds sign-on \(id) a second time") }
